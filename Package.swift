@@ -1,0 +1,36 @@
+// swift-tools-version: 6.0
+// LuaGrad: a Swift autograd engine scripted from Lua 5.4.
+//
+// Dependencies point one way:
+//   CLua (system liblua5.4) + CLuaShim (C trampoline, macro wrappers)
+//     -> Autograd (pure Swift engine, knows nothing of Lua)
+//     -> LuaGrad (bridge + ScriptHost; the only importer of CLua)
+//     -> luagrad (command-line program)
+import PackageDescription
+
+let package = Package(
+    name: "LuaGrad",
+    products: [
+        .library(name: "Autograd", targets: ["Autograd"]),
+        .library(name: "LuaGrad", targets: ["LuaGrad"]),
+        .executable(name: "luagrad", targets: ["luagrad"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+        .target(name: "Autograd"),
+        .target(name: "LuaGrad", dependencies: ["Autograd", "CLua", "CLuaShim"]),
+        .executableTarget(name: "luagrad", dependencies: ["LuaGrad", "CEditLine"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
+        .testTarget(name: "LuaGradTests", dependencies: ["LuaGrad", "Autograd"]),
+    ]
+)

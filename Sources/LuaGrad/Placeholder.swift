@@ -1,0 +1,3 @@
+import CLua
+import CLuaShim
+import Autograd

@@ -1,0 +1,3 @@
+import LuaGrad
+import CEditLine
+print("luagrad")
