@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// A flat, aligned byte buffer shared by a tensor and all of its views.
+///
+/// The version counter lives here because every view of the same memory must see an
+/// in-place change (PyTorch shares one counter between a tensor and its views).
+public final class Storage {
+    /// The first byte; 64-byte aligned for vector loads.
+    public let bytes: UnsafeMutableRawPointer
+    /// The size of the buffer in bytes.
+    public let byteCount: Int
+    /// Bumped by every in-place write; checked when saved tensors are unpacked.
+    public internal(set) var version = 0
+
+    /// Allocates room for `count` elements of `dtype`, uninitialized; throws instead of trapping.
+    convenience init(count: Int, dtype: DType) throws {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.itemSize)
+        guard count >= 0, !overflow else {
+            throw TorchError("cannot allocate a tensor of \(count) elements")
+        }
+        try self.init(byteCount: bytes)
+        switch dtype {
+        case .bool: self.bytes.bindMemory(to: Bool.self, capacity: count)
+        case .int64: self.bytes.bindMemory(to: Int64.self, capacity: count)
+        case .float32: self.bytes.bindMemory(to: Float.self, capacity: count)
+        case .float64: self.bytes.bindMemory(to: Double.self, capacity: count)
+        }
+    }
+
+    /// Allocates `byteCount` uninitialized bytes; throws instead of trapping when it cannot.
+    init(byteCount: Int) throws {
+        guard byteCount >= 0, byteCount <= Storage.maxBytes else {
+            throw TorchError("cannot allocate a tensor of \(byteCount) bytes: the limit is \(Storage.maxBytes) bytes")
+        }
+        try MemoryBudget.reserve(byteCount)
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, max(byteCount, 64)) == 0, let raw else {
+            MemoryBudget.release(byteCount)
+            throw TorchError("DefaultCPUAllocator: not enough memory: you tried to allocate \(byteCount) bytes.")
+        }
+        bytes = raw
+        self.byteCount = byteCount
+        Storage.live.add(1, ordering: .relaxed)
+        Storage.liveBytes.add(byteCount, ordering: .relaxed)
+    }
+
+    deinit {
+        free(bytes)
+        MemoryBudget.release(byteCount)
+        Storage.live.subtract(1, ordering: .relaxed)
+        Storage.liveBytes.subtract(byteCount, ordering: .relaxed)
+    }
+
+    /// Marks an in-place write.
+    @inline(__always) func bumpVersion() { version &+= 1 }
+
+    // MARK: - Accounting
+
+    /// No single tensor may exceed this many bytes (64 GiB): far past any sane use, but small
+    /// enough that size arithmetic never overflows.
+    public static let maxBytes = 1 << 36
+    /// Storages alive in the process (for leak tests).
+    public static let live = Atomic<Int>(0)
+    /// Bytes held by live storages in the process.
+    public static let liveBytes = Atomic<Int>(0)
+}
+
+/// An optional per-thread cap on tensor bytes, set by a script host's memory limit.
+public enum MemoryBudget {
+    /// Throws when reserving `bytes` would exceed the current thread's limit.
+    @inline(__always)
+    static func reserve(_ bytes: Int) throws {
+        let state = ThreadState.current
+        guard let limit = state.memoryLimit else { return }
+        if state.memoryUsed + bytes > limit {
+            throw TorchError("not enough memory: allocating \(bytes) bytes would exceed the memory limit of \(limit) bytes")
+        }
+        state.memoryUsed += bytes
+    }
+
+    @inline(__always)
+    static func release(_ bytes: Int) {
+        let state = ThreadState.current
+        if state.memoryLimit != nil { state.memoryUsed = max(0, state.memoryUsed - bytes) }
+    }
+}

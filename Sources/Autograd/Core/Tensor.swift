@@ -1,0 +1,233 @@
+import Synchronization
+
+/// An n-dimensional array that records the operations applied to it for differentiation.
+///
+/// A tensor is a view of a `Storage`: `shape`, `strides` and `offset` (in elements) say where
+/// its elements are. Views share storage; in-place writes bump the storage's version counter.
+public final class Tensor {
+    // MARK: - Data
+
+    /// The memory this tensor (and every view of it) reads.
+    public let storage: Storage
+    /// The size of each dimension.
+    public let shape: [Int]
+    /// How many elements to step in storage for one step along each dimension.
+    public let strides: [Int]
+    /// The position of the first element in storage, in elements.
+    public let offset: Int
+    /// The element type.
+    public let dtype: DType
+    /// The number of elements.
+    public let numel: Int
+    /// The tensor this one is a view of (the root base), if it is a view.
+    public let viewBase: Tensor?
+
+    // MARK: - Autograd state
+
+    /// Whether gradients flow to this tensor (`requires_grad`).
+    public internal(set) var requiresGrad = false
+    /// The accumulated gradient of a leaf (or of a non-leaf that retains its grad).
+    public internal(set) var gradStorage: Tensor?
+    /// The node that made this tensor; nil for leaves.
+    public internal(set) var gradFn: Node?
+    /// Which output of `gradFn` this tensor is.
+    var outputNr = 0
+    /// The node that accumulates into `.grad`, shared by every graph this leaf is in.
+    weak var accumulator: AccumulateGrad?
+    /// Whether a non-leaf keeps its `.grad` (`retain_grad()`).
+    public internal(set) var retainsGrad = false
+    /// A Lua or Swift number wrapped as a 0-d tensor: it takes part in type promotion as a scalar.
+    var isWrappedNumber = false
+
+    /// Tensors alive in the process (for leak tests).
+    public static let live = Atomic<Int>(0)
+
+    init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType,
+         viewBase: Tensor? = nil) {
+        self.storage = storage
+        self.shape = shape
+        self.strides = strides
+        self.offset = offset
+        self.dtype = dtype
+        var n = 1
+        for s in shape { n &*= s }
+        self.numel = n
+        self.viewBase = viewBase
+        Tensor.live.add(1, ordering: .relaxed)
+    }
+
+    deinit {
+        Tensor.live.subtract(1, ordering: .relaxed)
+        // A long chain of nodes must not be freed by recursion (a million-op graph would
+        // overflow the stack): hand the node to the iterative teardown.
+        if gradFn != nil {
+            var stack: [Node] = []
+            stack.append(gradFn.unsafelyUnwrapped)
+            gradFn = nil
+            Node.release(&stack)
+        }
+    }
+
+    // MARK: - Creation
+
+    /// A contiguous tensor of `shape` with uninitialized elements.
+    public static func empty(_ shape: [Int], dtype: DType = .float32) throws -> Tensor {
+        try Shapes.validate(shape)
+        let count = Shapes.numel(shape) ?? 0
+        let storage = try Storage(count: count, dtype: dtype)
+        return Tensor(storage: storage, shape: shape, strides: Shapes.contiguousStrides(shape),
+                      offset: 0, dtype: dtype)
+    }
+
+    /// A contiguous tensor holding `values` in row-major order.
+    public convenience init<T: TensorElement>(_ values: [T], shape: [Int]? = nil) throws {
+        let shape = shape ?? [values.count]
+        try Shapes.validate(shape)
+        guard Shapes.numel(shape) == values.count else {
+            throw TorchError("shape \(Shapes.format(shape)) is invalid for input of size \(values.count)")
+        }
+        let storage = try Storage(count: values.count, dtype: T.dtype)
+        let p = storage.bytes.assumingMemoryBound(to: T.self)
+        values.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { p.update(from: base, count: src.count) }
+        }
+        self.init(storage: storage, shape: shape, strides: Shapes.contiguousStrides(shape),
+                  offset: 0, dtype: T.dtype)
+    }
+
+    /// A 0-d tensor of `dtype` holding `value` converted to it.
+    public static func scalar(_ value: Double, dtype: DType) throws -> Tensor {
+        let t = try empty([], dtype: dtype)
+        t.setElement(0, value)
+        return t
+    }
+
+    /// A 0-d tensor wrapping a script or Swift number, which promotes like a Python scalar.
+    static func wrapped(_ value: Scalar) throws -> Tensor {
+        let t: Tensor
+        switch value {
+        case .bool(let b): t = try scalar(b ? 1 : 0, dtype: .bool)
+        case .int(let i):
+            t = try empty([], dtype: .int64)
+            t.pointer(Int64.self).pointee = i
+        case .double(let d): t = try scalar(d, dtype: .float64)
+        }
+        t.isWrappedNumber = true
+        return t
+    }
+
+    /// A view of this tensor's storage with a different shape, strides and offset.
+    func view(shape: [Int], strides: [Int], offset: Int) -> Tensor {
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype,
+               viewBase: viewBase ?? self)
+    }
+
+    /// A tensor sharing this one's data with no graph history (`detach()`).
+    public func detach() -> Tensor {
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype,
+               viewBase: viewBase ?? self)
+    }
+
+    // MARK: - Geometry
+
+    /// The number of dimensions.
+    public var ndim: Int { shape.count }
+
+    /// Whether elements are laid out row-major with no gaps.
+    public var isContiguous: Bool {
+        var expected = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
+            if strides[i] != expected { return false }
+            expected &*= shape[i]
+        }
+        return true
+    }
+
+    /// Whether this tensor has no graph history (`is_leaf`).
+    public var isLeaf: Bool { gradFn == nil }
+
+    // MARK: - Element access
+
+    /// A typed pointer to the first element; `T` must match `dtype`.
+    @inline(__always)
+    public func pointer<T: TensorElement>(_: T.Type) -> UnsafeMutablePointer<T> {
+        storage.bytes.assumingMemoryBound(to: T.self) + offset
+    }
+
+    /// The storage offset of the element at row-major position `flat`.
+    @inline(__always)
+    func storageIndex(ofFlat flat: Int) -> Int {
+        if shape.count == 1 { return flat * strides[0] }
+        var rest = flat, index = 0
+        for d in stride(from: shape.count - 1, through: 0, by: -1) {
+            let size = shape[d]
+            if size == 0 { return 0 }
+            index += (rest % size) * strides[d]
+            rest /= size
+        }
+        return index
+    }
+
+    /// The element at row-major position `flat`, widened to Double.
+    public func element(_ flat: Int) -> Double {
+        let i = storageIndex(ofFlat: flat)
+        switch dtype {
+        case .float32: return Double(pointer(Float.self)[i])
+        case .float64: return pointer(Double.self)[i]
+        case .int64: return Double(pointer(Int64.self)[i])
+        case .bool: return pointer(Bool.self)[i] ? 1 : 0
+        }
+    }
+
+    /// The int64 element at row-major position `flat` (exact for int64 tensors).
+    public func integerElement(_ flat: Int) -> Int64 {
+        let i = storageIndex(ofFlat: flat)
+        switch dtype {
+        case .float32: return Int64(clampingFloat: Double(pointer(Float.self)[i]))
+        case .float64: return Int64(clampingFloat: pointer(Double.self)[i])
+        case .int64: return pointer(Int64.self)[i]
+        case .bool: return pointer(Bool.self)[i] ? 1 : 0
+        }
+    }
+
+    /// Writes `value`, converted to `dtype`, at row-major position `flat`.
+    func setElement(_ flat: Int, _ value: Double) {
+        let i = storageIndex(ofFlat: flat)
+        switch dtype {
+        case .float32: pointer(Float.self)[i] = Float(value)
+        case .float64: pointer(Double.self)[i] = value
+        case .int64: pointer(Int64.self)[i] = Int64(clampingFloat: value)
+        case .bool: pointer(Bool.self)[i] = value != 0
+        }
+    }
+
+    /// The value of a one-element tensor (`item()`).
+    public func item() throws -> Scalar {
+        guard numel == 1 else {
+            throw TorchError("a Tensor with \(numel) elements cannot be converted to Scalar")
+        }
+        switch dtype {
+        case .float32, .float64: return .double(element(0))
+        case .int64: return .int(integerElement(0))
+        case .bool: return .bool(element(0) != 0)
+        }
+    }
+
+    /// The elements in row-major order, widened to Double.
+    public func doubles() -> [Double] { (0..<numel).map(element) }
+}
+
+/// A number given to an op where a tensor could stand (`x * 2`).
+public enum Scalar: Sendable, Equatable {
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+
+    public var doubleValue: Double {
+        switch self {
+        case .bool(let b): b ? 1 : 0
+        case .int(let i): Double(i)
+        case .double(let d): d
+        }
+    }
+}

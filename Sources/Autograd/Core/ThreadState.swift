@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Per-thread engine state: grad mode, the random generator and the caller's conventions.
+///
+/// PyTorch keeps grad mode thread-local; so do we, which also lets many script hosts run on
+/// many threads without sharing mutable state.
+public final class ThreadState {
+    /// Whether operations record the graph (`torch.is_grad_enabled()`).
+    public var gradEnabled = true
+    /// Whether `inference_mode` is active.
+    public var inferenceMode = false
+    /// 0 when positions in messages are Swift's (0-based), 1 when they are Lua's.
+    public var indexBase = 0
+    /// The default generator of this thread (`torch.manual_seed` reseeds it).
+    public lazy var generator = Generator()
+    /// The cap on tensor bytes allocated by this thread, if any (a host's memory limit).
+    public var memoryLimit: Int?
+    /// Tensor bytes currently counted against `memoryLimit`.
+    public var memoryUsed = 0
+    /// Set by a host to stop long kernels from another thread; checked between chunks of work.
+    public var isCancelled: @Sendable () -> Bool = { false }
+    /// Counts warnings already shown, so each is shown once (as PyTorch's `TORCH_WARN_ONCE`).
+    public var warnedOnce: Set<String> = []
+    /// Where warnings go; stderr by default.
+    public var warningHandler: (String) -> Void = { message in
+        let line = "UserWarning: \(message)\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+    }
+
+    init() {}
+
+    /// The calling thread's state, created on first use.
+    public static var current: ThreadState {
+        if let raw = pthread_getspecific(key) {
+            return Unmanaged<ThreadState>.fromOpaque(raw).takeUnretainedValue()
+        }
+        let state = ThreadState()
+        pthread_setspecific(key, Unmanaged.passRetained(state).toOpaque())
+        return state
+    }
+
+    /// Emits `message` once per thread.
+    func warnOnce(_ message: String) {
+        if warnedOnce.insert(message).inserted { warningHandler(message) }
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { raw in
+            if let raw { Unmanaged<ThreadState>.fromOpaque(raw).release() }
+        }
+        return key
+    }()
+}
+
+// MARK: - Grad modes
+
+/// Runs `body` with grad mode set to `enabled`, restoring the previous mode afterwards.
+public func withGradMode<R>(_ enabled: Bool, _ body: () throws -> R) rethrows -> R {
+    let state = ThreadState.current
+    let saved = state.gradEnabled
+    state.gradEnabled = enabled
+    defer { state.gradEnabled = saved }
+    return try body()
+}
+
+/// Runs `body` without recording the graph (`torch.no_grad()`).
+public func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
+    try withGradMode(false, body)
+}

@@ -1,0 +1,233 @@
+/// Options of one backward pass, visible to nodes while it runs.
+public struct BackwardRun {
+    /// Whether the backward computation is itself recorded (higher-order gradients).
+    public let createGraph: Bool
+    /// Whether saved tensors survive the pass.
+    public let retainGraph: Bool
+}
+
+/// The backward driver: orders the graph topologically and runs every node once.
+///
+/// It is iterative (a graph a million nodes deep needs no deep stack), and it alone does what
+/// every op needs: summing gradients that reach a node along several paths, reducing a
+/// gradient that broadcast to its input's shape, casting to the input's dtype, and freeing
+/// saved tensors when the graph is not retained.
+public enum Engine {
+    /// Backpropagates `gradients` (one per root) from `roots`, accumulating into leaves' `.grad`.
+    /// With `inputs`, only those tensors accumulate.
+    public static func backward(_ roots: [Tensor], gradients: [Tensor?], retainGraph: Bool? = nil,
+                                createGraph: Bool = false, inputs: [Tensor]? = nil) throws {
+        let retain = retainGraph ?? createGraph
+        let rootEdges = try makeRoots(roots, gradients, createGraph: createGraph)
+        var targets: [ObjectIdentifier: Int]? = nil
+        if let inputs {
+            targets = [:]
+            for t in inputs {
+                guard let edge = t.gradientEdge(), let node = edge.node else { continue }
+                // Restricting to non-leaf inputs stores their `.grad` like retain_grad does.
+                if !(node is AccumulateGrad) { t.retainsGradForRun(node: node, output: edge.inputNr) }
+                targets![ObjectIdentifier(node)] = 0
+            }
+        }
+        _ = try run(rootEdges, run: BackwardRun(createGraph: createGraph, retainGraph: retain),
+                    accumulate: true, only: targets, capture: [])
+    }
+
+    /// Computes and returns the gradients of `outputs` with respect to `inputs`
+    /// (`torch.autograd.grad`), without touching any `.grad`.
+    public static func grad(outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?],
+                            retainGraph: Bool? = nil, createGraph: Bool = false,
+                            allowUnused: Bool = false) throws -> [Tensor?] {
+        let retain = retainGraph ?? createGraph
+        let rootEdges = try makeRoots(outputs, gradOutputs, createGraph: createGraph)
+        var capture: [Edge] = []
+        for (i, t) in inputs.enumerated() {
+            guard let edge = t.gradientEdge() else {
+                throw TorchError("One of the differentiated Tensors does not require grad (input \(ThreadState.userPosition(i)))")
+            }
+            capture.append(edge)
+        }
+        var only: [ObjectIdentifier: Int] = [:]
+        for e in capture { if let n = e.node { only[ObjectIdentifier(n)] = 0 } }
+        let results = try run(rootEdges, run: BackwardRun(createGraph: createGraph, retainGraph: retain),
+                              accumulate: false, only: only, capture: capture)
+        if !allowUnused, results.contains(where: { $0 == nil }) {
+            throw TorchError("One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.")
+        }
+        return results
+    }
+
+    // MARK: - Roots
+
+    private static func makeRoots(_ roots: [Tensor], _ gradients: [Tensor?],
+                                  createGraph: Bool) throws -> [(Edge, Tensor)] {
+        guard roots.count == gradients.count else {
+            throw TorchError("got \(gradients.count) gradients for \(roots.count) outputs")
+        }
+        var result: [(Edge, Tensor)] = []
+        for (i, root) in roots.enumerated() {
+            guard let edge = root.gradientEdge() else {
+                throw TorchError("element \(i) of tensors does not require grad and does not have a grad_fn")
+            }
+            let grad: Tensor
+            if let given = gradients[i] {
+                guard given.shape == root.shape else {
+                    throw TorchError("Mismatch in shape: grad_output[\(i)] has a shape of torch.Size(\(Shapes.format(given.shape))) and output[\(i)] has a shape of torch.Size(\(Shapes.format(root.shape))).")
+                }
+                grad = given
+            } else {
+                guard root.numel == 1 else {
+                    throw TorchError("grad can be implicitly created only for scalar outputs")
+                }
+                guard root.dtype.isFloatingPoint else {
+                    throw TorchError("grad can be implicitly created only for real scalar outputs but got \(root.dtype)")
+                }
+                grad = try Tensor.ones(root.shape, dtype: root.dtype)
+            }
+            result.append((edge, grad))
+        }
+        return result
+    }
+
+    // MARK: - The pass
+
+    /// Runs the graph reachable from `roots`. `only`, when given, restricts execution to the
+    /// nodes from which one of its nodes can be reached; `capture` edges get their incoming
+    /// gradient returned instead of executed.
+    private static func run(_ roots: [(Edge, Tensor)], run options: BackwardRun, accumulate: Bool,
+                            only: [ObjectIdentifier: Int]?, capture: [Edge]) throws -> [Tensor?] {
+        // 1. Discover nodes and count how many edges point at each (iterative DFS).
+        var dependencies: [ObjectIdentifier: Int] = [:]
+        var stack: [Node] = []
+        for (edge, _) in roots {
+            guard let node = edge.node else { continue }
+            if dependencies[ObjectIdentifier(node)] == nil {
+                dependencies[ObjectIdentifier(node)] = 0
+                stack.append(node)
+            }
+        }
+        while let node = stack.popLast() {
+            for edge in node.edges {
+                guard let next = edge.node else { continue }
+                let key = ObjectIdentifier(next)
+                if let count = dependencies[key] {
+                    dependencies[key] = count + 1
+                } else {
+                    dependencies[key] = 1
+                    stack.append(next)
+                }
+            }
+        }
+
+        // 2. A topological order (Kahn), roots first.
+        var order: [Node] = []
+        order.reserveCapacity(dependencies.count)
+        var remaining = dependencies
+        for (edge, _) in roots {
+            if let node = edge.node, remaining[ObjectIdentifier(node)] == 0,
+               !order.contains(where: { $0 === node }) {
+                order.append(node)
+            }
+        }
+        var cursor = 0
+        while cursor < order.count {
+            let node = order[cursor]
+            cursor += 1
+            for edge in node.edges {
+                guard let next = edge.node else { continue }
+                let key = ObjectIdentifier(next)
+                let left = remaining[key, default: 1] - 1
+                remaining[key] = left
+                if left == 0 { order.append(next) }
+            }
+        }
+
+        // 3. Which nodes lead to a target (reverse topological order).
+        var needed: Set<ObjectIdentifier>? = nil
+        if let only {
+            var set = Set<ObjectIdentifier>()
+            for node in order.reversed() {
+                let key = ObjectIdentifier(node)
+                if only[key] != nil || node.edges.contains(where: { $0.node.map { set.contains(ObjectIdentifier($0)) } ?? false }) {
+                    set.insert(key)
+                }
+            }
+            needed = set
+        }
+
+        // 4. Execute in order, summing gradients per node output.
+        var buffers: [ObjectIdentifier: [Tensor?]] = [:]
+        for (edge, grad) in roots {
+            guard let node = edge.node else { continue }
+            try add(grad, to: &buffers, node: node, slot: edge.inputNr, createGraph: options.createGraph)
+        }
+        var captured = [Tensor?](repeating: nil, count: capture.count)
+        try withGradMode(options.createGraph) {
+            for node in order {
+                let key = ObjectIdentifier(node)
+                let grads = buffers.removeValue(forKey: key) ?? []
+                for (i, edge) in capture.enumerated() where edge.node === node {
+                    if edge.inputNr < grads.count, let g = grads[edge.inputNr] {
+                        captured[i] = g.shape == edge.shape ? g : try g.sumToShape(edge.shape)
+                    }
+                }
+                for (output, weak) in node.retainedGrads {
+                    if let t = weak.tensor, output < grads.count, let g = grads[output] {
+                        t.gradStorage = options.createGraph ? g : g.detach()
+                    }
+                }
+                if let needed, !needed.contains(key) { continue }
+                if node is AccumulateGrad && !accumulate { continue }
+                guard grads.contains(where: { $0 != nil }) else { continue }
+                let inputGrads = try node.apply(grads, context: options)
+                if !options.retainGraph { node.releaseSaved() }
+                for (i, edge) in node.edges.enumerated() {
+                    guard let next = edge.node, i < inputGrads.count, var g = inputGrads[i] else { continue }
+                    if g.shape != edge.shape { g = try g.sumToShape(edge.shape) }
+                    if g.dtype != edge.dtype { g = try g.to(edge.dtype) }
+                    try add(g, to: &buffers, node: next, slot: edge.inputNr, createGraph: options.createGraph)
+                }
+            }
+        }
+        return captured
+    }
+
+    /// Adds `grad` to the gradient collected so far for output `slot` of `node`.
+    private static func add(_ grad: Tensor, to buffers: inout [ObjectIdentifier: [Tensor?]],
+                            node: Node, slot: Int, createGraph: Bool) throws {
+        let key = ObjectIdentifier(node)
+        var slots = buffers.removeValue(forKey: key) ?? [Tensor?](repeating: nil, count: max(node.outputCount, slot + 1))
+        if slot >= slots.count { slots += [Tensor?](repeating: nil, count: slot + 1 - slots.count) }
+        if let existing = slots[slot] {
+            slots[slot] = try existing.add(grad)
+        } else {
+            slots[slot] = grad
+        }
+        buffers[key] = slots
+    }
+}
+
+extension Tensor {
+    /// Makes the engine store this non-leaf's gradient during the coming pass.
+    func retainsGradForRun(node: Node, output: Int) {
+        if !node.retainedGrads.contains(where: { $0.tensor.tensor === self }) {
+            node.retainedGrads.append((output, WeakTensor(tensor: self)))
+        }
+    }
+
+    /// Sums a gradient over the dimensions along which it broadcast from `target`.
+    public func sumToShape(_ target: [Int]) throws -> Tensor {
+        if shape == target { return self }
+        let lead = ndim - target.count
+        guard lead >= 0 else {
+            throw TorchError("cannot reduce a gradient of shape \(Shapes.format(shape)) to \(Shapes.format(target))")
+        }
+        var dims: [Int] = Array(0..<lead)
+        for (i, size) in target.enumerated() where size == 1 && shape[lead + i] != 1 {
+            dims.append(lead + i)
+        }
+        var reduced = dims.isEmpty ? self : try sum(dims: dims, keepdim: true)
+        if lead > 0 || reduced.shape != target { reduced = try reduced.reshape(target) }
+        return reduced
+    }
+}

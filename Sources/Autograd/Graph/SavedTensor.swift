@@ -1,0 +1,98 @@
+/// A tensor kept by a node for its backward formula, as PyTorch's `SavedVariable`.
+///
+/// It keeps the data and, separately, where gradients of that data flow (its gradient edge).
+/// The data tensor never carries a `gradFn`, so freeing a graph never recurses through it,
+/// and a saved *output* refers to its own node weakly, so no node keeps itself alive.
+struct SavedTensor {
+    /// The saved values: the tensor itself when it needs no graph, else an alias of its data.
+    private(set) var data: Tensor?
+    /// The node gradients of `data` flow into (strong for inputs).
+    private var node: Node?
+    /// The node that made a saved output (weak: it is the node holding this saved tensor).
+    private weak var producer: Node?
+    private let outputNr: Int
+    private let requiresGrad: Bool
+    /// The storage version when saved; a later in-place change makes the saved data stale.
+    private let version: Int
+    /// How the tensor is described in version-mismatch errors.
+    private let wasOutput: Bool
+
+    /// Saves an input of an op.
+    init(input t: Tensor) {
+        version = t.storage.version
+        outputNr = t.outputNr
+        requiresGrad = t.requiresGrad
+        wasOutput = false
+        if t.requiresGrad {
+            data = t.detach()
+            node = t.gradFn ?? t.gradAccumulator()
+        } else {
+            data = t
+        }
+    }
+
+    /// Saves the output of the node `producer`.
+    init(output t: Tensor, of producer: Node) {
+        version = t.storage.version
+        outputNr = t.outputNr
+        requiresGrad = true
+        wasOutput = true
+        data = t.detach()
+        self.producer = producer
+    }
+
+    /// The saved tensor, checked for staleness; connected to the graph while grad mode is on
+    /// (that is, when the backward pass itself is being recorded for higher-order gradients).
+    func unpack(for owner: Node) throws -> Tensor {
+        guard let data else { throw TorchError(AutogradMessages.savedTensorsFreed) }
+        if data.storage.version != version {
+            throw TorchError(AutogradMessages.modifiedInPlace(
+                data, producedBy: wasOutput ? owner.name : node.flatMap { $0 is AccumulateGrad ? nil : $0.name },
+                outputNr: outputNr, version: data.storage.version, expected: version))
+        }
+        guard requiresGrad, ThreadState.current.gradEnabled,
+              let edgeNode = wasOutput ? producer : node else { return data }
+        let connected = data.detach()
+        connected.requiresGrad = true
+        connected.gradFn = edgeNode
+        connected.outputNr = outputNr
+        return connected
+    }
+
+    /// Frees the data after a backward pass that did not retain the graph.
+    mutating func release(into stack: inout [Node]) {
+        data = nil
+        if let node { stack.append(node) }
+        node = nil
+    }
+}
+
+/// PyTorch's texts for autograd errors (torch/csrc/autograd).
+enum AutogradMessages {
+    static let savedTensorsFreed = "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."
+
+    static let noGradFn = "element 0 of tensors does not require grad and does not have a grad_fn"
+
+    static let leafInPlace = "a leaf Variable that requires grad is being used in an in-place operation."
+
+    static let viewOfLeafInPlace = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+    static func modifiedInPlace(_ t: Tensor, producedBy name: String?, outputNr: Int,
+                                version: Int, expected: Int) -> String {
+        let type = "[torch.\(t.dtype.legacyTypeName) \(Shapes.format(t.shape))]"
+        let origin = name.map { ", which is output \(outputNr) of \($0)," } ?? ""
+        return "one of the variables needed for gradient computation has been modified by an inplace operation: \(type)\(origin) is at version \(version); expected version \(expected) instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True)."
+    }
+}
+
+extension DType {
+    /// The legacy tensor type name PyTorch uses in some messages (`FloatTensor`).
+    var legacyTypeName: String {
+        switch self {
+        case .float32: "FloatTensor"
+        case .float64: "DoubleTensor"
+        case .int64: "LongTensor"
+        case .bool: "BoolTensor"
+        }
+    }
+}

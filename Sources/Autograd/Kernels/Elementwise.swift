@@ -1,0 +1,155 @@
+/// Element-wise kernels: type promotion, broadcasting, and the typed loops ops are built from.
+extension Tensor {
+    // MARK: - Type promotion
+
+    /// The dtype of an op over `tensors`, as `torch.result_type` decides it: dimensioned tensors
+    /// outrank 0-d tensors, which outrank wrapped numbers, unless a lower tier has a higher
+    /// category (a float number with an int tensor gives the default float dtype).
+    static func resultType(_ tensors: [Tensor]) -> DType {
+        var dimensioned: DType?, zeroDim: DType?, wrapped: DType?
+        for t in tensors {
+            if t.isWrappedNumber {
+                let d = DType.defaultFor(category: t.dtype.category)
+                wrapped = wrapped.map { DType.promote($0, d) } ?? d
+            } else if t.ndim == 0 {
+                zeroDim = zeroDim.map { DType.promote($0, t.dtype) } ?? t.dtype
+            } else {
+                dimensioned = dimensioned.map { DType.promote($0, t.dtype) } ?? t.dtype
+            }
+        }
+        return combine(dimensioned, combine(zeroDim, wrapped)) ?? .float32
+    }
+
+    private static func combine(_ higher: DType?, _ lower: DType?) -> DType? {
+        guard let higher else { return lower }
+        guard let lower else { return higher }
+        if higher.isFloatingPoint { return higher }
+        if higher == .bool || lower.isFloatingPoint { return DType.promote(higher, lower) }
+        return higher
+    }
+
+    /// This tensor as `dtype`: itself when it already is, else a converted contiguous copy.
+    func converted(to target: DType) throws -> Tensor {
+        if dtype == target { return self }
+        let out = try materialized(dtype: target)
+        out.isWrappedNumber = isWrappedNumber
+        return out
+    }
+
+    // MARK: - Typed loops
+
+    /// `out[i] = f(a[i], b[i])` with broadcasting; `out` is contiguous with the broadcast shape.
+    @inline(__always)
+    static func zip<T: TensorElement, R: TensorElement>(
+        _ a: Tensor, _ b: Tensor, into out: Tensor, _ f: (T, T) -> R
+    ) {
+        let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(R.self)
+        let n = out.numel
+        let aFull = a.numel == n && a.isContiguous, bFull = b.numel == n && b.isContiguous
+        if aFull && bFull {
+            for i in 0..<n { po[i] = f(pa[i], pb[i]) }
+        } else if aFull && b.numel == 1 {
+            let v = pb[0]
+            for i in 0..<n { po[i] = f(pa[i], v) }
+        } else if bFull && a.numel == 1 {
+            let v = pa[0]
+            for i in 0..<n { po[i] = f(v, pb[i]) }
+        } else {
+            let sa = Shapes.broadcastStrides(shape: a.shape, strides: a.strides, to: out.shape)
+            let sb = Shapes.broadcastStrides(shape: b.shape, strides: b.strides, to: out.shape)
+            var i = 0
+            StridedLoop.run(out.shape, sa, sb) { ia, ib in
+                po[i] = f(pa[ia], pb[ib])
+                i &+= 1
+            }
+        }
+    }
+
+    /// `out[i] = f(a[i])`; `out` is contiguous with `a`'s shape.
+    @inline(__always)
+    static func map<T: TensorElement, R: TensorElement>(_ a: Tensor, into out: Tensor, _ f: (T) -> R) {
+        let pa = a.pointer(T.self), po = out.pointer(R.self)
+        let n = out.numel
+        if a.isContiguous {
+            for i in 0..<n { po[i] = f(pa[i]) }
+        } else {
+            var i = 0
+            StridedLoop.run(a.shape, a.strides, a.strides) { ia, _ in
+                po[i] = f(pa[ia])
+                i &+= 1
+            }
+        }
+    }
+
+    // MARK: - Op building blocks
+
+    /// A binary arithmetic op computed in the promoted dtype (or `dtype`, when given).
+    @inline(__always)
+    static func arithmetic(
+        _ a: Tensor, _ b: Tensor, dtype forced: DType? = nil, op: String,
+        float: (Float, Float) -> Float, double: (Double, Double) -> Double,
+        int: ((Int64, Int64) -> Int64)?, bool: ((Bool, Bool) -> Bool)? = nil
+    ) throws -> Tensor {
+        let shape = try Shapes.broadcast(a.shape, b.shape)
+        var dtype = forced ?? resultType([a, b])
+        if dtype == .bool && bool == nil { dtype = .int64 }
+        let x = try a.converted(to: dtype), y = try b.converted(to: dtype)
+        let out = try Tensor.empty(shape, dtype: dtype)
+        switch dtype {
+        case .float32: zip(x, y, into: out, float)
+        case .float64: zip(x, y, into: out, double)
+        case .int64:
+            guard let int else { throw TorchError("\"\(op)\" not implemented for 'Long'") }
+            zip(x, y, into: out, int)
+        case .bool:
+            guard let bool else { throw TorchError("\"\(op)\" not implemented for 'Bool'") }
+            zip(x, y, into: out, bool)
+        }
+        return out
+    }
+
+    /// A comparison, giving a bool tensor.
+    @inline(__always)
+    static func comparison(
+        _ a: Tensor, _ b: Tensor,
+        float: (Float, Float) -> Bool, double: (Double, Double) -> Bool, int: (Int64, Int64) -> Bool
+    ) throws -> Tensor {
+        let shape = try Shapes.broadcast(a.shape, b.shape)
+        var dtype = resultType([a, b])
+        if dtype == .bool { dtype = .int64 }
+        let x = try a.converted(to: dtype), y = try b.converted(to: dtype)
+        let out = try Tensor.empty(shape, dtype: .bool)
+        switch dtype {
+        case .float32: zip(x, y, into: out, float)
+        case .float64: zip(x, y, into: out, double)
+        default: zip(x, y, into: out, int)
+        }
+        return out
+    }
+
+    /// A floating-point function of one tensor; integer and bool inputs compute in float32.
+    @inline(__always)
+    static func floatUnary(_ a: Tensor, float: (Float) -> Float, double: (Double) -> Double) throws -> Tensor {
+        let dtype: DType = a.dtype == .float64 ? .float64 : .float32
+        let x = try a.converted(to: dtype)
+        let out = try Tensor.empty(a.shape, dtype: dtype)
+        if dtype == .float64 { map(x, into: out, double) } else { map(x, into: out, float) }
+        return out
+    }
+
+    /// A function of one tensor that keeps its dtype (`neg`, `abs`, `sign`).
+    @inline(__always)
+    static func sameTypeUnary(_ a: Tensor, op: String, float: (Float) -> Float, double: (Double) -> Double,
+                              int: (Int64) -> Int64, bool: ((Bool) -> Bool)? = nil) throws -> Tensor {
+        let out = try Tensor.empty(a.shape, dtype: a.dtype)
+        switch a.dtype {
+        case .float32: map(a, into: out, float)
+        case .float64: map(a, into: out, double)
+        case .int64: map(a, into: out, int)
+        case .bool:
+            guard let bool else { throw TorchError(op == "neg" ? "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead." : "\"\(op)\" not implemented for 'Bool'") }
+            map(a, into: out, bool)
+        }
+        return out
+    }
+}

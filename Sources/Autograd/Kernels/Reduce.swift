@@ -1,0 +1,76 @@
+/// Reduction kernels: one loop structure for sums, means, norms and extrema over any dims.
+extension Tensor {
+    /// Normalizes a dim list: wraps negatives, rejects repeats, sorts. nil or empty means all dims.
+    func reductionDims(_ dims: [Int]?) throws -> [Int] {
+        guard let dims, !dims.isEmpty else { return Array(0..<ndim) }
+        var seen = Set<Int>()
+        for d in dims {
+            let w = try Shapes.wrapDim(d, ndim)
+            guard seen.insert(w).inserted else {
+                throw TorchError("dim \(ThreadState.userPosition(w)) appears multiple times in the list of dims")
+            }
+        }
+        return seen.sorted().filter { $0 < ndim }
+    }
+
+    /// The shape left after reducing `dims`.
+    func reducedShape(_ dims: [Int], keepdim: Bool) -> [Int] {
+        var out: [Int] = []
+        for (i, size) in shape.enumerated() {
+            if dims.contains(i) { if keepdim { out.append(1) } } else { out.append(size) }
+        }
+        return out
+    }
+
+    /// Folds the elements over `dims` into each output element.
+    ///
+    /// `initial` starts each fold, `combine` adds one element, `finish` turns the fold and the
+    /// number of folded elements into the stored value.
+    @inline(__always)
+    func reduce<T: TensorElement, A, R: TensorElement>(
+        dims: [Int], keepdim: Bool, as _: T.Type, into dtype: DType, initial: A,
+        combine: (A, T) -> A, finish: (A, Int) -> R
+    ) throws -> Tensor {
+        let out = try Tensor.empty(reducedShape(dims, keepdim: keepdim), dtype: dtype)
+        let src = pointer(T.self), dst = out.pointer(R.self)
+        var keptShape: [Int] = [], keptStrides: [Int] = [], redShape: [Int] = [], redStrides: [Int] = []
+        for i in 0..<ndim {
+            if dims.contains(i) { redShape.append(shape[i]); redStrides.append(strides[i]) }
+            else { keptShape.append(shape[i]); keptStrides.append(strides[i]) }
+        }
+        let count = Shapes.numel(redShape) ?? 0
+        if keptShape.isEmpty && isContiguous {
+            var acc = initial
+            for i in 0..<numel { acc = combine(acc, src[i]) }
+            dst[0] = finish(acc, count)
+            return out
+        }
+        var o = 0
+        StridedLoop.run(keptShape, keptStrides, keptStrides) { base, _ in
+            var acc = initial
+            StridedLoop.run(redShape, redStrides, redStrides) { r, _ in acc = combine(acc, src[base &+ r]) }
+            dst[o] = finish(acc, count)
+            o &+= 1
+        }
+        return out
+    }
+
+    /// Sums over `dims` (all when empty) in `dtype`, accumulating floats in double precision.
+    func sumKernel(dims: [Int], keepdim: Bool, dtype: DType, mean: Bool = false) throws -> Tensor {
+        let x = try converted(to: dtype)
+        switch dtype {
+        case .float32:
+            return try x.reduce(dims: dims, keepdim: keepdim, as: Float.self, into: .float32, initial: 0.0,
+                                combine: { $0 + Double($1) },
+                                finish: { (acc: Double, n: Int) -> Float in Float(mean ? acc / Double(n) : acc) })
+        case .float64:
+            return try x.reduce(dims: dims, keepdim: keepdim, as: Double.self, into: .float64, initial: 0.0,
+                                combine: { $0 + $1 },
+                                finish: { (acc: Double, n: Int) -> Double in mean ? acc / Double(n) : acc })
+        case .int64, .bool:
+            let ints = try x.converted(to: .int64)
+            return try ints.reduce(dims: dims, keepdim: keepdim, as: Int64.self, into: .int64, initial: Int64(0),
+                                   combine: { $0 &+ $1 }, finish: { (acc: Int64, _: Int) -> Int64 in acc })
+        }
+    }
+}

@@ -1,0 +1,190 @@
+/// One entry of the op table: everything LuaGrad knows about an operation, declared once.
+///
+/// The forward kernel, the backward formula, PyTorch's grad_fn name, the Lua names, the
+/// signature and the doc line live together; Swift methods, Lua bindings, the reference docs
+/// and the gradcheck test are all driven from these values (see `OpTable`).
+public final class Op: Sendable {
+    /// The canonical (PyTorch) name: `mul`.
+    public let name: String
+    /// How scripts reach the op and what arguments it takes.
+    public let signature: Signature
+    /// One line for `help()` and the reference docs.
+    public let doc: String
+    /// PyTorch's grad_fn class name (`MulBackward0`); nil for ops that are not differentiable.
+    public let gradFnName: String?
+    /// What the backward formula needs kept from the forward pass.
+    let saves: [SaveSlot]
+    let forward: @Sendable (inout OpCall) throws -> Tensor
+    let backward: (@Sendable (BackwardContext) throws -> [Tensor?])?
+    /// For in-place forms (`add_`): the out-of-place op whose result is written back.
+    public let inPlaceBase: Op?
+
+    /// Declares an op (differentiable when it has a backward formula).
+    init(_ name: String, _ signature: Signature, doc: String, gradFn: String? = nil,
+         saves: [SaveSlot] = [],
+         forward: @escaping @Sendable (inout OpCall) throws -> Tensor,
+         backward: (@Sendable (BackwardContext) throws -> [Tensor?])? = nil) {
+        self.name = name
+        self.signature = signature
+        self.doc = doc
+        self.gradFnName = gradFn
+        self.saves = saves
+        self.forward = forward
+        self.backward = backward
+        self.inPlaceBase = nil
+    }
+
+    /// Declares the in-place form of `base` (`add_` of `add`): the same kernel and formula,
+    /// with the result written into the first input.
+    init(inPlace name: String, of base: Op, _ signature: Signature, doc: String) {
+        self.name = name
+        self.signature = signature
+        self.doc = doc
+        self.gradFnName = base.gradFnName
+        self.saves = base.saves
+        self.forward = base.forward
+        self.backward = base.backward
+        self.inPlaceBase = base
+    }
+
+    /// Whether the op records a graph node when its inputs require grad.
+    public var isDifferentiable: Bool { backward != nil }
+
+    // MARK: - Running
+
+    /// Runs the op on `inputs` and `args`, recording a graph node when gradients are needed.
+    public func apply(_ inputs: [Tensor], _ args: [Arg] = []) throws -> Tensor {
+        if let inPlaceBase { return try inputs[0].applyInPlace(inPlaceBase, Array(inputs.dropFirst()), args) }
+        var call = OpCall(inputs: inputs, args: args)
+        let output = try forward(&call)
+        if backward != nil, output.dtype.isFloatingPoint, ThreadState.current.gradEnabled,
+           inputs.contains(where: { $0.requiresGrad }) {
+            let node = OpNode(op: self, call: call, output: output)
+            output.gradFn = node
+            output.outputNr = 0
+            output.requiresGrad = true
+        }
+        return output
+    }
+}
+
+/// The arguments of one op invocation.
+public struct OpCall {
+    /// Tensor operands, in signature order (numbers given for tensors arrive wrapped as 0-d).
+    public var inputs: [Tensor]
+    /// Non-tensor arguments, in signature order.
+    public var args: [Arg]
+    /// Extra tensors the forward kernel computes for the backward formula (`SaveSlot.aux`).
+    public var aux: [Tensor] = []
+}
+
+/// A non-tensor argument.
+public enum Arg: Sendable, Equatable {
+    case none
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case ints([Int])
+    case dtype(DType)
+    case scalar(Scalar)
+    case string(String)
+
+    public var int: Int? { if case .int(let v) = self { v } else { nil } }
+    public var bool: Bool? { if case .bool(let v) = self { v } else { nil } }
+    public var ints: [Int]? {
+        switch self {
+        case .ints(let v): v
+        case .int(let v): [v]
+        default: nil
+        }
+    }
+    public var double: Double? {
+        switch self {
+        case .double(let v): v
+        case .int(let v): Double(v)
+        case .scalar(let s): s.doubleValue
+        default: nil
+        }
+    }
+    public var dtype: DType? { if case .dtype(let v) = self { v } else { nil } }
+    public var isNone: Bool { self == .none }
+}
+
+/// What a backward formula needs kept from the forward pass.
+public enum SaveSlot: Sendable {
+    case input(Int)
+    case output
+    case aux(Int)
+}
+
+// MARK: - Backward
+
+/// What a backward formula sees: the incoming gradient, saved tensors, arguments and inputs.
+public struct BackwardContext {
+    /// The gradient of the op's output.
+    public let grad: Tensor
+    let node: OpNode
+
+    /// The non-tensor arguments of the forward call.
+    public var args: [Arg] { node.args }
+
+    /// The `i`-th tensor of the op's `saves` list, checked against in-place changes.
+    public func saved(_ i: Int) throws -> Tensor {
+        try node.saved[i].unpack(for: node)
+    }
+
+    /// Whether input `i` wants a gradient (formulas skip work for the others).
+    public func needsGrad(_ i: Int) -> Bool { node.edges[i].node != nil }
+
+    /// The shape of input `i`.
+    public func inputShape(_ i: Int) -> [Int] { node.edges[i].shape }
+
+    /// The dtype of input `i`.
+    public func inputDtype(_ i: Int) -> DType { node.edges[i].dtype }
+}
+
+/// The graph node recorded for one application of a table op.
+final class OpNode: Node {
+    let op: Op
+    let args: [Arg]
+    var saved: [SavedTensor] = []
+    private let outputShape: [Int]
+    private let outputDtype: DType
+
+    init(op: Op, call: OpCall, output: Tensor) {
+        self.op = op
+        self.args = call.args
+        self.outputShape = output.shape
+        self.outputDtype = output.dtype
+        super.init(edges: call.inputs.map {
+            $0.gradientEdge() ?? Edge(node: nil, inputNr: 0, shape: $0.shape, dtype: $0.dtype)
+        })
+        saved.reserveCapacity(op.saves.count)
+        for slot in op.saves {
+            switch slot {
+            case .input(let i): saved.append(SavedTensor(input: call.inputs[i]))
+            case .output: saved.append(SavedTensor(output: output, of: self))
+            case .aux(let i): saved.append(SavedTensor(input: call.aux[i]))
+            }
+        }
+    }
+
+    override var name: String { op.gradFnName ?? op.name }
+
+    override func apply(_ grads: [Tensor?], context: BackwardRun) throws -> [Tensor?] {
+        guard let backward = op.backward else { return [] }
+        let grad = try grads.first.flatMap { $0 } ?? Tensor.zeros(outputShape, dtype: outputDtype)
+        return try backward(BackwardContext(grad: grad, node: self))
+    }
+
+    override func releaseSaved() {
+        var stack: [Node] = []
+        for i in saved.indices { saved[i].release(into: &stack) }
+        Node.release(&stack)
+    }
+
+    override func takeStrongReferences(into stack: inout [Node]) {
+        super.takeStrongReferences(into: &stack)
+        for i in saved.indices { saved[i].release(into: &stack) }
+    }
+}

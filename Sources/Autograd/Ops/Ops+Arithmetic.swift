@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Element-wise arithmetic: `+ - * / % ^`, unary minus and their in-place forms.
+extension Ops {
+    static let add = Op(
+        "add", Signature(["add"], [.tensor(), .operand()], metamethods: ["__add"]),
+        doc: "Adds `other` to `input` element-wise, with broadcasting.",
+        gradFn: "AddBackward0",
+        forward: { call in
+            try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "add",
+                                  float: { $0 + $1 }, double: { $0 + $1 }, int: { $0 &+ $1 }, bool: { $0 || $1 })
+        },
+        backward: { ctx in [ctx.grad, ctx.grad] })
+
+    static let sub = Op(
+        "sub", Signature(["sub", "subtract"], [.tensor(), .operand()], metamethods: ["__sub"]),
+        doc: "Subtracts `other` from `input` element-wise, with broadcasting.",
+        gradFn: "SubBackward0",
+        forward: { call in
+            if call.inputs[0].dtype == .bool && call.inputs[1].dtype == .bool {
+                throw TorchError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
+            }
+            return try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "sub",
+                                         float: { $0 - $1 }, double: { $0 - $1 }, int: { $0 &- $1 })
+        },
+        backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.neg() : nil] })
+
+    /// `number - tensor`: PyTorch records it as `rsub(tensor, number)`.
+    static let rsub = Op(
+        "rsub", Signature(["rsub"], [.tensor(), .operand()]),
+        doc: "Computes `other - input` element-wise (what `number - tensor` runs).",
+        gradFn: "RsubBackward1",
+        forward: { call in
+            try Tensor.arithmetic(call.inputs[1], call.inputs[0], op: "rsub",
+                                  float: { $0 - $1 }, double: { $0 - $1 }, int: { $0 &- $1 })
+        },
+        backward: { ctx in [try ctx.grad.neg(), ctx.needsGrad(1) ? ctx.grad : nil] })
+
+    static let mul = Op(
+        "mul", Signature(["mul", "multiply"], [.tensor(), .operand()], metamethods: ["__mul"]),
+        doc: "Multiplies `input` by `other` element-wise, with broadcasting.",
+        gradFn: "MulBackward0", saves: [.input(0), .input(1)],
+        forward: { call in
+            try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "mul",
+                                  float: { $0 * $1 }, double: { $0 * $1 }, int: { $0 &* $1 }, bool: { $0 && $1 })
+        },
+        backward: { ctx in
+            [ctx.needsGrad(0) ? try ctx.grad.mul(ctx.saved(1)) : nil,
+             ctx.needsGrad(1) ? try ctx.grad.mul(ctx.saved(0)) : nil]
+        })
+
+    static let div = Op(
+        "div", Signature(["div", "divide", "true_divide"], [.tensor(), .operand()], metamethods: ["__div"]),
+        doc: "Divides `input` by `other` element-wise (true division: integers give floats).",
+        gradFn: "DivBackward0", saves: [.input(0), .input(1)],
+        forward: { call in
+            let a = call.inputs[0], b = call.inputs[1]
+            let promoted = Tensor.resultType([a, b])
+            return try Tensor.arithmetic(a, b, dtype: promoted.isFloatingPoint ? promoted : .float32, op: "div",
+                                         float: { $0 / $1 }, double: { $0 / $1 }, int: nil)
+        },
+        backward: { ctx in
+            let b = try ctx.saved(1)
+            return [ctx.needsGrad(0) ? try ctx.grad.div(b) : nil,
+                    ctx.needsGrad(1) ? try ctx.grad.neg().mul(ctx.saved(0)).div(b.mul(b)) : nil]
+        })
+
+    static let remainder = Op(
+        "remainder", Signature(["remainder"], [.tensor(), .operand()], metamethods: ["__mod"]),
+        doc: "Python's modulus: the remainder has the sign of the divisor.",
+        gradFn: "RemainderBackward0", saves: [.input(0), .input(1)],
+        forward: { call in
+            let a = call.inputs[0], b = call.inputs[1]
+            if !Tensor.resultType([a, b]).isFloatingPoint { try b.checkNoZeroDivisor() }
+            return try Tensor.arithmetic(a, b, op: "remainder",
+                                         float: { x, y in let r = fmodf(x, y); return r != 0 && (r < 0) != (y < 0) ? r + y : r },
+                                         double: { x, y in let r = fmod(x, y); return r != 0 && (r < 0) != (y < 0) ? r + y : r },
+                                         int: { x, y in let r = x % y; return r != 0 && (r < 0) != (y < 0) ? r &+ y : r })
+        },
+        backward: { ctx in
+            [ctx.grad,
+             ctx.needsGrad(1) ? try ctx.grad.neg().mul(ctx.saved(0).floorDivide(ctx.saved(1))) : nil]
+        })
+
+    static let floorDivide = Op(
+        "floor_divide", Signature(["floor_divide"], [.tensor(), .operand()], metamethods: ["__idiv"]),
+        doc: "Divides element-wise and rounds down (Lua's `//`).",
+        forward: { call in
+            let a = call.inputs[0], b = call.inputs[1]
+            if !Tensor.resultType([a, b]).isFloatingPoint { try b.checkNoZeroDivisor() }
+            return try Tensor.arithmetic(a, b, op: "floor_divide",
+                                         float: { ($0 / $1).rounded(.down) }, double: { ($0 / $1).rounded(.down) },
+                                         int: { x, y in
+                                             if y == -1 { return 0 &- x }
+                                             let q = x / y
+                                             return (x % y != 0) && ((x < 0) != (y < 0)) ? q - 1 : q
+                                         })
+        })
+
+    static let neg = Op(
+        "neg", Signature(["neg", "negative"], [.tensor()], metamethods: ["__unm"]),
+        doc: "Negates every element.",
+        gradFn: "NegBackward0",
+        forward: { call in
+            try Tensor.sameTypeUnary(call.inputs[0], op: "neg", float: { -$0 }, double: { -$0 }, int: { 0 &- $0 })
+        },
+        backward: { ctx in [try ctx.grad.neg()] })
+
+    // MARK: - Powers
+
+    static let pow = Op(
+        "pow", Signature(["pow"], [.tensor(), .operand("exponent")], metamethods: ["__pow"]),
+        doc: "Raises `input` to the power `exponent` element-wise (tensor or number exponents).",
+        gradFn: "PowBackward0", saves: [.input(0), .input(1)],
+        forward: { call in try Tensor.power(call.inputs[0], call.inputs[1]) },
+        backward: { ctx in
+            // d/dx x^e = e * x^(e-1), and 0 for e == 0 (as PyTorch's pow_backward).
+            let x = try ctx.saved(0), e = try ctx.saved(1)
+            guard e.isWrappedNumber, e.numel == 1 else {
+                let dx = try e.mul(x.pow(e.sub(Tensor.wrapped(.int(1))))).masked(where: e.eq(Tensor.wrapped(.int(0))))
+                return [try ctx.grad.mul(dx), nil]
+            }
+            let exponent = try e.item()
+            if exponent.doubleValue == 0 { return [try Tensor.zeros(x.shape, dtype: ctx.grad.dtype), nil] }
+            let lowered: Scalar = if case .int(let i) = exponent { .int(i - 1) } else { .double(exponent.doubleValue - 1) }
+            return [try ctx.grad.mul(x.pow(Tensor.wrapped(lowered)).mul(Tensor.wrapped(exponent))), nil]
+        })
+
+    /// `tensor ^ tensor`: both operands differentiable.
+    static let powTensor = Op(
+        "pow", Signature(["pow"], .method, [.tensor(), .tensor("exponent")]),
+        doc: "Raises `input` to the tensor power `exponent` element-wise.",
+        gradFn: "PowBackward1", saves: [.input(0), .input(1), .output],
+        forward: { call in try Tensor.power(call.inputs[0], call.inputs[1]) },
+        backward: { ctx in
+            let x = try ctx.saved(0), e = try ctx.saved(1)
+            var grads: [Tensor?] = [nil, nil]
+            if ctx.needsGrad(0) {
+                let dx = try e.mul(x.pow(e.sub(Tensor.wrapped(.int(1))))).masked(where: e.eq(Tensor.wrapped(.int(0))))
+                grads[0] = try ctx.grad.mul(dx)
+            }
+            if ctx.needsGrad(1) {
+                // x^e * log(x), defined as 0 where x == 0 and e >= 0 (as PyTorch does).
+                let mask = try x.eq(Tensor.wrapped(.int(0))).logicalAnd(e.ge(Tensor.wrapped(.int(0))))
+                grads[1] = try ctx.grad.mul(ctx.saved(2).mul(x.log()).masked(where: mask))
+            }
+            return grads
+        })
+
+    /// `number ^ tensor`.
+    static let powScalarBase = Op(
+        "pow", Signature(["pow"], .function, [Param("self", .tensorOrNumber), .tensor("exponent")]),
+        doc: "Raises the number `self` to the tensor power `exponent`.",
+        gradFn: "PowBackward2", saves: [.input(0), .output],
+        forward: { call in try Tensor.power(call.inputs[0], call.inputs[1]) },
+        backward: { ctx in
+            let base = try ctx.saved(0)
+            let logBase = try base.converted(to: .float64).log()
+            return [nil, try ctx.grad.mul(ctx.saved(1)).mul(logBase)]
+        })
+}
+
+extension Tensor {
+    /// Throws PyTorch's error for integer division by zero.
+    func checkNoZeroDivisor() throws {
+        let zero: Bool
+        switch dtype {
+        case .int64: zero = (0..<numel).contains { integerElement($0) == 0 }
+        case .bool: zero = (0..<numel).contains { element($0) == 0 }
+        default: zero = false
+        }
+        if zero { throw TorchError("ZeroDivisionError") }
+    }
+
+    /// `a ^ b` in the promoted dtype; integer powers are exact and reject negative exponents.
+    static func power(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let dtype = resultType([a, b])
+        if !dtype.isFloatingPoint {
+            let e = try b.converted(to: .int64)
+            if (0..<e.numel).contains(where: { e.integerElement($0) < 0 }) {
+                throw TorchError("Integers to negative integer powers are not allowed.")
+            }
+        }
+        return try arithmetic(a, b, dtype: dtype == .bool ? .int64 : dtype, op: "pow",
+                              float: { powf($0, $1) }, double: { Glibc.pow($0, $1) },
+                              int: { base, exponent in
+                                  var result: Int64 = 1, x = base, n = exponent
+                                  while n > 0 {
+                                      if n & 1 == 1 { result = result &* x }
+                                      x = x &* x
+                                      n >>= 1
+                                  }
+                                  return result
+                              })
+    }
+}

@@ -1,0 +1,112 @@
+/// Comparisons and logical ops; none is differentiable.
+extension Ops {
+    private static func comparison(_ name: String, _ doc: String, metamethods: [String] = [],
+                                   _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) -> Op {
+        Op(name, Signature([name], [.tensor(), .operand()], metamethods: metamethods, returns: "BoolTensor"),
+           doc: doc, forward: { call in try f(call.inputs[0], call.inputs[1]) })
+    }
+
+    static let eq = comparison("eq", "Element-wise `input == other`, as a bool tensor.") {
+        try Tensor.comparison($0, $1, float: { $0 == $1 }, double: { $0 == $1 }, int: { $0 == $1 })
+    }
+    static let ne = comparison("ne", "Element-wise `input ~= other`, as a bool tensor.") {
+        try Tensor.comparison($0, $1, float: { $0 != $1 }, double: { $0 != $1 }, int: { $0 != $1 })
+    }
+    static let lt = comparison("lt", "Element-wise `input < other`, as a bool tensor.") {
+        try Tensor.comparison($0, $1, float: { $0 < $1 }, double: { $0 < $1 }, int: { $0 < $1 })
+    }
+    static let le = comparison("le", "Element-wise `input <= other`, as a bool tensor.") {
+        try Tensor.comparison($0, $1, float: { $0 <= $1 }, double: { $0 <= $1 }, int: { $0 <= $1 })
+    }
+    static let gt = comparison("gt", "Element-wise `input > other`, as a bool tensor.") {
+        try Tensor.comparison($0, $1, float: { $0 > $1 }, double: { $0 > $1 }, int: { $0 > $1 })
+    }
+    static let ge = comparison("ge", "Element-wise `input >= other`, as a bool tensor.") {
+        try Tensor.comparison($0, $1, float: { $0 >= $1 }, double: { $0 >= $1 }, int: { $0 >= $1 })
+    }
+
+    static let logicalAnd = Op(
+        "logical_and", Signature(["logical_and"], [.tensor(), .operand()], returns: "BoolTensor"),
+        doc: "Element-wise logical AND of the truth values.",
+        forward: { call in
+            let a = try call.inputs[0].converted(to: .bool), b = try call.inputs[1].converted(to: .bool)
+            return try Tensor.arithmetic(a, b, dtype: .bool, op: "logical_and",
+                                         float: { _, _ in 0 }, double: { _, _ in 0 }, int: nil, bool: { $0 && $1 })
+        })
+
+    static let whereOp = Op(
+        "where", Signature(["where"], .function, [Param("condition", .tensor), .operand("input"), .operand("other")]),
+        doc: "Picks `input` where `condition` is true and `other` elsewhere, with broadcasting.",
+        gradFn: "WhereBackward0", saves: [.input(0)],
+        forward: { call in
+            let c = call.inputs[0], a = call.inputs[1], b = call.inputs[2]
+            guard c.dtype == .bool else {
+                throw TorchError("where expected condition to be a boolean tensor, but got a tensor with dtype \(c.dtype.scalarTypeName)")
+            }
+            let shape = try Shapes.broadcast(c.shape, Shapes.broadcast(a.shape, b.shape))
+            let dtype = Tensor.resultType([a, b])
+            let x = try a.converted(to: dtype).expand(shape), y = try b.converted(to: dtype).expand(shape)
+            let out = try x.materialized()
+            let cond = try c.expand(shape)
+            for i in 0..<out.numel where cond.element(i) == 0 { out.setElementExact(i, from: y, at: i) }
+            return out
+        },
+        backward: { ctx in
+            let c = try ctx.saved(0)
+            let zero = try Tensor.wrapped(.int(0))
+            return [nil,
+                    ctx.needsGrad(1) ? try Tensor.where(c, ctx.grad, zero) : nil,
+                    ctx.needsGrad(2) ? try Tensor.where(c, zero, ctx.grad) : nil]
+        })
+
+    static let equal = Op(
+        "equal", Signature(["equal"], [.tensor(), .tensor("other")], returns: "boolean"),
+        doc: "True when both tensors have the same shape and elements (Lua's `==` on tensors).",
+        forward: { call in
+            let a = call.inputs[0], b = call.inputs[1]
+            var same = a.shape == b.shape
+            if same {
+                let eq = try a.eq(b)
+                same = (0..<eq.numel).allSatisfy { eq.element($0) != 0 }
+            }
+            return try Tensor.scalar(same ? 1 : 0, dtype: .bool)
+        })
+
+    static let allclose = Op(
+        "allclose", Signature(["allclose"], [
+            .tensor(), .tensor("other"), Param("rtol", .double, default: .double(1e-5)),
+            Param("atol", .double, default: .double(1e-8)), Param("equal_nan", .bool, default: .bool(false)),
+        ], returns: "boolean"),
+        doc: "True when |input - other| <= atol + rtol * |other| for every element (with broadcasting).",
+        forward: { call in
+            let a = call.inputs[0], b = call.inputs[1]
+            let rtol = call.args[0].double ?? 1e-5, atol = call.args[1].double ?? 1e-8
+            let equalNaN = call.args[2].bool ?? false
+            let shape = try Shapes.broadcast(a.shape, b.shape)
+            let x = try a.expand(shape), y = try b.expand(shape)
+            var close = true
+            for i in 0..<(Shapes.numel(shape) ?? 0) {
+                let u = x.element(i), v = y.element(i)
+                if u.isNaN || v.isNaN {
+                    if !(equalNaN && u.isNaN && v.isNaN) { close = false; break }
+                } else if u != v && !(Swift.abs(u - v) <= atol + rtol * Swift.abs(v)) {
+                    close = false
+                    break
+                }
+            }
+            return try Tensor.scalar(close ? 1 : 0, dtype: .bool)
+        })
+}
+
+extension Tensor {
+    /// Copies element `j` of `source` (same dtype) to element `i` of this tensor, exactly.
+    func setElementExact(_ i: Int, from source: Tensor, at j: Int) {
+        let d = storageIndex(ofFlat: i), s = source.storageIndex(ofFlat: j)
+        switch dtype {
+        case .float32: pointer(Float.self)[d] = source.pointer(Float.self)[s]
+        case .float64: pointer(Double.self)[d] = source.pointer(Double.self)[s]
+        case .int64: pointer(Int64.self)[d] = source.pointer(Int64.self)[s]
+        case .bool: pointer(Bool.self)[d] = source.pointer(Bool.self)[s]
+        }
+    }
+}

@@ -1,0 +1,132 @@
+/// Reductions: sums, means and norms, over everything or over dims.
+extension Ops {
+    /// The parameters shared by reductions over optional dims: `sum(input, dim, {keepdim=})`.
+    private static let dimParams: [Param] = [
+        .tensor(), Param("dim", .dims, default: .none),
+        .keyword("keepdim", .bool, .bool(false)), .keyword("dtype", .dtype, .none),
+    ]
+
+    static let sum = Op(
+        "sum", Signature(["sum"], dimParams),
+        doc: "Sums all elements, or those along `dim` (a dim or a list of dims).",
+        gradFn: "SumBackward0",
+        forward: { call in
+            let x = call.inputs[0]
+            let dims = try x.reductionDims(call.args[0].ints)
+            let keepdim = call.args[1].bool ?? false
+            let dtype = call.args[2].dtype ?? (x.dtype.isFloatingPoint ? x.dtype : .int64)
+            return try x.sumKernel(dims: dims, keepdim: call.args[0].isNone ? false : keepdim, dtype: dtype)
+        },
+        backward: { ctx in
+            [try ctx.grad.expandReduced(to: ctx.inputShape(0), dims: ctx.args[0].ints, keepdim: ctx.args[1].bool ?? false)]
+        })
+
+    static let mean = Op(
+        "mean", Signature(["mean"], dimParams),
+        doc: "The arithmetic mean of all elements, or of those along `dim`.",
+        gradFn: "MeanBackward0",
+        forward: { call in
+            let x = call.inputs[0]
+            let dtype = call.args[2].dtype ?? x.dtype
+            guard dtype.isFloatingPoint else {
+                throw TorchError("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(x.dtype == .int64 ? "Long" : "Bool")")
+            }
+            let dims = try x.reductionDims(call.args[0].ints)
+            return try x.sumKernel(dims: dims, keepdim: call.args[0].isNone ? false : (call.args[1].bool ?? false),
+                                   dtype: dtype, mean: true)
+        },
+        backward: { ctx in
+            let shape = ctx.inputShape(0)
+            let dims = try ctx.args[0].ints.map { try $0.map { try Shapes.wrapDim($0, shape.count) } } ?? Array(0..<shape.count)
+            let count = dims.reduce(1) { $0 * (shape.isEmpty ? 1 : shape[$1]) }
+            let g = try ctx.grad.expandReduced(to: shape, dims: ctx.args[0].ints, keepdim: ctx.args[1].bool ?? false)
+            return [try g.div(Tensor.wrapped(.int(Int64(count))))]
+        })
+
+    static let norm = Op(
+        "norm", Signature(["norm"], [
+            .tensor(), Param("p", .double, default: .double(2)), Param("dim", .dims, default: .none),
+            .keyword("keepdim", .bool, .bool(false)),
+        ]),
+        doc: "The vector p-norm of all elements (2 by default), or along `dim`.",
+        gradFn: "LinalgVectorNormBackward0", saves: [.input(0), .output],
+        forward: { call in
+            let x = call.inputs[0]
+            guard x.dtype.isFloatingPoint else {
+                throw TorchError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(x.dtype == .int64 ? "Long" : "Bool")")
+            }
+            let p = call.args[0].double ?? 2
+            let dims = try x.reductionDims(call.args[1].ints)
+            let keepdim = call.args[1].isNone ? false : (call.args[2].bool ?? false)
+            return try x.normKernel(p: p, dims: dims, keepdim: keepdim)
+        },
+        backward: { ctx in
+            let x = try ctx.saved(0), n = try ctx.saved(1)
+            let p = ctx.args[0].double ?? 2
+            let keepdim = ctx.args[2].bool ?? false
+            let g = try ctx.grad.expandReduced(to: x.shape, dims: ctx.args[1].ints, keepdim: keepdim)
+            let norm = try n.expandReduced(to: x.shape, dims: ctx.args[1].ints, keepdim: keepdim)
+            let zero = try Tensor.wrapped(.int(0))
+            switch p {
+            case 1:
+                return [try g.mul(x.sign())]
+            case 2:
+                // x / ||x||, with 0 where the norm is 0 (PyTorch's convention for the subgradient).
+                return [try g.mul(x.div(norm)).masked(where: norm.eq(zero))]
+            case .infinity, -.infinity:
+                let hits = try x.abs().eq(norm).converted(to: x.dtype)
+                let count = try hits.sum(dims: ctx.args[1].ints ?? [], keepdim: true)
+                return [try g.mul(x.sign()).mul(hits).div(count)]
+            default:
+                // x * |x|^(p-2) / ||x||^(p-1)
+                let scale = try x.abs().pow(Tensor.wrapped(.double(p - 2)))
+                    .div(norm.pow(Tensor.wrapped(.double(p - 1))))
+                return [try g.mul(x).mul(scale).masked(where: norm.eq(zero))]
+            }
+        })
+}
+
+extension Tensor {
+    /// Broadcasts the gradient of a reduction back over the reduced dims of `shape`.
+    func expandReduced(to shape: [Int], dims: [Int]?, keepdim: Bool) throws -> Tensor {
+        var g = self
+        if !keepdim, let dims, !dims.isEmpty, !shape.isEmpty {
+            for d in try dims.map({ try Shapes.wrapDim($0, shape.count) }).sorted() {
+                g = try g.unsqueeze(d)
+            }
+        } else if !keepdim, !shape.isEmpty {
+            g = try g.reshape([Int](repeating: 1, count: shape.count))
+        }
+        return try g.expand(shape)
+    }
+
+    /// The p-norm over `dims`.
+    func normKernel(p: Double, dims: [Int], keepdim: Bool) throws -> Tensor {
+        let x = try converted(to: dtype)
+        func run<T: FloatElement>(_: T.Type) throws -> Tensor {
+            switch p {
+            case .infinity:
+                return try x.reduce(dims: dims, keepdim: keepdim, as: T.self, into: dtype, initial: 0.0,
+                                    combine: { Swift.max($0, Swift.abs($1.doubleValue)) },
+                                    finish: { (a: Double, _: Int) -> T in T(converting: a) })
+            case -.infinity:
+                return try x.reduce(dims: dims, keepdim: keepdim, as: T.self, into: dtype, initial: Double.infinity,
+                                    combine: { Swift.min($0, Swift.abs($1.doubleValue)) },
+                                    finish: { (a: Double, _: Int) -> T in T(converting: a) })
+            case 0:
+                return try x.reduce(dims: dims, keepdim: keepdim, as: T.self, into: dtype, initial: 0.0,
+                                    combine: { $0 + ($1 != 0 ? 1 : 0) },
+                                    finish: { (a: Double, _: Int) -> T in T(converting: a) })
+            case 2:
+                return try x.reduce(dims: dims, keepdim: keepdim, as: T.self, into: dtype, initial: 0.0,
+                                    combine: { let v = $1.doubleValue; return $0 + v * v },
+                                    finish: { (a: Double, _: Int) -> T in T(converting: a.squareRoot()) })
+            default:
+                return try x.reduce(dims: dims, keepdim: keepdim, as: T.self, into: dtype, initial: 0.0,
+                                    combine: { $0 + Double.pow(Swift.abs($1.doubleValue), p) },
+                                    finish: { (a: Double, _: Int) -> T in T(converting: Double.pow(a, 1 / p)) })
+            }
+        }
+        return dtype == .float64 ? try run(Double.self) : try run(Float.self)
+    }
+}

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Element-wise functions of one tensor.
+extension Ops {
+    static let exp = Op(
+        "exp", Signature(["exp"], [.tensor()]),
+        doc: "The exponential of every element.",
+        gradFn: "ExpBackward0", saves: [.output],
+        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { expf($0) }, double: { Glibc.exp($0) }) },
+        backward: { ctx in [try ctx.grad.mul(ctx.saved(0))] })
+
+    static let log = Op(
+        "log", Signature(["log"], [.tensor()]),
+        doc: "The natural logarithm of every element.",
+        gradFn: "LogBackward0", saves: [.input(0)],
+        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { logf($0) }, double: { Glibc.log($0) }) },
+        backward: { ctx in [try ctx.grad.div(ctx.saved(0))] })
+
+    static let sin = Op(
+        "sin", Signature(["sin"], [.tensor()]),
+        doc: "The sine of every element (radians).",
+        gradFn: "SinBackward0", saves: [.input(0)],
+        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { sinf($0) }, double: { Glibc.sin($0) }) },
+        backward: { ctx in [try ctx.grad.mul(ctx.saved(0).cos())] })
+
+    static let cos = Op(
+        "cos", Signature(["cos"], [.tensor()]),
+        doc: "The cosine of every element (radians).",
+        gradFn: "CosBackward0", saves: [.input(0)],
+        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { cosf($0) }, double: { Glibc.cos($0) }) },
+        backward: { ctx in [try ctx.grad.mul(ctx.saved(0).sin().neg())] })
+
+    static let tanh = Op(
+        "tanh", Signature(["tanh"], [.tensor()]),
+        doc: "The hyperbolic tangent of every element.",
+        gradFn: "TanhBackward0", saves: [.output],
+        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { tanhf($0) }, double: { Glibc.tanh($0) }) },
+        backward: { ctx in
+            let y = try ctx.saved(0)
+            return [try ctx.grad.mul(y.mul(y).rsub(Tensor.wrapped(.int(1))))]
+        })
+
+    static let sigmoid = Op(
+        "sigmoid", Signature(["sigmoid"], [.tensor()]),
+        doc: "The logistic function 1 / (1 + exp(-x)) of every element.",
+        gradFn: "SigmoidBackward0", saves: [.output],
+        forward: { call in
+            try Tensor.floatUnary(call.inputs[0], float: { 1 / (1 + expf(-$0)) }, double: { 1 / (1 + Glibc.exp(-$0)) })
+        },
+        backward: { ctx in
+            let y = try ctx.saved(0)
+            return [try ctx.grad.mul(y).mul(y.rsub(Tensor.wrapped(.int(1))))]
+        })
+
+    static let relu = Op(
+        "relu", Signature(["relu"], [.tensor()]),
+        doc: "max(x, 0) for every element.",
+        gradFn: "ReluBackward0", saves: [.output],
+        forward: { call in
+            let x = call.inputs[0]
+            guard x.dtype != .bool else { throw TorchError("\"clamp_min_scalar_cpu\" not implemented for 'Bool'") }
+            return try Tensor.sameTypeUnary(x, op: "relu", float: { $0 > 0 ? $0 : ($0.isNaN ? $0 : 0) },
+                                            double: { $0 > 0 ? $0 : ($0.isNaN ? $0 : 0) }, int: { max($0, 0) })
+        },
+        backward: { ctx in
+            [try ctx.grad.masked(where: ctx.saved(0).le(Tensor.wrapped(.int(0))))]
+        })
+
+    static let sqrt = Op(
+        "sqrt", Signature(["sqrt"], [.tensor()]),
+        doc: "The square root of every element.",
+        gradFn: "SqrtBackward0", saves: [.output],
+        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { $0.squareRoot() }, double: { $0.squareRoot() }) },
+        backward: { ctx in [try ctx.grad.div(ctx.saved(0).mul(Tensor.wrapped(.int(2))))] })
+
+    static let abs = Op(
+        "abs", Signature(["abs", "absolute"], [.tensor()]),
+        doc: "The absolute value of every element.",
+        gradFn: "AbsBackward0", saves: [.input(0)],
+        forward: { call in
+            try Tensor.sameTypeUnary(call.inputs[0], op: "abs", float: { Swift.abs($0) }, double: { Swift.abs($0) },
+                                     int: { $0 == .min ? $0 : Swift.abs($0) }, bool: { $0 })
+        },
+        backward: { ctx in [try ctx.grad.mul(ctx.saved(0).sign())] })
+
+    static let sign = Op(
+        "sign", Signature(["sign"], [.tensor()]),
+        doc: "-1, 0 or 1 according to the sign of every element.",
+        gradFn: "SignBackward0",
+        forward: { call in
+            try Tensor.sameTypeUnary(call.inputs[0], op: "sign",
+                                     float: { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? 0 : 0)) },
+                                     double: { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) },
+                                     int: { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }, bool: { $0 })
+        },
+        backward: { ctx in [try Tensor.zeros(ctx.grad.shape, dtype: ctx.grad.dtype)] })
+
+    static let reciprocal = Op(
+        "reciprocal", Signature(["reciprocal"], [.tensor()]),
+        doc: "1 / x for every element.",
+        gradFn: "ReciprocalBackward0", saves: [.output],
+        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { 1 / $0 }, double: { 1 / $0 }) },
+        backward: { ctx in
+            let y = try ctx.saved(0)
+            return [try ctx.grad.mul(y.mul(y)).neg()]
+        })
+}

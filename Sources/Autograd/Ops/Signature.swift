@@ -1,0 +1,125 @@
+/// How scripts call an op: its Lua names, where it is exposed and the parameters it takes.
+///
+/// Bindings are generated from this description, and `help()` and the reference docs print it.
+public struct Signature: Sendable {
+    /// Names in the `torch` table and/or as tensor methods; the first is canonical.
+    public var names: [String]
+    /// Where the op is reachable.
+    public var exposure: Exposure
+    /// The parameters, in positional order.
+    public var params: [Param]
+    /// Lua metamethods that call this op (`__add`).
+    public var metamethods: [String]
+    /// What the op returns, for docs.
+    public var returns: String
+
+    /// An op reachable as `torch.name(...)` and `x:name(...)`.
+    public init(_ names: [String], _ params: [Param], metamethods: [String] = [], returns: String = "Tensor") {
+        self.init(names, .functionAndMethod, params, metamethods: metamethods, returns: returns)
+    }
+
+    public init(_ names: [String], _ exposure: Exposure, _ params: [Param],
+                metamethods: [String] = [], returns: String = "Tensor") {
+        self.names = names
+        self.exposure = exposure
+        self.params = params
+        self.metamethods = metamethods
+        self.returns = returns
+    }
+
+    /// The Lua call form shown by `help()`: `torch.sum(input, dim=nil, {keepdim=false})`.
+    public var usage: String {
+        var positional: [String] = []
+        var keywords: [String] = []
+        for p in params {
+            if p.keywordOnly {
+                keywords.append("\(p.name)=\(p.defaultText ?? "?")")
+            } else if let d = p.defaultText {
+                positional.append("\(p.name)=\(d)")
+            } else {
+                positional.append(p.kind == .sizes ? "\(p.name)..." : p.name)
+            }
+        }
+        if !keywords.isEmpty { positional.append("{" + keywords.joined(separator: ", ") + "}") }
+        let prefix = exposure == .method ? "Tensor:" : "torch."
+        return "\(prefix)\(names[0])(\(positional.joined(separator: ", "))) -> \(returns)"
+    }
+}
+
+/// Where an op is reachable from Lua.
+public enum Exposure: Sendable {
+    /// `torch.f(x, ...)` and `x:f(...)`.
+    case functionAndMethod
+    /// `torch.f(...)` only (creation ops).
+    case function
+    /// `x:f(...)` only.
+    case method
+}
+
+/// One parameter of an op.
+public struct Param: Sendable {
+    public let name: String
+    public let kind: ParamKind
+    /// The value used when the argument is absent; nil makes the parameter required.
+    public let defaultValue: Arg?
+    /// Only accepted in the trailing keyword table (`{keepdim=true}`).
+    public let keywordOnly: Bool
+
+    public init(_ name: String, _ kind: ParamKind, default defaultValue: Arg? = nil,
+                keywordOnly: Bool = false) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.keywordOnly = keywordOnly
+    }
+
+    var defaultText: String? {
+        guard let defaultValue else { return nil }
+        switch defaultValue {
+        case .none: return "nil"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .ints(let v): return "{" + v.map(String.init).joined(separator: ", ") + "}"
+        case .dtype(let t): return t.description
+        case .scalar(let s): return String(s.doubleValue)
+        case .string(let s): return "\"\(s)\""
+        }
+    }
+
+    // MARK: - Shorthands for the op table
+
+    public static func tensor(_ name: String = "input") -> Param { Param(name, .tensor) }
+    public static func operand(_ name: String = "other") -> Param { Param(name, .tensorOrNumber) }
+    public static func keyword(_ name: String, _ kind: ParamKind, _ value: Arg) -> Param {
+        Param(name, kind, default: value, keywordOnly: true)
+    }
+}
+
+/// The kinds of values a parameter takes; the binder converts script values accordingly.
+public enum ParamKind: Sendable, Equatable {
+    /// A tensor.
+    case tensor
+    /// A tensor, or a number wrapped as a 0-d tensor that promotes like a Python scalar.
+    case tensorOrNumber
+    /// A number given as a scalar argument (`fill_(value)`).
+    case number
+    /// An integer.
+    case int
+    /// A float.
+    case double
+    /// A boolean.
+    case bool
+    /// A dimension: 1-based in Lua, negative counts from the end.
+    case dim
+    /// One dimension or a list of them; nil means all.
+    case dims
+    /// Sizes as varargs or a table: `zeros(2, 3)`, `zeros{2, 3}`.
+    case sizes
+    /// A dtype (`torch.float64`).
+    case dtype
+    /// A list of tensors (`cat{a, b}`), all passed as inputs.
+    case tensorList
+    /// Nested tables of numbers or booleans (`torch.tensor{{1, 2}, {3, 4}}`), passed as an input.
+    case data
+}
