@@ -27,10 +27,10 @@ let package = Package(
             providers: [.apt(["libedit-dev"])]
         ),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
-        .target(name: "Autograd"),
+        .target(name: "Autograd", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "LuaGrad", dependencies: ["Autograd", "CLua", "CLuaShim"]),
         .executableTarget(name: "luagrad", dependencies: ["LuaGrad", "CEditLine"]),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd"], exclude: ["Fixtures"]),
         .testTarget(name: "LuaGradTests", dependencies: ["LuaGrad", "Autograd"]),
     ]
 )

@@ -1,0 +1,46 @@
+/// The autograd surface of a tensor: `.grad`, `backward`, `detach`, `retain_grad`.
+extension Tensor {
+    /// The gradient accumulated by backward passes (`.grad`).
+    ///
+    /// Reading it on a non-leaf that does not retain its gradient warns once, as PyTorch does.
+    public var grad: Tensor? {
+        if !isLeaf && !retainsGrad {
+            ThreadState.current.warnOnce(AutogradMessages.nonLeafGrad)
+        }
+        return gradStorage
+    }
+
+    /// Replaces `.grad` (`x.grad = g` or `x.grad = nil`), with PyTorch's checks.
+    public func setGrad(_ newValue: Tensor?) throws {
+        if let g = newValue {
+            guard g.dtype == dtype else {
+                throw TorchError("assigned grad has data of a different type")
+            }
+            guard g.shape == shape else {
+                throw TorchError("assigned grad has data of a different size")
+            }
+        }
+        gradStorage = newValue
+    }
+
+    /// Backpropagates from this tensor (`backward()`, `backward(gradient)`).
+    public func backward(gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false,
+                         inputs: [Tensor]? = nil) throws {
+        try Engine.backward([self], gradients: [gradient], retainGraph: retainGraph,
+                            createGraph: createGraph, inputs: inputs)
+    }
+
+    /// Keeps `.grad` of this non-leaf after backward (`retain_grad()`).
+    public func retainGrad() throws {
+        guard requiresGrad else {
+            throw TorchError("can't retain_grad on Tensor that has requires_grad=False")
+        }
+        guard let gradFn, !retainsGrad else { return }
+        retainsGrad = true
+        retainsGradForRun(node: gradFn, output: outputNr)
+    }
+}
+
+extension AutogradMessages {
+    static let nonLeafGrad = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more informations. (Triggered internally at /pytorch/build/aten/src/ATen/core/TensorBody.h:497.)"
+}
