@@ -102,7 +102,10 @@ public final class Tensor {
         return t
     }
 
-    /// A 0-d tensor wrapping a script or Swift number, which promotes like a Python scalar.
+    /// A 0-d tensor wrapping a script or Swift number, which promotes like a Python scalar:
+    /// `x * 2` keeps x's dtype where a 0-d int64 tensor would not.
+    public static func wrapping(_ value: Scalar) throws -> Tensor { try wrapped(value) }
+
     static func wrapped(_ value: Scalar) throws -> Tensor {
         let t: Tensor
         switch value {

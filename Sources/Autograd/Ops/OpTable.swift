@@ -10,7 +10,7 @@ public enum OpTable {
         // Creation
         Ops.tensor, Ops.zeros, Ops.ones, Ops.full, Ops.empty, Ops.arange, Ops.rand, Ops.randn,
         // Arithmetic
-        Ops.add, Ops.sub, Ops.rsub, Ops.mul, Ops.div, Ops.remainder, Ops.floorDivide, Ops.neg,
+        Ops.add, Ops.sub, Ops.rsub, Ops.mul, Ops.div, Ops.rdiv, Ops.remainder, Ops.floorDivide, Ops.neg,
         Ops.powTensor, Ops.pow, Ops.powScalarBase,
         // Element-wise functions
         Ops.exp, Ops.log, Ops.sin, Ops.cos, Ops.tanh, Ops.sigmoid, Ops.relu, Ops.sqrt, Ops.abs,
@@ -18,10 +18,10 @@ public enum OpTable {
         // Reductions
         Ops.sum, Ops.mean, Ops.norm,
         // Linear algebra
-        Ops.dot, Ops.mm, Ops.mv, Ops.t,
+        Ops.dot, Ops.mm, Ops.mv, Ops.matmul, Ops.t,
         // Shape and views
-        Ops.view, Ops.expand, Ops.unsqueeze, Ops.squeeze, Ops.select, Ops.slice, Ops.cat,
-        Ops.clone, Ops.toType,
+        Ops.view, Ops.reshape, Ops.flatten, Ops.contiguous, Ops.expand, Ops.unsqueeze, Ops.squeeze,
+        Ops.select, Ops.cat, Ops.clone, Ops.toType,
         // Comparison
         Ops.eq, Ops.ne, Ops.lt, Ops.le, Ops.gt, Ops.ge, Ops.logicalAnd, Ops.whereOp, Ops.equal,
         Ops.allclose,
@@ -32,7 +32,7 @@ public enum OpTable {
 
     /// Ops the graph uses internally (gradients of views, in-place rebasing); not bound to Lua.
     public static let internalOps: [Op] = [
-        Ops.unsafeView, Ops.selectBackward, Ops.sliceBackward, Ops.zeroOp, Ops.fillOp, Ops.copyOp,
+        Ops.unsafeView, Ops.slice, Ops.selectBackward, Ops.sliceBackward, Ops.zeroOp, Ops.fillOp, Ops.copyOp,
         Ops.copySlices, Ops.asStrided,
     ]
 }

@@ -5,7 +5,7 @@ import Glibc
 /// Element-wise arithmetic: `+ - * / % ^`, unary minus and their in-place forms.
 extension Ops {
     static let add = Op(
-        "add", Signature(["add"], [.tensor(), .operand()], metamethods: ["__add"]),
+        "add", Signature(["add"], [.tensor(), .operand()], metamethods: ["__add"]).reflected(.commutative),
         doc: "Adds `other` to `input` element-wise, with broadcasting.",
         gradFn: "AddBackward0",
         forward: { call in
@@ -15,7 +15,7 @@ extension Ops {
         backward: { ctx in [ctx.grad, ctx.grad] })
 
     static let sub = Op(
-        "sub", Signature(["sub", "subtract"], [.tensor(), .operand()], metamethods: ["__sub"]),
+        "sub", Signature(["sub", "subtract"], [.tensor(), .operand()], metamethods: ["__sub"]).reflected(.swappedOp("rsub")),
         doc: "Subtracts `other` from `input` element-wise, with broadcasting.",
         gradFn: "SubBackward0",
         forward: { call in
@@ -39,7 +39,7 @@ extension Ops {
         backward: { ctx in [try ctx.grad.neg(), ctx.needsGrad(1) ? ctx.grad : nil] })
 
     static let mul = Op(
-        "mul", Signature(["mul", "multiply"], [.tensor(), .operand()], metamethods: ["__mul"]),
+        "mul", Signature(["mul", "multiply"], [.tensor(), .operand()], metamethods: ["__mul"]).reflected(.commutative),
         doc: "Multiplies `input` by `other` element-wise, with broadcasting.",
         gradFn: "MulBackward0", saves: [.input(0), .input(1)],
         forward: { call in
@@ -52,7 +52,7 @@ extension Ops {
         })
 
     static let div = Op(
-        "div", Signature(["div", "divide", "true_divide"], [.tensor(), .operand()], metamethods: ["__div"]),
+        "div", Signature(["div", "divide", "true_divide"], [.tensor(), .operand()], metamethods: ["__div"]).reflected(.swappedOp("rdiv")),
         doc: "Divides `input` by `other` element-wise (true division: integers give floats).",
         gradFn: "DivBackward0", saves: [.input(0), .input(1)],
         forward: { call in
@@ -99,6 +99,12 @@ extension Ops {
                                          })
         })
 
+    /// `number / tensor`, which PyTorch computes as `tensor.reciprocal() * number`.
+    static let rdiv = Op(
+        "rdiv", Signature(["rdiv"], .method, [.tensor(), .operand()]),
+        doc: "Computes `other / input` element-wise (what `number / tensor` runs).",
+        forward: { call in try call.inputs[0].reciprocal().mul(call.inputs[1]) })
+
     static let neg = Op(
         "neg", Signature(["neg", "negative"], [.tensor()], metamethods: ["__unm"]),
         doc: "Negates every element.",
@@ -111,7 +117,7 @@ extension Ops {
     // MARK: - Powers
 
     static let pow = Op(
-        "pow", Signature(["pow"], [.tensor(), .operand("exponent")], metamethods: ["__pow"]),
+        "pow", Signature(["pow"], [.tensor(), .operand("exponent")], metamethods: ["__pow"]).reflected(.swappedOp("pow")),
         doc: "Raises `input` to the power `exponent` element-wise (tensor or number exponents).",
         gradFn: "PowBackward0", saves: [.input(0), .input(1)],
         forward: { call in try Tensor.power(call.inputs[0], call.inputs[1]) },

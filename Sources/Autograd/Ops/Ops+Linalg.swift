@@ -82,6 +82,13 @@ extension Ops {
         backward: { ctx in [try ctx.grad.t()] })
 }
 
+extension Ops {
+    static let matmul = Op(
+        "matmul", Signature(["matmul"], [.tensor(), .tensor("other")]),
+        doc: "The matrix product with broadcasting: dot, mv, mm or batched, by the operands' dims.",
+        forward: { call in try call.inputs[0].matmul(call.inputs[1]) })
+}
+
 extension Tensor {
     /// The matrix product with NumPy's rules (`torch.matmul`), composed of table ops so it needs
     /// no backward of its own: 1-d·1-d is `dot`, 2-d·1-d is `mv`, 2-d·2-d is `mm`, and a 1-d

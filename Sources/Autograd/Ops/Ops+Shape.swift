@@ -92,7 +92,7 @@ extension Ops {
         backward: { ctx in [try ctx.grad.reshape(ctx.inputShape(0))] })
 
     static let select = Op(
-        "select", Signature(["select"], [.tensor(), Param("dim", .dim), Param("index", .int)]),
+        "select", Signature(["select"], [.tensor(), Param("dim", .dim), Param("index", .index)]),
         doc: "The slice at `index` along `dim`, as a view with that dim removed.",
         gradFn: "SelectBackward0",
         forward: { call in
@@ -176,6 +176,21 @@ extension Ops {
             }
             return grads
         })
+
+    static let reshape = Op(
+        "reshape", Signature(["reshape"], [.tensor(), Param("shape", .sizes)]),
+        doc: "The same data with a new shape (one size may be -1): a view when possible, else a copy.",
+        forward: { call in try call.inputs[0].reshape(call.args[0].ints ?? []) })
+
+    static let flatten = Op(
+        "flatten", Signature(["flatten"], [.tensor()]),
+        doc: "The elements as a 1-d tensor (a view when possible).",
+        forward: { call in try call.inputs[0].reshape([-1]) })
+
+    static let contiguous = Op(
+        "contiguous", Signature(["contiguous"], .method, [.tensor()]),
+        doc: "The tensor itself when contiguous, else a contiguous copy.",
+        forward: { call in try call.inputs[0].contiguous() })
 
     static let clone = Op(
         "clone", Signature(["clone"], [.tensor()]),

@@ -12,6 +12,8 @@ public struct Signature: Sendable {
     public var metamethods: [String]
     /// What the op returns, for docs.
     public var returns: String
+    /// What `number op tensor` runs for a metamethod of this op.
+    public var reflection: Reflection = .wrapNumber
 
     /// An op reachable as `torch.name(...)` and `x:name(...)`.
     public init(_ names: [String], _ params: [Param], metamethods: [String] = [], returns: String = "Tensor") {
@@ -25,6 +27,13 @@ public struct Signature: Sendable {
         self.params = params
         self.metamethods = metamethods
         self.returns = returns
+    }
+
+    /// This signature with `reflection` set.
+    public func reflected(_ reflection: Reflection) -> Signature {
+        var copy = self
+        copy.reflection = reflection
+        return copy
     }
 
     /// The Lua call form shown by `help()`: `torch.sum(input, dim=nil, {keepdim=false})`.
@@ -106,6 +115,8 @@ public enum ParamKind: Sendable, Equatable {
     case number
     /// An integer.
     case int
+    /// A position along a dimension: 1-based in Lua, negative counts from the end.
+    case index
     /// A float.
     case double
     /// A boolean.
@@ -122,4 +133,14 @@ public enum ParamKind: Sendable, Equatable {
     case tensorList
     /// Nested tables of numbers or booleans (`torch.tensor{{1, 2}, {3, 4}}`), passed as an input.
     case data
+}
+
+/// How a binary metamethod treats a number on its left (`2 - x`).
+public enum Reflection: Sendable {
+    /// The number becomes a wrapped 0-d tensor in the first position.
+    case wrapNumber
+    /// The operands are swapped (`2 + x` is `x + 2`).
+    case commutative
+    /// Another op runs with the operands swapped (`2 - x` is `rsub(x, 2)`).
+    case swappedOp(String)
 }

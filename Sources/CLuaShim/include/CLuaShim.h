@@ -61,4 +61,10 @@ static inline void lg_gc_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
 static inline int lg_gc_count(lua_State *L) { return lua_gc(L, LUA_GCCOUNT); }
 static inline int lg_gc_countb(lua_State *L) { return lua_gc(L, LUA_GCCOUNTB); }
 
+// MARK: - Bridge state
+
+/// The per-state slot (LUA_EXTRASPACE bytes before the state) where the bridge keeps its context.
+/// Coroutines get a copy of the main thread's slot when created.
+static inline void **lg_extraspace(lua_State *L) { return (void **)lua_getextraspace(L); }
+
 #endif

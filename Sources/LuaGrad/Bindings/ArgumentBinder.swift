@@ -1,0 +1,195 @@
+import Autograd
+import CLua
+import CLuaShim
+
+/// Converts the Lua arguments of a call into an op's inputs and arguments, from its signature.
+///
+/// Positional arguments fill parameters in order; a trailing table with string keys supplies
+/// keyword arguments by PyTorch's names (`x:sum(1, {keepdim=true})`). A table given where
+/// sizes, dims, data or a tensor list is expected is that value, and its string keys are
+/// keywords too (`torch.zeros{2, 3, requires_grad=true}`). Positions and dims are 1-based.
+struct ArgumentBinder {
+    let stack: LuaStack
+    let function: String
+
+    /// The op's tensor inputs and non-tensor arguments, read from stack slots `first...last`.
+    func bind(_ signature: Signature, first: Int32 = 1, last: Int32? = nil) throws -> (inputs: [Tensor], args: [Arg]) {
+        var last = last ?? stack.top
+        var keywords: [String: Int32] = [:]
+        var keywordTable: Int32? = nil
+        if last >= first, stack.type(last) == LUA_TTABLE, BridgeContext.get(stack.L).dtype(stack.L, last) == nil {
+            let names = stringKeys(last)
+            if !names.isEmpty {
+                keywordTable = last
+                for name in names { keywords[name] = 0 }
+                // A keywords-only table is not also a positional value.
+                if stack.rawLength(last) == 0 && !takesTable(signature, position: Int(last - first)) { last -= 1 }
+            }
+        }
+
+        var inputs: [Tensor] = []
+        var args: [Arg] = []
+        var position = first
+        for param in signature.params {
+            var slot: Int32? = nil
+            var fromKeyword = false
+            if !param.keywordOnly, position <= last { slot = position }
+            if slot == nil, let table = keywordTable, keywords[param.name] != nil {
+                lua_getfield_raw(stack.L, table, param.name)
+                slot = stack.top
+                fromKeyword = true
+            }
+            defer { if fromKeyword { stack.pop() } }
+            keywords.removeValue(forKey: param.name)
+
+            guard let i = slot, !stack.isNoneOrNil(i) || param.kind == .dims || param.kind == .dtype else {
+                if let value = param.defaultValue {
+                    if param.kind == .sizes { args.append(.ints([])) } else { args.append(value) }
+                    if !fromKeyword, slot != nil { position += 1 }
+                    continue
+                }
+                if param.kind == .sizes { args.append(.ints([])); continue }
+                throw LuaError("\(function)() missing required argument '\(param.name)' (#\(position))")
+            }
+            if param.kind == .sizes && !fromKeyword && stack.type(i) != LUA_TTABLE {
+                // Sizes as varargs: every remaining integer argument.
+                var sizes: [Int] = []
+                while position <= last, stack.type(position) == LUA_TNUMBER {
+                    sizes.append(try int(position, param))
+                    position += 1
+                }
+                args.append(.ints(sizes))
+                continue
+            }
+            try convert(i, param, &inputs, &args)
+            if !fromKeyword { position += 1 }
+        }
+        if position <= last {
+            throw LuaError("\(function)() takes at most \(signature.params.filter { !$0.keywordOnly }.count) positional arguments, but argument #\(position) was given")
+        }
+        if let unknown = keywords.keys.sorted().first {
+            throw LuaError("\(function)() got an unexpected keyword argument '\(unknown)'")
+        }
+        return (inputs, args)
+    }
+
+    // MARK: - Conversions
+
+    private func convert(_ i: Int32, _ p: Param, _ inputs: inout [Tensor], _ args: inout [Arg]) throws {
+        switch p.kind {
+        case .tensor:
+            inputs.append(try stack.checkTensor(i, function))
+        case .tensorOrNumber:
+            if let t = stack.tensor(i) { inputs.append(t) }
+            else if let s = stack.scalar(i) { inputs.append(try Tensor.wrapping(s)) }
+            else { throw bad(i, "Tensor or number") }
+        case .number:
+            guard let s = stack.scalar(i) else { throw bad(i, "number") }
+            args.append(.scalar(s))
+        case .int:
+            args.append(.int(try int(i, p)))
+        case .index, .dim:
+            args.append(.int(try position(i, p)))
+        case .double:
+            guard let d = stack.number(i) else { throw bad(i, "number") }
+            args.append(.double(d))
+        case .bool:
+            guard stack.type(i) == LUA_TBOOLEAN else { throw bad(i, "boolean") }
+            args.append(.bool(stack.boolean(i)))
+        case .dims:
+            if stack.isNoneOrNil(i) { args.append(.none) }
+            else if stack.type(i) == LUA_TTABLE { args.append(.ints(try list(i, p).map { try zeroBased($0, p) })) }
+            else { args.append(.ints([try position(i, p)])) }
+        case .sizes:
+            guard stack.type(i) == LUA_TTABLE else { throw bad(i, "sizes (integers or a table)") }
+            args.append(.ints(try list(i, p)))
+        case .dtype:
+            if stack.isNoneOrNil(i) { args.append(.none); return }
+            guard let d = BridgeContext.get(stack.L).dtype(stack.L, i) else { throw bad(i, "dtype") }
+            args.append(.dtype(d))
+        case .tensorList:
+            guard stack.type(i) == LUA_TTABLE else { throw bad(i, "table of tensors") }
+            let n = stack.rawLength(i)
+            for k in 1...max(n, 1) where n > 0 {
+                stack.rawGet(i, k)
+                defer { stack.pop() }
+                guard let t = stack.tensor(-1) else {
+                    throw LuaError("bad argument #\(i) to '\(function)' (element \(k) is a \(stack.typeName(-1)), not a Tensor)")
+                }
+                inputs.append(t)
+            }
+        case .data:
+            inputs.append(try TensorData(stack: stack, function: function).tensor(from: i))
+        }
+    }
+
+    private func bad(_ i: Int32, _ expected: String) -> LuaError {
+        .badArgument(i, function, expected: expected, got: stack.typeName(i))
+    }
+
+    private func int(_ i: Int32, _ p: Param) throws -> Int {
+        guard let v = stack.integer(i) else {
+            throw LuaError("bad argument #\(i) to '\(function)' (\(p.name) must be an integer, got \(describe(i)))")
+        }
+        guard let n = Int(exactly: v) else { throw bad(i, "integer") }
+        return n
+    }
+
+    /// A 1-based position or dim as a 0-based one (negative values count from the end).
+    private func position(_ i: Int32, _ p: Param) throws -> Int {
+        try zeroBased(int(i, p), p)
+    }
+
+    private func zeroBased(_ v: Int, _ p: Param) throws -> Int {
+        if v > 0 { return v - 1 }
+        if v < 0 { return v }
+        throw LuaError("bad argument to '\(function)' (\(p.name) 0 is out of range: positions and dims count from 1, and -1 is the last)")
+    }
+
+    private func list(_ i: Int32, _ p: Param) throws -> [Int] {
+        let n = stack.rawLength(i)
+        var out: [Int] = []
+        out.reserveCapacity(n)
+        for k in 0..<n {
+            stack.rawGet(i, k + 1)
+            defer { stack.pop() }
+            guard let v = stack.integer(-1), let x = Int(exactly: v) else {
+                throw LuaError("bad argument #\(i) to '\(function)' (\(p.name) must hold integers, element \(k + 1) is \(describe(-1)))")
+            }
+            out.append(x)
+        }
+        return out
+    }
+
+    private func describe(_ i: Int32) -> String {
+        if let d = stack.number(i) { return "\(d)" }
+        return stack.typeName(i)
+    }
+
+    /// The string keys of the table at `i` (read with `lua_next`, which calls no metamethod).
+    private func stringKeys(_ i: Int32) -> [String] {
+        var keys: [String] = []
+        let t = stack.absolute(i)
+        stack.pushNil()
+        while lua_next(stack.L, t) != 0 {
+            if stack.type(-2) == LUA_TSTRING, let k = stack.string(-2) { keys.append(k) }
+            stack.pop()
+        }
+        return keys
+    }
+
+    /// Whether the parameter at positional index `position` accepts a table.
+    private func takesTable(_ signature: Signature, position: Int) -> Bool {
+        let positional = signature.params.filter { !$0.keywordOnly }
+        guard position < positional.count else { return false }
+        return [.sizes, .dims, .data, .tensorList].contains(positional[position].kind)
+    }
+}
+
+/// Pushes `t[name]` of the table at `index` without metamethods.
+func lua_getfield_raw(_ L: OpaquePointer, _ index: Int32, _ name: String) {
+    let t = lua_absindex(L, index)
+    LuaStack(L: L).push(name)
+    lua_rawget(L, t)
+}
+

@@ -1,0 +1,74 @@
+import Autograd
+import CLua
+import CLuaShim
+
+/// What the bridge remembers per Lua state: metatable identities, dtype objects and the
+/// collector's pacing. Kept in the state's extra space, released when the state closes.
+final class BridgeContext {
+    /// The tensor metatable, compared by identity to recognise tensor userdata.
+    var tensorMetatable: UnsafeRawPointer?
+    /// Registry reference of the tensor metatable.
+    var tensorMetatableRef: Int32 = LUA_NOREF
+    /// The grad_fn metatable.
+    var nodeMetatable: UnsafeRawPointer?
+    /// Registry references of the objects scripts see as dtypes, by `DType.rawValue`.
+    var dtypeRefs: [Int32] = []
+    /// Identities of the dtype objects.
+    var dtypePointers: [UnsafeRawPointer?] = []
+    /// Registry reference of the `torch.Size` metatable.
+    var sizeMetatableRef: Int32 = LUA_NOREF
+    /// Tensor bytes allocated since the collector was last told about them.
+    var pendingBytes = 0
+
+    /// The context of `L` (created by `TorchModule.open`).
+    static func get(_ L: OpaquePointer) -> BridgeContext {
+        Unmanaged<BridgeContext>.fromOpaque(lg_extraspace(L).pointee!).takeUnretainedValue()
+    }
+
+    /// Whether `L` already has a context.
+    static func exists(_ L: OpaquePointer) -> Bool { lg_extraspace(L).pointee != nil }
+
+    /// Installs a new context in `L`, owned by a registry userdata whose `__gc` releases it
+    /// when the state closes.
+    static func install(_ L: OpaquePointer) -> BridgeContext {
+        let context = BridgeContext()
+        lg_extraspace(L).pointee = Unmanaged.passRetained(context).toOpaque()
+        _ = lua_newuserdatauv(L, 1, 0)
+        lg_newtable(L)
+        lg_pushswiftfunction(L, { L in
+            if let L, let raw = lg_extraspace(L).pointee {
+                lg_extraspace(L).pointee = nil
+                Unmanaged<BridgeContext>.fromOpaque(raw).release()
+            }
+            return 0
+        }, 0)
+        LuaStack(L: L).setField(-2, "__gc")
+        lua_setmetatable(L, -2)
+        _ = luaL_ref(L, lg_registryindex())
+        return context
+    }
+
+    /// The dtype whose script object is at `i`, if any.
+    func dtype(_ L: OpaquePointer, _ i: Int32) -> DType? {
+        guard lua_type(L, i) == LUA_TTABLE, let p = lua_topointer(L, i) else { return nil }
+        for (raw, known) in dtypePointers.enumerated() where known == p { return DType(rawValue: raw) }
+        return nil
+    }
+
+    /// Pushes the script object of `dtype`.
+    func push(_ L: OpaquePointer, _ dtype: DType) {
+        lua_rawgeti(L, lg_registryindex(), lua_Integer(dtypeRefs[dtype.rawValue]))
+    }
+
+    /// Tells the collector about tensor memory it cannot see, so it runs as often as the
+    /// tensors' real size calls for (NOTES.md: without this, garbage tensors pile up).
+    @inline(__always)
+    func account(_ L: OpaquePointer, bytes: Int) {
+        // Each tensor also costs Swift objects Lua does not see; count them too.
+        pendingBytes &+= bytes &+ 256
+        if pendingBytes >= 256 * 1024 {
+            lg_gc_step(L, Int32(min(pendingBytes / 1024, Int(Int32.max))))
+            pendingBytes = 0
+        }
+    }
+}

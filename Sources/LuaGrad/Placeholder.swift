@@ -1,3 +1,0 @@
-import CLua
-import CLuaShim
-import Autograd
