@@ -44,3 +44,15 @@ extension Tensor {
 extension AutogradMessages {
     static let nonLeafGrad = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more informations. (Triggered internally at /pytorch/build/aten/src/ATen/core/TensorBody.h:497.)"
 }
+
+extension Tensor {
+    /// Detaches this tensor from its graph in place (`detach_()`).
+    public func detachInPlace() throws {
+        if viewBase != nil && gradFn != nil {
+            throw TorchError("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        }
+        gradFn = nil
+        requiresGrad = false
+        outputNr = 0
+    }
+}

@@ -35,20 +35,20 @@ extension Tensor {
     // MARK: - Reductions
 
     /// The sum of all elements.
-    public func sum() throws -> Tensor { try Ops.sum.apply([self], [.none, .bool(false), .none]) }
+    public func sum() throws -> Tensor { try Ops.sum.apply([self], [.absent, .bool(false), .absent]) }
     /// The sum over `dims`.
     public func sum(dims: [Int], keepdim: Bool = false) throws -> Tensor {
-        try Ops.sum.apply([self], [.ints(dims), .bool(keepdim), .none])
+        try Ops.sum.apply([self], [.ints(dims), .bool(keepdim), .absent])
     }
     /// The mean of all elements.
-    public func mean() throws -> Tensor { try Ops.mean.apply([self], [.none, .bool(false), .none]) }
+    public func mean() throws -> Tensor { try Ops.mean.apply([self], [.absent, .bool(false), .absent]) }
     /// The mean over `dims`.
     public func mean(dims: [Int], keepdim: Bool = false) throws -> Tensor {
-        try Ops.mean.apply([self], [.ints(dims), .bool(keepdim), .none])
+        try Ops.mean.apply([self], [.ints(dims), .bool(keepdim), .absent])
     }
     /// The p-norm of all elements (or over `dims`).
     public func norm(p: Double = 2, dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
-        try Ops.norm.apply([self], [.double(p), dims.map { .ints($0) } ?? .none, .bool(keepdim)])
+        try Ops.norm.apply([self], [.double(p), dims.map { .ints($0) } ?? .absent, .bool(keepdim)])
     }
 
     // MARK: - Linear algebra
@@ -71,7 +71,7 @@ extension Tensor {
     }
     public func unsqueeze(_ dim: Int) throws -> Tensor { try Ops.unsqueeze.apply([self], [.int(dim)]) }
     public func squeeze(_ dim: Int? = nil) throws -> Tensor {
-        try Ops.squeeze.apply([self], [dim.map { .ints([$0]) } ?? .none])
+        try Ops.squeeze.apply([self], [dim.map { .ints([$0]) } ?? .absent])
     }
     public func select(_ dim: Int, _ index: Int) throws -> Tensor {
         try Ops.select.apply([self], [.int(dim), .int(index)])

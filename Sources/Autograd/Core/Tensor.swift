@@ -37,7 +37,7 @@ public final class Tensor {
     /// Whether a non-leaf keeps its `.grad` (`retain_grad()`).
     public internal(set) var retainsGrad = false
     /// A Lua or Swift number wrapped as a 0-d tensor: it takes part in type promotion as a scalar.
-    var isWrappedNumber = false
+    public internal(set) var isWrappedNumber = false
 
     /// Tensors alive in the process (for leak tests).
     public static let live = Atomic<Int>(0)

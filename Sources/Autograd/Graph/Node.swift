@@ -53,7 +53,7 @@ public class Node {
 
     /// Releases the nodes in `stack`, freeing whatever chains only they kept alive, without
     /// recursion. The caller must hold no other reference to them.
-    static func release(_ stack: inout [Node]) {
+    public static func release(_ stack: inout [Node]) {
         while var current = stack.popLast() {
             // Only a node nobody else holds is about to die: take its references first so its
             // own deinit does not recurse into them.

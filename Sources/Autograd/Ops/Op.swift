@@ -12,6 +12,9 @@ public final class Op: Sendable {
     public let doc: String
     /// PyTorch's grad_fn class name (`MulBackward0`); nil for ops that are not differentiable.
     public let gradFnName: String?
+    /// PyTorch's grad_fn name when it depends on the overload called (`SumBackward1` for
+    /// `sum(dim)`); nil when `gradFnName` always applies.
+    let gradFnOverload: (@Sendable ([Arg]) -> String)?
     /// What the backward formula needs kept from the forward pass.
     let saves: [SaveSlot]
     let forward: @Sendable (inout OpCall) throws -> Tensor
@@ -21,13 +24,14 @@ public final class Op: Sendable {
 
     /// Declares an op (differentiable when it has a backward formula).
     init(_ name: String, _ signature: Signature, doc: String, gradFn: String? = nil,
-         saves: [SaveSlot] = [],
+         gradFnOverload: (@Sendable ([Arg]) -> String)? = nil, saves: [SaveSlot] = [],
          forward: @escaping @Sendable (inout OpCall) throws -> Tensor,
          backward: (@Sendable (BackwardContext) throws -> [Tensor?])? = nil) {
         self.name = name
         self.signature = signature
         self.doc = doc
         self.gradFnName = gradFn
+        self.gradFnOverload = gradFnOverload
         self.saves = saves
         self.forward = forward
         self.backward = backward
@@ -41,6 +45,7 @@ public final class Op: Sendable {
         self.signature = signature
         self.doc = doc
         self.gradFnName = base.gradFnName
+        self.gradFnOverload = base.gradFnOverload
         self.saves = base.saves
         self.forward = base.forward
         self.backward = base.backward
@@ -80,7 +85,7 @@ public struct OpCall {
 
 /// A non-tensor argument.
 public enum Arg: Sendable, Equatable {
-    case none
+    case absent
     case bool(Bool)
     case int(Int)
     case double(Double)
@@ -107,7 +112,7 @@ public enum Arg: Sendable, Equatable {
         }
     }
     public var dtype: DType? { if case .dtype(let v) = self { v } else { nil } }
-    public var isNone: Bool { self == .none }
+    public var isAbsent: Bool { self == .absent }
 }
 
 /// What a backward formula needs kept from the forward pass.
@@ -169,7 +174,7 @@ final class OpNode: Node {
         }
     }
 
-    override var name: String { op.gradFnName ?? op.name }
+    override var name: String { op.gradFnOverload?(args) ?? op.gradFnName ?? op.name }
 
     override func apply(_ grads: [Tensor?], context: BackwardRun) throws -> [Tensor?] {
         guard let backward = op.backward else { return [] }

@@ -117,7 +117,7 @@ extension Ops {
     // MARK: - Powers
 
     static let pow = Op(
-        "pow", Signature(["pow"], [.tensor(), .operand("exponent")], metamethods: ["__pow"]).reflected(.swappedOp("pow")),
+        "pow", Signature(["pow"], [.tensor(), .operand("exponent")], metamethods: ["__pow"]),
         doc: "Raises `input` to the power `exponent` element-wise (tensor or number exponents).",
         gradFn: "PowBackward0", saves: [.input(0), .input(1)],
         forward: { call in try Tensor.power(call.inputs[0], call.inputs[1]) },

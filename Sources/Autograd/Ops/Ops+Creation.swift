@@ -1,7 +1,7 @@
 /// Creation ops: tensors from data, constants, ranges and random numbers.
 extension Ops {
     private static let creationKeywords: [Param] = [
-        .keyword("dtype", .dtype, .none), .keyword("requires_grad", .bool, .bool(false)),
+        .keyword("dtype", .dtype, .absent), .keyword("requires_grad", .bool, .bool(false)),
     ]
 
     static let tensor = Op(
@@ -49,7 +49,7 @@ extension Ops {
 
     static let arange = Op(
         "arange", Signature(["arange"], .function, [
-            Param("start", .number), Param("end", .number, default: .none),
+            Param("start", .number), Param("end", .number, default: .absent),
             Param("step", .number, default: .scalar(.int(1))),
         ] + creationKeywords),
         doc: "Values from `start` (default 0) up to but excluding `end`, spaced by `step`, as in PyTorch.",
@@ -150,10 +150,10 @@ extension Tensor {
         let g = ThreadState.current.generator
         if dtype == .float32 {
             let buffer = UnsafeMutableBufferPointer(start: t.pointer(Float.self), count: t.numel)
-            if normal { g.fillNormal(buffer, mean: 0, std: 1) } else { g.fillUniform(buffer, from: 0, to: 1) }
+            if normal { try g.fillNormal(buffer, mean: 0, std: 1) } else { try g.fillUniform(buffer, from: 0, to: 1) }
         } else {
             let buffer = UnsafeMutableBufferPointer(start: t.pointer(Double.self), count: t.numel)
-            if normal { g.fillNormal(buffer, mean: 0, std: 1) } else { g.fillUniform(buffer, from: 0, to: 1) }
+            if normal { try g.fillNormal(buffer, mean: 0, std: 1) } else { try g.fillUniform(buffer, from: 0, to: 1) }
         }
         return t
     }

@@ -2,20 +2,20 @@
 extension Ops {
     /// The parameters shared by reductions over optional dims: `sum(input, dim, {keepdim=})`.
     private static let dimParams: [Param] = [
-        .tensor(), Param("dim", .dims, default: .none),
-        .keyword("keepdim", .bool, .bool(false)), .keyword("dtype", .dtype, .none),
+        .tensor(), Param("dim", .dims, default: .absent),
+        .keyword("keepdim", .bool, .bool(false)), .keyword("dtype", .dtype, .absent),
     ]
 
     static let sum = Op(
         "sum", Signature(["sum"], dimParams),
         doc: "Sums all elements, or those along `dim` (a dim or a list of dims).",
-        gradFn: "SumBackward0",
+        gradFn: "SumBackward0", gradFnOverload: { $0[0].isAbsent ? "SumBackward0" : "SumBackward1" },
         forward: { call in
             let x = call.inputs[0]
             let dims = try x.reductionDims(call.args[0].ints)
             let keepdim = call.args[1].bool ?? false
             let dtype = call.args[2].dtype ?? (x.dtype.isFloatingPoint ? x.dtype : .int64)
-            return try x.sumKernel(dims: dims, keepdim: call.args[0].isNone ? false : keepdim, dtype: dtype)
+            return try x.sumKernel(dims: dims, keepdim: call.args[0].isAbsent ? false : keepdim, dtype: dtype)
         },
         backward: { ctx in
             [try ctx.grad.expandReduced(to: ctx.inputShape(0), dims: ctx.args[0].ints, keepdim: ctx.args[1].bool ?? false)]
@@ -24,7 +24,7 @@ extension Ops {
     static let mean = Op(
         "mean", Signature(["mean"], dimParams),
         doc: "The arithmetic mean of all elements, or of those along `dim`.",
-        gradFn: "MeanBackward0",
+        gradFn: "MeanBackward0", gradFnOverload: { $0[0].isAbsent ? "MeanBackward0" : "MeanBackward1" },
         forward: { call in
             let x = call.inputs[0]
             let dtype = call.args[2].dtype ?? x.dtype
@@ -32,7 +32,7 @@ extension Ops {
                 throw TorchError("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(x.dtype == .int64 ? "Long" : "Bool")")
             }
             let dims = try x.reductionDims(call.args[0].ints)
-            return try x.sumKernel(dims: dims, keepdim: call.args[0].isNone ? false : (call.args[1].bool ?? false),
+            return try x.sumKernel(dims: dims, keepdim: call.args[0].isAbsent ? false : (call.args[1].bool ?? false),
                                    dtype: dtype, mean: true)
         },
         backward: { ctx in
@@ -45,7 +45,7 @@ extension Ops {
 
     static let norm = Op(
         "norm", Signature(["norm"], [
-            .tensor(), Param("p", .double, default: .double(2)), Param("dim", .dims, default: .none),
+            .tensor(), Param("p", .double, default: .double(2)), Param("dim", .dims, default: .absent),
             .keyword("keepdim", .bool, .bool(false)),
         ]),
         doc: "The vector p-norm of all elements (2 by default), or along `dim`.",
@@ -57,7 +57,7 @@ extension Ops {
             }
             let p = call.args[0].double ?? 2
             let dims = try x.reductionDims(call.args[1].ints)
-            let keepdim = call.args[1].isNone ? false : (call.args[2].bool ?? false)
+            let keepdim = call.args[1].isAbsent ? false : (call.args[2].bool ?? false)
             return try x.normKernel(p: p, dims: dims, keepdim: keepdim)
         },
         backward: { ctx in

@@ -76,9 +76,13 @@ extension Ops {
         backward: { ctx in [try ctx.grad.squeeze(ctx.args[0].int ?? 0)] })
 
     static let squeeze = Op(
-        "squeeze", Signature(["squeeze"], [.tensor(), Param("dim", .dims, default: .none)]),
+        "squeeze", Signature(["squeeze"], [.tensor(), Param("dim", .dims, default: .absent)]),
         doc: "A view without size-1 dimensions (all of them, or those among `dim`).",
         gradFn: "SqueezeBackward0",
+        gradFnOverload: { args in
+            guard let dims = args[0].ints else { return "SqueezeBackward0" }
+            return dims.count == 1 ? "SqueezeBackward1" : "SqueezeBackward2"
+        },
         forward: { call in
             let x = call.inputs[0]
             let dims = try call.args[0].ints.map { try $0.map { try Shapes.wrapDim($0, x.ndim) } }

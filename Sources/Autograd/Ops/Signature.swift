@@ -85,7 +85,7 @@ public struct Param: Sendable {
     var defaultText: String? {
         guard let defaultValue else { return nil }
         switch defaultValue {
-        case .none: return "nil"
+        case .absent: return "nil"
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
         case .double(let d): return String(d)

@@ -97,14 +97,14 @@ struct ArgumentBinder {
             guard stack.type(i) == LUA_TBOOLEAN else { throw bad(i, "boolean") }
             args.append(.bool(stack.boolean(i)))
         case .dims:
-            if stack.isNoneOrNil(i) { args.append(.none) }
+            if stack.isNoneOrNil(i) { args.append(.absent) }
             else if stack.type(i) == LUA_TTABLE { args.append(.ints(try list(i, p).map { try zeroBased($0, p) })) }
             else { args.append(.ints([try position(i, p)])) }
         case .sizes:
             guard stack.type(i) == LUA_TTABLE else { throw bad(i, "sizes (integers or a table)") }
             args.append(.ints(try list(i, p)))
         case .dtype:
-            if stack.isNoneOrNil(i) { args.append(.none); return }
+            if stack.isNoneOrNil(i) { args.append(.absent); return }
             guard let d = BridgeContext.get(stack.L).dtype(stack.L, i) else { throw bad(i, "dtype") }
             args.append(.dtype(d))
         case .tensorList:

@@ -9,8 +9,11 @@ final class BridgeContext {
     var tensorMetatable: UnsafeRawPointer?
     /// Registry reference of the tensor metatable.
     var tensorMetatableRef: Int32 = LUA_NOREF
-    /// The grad_fn metatable.
+    /// The grad_fn metatable and its registry reference.
     var nodeMetatable: UnsafeRawPointer?
+    var nodeMetatableRef: Int32 = LUA_NOREF
+    /// Registry reference of the grad-mode guard metatable.
+    var guardMetatableRef: Int32 = LUA_NOREF
     /// Registry references of the objects scripts see as dtypes, by `DType.rawValue`.
     var dtypeRefs: [Int32] = []
     /// Identities of the dtype objects.

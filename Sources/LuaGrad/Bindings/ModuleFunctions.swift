@@ -1,0 +1,88 @@
+import Autograd
+import CLua
+import CLuaShim
+
+/// `torch.*` and `torch.autograd.*` functions that are not ops.
+enum ModuleFunctions {
+    static let all: [(String, lg_SwiftFunction)] = [
+        ("manual_seed", manualSeed), ("initial_seed", initialSeed), ("is_tensor", isTensor),
+        ("numel", { L in luaEntry(L) { s in s.push(try s.checkTensor(1, "numel").numel); return 1 } }),
+        ("get_default_dtype", { L in luaEntry(L) { s in BridgeContext.get(s.L).push(s.L, .float32); return 1 } }),
+        ("Size", { L in
+            luaEntry(L) { s in
+                SizeObject.push(s, s.type(1) == LUA_TTABLE ? SizeObject.read(s, 1) : [])
+                return 1
+            }
+        }),
+    ]
+
+    static let autograd: [(String, lg_SwiftFunction)] = [("grad", grad), ("backward", backward)]
+
+    /// `torch.manual_seed(n)`: reseeds this thread's generator; returns nothing useful but n.
+    static let manualSeed: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            guard let seed = s.integer(1) else {
+                throw LuaError.badArgument(1, "manual_seed", expected: "integer", got: s.typeName(1))
+            }
+            ThreadState.current.generator.manualSeed(UInt64(bitPattern: seed))
+            s.push(seed)
+            return 1
+        }
+    }
+
+    static let initialSeed: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            s.push(Int64(bitPattern: ThreadState.current.generator.initialSeed))
+            return 1
+        }
+    }
+
+    static let isTensor: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            s.push(s.tensor(1) != nil)
+            return 1
+        }
+    }
+
+    /// `torch.autograd.grad(outputs, inputs, {grad_outputs=, retain_graph=, create_graph=,
+    /// allow_unused=, materialize_grads=})`: one result per input.
+    static let grad: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            let outputs = try tensorList(s, 1, "grad", allowNil: false).compactMap { $0 }
+            let inputs = try tensorList(s, 2, "grad", allowNil: false).compactMap { $0 }
+            var options = BackwardOptions()
+            if s.type(3) == LUA_TTABLE, s.tensor(3) == nil { try options.read(s, 3, function: "grad") }
+            else if !s.isNoneOrNil(3) { options.gradOutputs = try tensorList(s, 3, "grad", allowNil: true) }
+            let grads = try Engine.grad(outputs: outputs, inputs: inputs,
+                                        gradOutputs: options.gradOutputs ?? Array(repeating: nil, count: outputs.count),
+                                        retainGraph: options.retainGraph, createGraph: options.createGraph,
+                                        allowUnused: options.allowUnused || options.materializeGrads)
+            guard lua_checkstack(s.L, Int32(clamping: grads.count + 1)) != 0 else { throw LuaError("too many results") }
+            for (k, g) in grads.enumerated() {
+                if let g { s.push(g) }
+                else if options.materializeGrads { s.push(try Tensor.zeros(inputs[k].shape, dtype: inputs[k].dtype)) }
+                else { s.pushNil() }
+            }
+            return Int32(grads.count)
+        }
+    }
+
+    /// `torch.autograd.backward(tensors, grad_tensors, {retain_graph=, create_graph=, inputs=})`.
+    static let backward: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            let roots = try tensorList(s, 1, "backward", allowNil: false).compactMap { $0 }
+            var options = BackwardOptions()
+            var gradients: [Tensor?] = Array(repeating: nil, count: roots.count)
+            if s.type(2) == LUA_TTABLE, s.tensor(2) == nil, s.rawLength(2) == 0 {
+                try options.read(s, 2, function: "backward")
+            } else if !s.isNoneOrNil(2) {
+                gradients = try tensorList(s, 2, "backward", allowNil: true)
+                if s.type(3) == LUA_TTABLE { try options.read(s, 3, function: "backward") }
+            }
+            if let given = options.gradOutputs { gradients = given }
+            try Engine.backward(roots, gradients: gradients, retainGraph: options.retainGraph,
+                                createGraph: options.createGraph, inputs: options.inputs)
+            return 0
+        }
+    }
+}

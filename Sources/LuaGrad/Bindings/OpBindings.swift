@@ -1,0 +1,142 @@
+import Autograd
+import CLua
+import CLuaShim
+
+/// The op table arranged for Lua: overload groups by name, and which names are functions,
+/// methods and metamethods. Built once per process from `OpTable.all`.
+struct OpBindings: Sendable {
+    static let shared = OpBindings(OpTable.all)
+
+    /// Ops sharing a Lua name, tried in table order (`pow` has three).
+    let groups: [[Op]]
+    /// `torch.NAME` functions: name and group.
+    let functions: [(name: String, group: Int)]
+    /// `x:NAME` methods: name and group.
+    let methods: [(name: String, group: Int)]
+    /// Metamethods: `__add` and the group of its op.
+    let metamethods: [(name: String, group: Int)]
+    /// Group index by canonical op name, for reflected metamethods (`rsub`).
+    let groupByName: [String: Int]
+
+    init(_ ops: [Op]) {
+        var groups: [[Op]] = []
+        var index: [String: Int] = [:]
+        var functions: [(String, Int)] = [], methods: [(String, Int)] = [], metas: [(String, Int)] = []
+        for op in ops {
+            let canonical = op.signature.names[0]
+            let group: Int
+            if let g = index[canonical] {
+                group = g
+                groups[g].append(op)
+            } else {
+                group = groups.count
+                groups.append([op])
+                index[canonical] = group
+                for name in op.signature.names {
+                    if op.signature.exposure != .method { functions.append((name, group)) }
+                    if op.signature.exposure != .function { methods.append((name, group)) }
+                }
+            }
+            for meta in op.signature.metamethods where !metas.contains(where: { $0.0 == meta }) {
+                metas.append((meta, group))
+            }
+        }
+        // A name exposed as a function by any overload is a function (pow(2, x)); likewise methods.
+        for (g, overloads) in groups.enumerated() {
+            let name = overloads[0].signature.names[0]
+            if overloads.contains(where: { $0.signature.exposure != .method }), !functions.contains(where: { $0.0 == name }) {
+                functions.append((name, g))
+            }
+            if overloads.contains(where: { $0.signature.exposure != .function }), !methods.contains(where: { $0.0 == name }) {
+                methods.append((name, g))
+            }
+        }
+        self.groups = groups
+        self.functions = functions.map { (name: $0.0, group: $0.1) }
+        self.methods = methods.map { (name: $0.0, group: $0.1) }
+        self.metamethods = metas.map { (name: $0.0, group: $0.1) }
+        self.groupByName = index
+    }
+
+    // MARK: - Calls from Lua
+
+    /// `torch.f(...)` / `x:f(...)`: upvalue 2 is the overload group.
+    static let call: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            let group = Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))
+            let overloads = OpBindings.shared.groups[group]
+            let op = overloads.count == 1 ? overloads[0] : OpBindings.resolve(overloads, s)
+            let name = op.signature.names[0]
+            let (inputs, args) = try ArgumentBinder(stack: s, function: name).bind(op.signature)
+            let result = try op.apply(inputs, args)
+            return OpBindings.pushResult(result, of: op, s)
+        }
+    }
+
+    /// The first overload whose tensor parameters all receive tensors (the last one otherwise).
+    private static func resolve(_ overloads: [Op], _ s: LuaStack) -> Op {
+        for op in overloads.dropLast() {
+            var position: Int32 = 1
+            var fits = true
+            for p in op.signature.params where !p.keywordOnly {
+                if p.kind == .tensor && s.tensor(position) == nil { fits = false; break }
+                position += 1
+            }
+            if fits { return op }
+        }
+        return overloads[overloads.count - 1]
+    }
+
+    /// Pushes an op's result: the receiver itself for in-place ops, a boolean for predicates.
+    static func pushResult(_ result: Tensor, of op: Op, _ s: LuaStack) -> Int32 {
+        if op.inPlaceBase != nil {
+            lua_pushvalue(s.L, 1)
+        } else if op.signature.returns == "boolean" {
+            s.push(result.element(0) != 0)
+        } else {
+            s.push(result)
+        }
+        return 1
+    }
+
+    /// Binary metamethods (`a + b`, `2 - x`): upvalue 2 is the group of the op.
+    static let binaryMetamethod: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            let bindings = OpBindings.shared
+            var group = Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))
+            let declaring = bindings.groups[group].first { !$0.signature.metamethods.isEmpty } ?? bindings.groups[group][0]
+            let name = declaring.signature.metamethods.first ?? declaring.name
+            let a = try operand(s, 1, name), b = try operand(s, 2, name)
+            var inputs = [a, b]
+            if s.tensor(1) == nil {
+                switch declaring.signature.reflection {
+                case .wrapNumber: break
+                case .commutative: inputs = [b, a]
+                case .swappedOp(let other):
+                    inputs = [b, a]
+                    group = bindings.groupByName[other] ?? group
+                }
+            }
+            let overloads = bindings.groups[group]
+            let op = overloads.first { op in
+                zip(op.signature.params, inputs).allSatisfy { p, t in p.kind != .tensor || !t.isWrappedNumber }
+            } ?? overloads[0]
+            s.push(try op.apply(inputs))
+            return 1
+        }
+    }
+
+    private static func operand(_ s: LuaStack, _ i: Int32, _ name: String) throws -> Tensor {
+        if let t = s.tensor(i) { return t }
+        if let n = s.scalar(i) { return try Tensor.wrapping(n) }
+        throw LuaError("attempt to perform arithmetic on a \(s.typeName(i)) value (\(name))")
+    }
+
+    /// `-x`.
+    static let unaryMinus: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            s.push(try s.checkTensor(1, "__unm").neg())
+            return 1
+        }
+    }
+}
