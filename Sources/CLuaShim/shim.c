@@ -40,3 +40,89 @@ void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback) {
     lua_pushlightuserdata(L, (void *)fallback);
     lua_pushcclosure(L, lg_indexer, 2);
 }
+
+// MARK: - Host support
+
+static int lg_openlibs_k(lua_State *L) {
+    luaL_openlibs(L);
+    return 0;
+}
+
+int lg_openlibs(lua_State *L) {
+    lua_pushcfunction(L, lg_openlibs_k);
+    return lua_pcall(L, 0, 0, 0);
+}
+
+// The registry slot (keyed by this variable's address) that holds the last traceback.
+static const char lg_traceback_key = 0;
+
+// The standalone lua's msghandler, except that the traceback is stored aside so that the
+// host can report the message and the traceback separately.
+static int lg_msghandler(lua_State *L) {
+    if (lua_tostring(L, 1) == NULL) {
+        if (!(luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING))
+            lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+        lua_replace(L, 1);
+    }
+    lua_settop(L, 1);
+    luaL_traceback(L, L, NULL, 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &lg_traceback_key);
+    return 1;
+}
+
+void lg_pushmsghandler(lua_State *L) { lua_pushcfunction(L, lg_msghandler); }
+
+void lg_pushtraceback(lua_State *L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &lg_traceback_key); }
+
+static int lg_gettable_k(lua_State *L) {
+    lua_gettable(L, 1);
+    return 1;
+}
+
+int lg_pgettable(lua_State *L, int msgh) {
+    lua_pushcfunction(L, lg_gettable_k);
+    lua_insert(L, -3);
+    return lua_pcall(L, 2, 1, msgh);
+}
+
+static int lg_settable_k(lua_State *L) {
+    lua_settable(L, 1);
+    return 0;
+}
+
+int lg_psettable(lua_State *L, int msgh) {
+    lua_pushcfunction(L, lg_settable_k);
+    lua_insert(L, -4);
+    return lua_pcall(L, 3, 0, msgh);
+}
+
+// print(...): the line is built here, then handed to the Swift sink (upvalue 1).
+static int lg_print(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1) luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+    lua_insert(L, 1);
+    lua_settop(L, 1);
+    lg_SwiftFunction sink = (lg_SwiftFunction)lua_touserdata(L, lua_upvalueindex(1));
+    int status = sink(L);
+    if (status >= 0) return 0;
+    if (status == LG_ERROR && lua_type(L, -1) == LUA_TSTRING) {
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+    }
+    return lua_error(L);
+}
+
+void lg_pushprint(lua_State *L, lg_SwiftFunction sink, int nup) {
+    lua_pushlightuserdata(L, (void *)sink);
+    lua_insert(L, -(nup + 1));
+    lua_pushcclosure(L, lg_print, nup + 1);
+}

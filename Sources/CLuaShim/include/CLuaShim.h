@@ -67,4 +67,36 @@ static inline int lg_gc_countb(lua_State *L) { return lua_gc(L, LUA_GCCOUNTB); }
 /// Coroutines get a copy of the main thread's slot when created.
 static inline void **lg_extraspace(lua_State *L) { return (void **)lua_getextraspace(L); }
 
+// MARK: - Host support (ScriptHost)
+
+/// `LUA_ERRFILE`, which Swift cannot import (it is defined as an expression).
+static inline int lg_errfile(void) { return LUA_ERRFILE; }
+
+/// Opens the standard libraries inside a protected call.
+/// Returns a `lua_pcall` status; on failure the error is left on top of the stack.
+int lg_openlibs(lua_State *L);
+
+/// Pushes the message handler used by every protected call the host makes: it turns the
+/// error object into a message string (as the standalone `lua` does) and stores
+/// `luaL_traceback` of the failing stack where `lg_pushtraceback` finds it.
+void lg_pushmsghandler(lua_State *L);
+
+/// Pushes the traceback recorded by the last run of the message handler (nil if none).
+/// Only meaningful right after a protected call returned `LUA_ERRRUN`.
+void lg_pushtraceback(lua_State *L);
+
+/// `t[k]` with metamethods, protected. Expects `t, k` on top and replaces them by the result,
+/// or by the error (already passed through the handler at index `msgh`; 0 for none).
+int lg_pgettable(lua_State *L, int msgh);
+
+/// `t[k] = v` with metamethods, protected. Expects `t, k, v` on top and pops them;
+/// on failure leaves the error on top.
+int lg_psettable(lua_State *L, int msgh);
+
+/// Pushes a replacement for `print` that builds the line exactly as Lua's `print` does
+/// (`tostring` of each argument, tab-separated, then a newline: all in C, where raising is
+/// allowed) and passes it to the Swift `sink` as the only value on its stack. The `nup`
+/// values on top of the stack become the sink's upvalues 2...nup+1, as in `lg_pushswiftfunction`.
+void lg_pushprint(lua_State *L, lg_SwiftFunction sink, int nup);
+
 #endif

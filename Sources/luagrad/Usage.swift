@@ -1,0 +1,31 @@
+// MARK: - Help text
+
+enum Usage {
+    static let line = "usage: luagrad [options] [FILE [ARGS...]] | luagrad run FILE [ARGS...] | luagrad test [PATH...]"
+
+    static let help = """
+        usage: luagrad [options] [FILE [ARGS...]]
+               luagrad run [options] FILE [ARGS...]
+               luagrad test [options] [PATH...]
+
+        Runs Lua 5.4 scripts with the torch module (`torch`, `require "luagrad"`).
+
+          luagrad FILE [ARGS...]    run FILE; `arg` and `...` hold ARGS (as lua5.4 sets them)
+          luagrad run FILE [ARGS...]
+                                    the same
+          luagrad -e CODE           run CODE; several -e run in order, then FILE if given
+          luagrad                   interactive REPL when standard input is a terminal,
+                                    otherwise run standard input as a script
+          luagrad test [PATH...]    run test_*.lua and *_test.lua files under each PATH
+                                    (default .) and end with `N passed, N failed`
+
+        Options:
+          -e CODE         run CODE
+          -               run standard input as the script
+          --              stop handling options
+          -h, --help      show this help
+          -v, --version   show the version
+
+        Exit status: 0 on success, 1 on a script error or failed tests, 2 on bad usage.
+        """
+}

@@ -1,0 +1,1 @@
+error("files in hidden directories must never be run by test discovery")

@@ -1,0 +1,1 @@
+error("never_run.lua must never be run by test discovery")

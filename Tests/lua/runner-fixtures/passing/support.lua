@@ -1,0 +1,2 @@
+-- A helper module required by the passing fixtures (not a test file).
+return { answer = 42 }
