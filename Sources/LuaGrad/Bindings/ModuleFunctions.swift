@@ -16,7 +16,44 @@ enum ModuleFunctions {
         }),
     ]
 
-    static let autograd: [(String, lg_SwiftFunction)] = [("grad", grad), ("backward", backward)]
+    static let autograd: [(String, lg_SwiftFunction)] = [
+        ("grad", grad), ("backward", backward),
+        ("gradcheck", { L in luaEntry(L) { s in try gradcheck(s, secondOrder: false) } }),
+        ("gradgradcheck", { L in luaEntry(L) { s in try gradcheck(s, secondOrder: true) } }),
+    ]
+
+    /// `torch.autograd.gradcheck(f, inputs, {eps=, atol=, rtol=, raise_exception=})`.
+    private static func gradcheck(_ s: LuaStack, secondOrder: Bool) throws -> Int32 {
+        let name = secondOrder ? "gradgradcheck" : "gradcheck"
+        guard s.type(1) == LUA_TFUNCTION else {
+            throw LuaError.badArgument(1, name, expected: "function", got: s.typeName(1))
+        }
+        let inputs = try tensorList(s, 2, name, allowNil: false).compactMap { $0 }
+        var options = Gradcheck.Options()
+        if s.type(3) == LUA_TTABLE {
+            for (key, target) in [("eps", \Gradcheck.Options.eps), ("atol", \.atol), ("rtol", \.rtol)] {
+                lua_getfield_raw(s.L, 3, key)
+                if let v = s.number(-1) { options[keyPath: target] = v }
+                s.pop()
+            }
+            lua_getfield_raw(s.L, 3, "raise_exception")
+            if s.type(-1) == LUA_TBOOLEAN { options.raiseException = s.boolean(-1) }
+            s.pop()
+        }
+        // The script function runs under a protected call; its error propagates unchanged.
+        let function: ([Tensor]) throws -> [Tensor] = { xs in
+            let base = s.top
+            lua_pushvalue(s.L, 1)
+            for x in xs { s.push(x) }
+            if lg_pcall(s.L, Int32(xs.count), LUA_MULTRET, 0) != LUA_OK { throw RaisedLuaValue() }
+            defer { lua_settop(s.L, base) }
+            return try (base + 1 ..< s.top + 1).map { try s.checkTensor($0, "\(name) function result") }
+        }
+        let ok = secondOrder ? try Gradcheck.checkSecondOrder(function, inputs: inputs, options: options)
+                             : try Gradcheck.check(function, inputs: inputs, options: options)
+        s.push(ok)
+        return 1
+    }
 
     /// `torch.manual_seed(n)`: reseeds this thread's generator; returns nothing useful but n.
     static let manualSeed: lg_SwiftFunction = { L in
