@@ -36,6 +36,10 @@ public final class Tensor {
     weak var accumulator: AccumulateGrad?
     /// Whether a non-leaf keeps its `.grad` (`retain_grad()`).
     public internal(set) var retainsGrad = false
+    /// The forward-mode tangent of a dual tensor (`unpack_dual(x).tangent`).
+    public internal(set) var tangent: Tensor?
+    /// Hooks on this leaf's gradient, run before it accumulates into `.grad`.
+    var leafHooks: [GradHook] = []
     /// A Lua or Swift number wrapped as a 0-d tensor: it takes part in type promotion as a scalar.
     public internal(set) var isWrappedNumber = false
 
