@@ -1,6 +1,7 @@
 -- Printing is character for character PyTorch's str(tensor) (DESIGN.md §2, "Printing").
 -- Every expected text comes from fixtures/printing.py run by real PyTorch.
 local pt = require("pytorch_fixture").load("printing")
+local program = require "luagrad_program"
 
 local nan, inf = 0 / 0, math.huge
 
@@ -131,23 +132,13 @@ describe("torch.Size and dtypes", function()
   end)
 end)
 
--- The luagrad program running this test (Linux: the parent of popen's shell).
-local function luagrad_program()
-  local shell = io.popen and io.popen("readlink /proc/$PPID/exe 2>/dev/null")
-  if not shell then return nil end
-  local path = shell:read("l")
-  shell:close()
-  return path ~= "" and path or nil
-end
-
 describe("print", function()
   it("writes tostring of each argument, tab-separated, as the luagrad program", function()
-    local program = luagrad_program()
-    if not program then return pending("needs io.popen and /proc to run the luagrad program") end
-    local run = io.popen("'" .. program .. "' -e 'print(torch.arange(4.0), nil, true)" ..
-      " print(torch.arange(6):reshape(2, 3))' 2>&1")
-    local output = run:read("a")
-    run:close()
-    assert.are.equal(pt.text("arange float") .. "\tnil\ttrue\n" .. pt.text("print 2-d int64") .. "\n", output)
+    if not program.path() then return pending("needs io.popen and /proc to run the luagrad program") end
+    local out, err, status = program.run("print(torch.arange(4.0), nil, true)\n" ..
+      "print(torch.arange(6):reshape(2, 3))\n", "print.lua")
+    assert.are.equal(pt.text("arange float") .. "\tnil\ttrue\n" .. pt.text("print 2-d int64") .. "\n", out)
+    assert.are.equal("", err)
+    assert.are.equal(0, status)
   end)
 end)
