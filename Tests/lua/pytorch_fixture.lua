@@ -5,7 +5,7 @@
 --   local fixture = require "pytorch_fixture"
 --   local pt = fixture.load("printing")          -- fixtures/printing.txt next to this test
 --   assert.are.equal(pt.text("arange"), tostring(torch.arange(4.0)))
---   pt.assert_tensor("exp", x:exp())              -- dtype, shape and values (see below)
+--   pt.assert_tensor("exp", x:exp(), {rtol = 1e-6}) -- dtype, shape and values (see below)
 
 local M = {}
 
@@ -55,6 +55,32 @@ local function show_list(list)
   return "{" .. table.concat(parts, ", ") .. "}"
 end
 
+-- The elements of nested tables (or a lone value) in order.
+local function flatten(value, into)
+  into = into or {}
+  if type(value) == "table" then
+    for _, v in ipairs(value) do flatten(v, into) end
+  else
+    into[#into + 1] = value
+  end
+  return into
+end
+
+-- A number or boolean as Lua would read it back (%.17g round-trips doubles).
+local function repr(v)
+  if math.type(v) == "float" then return string.format("%.17g", v) end
+  return tostring(v)
+end
+
+-- Whether `got` matches `expected`: equal, both nan, or |got - expected| <= atol + rtol * |expected|.
+local function close_enough(got, expected, rtol, atol)
+  if got == expected then return true end
+  if type(got) ~= "number" or type(expected) ~= "number" then return false end
+  if got ~= got and expected ~= expected then return true end
+  if expected == math.huge or expected == -math.huge then return false end
+  return math.abs(got - expected) <= atol + rtol * math.abs(expected)
+end
+
 --- Loads `fixtures/NAME.txt` beside the calling test file.
 function M.load(name)
   local path = directory_of_caller(2) .. "/fixtures/" .. name .. ".txt"
@@ -74,39 +100,35 @@ function M.load(name)
     return chunk()
   end
 
-  --- The expected tensor of a section written by prelude.py's tensor(): a LuaGrad tensor
-  --- with PyTorch's dtype and values, plus its description {dtype=, shape=, values=}.
+  --- The description of a tensor section written by prelude.py's tensor():
+  --- {dtype = "torch.float32", shape = {2, 3}, values = nested tables or a number}.
   function pt.tensor(key)
-    local d = pt.value(key)
-    local dtype = assert(torch[d.dtype:match("^torch%.(.+)$")], d.dtype)
-    local t = torch.tensor(d.values, { dtype = dtype })
-    if #d.shape ~= t.ndim then t = t:reshape(table.unpack(d.shape)) end
-    return t, d
+    return pt.value(key)
   end
 
-  --- Asserts that `actual` has the section's dtype and shape and its values: exactly, or
-  --- within `options` (`{rtol=, atol=}`, torch.allclose's defaults when `options.close`).
+  --- Asserts that `actual` has the section's dtype, shape and values: exactly, or within
+  --- `options` (`{rtol=, atol=}` as torch.allclose; nan matches nan, inf matches inf).
+  --- Values are compared through `tolist()`, as Lua numbers, not through LuaGrad's kernels.
   function pt.assert_tensor(key, actual, options)
-    local expected, d = pt.tensor(key)
+    local d = pt.tensor(key)
     if not torch.is_tensor(actual) then fail(key .. ": expected a tensor, got " .. tostring(actual)) end
     if tostring(actual.dtype) ~= d.dtype then
-      fail(key .. ": expected dtype " .. d.dtype .. ", got " .. tostring(actual.dtype))
+      fail(key .. ": expected dtype " .. d.dtype .. ", got " .. tostring(actual.dtype) ..
+        "\ngot:\n" .. tostring(actual))
     end
     local shape = shape_of(actual)
     if show_list(shape) ~= show_list(d.shape) then
       fail(key .. ": expected shape " .. show_list(d.shape) .. ", got " .. show_list(shape))
     end
-    local close
-    if options and (options.close or options.rtol or options.atol) then
-      close = torch.allclose(actual:double(), expected:double(),
-        { rtol = options.rtol or 1e-05, atol = options.atol or 1e-08, equal_nan = true })
-    else
-      close = torch.equal(actual, expected) or
-        torch.allclose(actual:double(), expected:double(), { rtol = 0, atol = 0, equal_nan = true })
-    end
-    if not close then
-      fail(key .. ": values differ from PyTorch's\nexpected:\n" .. tostring(expected) ..
-        "\ngot:\n" .. tostring(actual))
+    local expected, got = flatten(d.values), flatten(actual:tolist())
+    local rtol = options and options.rtol or 0
+    local atol = options and options.atol or 0
+    for i = 1, #expected do
+      if not close_enough(got[i], expected[i], rtol, atol) then
+        fail(string.format("%s: values differ from PyTorch's at flat index %d: expected %s, got %s" ..
+          " (rtol=%s, atol=%s)\nexpected:\n%s\ngot:\n%s", key, i, repr(expected[i]), repr(got[i]),
+          rtol, atol, pt.text(key), tostring(actual)))
+      end
     end
   end
 
