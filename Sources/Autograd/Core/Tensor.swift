@@ -193,8 +193,17 @@ public final class Tensor {
         }
     }
 
+    /// Writes an integer at row-major position `flat` (exact for int64 tensors).
+    public func setInteger(_ flat: Int, _ value: Int64) {
+        let i = storageIndex(ofFlat: flat)
+        switch dtype {
+        case .int64: pointer(Int64.self)[i] = value
+        default: setElement(flat, Double(value))
+        }
+    }
+
     /// Writes `value`, converted to `dtype`, at row-major position `flat`.
-    func setElement(_ flat: Int, _ value: Double) {
+    public func setElement(_ flat: Int, _ value: Double) {
         let i = storageIndex(ofFlat: flat)
         switch dtype {
         case .float32: pointer(Float.self)[i] = Float(value)

@@ -65,22 +65,23 @@ public enum Gradcheck {
                                           input i: Int, output o: Int, eps: Double) throws -> [[Double]] {
         let x = inputs[i]
         var columns: [[Double]] = []
-        try withNoGrad {
-            for k in 0..<x.numel {
-                let original = x.element(k)
-                x.setElement(k, original + eps)
-                let plus = try function(inputs)[o].doubles()
-                x.setElement(k, original - eps)
-                let minus = try function(inputs)[o].doubles()
-                x.setElement(k, original)
-                columns.append(zip(plus, minus).map { ($0 - $1) / (2 * eps) })
-            }
+        // Grad mode stays as it is: the function may itself differentiate (gradgradcheck).
+        for k in 0..<x.numel {
+            let original = x.element(k)
+            x.setElement(k, original + eps)
+            let plus = try function(inputs)[o].doubles()
+            x.setElement(k, original - eps)
+            let minus = try function(inputs)[o].doubles()
+            x.setElement(k, original)
+            columns.append(zip(plus, minus).map { ($0 - $1) / (2 * eps) })
         }
         let rows = columns.first?.count ?? 0
         return (0..<rows).map { r in columns.map { $0[r] } }
     }
 
     private static func analyticalJacobian(_ output: Tensor, _ input: Tensor, count: Int) throws -> [[Double]] {
+        // An output that does not require grad does not depend on the input differentiably.
+        guard output.requiresGrad else { return Array(repeating: Array(repeating: 0, count: input.numel), count: count) }
         var rows: [[Double]] = []
         for r in 0..<count {
             let onehot = try Tensor.zeros(output.shape, dtype: output.dtype)

@@ -21,10 +21,17 @@ public final class Op: Sendable {
     let backward: (@Sendable (BackwardContext) throws -> [Tensor?])?
     /// For in-place forms (`add_`): the out-of-place op whose result is written back.
     public let inPlaceBase: Op?
+    /// How many non-differentiable results follow the main one (`max(x, dim)` also returns
+    /// indices): the forward kernel leaves them first in `OpCall.aux`.
+    public let extraOutputs: Int
+    /// Inputs on which the table-driven test checks the backward formula against finite
+    /// differences (and the forward against PyTorch).
+    public let samples: [OpSample]
 
     /// Declares an op (differentiable when it has a backward formula).
     init(_ name: String, _ signature: Signature, doc: String, gradFn: String? = nil,
          gradFnOverload: (@Sendable ([Arg]) -> String)? = nil, saves: [SaveSlot] = [],
+         extraOutputs: Int = 0, samples: [OpSample] = [],
          forward: @escaping @Sendable (inout OpCall) throws -> Tensor,
          backward: (@Sendable (BackwardContext) throws -> [Tensor?])? = nil) {
         self.name = name
@@ -36,6 +43,8 @@ public final class Op: Sendable {
         self.forward = forward
         self.backward = backward
         self.inPlaceBase = nil
+        self.extraOutputs = extraOutputs
+        self.samples = samples
     }
 
     /// Declares the in-place form of `base` (`add_` of `add`): the same kernel and formula,
@@ -50,6 +59,8 @@ public final class Op: Sendable {
         self.forward = base.forward
         self.backward = base.backward
         self.inPlaceBase = base
+        self.extraOutputs = 0
+        self.samples = []
     }
 
     /// Whether the op records a graph node when its inputs require grad.
@@ -59,7 +70,19 @@ public final class Op: Sendable {
 
     /// Runs the op on `inputs` and `args`, recording a graph node when gradients are needed.
     public func apply(_ inputs: [Tensor], _ args: [Arg] = []) throws -> Tensor {
-        if let inPlaceBase { return try inputs[0].applyInPlace(inPlaceBase, Array(inputs.dropFirst()), args) }
+        try run(inputs, args).output
+    }
+
+    /// Runs the op and returns its main result followed by its extra outputs.
+    public func applyAll(_ inputs: [Tensor], _ args: [Arg] = []) throws -> [Tensor] {
+        let (output, call) = try run(inputs, args)
+        return [output] + call.aux.prefix(extraOutputs)
+    }
+
+    private func run(_ inputs: [Tensor], _ args: [Arg]) throws -> (output: Tensor, call: OpCall) {
+        if let inPlaceBase {
+            return (try inputs[0].applyInPlace(inPlaceBase, Array(inputs.dropFirst()), args), OpCall(inputs: [], args: []))
+        }
         var call = OpCall(inputs: inputs, args: args)
         let output = try forward(&call)
         if backward != nil, output.dtype.isFloatingPoint, ThreadState.current.gradEnabled,
@@ -69,7 +92,7 @@ public final class Op: Sendable {
             output.outputNr = 0
             output.requiresGrad = true
         }
-        return output
+        return (output, call)
     }
 }
 
@@ -192,4 +215,41 @@ final class OpNode: Node {
         super.takeStrongReferences(into: &stack)
         for i in saved.indices { saved[i].release(into: &stack) }
     }
+}
+
+// MARK: - Samples for the table-driven tests
+
+/// One set of inputs for checking an op: tensors are float64 leaves that require grad.
+public struct OpSample: Sendable {
+    public let inputs: [SampleInput]
+    public let args: [Arg]
+
+    public init(_ inputs: [SampleInput], _ args: [Arg] = []) {
+        self.inputs = inputs
+        self.args = args
+    }
+}
+
+/// One input of an `OpSample`.
+public enum SampleInput: Sendable {
+    /// A float64 tensor of this shape that requires grad, with values from `domain`.
+    case tensor([Int], SampleDomain = .real)
+    /// A number operand (wrapped, not differentiated).
+    case number(Double)
+    /// A bool tensor of this shape (alternating true/false).
+    case mask([Int])
+    /// An int64 tensor of this shape with values in `0..<bound` (0-based positions).
+    case indices([Int], bound: Int)
+    /// A float64 tensor of this shape that does not require grad.
+    case constant([Int])
+}
+
+/// Where sample values lie, so formulas are checked away from their singularities.
+public enum SampleDomain: Sendable {
+    case real
+    case positive
+    /// |x| >= 0.5, for functions singular or non-smooth at 0.
+    case awayFromZero
+    /// (-0.9, 0.9), for functions like asin.
+    case unitInterval
 }

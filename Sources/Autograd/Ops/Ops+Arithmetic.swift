@@ -8,6 +8,7 @@ extension Ops {
         "add", Signature(["add"], [.tensor(), .operand()], metamethods: ["__add"]).reflected(.commutative),
         doc: "Adds `other` to `input` element-wise, with broadcasting.",
         gradFn: "AddBackward0",
+        samples: [OpSample([.tensor([2, 3]), .tensor([3])]), OpSample([.tensor([2, 1]), .number(2.5)])],
         forward: { call in
             try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "add",
                                   float: { $0 + $1 }, double: { $0 + $1 }, int: { $0 &+ $1 }, bool: { $0 || $1 })
@@ -18,6 +19,7 @@ extension Ops {
         "sub", Signature(["sub", "subtract"], [.tensor(), .operand()], metamethods: ["__sub"]).reflected(.swappedOp("rsub")),
         doc: "Subtracts `other` from `input` element-wise, with broadcasting.",
         gradFn: "SubBackward0",
+        samples: [OpSample([.tensor([2, 3]), .tensor([2, 3])]), OpSample([.tensor([3]), .number(-1)])],
         forward: { call in
             if call.inputs[0].dtype == .bool && call.inputs[1].dtype == .bool {
                 throw TorchError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
@@ -32,6 +34,7 @@ extension Ops {
         "rsub", Signature(["rsub"], [.tensor(), .operand()]),
         doc: "Computes `other - input` element-wise (what `number - tensor` runs).",
         gradFn: "RsubBackward1",
+        samples: [OpSample([.tensor([3]), .number(2)])],
         forward: { call in
             try Tensor.arithmetic(call.inputs[1], call.inputs[0], op: "rsub",
                                   float: { $0 - $1 }, double: { $0 - $1 }, int: { $0 &- $1 })
@@ -42,6 +45,7 @@ extension Ops {
         "mul", Signature(["mul", "multiply"], [.tensor(), .operand()], metamethods: ["__mul"]).reflected(.commutative),
         doc: "Multiplies `input` by `other` element-wise, with broadcasting.",
         gradFn: "MulBackward0", saves: [.input(0), .input(1)],
+        samples: [OpSample([.tensor([2, 3]), .tensor([1, 3])]), OpSample([.tensor([]), .number(3)])],
         forward: { call in
             try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "mul",
                                   float: { $0 * $1 }, double: { $0 * $1 }, int: { $0 &* $1 }, bool: { $0 && $1 })
@@ -55,6 +59,7 @@ extension Ops {
         "div", Signature(["div", "divide", "true_divide"], [.tensor(), .operand()], metamethods: ["__div"]).reflected(.swappedOp("rdiv")),
         doc: "Divides `input` by `other` element-wise (true division: integers give floats).",
         gradFn: "DivBackward0", saves: [.input(0), .input(1)],
+        samples: [OpSample([.tensor([2, 3]), .tensor([3], .awayFromZero)])],
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
             let promoted = Tensor.resultType([a, b])
@@ -71,6 +76,7 @@ extension Ops {
         "remainder", Signature(["remainder"], [.tensor(), .operand()], metamethods: ["__mod"]),
         doc: "Python's modulus: the remainder has the sign of the divisor.",
         gradFn: "RemainderBackward0", saves: [.input(0), .input(1)],
+        samples: [OpSample([.tensor([4], .positive), .number(0.7)])],
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
             if !Tensor.resultType([a, b]).isFloatingPoint { try b.checkNoZeroDivisor() }
@@ -103,12 +109,14 @@ extension Ops {
     static let rdiv = Op(
         "rdiv", Signature(["rdiv"], .method, [.tensor(), .operand()]),
         doc: "Computes `other / input` element-wise (what `number / tensor` runs).",
+        samples: [OpSample([.tensor([3], .awayFromZero), .number(2)])],
         forward: { call in try call.inputs[0].reciprocal().mul(call.inputs[1]) })
 
     static let neg = Op(
         "neg", Signature(["neg", "negative"], [.tensor()], metamethods: ["__unm"]),
         doc: "Negates every element.",
         gradFn: "NegBackward0",
+        samples: [OpSample([.tensor([2, 2])])],
         forward: { call in
             try Tensor.sameTypeUnary(call.inputs[0], op: "neg", float: { -$0 }, double: { -$0 }, int: { 0 &- $0 })
         },
@@ -120,6 +128,7 @@ extension Ops {
         "pow", Signature(["pow"], [.tensor(), .operand("exponent")], metamethods: ["__pow"]),
         doc: "Raises `input` to the power `exponent` element-wise (tensor or number exponents).",
         gradFn: "PowBackward0", saves: [.input(0), .input(1)],
+        samples: [OpSample([.tensor([3], .positive), .number(2.5)]), OpSample([.tensor([2, 2]), .number(3)])],
         forward: { call in try Tensor.power(call.inputs[0], call.inputs[1]) },
         backward: { ctx in
             // d/dx x^e = e * x^(e-1), and 0 for e == 0 (as PyTorch's pow_backward).
@@ -139,6 +148,7 @@ extension Ops {
         "pow", Signature(["pow"], .method, [.tensor(), .tensor("exponent")]),
         doc: "Raises `input` to the tensor power `exponent` element-wise.",
         gradFn: "PowBackward1", saves: [.input(0), .input(1), .output],
+        samples: [OpSample([.tensor([3], .positive), .tensor([3])])],
         forward: { call in try Tensor.power(call.inputs[0], call.inputs[1]) },
         backward: { ctx in
             let x = try ctx.saved(0), e = try ctx.saved(1)
@@ -160,6 +170,7 @@ extension Ops {
         "pow", Signature(["pow"], .function, [Param("self", .tensorOrNumber), .tensor("exponent")]),
         doc: "Raises the number `self` to the tensor power `exponent`.",
         gradFn: "PowBackward2", saves: [.input(0), .output],
+        samples: [OpSample([.number(1.5), .tensor([3])])],
         forward: { call in try Tensor.power(call.inputs[0], call.inputs[1]) },
         backward: { ctx in
             let base = try ctx.saved(0)

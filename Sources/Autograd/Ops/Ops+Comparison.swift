@@ -38,6 +38,7 @@ extension Ops {
         "where", Signature(["where"], .function, [Param("condition", .tensor), .operand("input"), .operand("other")]),
         doc: "Picks `input` where `condition` is true and `other` elsewhere, with broadcasting.",
         gradFn: "WhereBackward0", saves: [.input(0)],
+        samples: [OpSample([.mask([2, 3]), .tensor([2, 3]), .tensor([3])])],
         forward: { call in
             let c = call.inputs[0], a = call.inputs[1], b = call.inputs[2]
             guard c.dtype == .bool else {

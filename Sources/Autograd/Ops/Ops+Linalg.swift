@@ -4,6 +4,7 @@ extension Ops {
         "dot", Signature(["dot", "inner"], [.tensor(), .tensor("tensor")]),
         doc: "The dot product of two 1-d tensors.",
         gradFn: "DotBackward0", saves: [.input(0), .input(1)],
+        samples: [OpSample([.tensor([4]), .tensor([4])])],
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
             guard a.ndim == 1, b.ndim == 1 else {
@@ -27,6 +28,7 @@ extension Ops {
         "mm", Signature(["mm"], [.tensor(), .tensor("mat2")]),
         doc: "The matrix product of two 2-d tensors.",
         gradFn: "MmBackward0", saves: [.input(0), .input(1)],
+        samples: [OpSample([.tensor([2, 3]), .tensor([3, 4])])],
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
             guard a.ndim == 2 else { throw TorchError("self must be a matrix") }
@@ -48,6 +50,7 @@ extension Ops {
         "mv", Signature(["mv"], [.tensor(), .tensor("vec")]),
         doc: "The product of a matrix and a vector.",
         gradFn: "MvBackward0", saves: [.input(0), .input(1)],
+        samples: [OpSample([.tensor([2, 3]), .tensor([3])])],
         forward: { call in
             let a = call.inputs[0], v = call.inputs[1]
             guard a.ndim == 2, v.ndim == 1 else {
@@ -71,6 +74,7 @@ extension Ops {
         "t", Signature(["t"], [.tensor()]),
         doc: "Transposes a 2-d tensor (0-d and 1-d tensors are returned as views of themselves).",
         gradFn: "TBackward0",
+        samples: [OpSample([.tensor([2, 3])])],
         forward: { call in
             let x = call.inputs[0]
             guard x.ndim <= 2 else {
@@ -86,6 +90,7 @@ extension Ops {
     static let matmul = Op(
         "matmul", Signature(["matmul"], [.tensor(), .tensor("other")]),
         doc: "The matrix product with broadcasting: dot, mv, mm or batched, by the operands' dims.",
+        samples: [OpSample([.tensor([3]), .tensor([3, 2])]), OpSample([.tensor([2, 2, 3]), .tensor([3, 2])])],
         forward: { call in try call.inputs[0].matmul(call.inputs[1]) })
 }
 

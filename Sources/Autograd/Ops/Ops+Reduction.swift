@@ -10,6 +10,7 @@ extension Ops {
         "sum", Signature(["sum"], dimParams),
         doc: "Sums all elements, or those along `dim` (a dim or a list of dims).",
         gradFn: "SumBackward0", gradFnOverload: { $0[0].isAbsent ? "SumBackward0" : "SumBackward1" },
+        samples: [OpSample([.tensor([2, 3])], [.absent, .bool(false), .absent]), OpSample([.tensor([2, 3, 2])], [.ints([0, 2]), .bool(false), .absent]), OpSample([.tensor([2, 3])], [.ints([1]), .bool(true), .absent])],
         forward: { call in
             let x = call.inputs[0]
             let dims = try x.reductionDims(call.args[0].ints)
@@ -25,6 +26,7 @@ extension Ops {
         "mean", Signature(["mean"], dimParams),
         doc: "The arithmetic mean of all elements, or of those along `dim`.",
         gradFn: "MeanBackward0", gradFnOverload: { $0[0].isAbsent ? "MeanBackward0" : "MeanBackward1" },
+        samples: [OpSample([.tensor([2, 3])], [.absent, .bool(false), .absent]), OpSample([.tensor([2, 3])], [.ints([-1]), .bool(true), .absent])],
         forward: { call in
             let x = call.inputs[0]
             let dtype = call.args[2].dtype ?? x.dtype
@@ -50,6 +52,7 @@ extension Ops {
         ]),
         doc: "The vector p-norm of all elements (2 by default), or along `dim`.",
         gradFn: "LinalgVectorNormBackward0", saves: [.input(0), .output],
+        samples: [OpSample([.tensor([4], .awayFromZero)], [.double(2), .absent, .bool(false)]), OpSample([.tensor([2, 3], .awayFromZero)], [.double(1), .ints([1]), .bool(false)]), OpSample([.tensor([2, 3], .awayFromZero)], [.double(3), .ints([0]), .bool(true)])],
         forward: { call in
             let x = call.inputs[0]
             guard x.dtype.isFloatingPoint else {

@@ -4,6 +4,7 @@ extension Ops {
         "view", Signature(["view"], .method, [.tensor(), Param("size", .sizes)]),
         doc: "A view with a new shape (one size may be -1); the tensor must be contiguous.",
         gradFn: "ViewBackward0",
+        samples: [OpSample([.tensor([2, 3])], [.ints([3, -1])])],
         forward: { call in
             let x = call.inputs[0]
             let shape = try x.inferShape(call.args[0].ints ?? [])
@@ -32,6 +33,7 @@ extension Ops {
         "expand", Signature(["expand"], .method, [.tensor(), Param("size", .sizes)]),
         doc: "A view repeating size-1 dims to `size` without copying (-1 keeps a size).",
         gradFn: "ExpandBackward0",
+        samples: [OpSample([.tensor([3, 1])], [.ints([2, 3, 4])])],
         forward: { call in
             let x = call.inputs[0]
             let sizes = call.args[0].ints ?? []
@@ -64,6 +66,7 @@ extension Ops {
         "unsqueeze", Signature(["unsqueeze"], [.tensor(), Param("dim", .dim)]),
         doc: "A view with a size-1 dimension inserted at `dim`.",
         gradFn: "UnsqueezeBackward0",
+        samples: [OpSample([.tensor([2, 3])], [.int(1)])],
         forward: { call in
             let x = call.inputs[0]
             let d = try Shapes.wrapDim(call.args[0].int ?? 0, x.ndim + 1)
@@ -83,6 +86,7 @@ extension Ops {
             guard let dims = args[0].ints else { return "SqueezeBackward0" }
             return dims.count == 1 ? "SqueezeBackward1" : "SqueezeBackward2"
         },
+        samples: [OpSample([.tensor([2, 1, 3])], [.absent]), OpSample([.tensor([2, 1])], [.ints([1])])],
         forward: { call in
             let x = call.inputs[0]
             let dims = try call.args[0].ints.map { try $0.map { try Shapes.wrapDim($0, x.ndim) } }
@@ -99,6 +103,7 @@ extension Ops {
         "select", Signature(["select"], [.tensor(), Param("dim", .dim), Param("index", .index)]),
         doc: "The slice at `index` along `dim`, as a view with that dim removed.",
         gradFn: "SelectBackward0",
+        samples: [OpSample([.tensor([3, 4])], [.int(1), .int(-1)])],
         forward: { call in
             let x = call.inputs[0]
             guard x.ndim > 0 else { throw TorchError("select() cannot be applied to a 0-dim tensor.") }
@@ -167,6 +172,7 @@ extension Ops {
         "cat", Signature(["cat", "concat", "concatenate"], .function, [Param("tensors", .tensorList), Param("dim", .dim, default: .int(0))]),
         doc: "Joins tensors along an existing dimension `dim`.",
         gradFn: "CatBackward0",
+        samples: [OpSample([.tensor([2, 3]), .tensor([1, 3])], [.int(0)])],
         forward: { call in try Tensor.catKernel(call.inputs, dim: call.args[0].int ?? 0) },
         backward: { ctx in
             let d = try Shapes.wrapDim(ctx.args[0].int ?? 0, ctx.grad.ndim)
@@ -184,11 +190,13 @@ extension Ops {
     static let reshape = Op(
         "reshape", Signature(["reshape"], [.tensor(), Param("shape", .sizes)]),
         doc: "The same data with a new shape (one size may be -1): a view when possible, else a copy.",
+        samples: [OpSample([.tensor([2, 3])], [.ints([6])])],
         forward: { call in try call.inputs[0].reshape(call.args[0].ints ?? []) })
 
     static let flatten = Op(
         "flatten", Signature(["flatten"], [.tensor()]),
         doc: "The elements as a 1-d tensor (a view when possible).",
+        samples: [OpSample([.tensor([2, 3])])],
         forward: { call in try call.inputs[0].reshape([-1]) })
 
     static let contiguous = Op(
@@ -200,6 +208,7 @@ extension Ops {
         "clone", Signature(["clone"], [.tensor()]),
         doc: "A copy of the tensor with its own memory.",
         gradFn: "CloneBackward0",
+        samples: [OpSample([.tensor([2, 3])])],
         forward: { call in try call.inputs[0].materialized() },
         backward: { ctx in [ctx.grad] })
 
@@ -207,6 +216,7 @@ extension Ops {
         "to", Signature(["to"], .method, [.tensor(), Param("dtype", .dtype)]),
         doc: "A copy converted to `dtype` (the tensor itself when it already has it).",
         gradFn: "ToCopyBackward0",
+        samples: [OpSample([.tensor([2, 3])], [.dtype(.float64)])],
         forward: { call in try call.inputs[0].materialized(dtype: call.args[0].dtype) },
         backward: { ctx in [try ctx.grad.to(ctx.inputDtype(0))] })
 }

@@ -8,6 +8,7 @@ extension Ops {
         "exp", Signature(["exp"], [.tensor()]),
         doc: "The exponential of every element.",
         gradFn: "ExpBackward0", saves: [.output],
+        samples: [OpSample([.tensor([2, 3])])],
         forward: { call in try Tensor.floatUnary(call.inputs[0], float: { expf($0) }, double: { Glibc.exp($0) }) },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0))] })
 
@@ -15,6 +16,7 @@ extension Ops {
         "log", Signature(["log"], [.tensor()]),
         doc: "The natural logarithm of every element.",
         gradFn: "LogBackward0", saves: [.input(0)],
+        samples: [OpSample([.tensor([4], .positive)])],
         forward: { call in try Tensor.floatUnary(call.inputs[0], float: { logf($0) }, double: { Glibc.log($0) }) },
         backward: { ctx in [try ctx.grad.div(ctx.saved(0))] })
 
@@ -22,6 +24,7 @@ extension Ops {
         "sin", Signature(["sin"], [.tensor()]),
         doc: "The sine of every element (radians).",
         gradFn: "SinBackward0", saves: [.input(0)],
+        samples: [OpSample([.tensor([4])])],
         forward: { call in try Tensor.floatUnary(call.inputs[0], float: { sinf($0) }, double: { Glibc.sin($0) }) },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0).cos())] })
 
@@ -29,6 +32,7 @@ extension Ops {
         "cos", Signature(["cos"], [.tensor()]),
         doc: "The cosine of every element (radians).",
         gradFn: "CosBackward0", saves: [.input(0)],
+        samples: [OpSample([.tensor([4])])],
         forward: { call in try Tensor.floatUnary(call.inputs[0], float: { cosf($0) }, double: { Glibc.cos($0) }) },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0).sin().neg())] })
 
@@ -36,6 +40,7 @@ extension Ops {
         "tanh", Signature(["tanh"], [.tensor()]),
         doc: "The hyperbolic tangent of every element.",
         gradFn: "TanhBackward0", saves: [.output],
+        samples: [OpSample([.tensor([4])])],
         forward: { call in try Tensor.floatUnary(call.inputs[0], float: { tanhf($0) }, double: { Glibc.tanh($0) }) },
         backward: { ctx in
             let y = try ctx.saved(0)
@@ -46,6 +51,7 @@ extension Ops {
         "sigmoid", Signature(["sigmoid"], [.tensor()]),
         doc: "The logistic function 1 / (1 + exp(-x)) of every element.",
         gradFn: "SigmoidBackward0", saves: [.output],
+        samples: [OpSample([.tensor([4])])],
         forward: { call in
             try Tensor.floatUnary(call.inputs[0], float: { 1 / (1 + expf(-$0)) }, double: { 1 / (1 + Glibc.exp(-$0)) })
         },
@@ -58,6 +64,7 @@ extension Ops {
         "relu", Signature(["relu"], [.tensor()]),
         doc: "max(x, 0) for every element.",
         gradFn: "ReluBackward0", saves: [.output],
+        samples: [OpSample([.tensor([5], .awayFromZero)])],
         forward: { call in
             let x = call.inputs[0]
             guard x.dtype != .bool else { throw TorchError("\"clamp_min_scalar_cpu\" not implemented for 'Bool'") }
@@ -72,6 +79,7 @@ extension Ops {
         "sqrt", Signature(["sqrt"], [.tensor()]),
         doc: "The square root of every element.",
         gradFn: "SqrtBackward0", saves: [.output],
+        samples: [OpSample([.tensor([4], .positive)])],
         forward: { call in try Tensor.floatUnary(call.inputs[0], float: { $0.squareRoot() }, double: { $0.squareRoot() }) },
         backward: { ctx in [try ctx.grad.div(ctx.saved(0).mul(Tensor.wrapped(.int(2))))] })
 
@@ -79,6 +87,7 @@ extension Ops {
         "abs", Signature(["abs", "absolute"], [.tensor()]),
         doc: "The absolute value of every element.",
         gradFn: "AbsBackward0", saves: [.input(0)],
+        samples: [OpSample([.tensor([4], .awayFromZero)])],
         forward: { call in
             try Tensor.sameTypeUnary(call.inputs[0], op: "abs", float: { Swift.abs($0) }, double: { Swift.abs($0) },
                                      int: { $0 == .min ? $0 : Swift.abs($0) }, bool: { $0 })
@@ -89,6 +98,7 @@ extension Ops {
         "sign", Signature(["sign"], [.tensor()]),
         doc: "-1, 0 or 1 according to the sign of every element.",
         gradFn: "SignBackward0",
+        samples: [OpSample([.tensor([4], .awayFromZero)])],
         forward: { call in
             try Tensor.sameTypeUnary(call.inputs[0], op: "sign",
                                      float: { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? 0 : 0)) },
@@ -101,6 +111,7 @@ extension Ops {
         "reciprocal", Signature(["reciprocal"], [.tensor()]),
         doc: "1 / x for every element.",
         gradFn: "ReciprocalBackward0", saves: [.output],
+        samples: [OpSample([.tensor([4], .awayFromZero)])],
         forward: { call in try Tensor.floatUnary(call.inputs[0], float: { 1 / $0 }, double: { 1 / $0 }) },
         backward: { ctx in
             let y = try ctx.saved(0)

@@ -14,6 +14,9 @@ public struct Signature: Sendable {
     public var returns: String
     /// What `number op tensor` runs for a metamethod of this op.
     public var reflection: Reflection = .wrapNumber
+    /// Results (0 is the main one, then extra outputs) that hold 0-based positions, which the
+    /// Lua binding shows 1-based (`argmax`, the indices of `max(x, dim)`, `sort`).
+    public var positionResults: [Int] = []
 
     /// An op reachable as `torch.name(...)` and `x:name(...)`.
     public init(_ names: [String], _ params: [Param], metamethods: [String] = [], returns: String = "Tensor") {
@@ -33,6 +36,13 @@ public struct Signature: Sendable {
     public func reflected(_ reflection: Reflection) -> Signature {
         var copy = self
         copy.reflection = reflection
+        return copy
+    }
+
+    /// This signature with `positionResults` set.
+    public func returningPositions(_ results: [Int]) -> Signature {
+        var copy = self
+        copy.positionResults = results
         return copy
     }
 
@@ -131,6 +141,8 @@ public enum ParamKind: Sendable, Equatable {
     case dtype
     /// A list of tensors (`cat{a, b}`), all passed as inputs.
     case tensorList
+    /// An int64 tensor of positions along a dim (`index_select`, `gather`): 1-based in Lua.
+    case positions
     /// Nested tables of numbers or booleans (`torch.tensor{{1, 2}, {3, 4}}`), passed as an input.
     case data
 }

@@ -120,6 +120,13 @@ struct ArgumentBinder {
             }
         case .data:
             inputs.append(try TensorData(stack: stack, function: function).tensor(from: i))
+        case .positions:
+            // 1-based positions in Lua (negative ones count from the end and stay as they are).
+            let t = try stack.tensor(i) ?? TensorData(stack: stack, function: function).tensor(from: i)
+            guard t.dtype == .int64 else {
+                throw LuaError("bad argument #\(i) to '\(function)' (\(p.name) must be an int64 tensor of positions, got \(t.dtype))")
+            }
+            inputs.append(try t.fromLuaPositions())
         }
     }
 
@@ -193,3 +200,16 @@ func lua_getfield_raw(_ L: OpaquePointer, _ index: Int32, _ name: String) {
     lua_rawget(L, t)
 }
 
+
+extension Tensor {
+    /// Converts 1-based Lua positions to 0-based ones (negatives count from the end, unchanged).
+    func fromLuaPositions() throws -> Tensor {
+        let out = try Tensor.empty(shape, dtype: .int64)
+        for k in 0..<numel {
+            let v = integerElement(k)
+            if v == 0 { throw LuaError("position 0 is out of range: positions count from 1") }
+            out.setInteger(k, v > 0 ? v - 1 : v)
+        }
+        return out
+    }
+}

@@ -68,6 +68,13 @@ struct OpBindings: Sendable {
             let op = overloads.count == 1 ? overloads[0] : OpBindings.resolve(overloads, s)
             let name = op.signature.names[0]
             let (inputs, args) = try ArgumentBinder(stack: s, function: name).bind(op.signature)
+            if op.extraOutputs > 0 || !op.signature.positionResults.isEmpty {
+                let results = try op.applyAll(inputs, args)
+                for (k, r) in results.enumerated() {
+                    s.push(op.signature.positionResults.contains(k) ? try r.add(Tensor.number(1)) : r)
+                }
+                return Int32(results.count)
+            }
             let result = try op.apply(inputs, args)
             return OpBindings.pushResult(result, of: op, s)
         }
