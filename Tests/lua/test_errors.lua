@@ -80,6 +80,11 @@ describe("autograd errors", function()
     assert.are.equal(at(line, pt.text("gradient shape mismatch")), err)
   end)
 
+  it("backward of an integer tensor", function()
+    local line = here(); local err = error_of(function() torch.arange(3):sum():backward() end)
+    assert.are.equal(at(line, pt.text("backward of an int tensor")), err)
+  end)
+
   it("requires_grad on an integer tensor", function()
     local line = here(); local err = error_of(function() torch.arange(4):requires_grad_(true) end)
     assert.are.equal(at(line, pt.text("requires_grad on int64")), err)
@@ -197,6 +202,17 @@ describe("Lua-side errors", function()
     assert.matches("^.*:" .. line .. ": ", err)
   end)
 
+  it("a negative size", function()
+    local line = here(); local err = error_of(function() return torch.randn(-1) end)
+    assert.are.equal(at(line, pt.text("negative dimension")), err)
+  end)
+
+  it("a ragged nested table (1-based dim)", function()
+    local line = here(); local err = error_of(function() return torch.tensor({ { 1.0, 2.0 }, { 3.0 } }) end)
+    local expected = one_based(pt.text("ragged nested list"), "dim"):gsub("%p", "%%%0")
+    assert.matches("^.*:" .. line .. ": .*" .. expected .. "$", err)
+  end)
+
   it("arithmetic with a string or a table", function()
     local line = here(); local err = error_of(function() return torch.ones(2) + "a" end)
     assert.matches("^.*:" .. line .. ": .*string", err)
@@ -230,6 +246,53 @@ describe("Lua-side errors", function()
     local y = 2 * torch.dot(x, x)
     y:backward()
     assert.are.equal("tensor([ 0.,  4.,  8., 12.])", tostring(x.grad))
+  end)
+end)
+
+describe("nothing traps: edge cases raise PyTorch's errors or wrap as PyTorch does", function()
+  -- Asserts that `fn` raises PyTorch's text for `name`, positioned in this file.
+  local function expect(name, fn)
+    local err = error_of(fn)
+    assert.matches("^" .. THIS_FILE:gsub("%p", "%%%0") .. ":%d+: " .. pt.text(name):gsub("%p", "%%%0") .. "$", err)
+  end
+
+  it("integer remainder by zero", function()
+    expect("integer remainder by zero", function() return torch.tensor({ 1, -1, 0 }) % 0 end)
+  end)
+
+  it("an integer tensor to a negative integer power", function()
+    expect("integer to a negative power", function() return torch.arange(3) ^ -1 end)
+  end)
+
+  it("arange with step 0", function()
+    expect("arange step zero", function() return torch.arange(0, 3, 0) end)
+  end)
+
+  it("reshape with two -1, and -1 for an empty tensor", function()
+    expect("reshape two -1", function() return torch.ones(3):reshape(-1, -1) end)
+    expect("reshape -1 of empty", function() return torch.ones(0):reshape(-1, 0) end)
+  end)
+
+  it("view of a non-contiguous tensor", function()
+    expect("view of a transposed matrix", function() return torch.ones(2, 3):t():view(6) end)
+  end)
+
+  it("sizes too large to allocate or whose product overflows", function()
+    assert.has_error(function() return torch.zeros(1e12) end)
+    assert.has_error(function() return torch.zeros(2 ^ 40, 2 ^ 40) end)
+    assert.has_error(function() return torch.zeros(4611686018427387904, 4) end)
+    assert.has_error(function() return torch.ones(math.maxinteger) end)
+  end)
+
+  it("int64 arithmetic wraps around like PyTorch's", function()
+    assert.are.equal(pt.text("int64 overflow wraps on add"), tostring(torch.tensor({ math.maxinteger }) + 1))
+    assert.are.equal(pt.text("int64 overflow wraps on mul"), tostring(torch.tensor({ 4611686018427387904 }) * 4))
+    assert.are.equal(pt.text("int64 pow wraps"), tostring(torch.tensor({ 3 }) ^ 40))
+  end)
+
+  it("division by zero gives inf and nan", function()
+    assert.are.equal(pt.text("int64 divided by zero"), tostring(torch.arange(3) / 0))
+    assert.are.equal(pt.text("float divided by zero"), tostring(torch.tensor({ 1.0, -1.0, 0.0 }) / 0))
   end)
 end)
 
