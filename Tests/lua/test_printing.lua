@@ -55,6 +55,20 @@ local cases = {
   { "empty", function() return torch.zeros(0) end },
   { "empty 2-d", function() return torch.zeros(2, 0) end },
   { "randn 3x4", function() torch.manual_seed(0); return torch.randn(3, 4) end },
+  { "sci with negatives", function() return torch.tensor({ 1e-5, -1e10 }) end },
+  { "1e-4", function() return torch.tensor({ 0.0001 }) end },
+  { "ratio 123456 to 0.5", function() return torch.tensor({ 123456.0, 0.5 }) end },
+  { "nan with decimals", function() return torch.tensor({ nan, 1.5, -0.25 }) end },
+  { "integer-valued 1e20", function() return torch.tensor({ 1e20 }) end },
+  { "float64 thirds", function() return torch.tensor({ 1 / 3, -2 / 3 }, { dtype = torch.float64 }) end },
+  { "summarized sci", function() return torch.arange(2000.0) * 1e6 end },
+  { "randn 3x30 wrapped rows", function() torch.manual_seed(1); return torch.randn(3, 30) end },
+  { "summarized bool", function() return torch.ones(2000):eq(1) end },
+  { "summarized int64 2-d", function() return torch.arange(3000):reshape(30, 100) end },
+  { "empty int64", function() return torch.zeros(0, { dtype = torch.int64 }) end },
+  { "empty bool", function() return torch.zeros(0, { dtype = torch.bool }) end },
+  { "empty 2-d float64", function() return torch.zeros(2, 0, { dtype = torch.float64 }) end },
+  { "int64 column of mixed widths", function() return torch.tensor({ { 1 }, { -10 }, { 100 } }) end },
 }
 
 -- Tensors that record gradients: the suffixes requires_grad=True, grad_fn=<...>, dtype=...
@@ -67,6 +81,11 @@ local graph_cases = {
   { "leaf requires_grad", leaf },
   { "scalar leaf requires_grad", function() return torch.tensor(2.0, { requires_grad = true }) end },
   { "float64 leaf requires_grad", function() return torch.ones(2, { dtype = torch.float64, requires_grad = true }) end },
+  { "summarized leaf requires_grad", function() return torch.ones(2000, { requires_grad = true }) end },
+  { "empty leaf requires_grad", function() return torch.zeros(0, { requires_grad = true }) end },
+  { "float64 0-d grad_fn", function()
+    return torch.tensor(1.5, { dtype = torch.float64, requires_grad = true }) * 2
+  end },
   { "MulBackward0", function() return leaf() * 2 end },
   { "SumBackward0", function() return leaf():sum() end },
   { "AddBackward0", function() return leaf() + 1 end },
