@@ -79,6 +79,14 @@ public final class Tensor {
                       offset: 0, dtype: dtype)
     }
 
+    /// A contiguous tensor with `model`'s shape, sharing its shape and stride arrays when
+    /// `model` is contiguous (no array allocation: the hot path of element-wise ops).
+    static func empty(like model: Tensor, dtype: DType) throws -> Tensor {
+        guard model.isContiguous else { return try empty(model.shape, dtype: dtype) }
+        let storage = try Storage(count: model.numel, dtype: dtype)
+        return Tensor(storage: storage, shape: model.shape, strides: model.strides, offset: 0, dtype: dtype)
+    }
+
     /// A contiguous tensor holding `values` in row-major order.
     public convenience init<T: TensorElement>(_ values: [T], shape: [Int]? = nil) throws {
         let shape = shape ?? [values.count]

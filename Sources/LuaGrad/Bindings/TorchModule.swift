@@ -120,8 +120,8 @@ enum TorchModule {
         setFunction(s, "__unm", OpBindings.unaryMinus)
         setFunction(s, "__gc", TensorMetatable.release)
         setFunction(s, "__close", TensorMetatable.release)
-        for (name, group) in bindings.metamethods where name != "__unm" {
-            s.push(Int64(group))
+        for (plan, (name, _)) in bindings.metamethods.enumerated() where name != "__unm" {
+            s.push(Int64(plan))
             s.push(function: OpBindings.binaryMetamethod, upvalues: 1)
             s.setField(metatable, name)
         }
