@@ -165,7 +165,7 @@ describe("gradients of the operators", function()
     ["number ops"] = function(x, y) return (2 - x) * 3 + 1 / y - x / 4 + 2 ^ y + x ^ 3 end,
   }
   -- BUG: tensor % tensor records RemainderBackward0; PyTorch names that overload RemainderBackward1.
-  local known_bugs = { remainder = true }
+  local known_bugs = {}
   for _, name in ipairs(names) do
     local it_or_bug = known_bugs[name] and function(n, f) pending("BUG: " .. n, f) end or it
     it_or_bug(name .. ": grad_fn name as PyTorch", function()

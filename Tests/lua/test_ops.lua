@@ -7,11 +7,7 @@ local pt = require("pytorch_fixture").load("ops")
 local CLOSE = { rtol = 1e-6, atol = 1e-7 }
 
 -- BUG: torch.tensor(values, {dtype=torch.float64}) rounds the values through float32.
-local KNOWN_BUGS = {
-  ["tensor{0.1} float64"] = true,
-  ["tensor(1/3) float64 0-d"] = true,
-  ["tensor nested float64"] = true,
-}
+local KNOWN_BUGS = {}
 
 local function run_cases(cases, options)
   for _, case in ipairs(cases) do

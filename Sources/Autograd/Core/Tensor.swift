@@ -118,6 +118,12 @@ public final class Tensor {
     /// `x * 2` keeps x's dtype where a 0-d int64 tensor would not.
     public static func wrapping(_ value: Scalar) throws -> Tensor { try wrapped(value) }
 
+    /// Marks a tensor built from script numbers: it promotes like Python numbers do.
+    public func markedAsScriptNumbers() -> Tensor {
+        isWrappedNumber = true
+        return self
+    }
+
     static func wrapped(_ value: Scalar) throws -> Tensor {
         let t: Tensor
         switch value {

@@ -9,7 +9,8 @@ extension Ops {
         doc: "A tensor holding `data`: a number, a boolean or nested tables of them.",
         forward: { call in
             let data = call.inputs[0]
-            let out = try data.materialized(dtype: call.args[0].dtype ?? data.dtype)
+            let inferred = data.isWrappedNumber ? DType.defaultFor(category: data.dtype.category) : data.dtype
+            let out = try data.materialized(dtype: call.args[0].dtype ?? inferred)
             return try out.creationResult(requiresGrad: call.args[1])
         })
 

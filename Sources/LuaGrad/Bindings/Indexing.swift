@@ -9,7 +9,7 @@ enum Indexing {
     /// The view of `t` selected by the key at stack slot `key`.
     static func view(_ t: Tensor, key: Int32, _ s: LuaStack) throws -> Tensor {
         if let i = s.integer(key) {
-            return try select(t, dim: 0, i)
+            return try select(t, dim: 0, i, original: 0)
         }
         guard s.type(key) == LUA_TTABLE else {
             if s.number(key) != nil { throw LuaError("tensor index must be an integer, got \(s.number(key)!)") }
@@ -25,7 +25,7 @@ enum Indexing {
             s.rawGet(key, k)
             defer { s.pop() }
             if let i = s.integer(-1) {
-                result = try select(result, dim: dim, i)
+                result = try select(result, dim: dim, i, original: k - 1)
             } else if s.type(-1) == LUA_TTABLE {
                 result = try range(result, dim: dim, s)
                 dim += 1
@@ -48,11 +48,13 @@ enum Indexing {
         }
     }
 
-    private static func select(_ t: Tensor, dim: Int, _ i: Int64) throws -> Tensor {
+    /// Selects position `i` along `dim` of `t`; `original` is that dim in the indexed tensor,
+    /// which is what messages name.
+    private static func select(_ t: Tensor, dim: Int, _ i: Int64, original: Int) throws -> Tensor {
         guard t.ndim > dim else { throw LuaError("too many indices for tensor of dimension \(t.ndim)") }
         let size = t.shape[dim]
         guard i != 0, i >= -Int64(size), i <= Int64(size) else {
-            throw LuaError("index \(i) is out of bounds for dimension \(dim + 1) with size \(size)")
+            throw LuaError("index \(i) is out of bounds for dimension \(original + 1) with size \(size)")
         }
         return try t.select(dim, Int(i > 0 ? i - 1 : i))
     }
