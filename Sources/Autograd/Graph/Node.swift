@@ -24,6 +24,8 @@ public class Node {
     var outputCount: Int { 1 }
     /// Non-leaf tensors made by this node that keep their `.grad`, by output number.
     var retainedGrads: [(output: Int, tensor: WeakTensor)] = []
+    /// Where the forward call that recorded this node was made (anomaly mode only).
+    var forwardTrace: String?
     /// Hooks on the gradients of this node's outputs (`register_hook` on a non-leaf).
     var hooks: [(output: Int, hook: GradHook)] = []
 

@@ -40,6 +40,14 @@ final class BridgeContext {
         return try body()
     }
 
+    /// The script's traceback where it called into the bridge (for anomaly reports).
+    func traceback() -> String {
+        guard let L = activeState ?? mainState else { return "" }
+        luaL_traceback(L, L, nil, 1)
+        defer { lg_pop(L, 1) }
+        return LuaStack(L: L).string(-1) ?? ""
+    }
+
     /// Whether `L` already has a context.
     static func exists(_ L: OpaquePointer) -> Bool { lg_extraspace(L).pointee != nil }
 

@@ -21,6 +21,17 @@ enum ModuleFunctions {
         ("gradcheck", { L in luaEntry(L) { s in try gradcheck(s, secondOrder: false) } }),
         ("gradgradcheck", { L in luaEntry(L) { s in try gradcheck(s, secondOrder: true) } }),
         ("_attach", attachCustom),
+        ("set_detect_anomaly", { L in
+            luaEntry(L) { s in
+                let state = ThreadState.current
+                let flag = s.boolean(1)
+                state.detectAnomaly = flag
+                let context = BridgeContext.get(s.L)
+                state.scriptTraceback = flag ? { [weak context] in context?.traceback() ?? "" } : nil
+                return 0
+            }
+        }),
+        ("is_anomaly_enabled", { L in luaEntry(L) { s in s.push(ThreadState.current.detectAnomaly); return 1 } }),
     ]
 
     /// `torch.autograd.forward_ad`: the Swift half (the prelude adds `dual_level`).
