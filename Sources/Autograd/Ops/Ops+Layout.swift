@@ -292,7 +292,7 @@ extension Ops {
             let index = try ctx.saved(0)
             let d = ctx.args[0].int ?? 0
             return [ctx.needsGrad(0) ? try ctx.grad.scatter(d, index, value: .int(0)) : nil, nil,
-                    ctx.needsGrad(2) ? try ctx.grad.gather(d, index) : nil]
+                    ctx.needsGrad(2) ? try ctx.grad.gather(d, index).zeroPadded(to: ctx.inputShape(2)) : nil]
         })
 
     static let scatterValue = Op(
@@ -315,7 +315,7 @@ extension Ops {
             try call.inputs[0].scatterKernel(dim: call.args[0].int ?? 0, call.inputs[1], source: call.inputs[2], accumulate: true)
         },
         backward: { ctx in
-            [ctx.grad, nil, ctx.needsGrad(2) ? try ctx.grad.gather(ctx.args[0].int ?? 0, ctx.saved(0)) : nil]
+            [ctx.grad, nil, ctx.needsGrad(2) ? try ctx.grad.gather(ctx.args[0].int ?? 0, ctx.saved(0)).zeroPadded(to: ctx.inputShape(2)) : nil]
         })
 
     // MARK: - Selecting by mask
@@ -573,6 +573,18 @@ extension Tensor {
     /// How many pieces a split may give a Lua caller: the binder pushes every result without
     /// growing Lua's stack, and Lua guarantees 20 free slots to a C function.
     static let maxLuaPieces = 16
+
+    /// This tensor extended with zeros at the end of each dim to `target` (a source's gradient
+    /// when the index covered only part of it; PyTorch raises there instead).
+    fileprivate func zeroPadded(to target: [Int]) throws -> Tensor {
+        var result = self
+        for j in 0..<Swift.min(ndim, target.count) where result.shape[j] < target[j] {
+            var shape = result.shape
+            shape[j] = target[j] - result.shape[j]
+            result = try Tensor.cat([result, Tensor.zeros(shape, dtype: dtype)], dim: j)
+        }
+        return result
+    }
 
     /// `torch.stack`: each tensor given a size-1 dim at `dim`, then joined along it.
     static func stackKernel(_ tensors: [Tensor], dim: Int) throws -> Tensor {
