@@ -22,7 +22,7 @@ extension Ops {
         backward: { ctx in [try ctx.grad.transpose(ctx.args[0].int ?? 0, ctx.args[1].int ?? 0)] })
 
     static let permute = Op(
-        "permute", Signature(["permute"], [.tensor(), Param("dims", .dims)] + permuteVarargs),
+        "permute", Signature(["permute"], [.tensor(), Param("dims", .dims)] + moreDims),
         doc: "A view with the dims reordered: `x:permute(2, 1)` or `x:permute{2, 1}`.",
         gradFn: "PermuteBackward0",
         samples: [OpSample([.tensor([2, 3, 4])], [.ints([2, 0, 1])])],
@@ -38,9 +38,9 @@ extension Ops {
             return [try ctx.grad.permute(inverse)]
         })
 
-    /// `permute(2, 1)` as varargs: the binder has no varargs form for dims, so the first dim
-    /// (or a table of them) comes in `dims` and the others in these optional parameters.
-    private static let permuteVarargs: [Param] = (2...8).map { Param("dim\($0)", .dims, default: .absent) }
+    /// Dims as varargs (`permute(2, 1)`, `flip(1, 2)`): the binder has no varargs form for
+    /// dims, so the first dim (or a table of them) comes in `dims` and the others in these.
+    private static let moreDims: [Param] = (2...8).map { Param("dim\($0)", .dims, default: .absent) }
 
     /// The dims of a `permute` call, checked to be a permutation of `0..<ndim`.
     private static func permutation(_ args: [Arg], ndim: Int) throws -> [Int] {
@@ -135,15 +135,15 @@ extension Ops {
         })
 
     static let flip = Op(
-        "flip", Signature(["flip"], [.tensor(), Param("dims", .dims)]),
+        "flip", Signature(["flip"], [.tensor(), Param("dims", .dims)] + moreDims),
         doc: "A copy with the order of elements reversed along `dims`.",
         gradFn: "FlipBackward0",
         samples: [OpSample([.tensor([2, 3])], [.ints([0, 1])])],
         forward: { call in
             let x = call.inputs[0]
-            return try x.flipKernel(flipDims(call.args[0].ints ?? [], ndim: x.ndim))
+            return try x.flipKernel(flipDims(call.args.flatMap { $0.ints ?? [] }, ndim: x.ndim))
         },
-        backward: { ctx in [try ctx.grad.flip(ctx.args[0].ints ?? [])] })
+        backward: { ctx in [try ctx.grad.flip(ctx.args.flatMap { $0.ints ?? [] })] })
 
     /// `flip`'s dims, wrapped and checked for repeats.
     private static func flipDims(_ dims: [Int], ndim: Int) throws -> [Int] {
@@ -838,7 +838,7 @@ extension Tensor {
 
     func maskedFillKernel(_ mask: Tensor, _ value: Scalar) throws -> Tensor {
         try Tensor.checkMask(mask, "masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype.cTypeName)")
-        let shape = try Shapes.broadcast(self.shape, mask.shape)
+        let shape = try Shapes.broadcast(mask.shape, self.shape)
         let out = try broadcastCopy(shape)
         let m = try mask.broadcastCopy(shape)
         let v = try Tensor.empty([], dtype: dtype)
@@ -850,7 +850,7 @@ extension Tensor {
 
     func maskedSelectKernel(_ mask: Tensor) throws -> Tensor {
         try Tensor.checkMask(mask, "masked_select: expected BoolTensor for mask")
-        let shape = try Shapes.broadcast(self.shape, mask.shape)
+        let shape = try Shapes.broadcast(mask.shape, self.shape)
         let values = try broadcastCopy(shape)
         let m = try mask.broadcastCopy(shape)
         let flags = m.pointer(Bool.self)
@@ -870,7 +870,7 @@ extension Tensor {
         guard source.dtype == dtype else {
             throw TorchError("masked_scatter: expected self and source to have same dtypes but got\(dtype.scalarTypeName) and \(source.dtype.scalarTypeName)")
         }
-        let shape = try Shapes.broadcast(self.shape, mask.shape)
+        let shape = try Shapes.broadcast(mask.shape, self.shape)
         let out = try broadcastCopy(shape)
         let m = try mask.broadcastCopy(shape)
         let flags = m.pointer(Bool.self)
