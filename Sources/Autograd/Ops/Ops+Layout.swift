@@ -73,6 +73,7 @@ extension Ops {
         let dst = try destination.map { try Shapes.wrapDim($0, ndim) }
         guard Set(src).count == src.count else { throw TorchError("movedim: repeated dim in `source` (\(shown(source)))") }
         guard Set(dst).count == dst.count else { throw TorchError("movedim: repeated dim in `destination` (\(shown(destination)))") }
+        if ndim == 0 { return [] }
         var order = [Int?](repeating: nil, count: ndim)
         for (s, d) in zip(src, dst) { order[d] = s }
         var rest = (0..<ndim).filter { !src.contains($0) }.makeIterator()
@@ -640,7 +641,7 @@ extension Tensor {
     func flipKernel(_ dims: [Int]) throws -> Tensor {
         var strides = self.strides
         var start = offset
-        for d in dims where shape[d] > 0 {
+        for d in dims where d < ndim && shape[d] > 0 {
             start += (shape[d] - 1) * strides[d]
             strides[d] = -strides[d]
         }
