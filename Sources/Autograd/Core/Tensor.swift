@@ -36,6 +36,10 @@ public final class Tensor {
     weak var accumulator: AccumulateGrad?
     /// Whether a non-leaf keeps its `.grad` (`retain_grad()`).
     public internal(set) var retainsGrad = false
+    /// The forward-mode tangent of a dual tensor (`unpack_dual(x).tangent`).
+    public internal(set) var tangent: Tensor?
+    /// Hooks on this leaf's gradient, run before it accumulates into `.grad`.
+    var leafHooks: [GradHook] = []
     /// A Lua or Swift number wrapped as a 0-d tensor: it takes part in type promotion as a scalar.
     public internal(set) var isWrappedNumber = false
 
@@ -77,6 +81,14 @@ public final class Tensor {
         let storage = try Storage(count: count, dtype: dtype)
         return Tensor(storage: storage, shape: shape, strides: Shapes.contiguousStrides(shape),
                       offset: 0, dtype: dtype)
+    }
+
+    /// A contiguous tensor with `model`'s shape, sharing its shape and stride arrays when
+    /// `model` is contiguous (no array allocation: the hot path of element-wise ops).
+    static func empty(like model: Tensor, dtype: DType) throws -> Tensor {
+        guard model.isContiguous else { return try empty(model.shape, dtype: dtype) }
+        let storage = try Storage(count: model.numel, dtype: dtype)
+        return Tensor(storage: storage, shape: model.shape, strides: model.strides, offset: 0, dtype: dtype)
     }
 
     /// A contiguous tensor holding `values` in row-major order.

@@ -92,6 +92,7 @@ public final class Op: Sendable {
             output.outputNr = 0
             output.requiresGrad = true
         }
+        if ThreadState.current.dualLevel > 0 { try ForwardAD.propagate(self, call, output: output) }
         return (output, call)
     }
 }
@@ -161,8 +162,17 @@ public struct BackwardContext {
         try node.saved[i].unpack(for: node)
     }
 
+    /// Set when forward mode evaluates the formula: every input wants its gradient.
+    var allInputsNeedGrad = false
+
+    init(grad: Tensor, node: OpNode, allInputsNeedGrad: Bool = false) {
+        self.grad = grad
+        self.node = node
+        self.allInputsNeedGrad = allInputsNeedGrad
+    }
+
     /// Whether input `i` wants a gradient (formulas skip work for the others).
-    public func needsGrad(_ i: Int) -> Bool { node.edges[i].node != nil }
+    public func needsGrad(_ i: Int) -> Bool { allInputsNeedGrad || node.edges[i].node != nil }
 
     /// The shape of input `i`.
     public func inputShape(_ i: Int) -> [Int] { node.edges[i].shape }
