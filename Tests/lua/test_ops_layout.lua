@@ -2,30 +2,8 @@
 -- (fixtures/ops_layout.py -> fixtures/ops_layout.txt), and bad arguments.
 -- Dims and positions are 1-based here; the fixture's PyTorch snippets are 0-based.
 
--- A tiny reader for the fixture: `### NAME` lines, each followed by its text.
-local function load_fixture(name)
-  local dir = debug.getinfo(1, "S").source:match("^@(.*)[/\\][^/\\]*$") or "."
-  local path = dir .. "/fixtures/" .. name .. ".txt"
-  local file = assert(io.open(path, "r"))
-  local content = file:read("a")
-  file:close()
-  local sections, key, lines = {}, nil, {}
-  for line in (content:gsub("\n$", "") .. "\n"):gmatch("(.-)\n") do
-    local heading = line:match("^### (.+)$")
-    if heading then
-      if key then sections[key] = table.concat(lines, "\n") end
-      key, lines = heading, {}
-    elseif key then
-      lines[#lines + 1] = line
-    end
-  end
-  if key then sections[key] = table.concat(lines, "\n") end
-  return function(k)
-    return sections[k] or error("no section '" .. k .. "' in " .. path, 2)
-  end
-end
-
-local pt = load_fixture("ops_layout")
+local fixture = require("pytorch_fixture").load("ops_layout")
+local pt = fixture.text
 
 -- Distinct weights per element, as the fixture's weights(y).
 local function weights(y)
