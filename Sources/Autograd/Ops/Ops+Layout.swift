@@ -460,7 +460,7 @@ extension OpTable {
 
     /// Layout ops that are ready but not bound: `index` (for Lua's tensor keys, in
     /// Indexing.swift) and `flatten` with dims (to replace `Ops.flatten`).
-    static let layoutPendingOps: [Op] = [Ops.index, Ops.flattenDims]
+    static let layoutPendingOps: [Op] = [Ops.index]
 }
 
 // MARK: - The node shared by the pieces of split, chunk and unbind
@@ -543,9 +543,6 @@ extension Tensor {
         guard !lengths.isEmpty else {
             throw TorchError("\(name.hasPrefix("Unbind") ? "unbind" : "split")(): the result would hold no tensors, which LuaGrad cannot return")
         }
-        if ThreadState.current.indexBase == 1, lengths.count > Tensor.maxLuaPieces {
-            throw TorchError("\(name.hasPrefix("Unbind") ? "unbind" : "split")(): \(lengths.count) pieces are more than the \(Tensor.maxLuaPieces) results a Lua call can return here")
-        }
         var views: [Tensor] = []
         var start = 0
         for length in lengths {
@@ -570,10 +567,6 @@ extension Tensor {
         call.aux = Array(views.dropFirst())
         return views[0]
     }
-
-    /// How many pieces a split may give a Lua caller: the binder pushes every result without
-    /// growing Lua's stack, and Lua guarantees 20 free slots to a C function.
-    static let maxLuaPieces = 16
 
     /// This tensor extended with zeros at the end of each dim to `target` (a source's gradient
     /// when the index covered only part of it; PyTorch raises there instead).
