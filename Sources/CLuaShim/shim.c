@@ -1,9 +1,10 @@
 #include "CLuaShim.h"
+#include "limits_internal.h"
 
 // Calls the Swift function in upvalue 1 and raises its error, if any, after it returned.
 static int lg_trampoline(lua_State *L) {
     lg_SwiftFunction fn = (lg_SwiftFunction)lua_touserdata(L, lua_upvalueindex(1));
-    int n = fn(L);
+    int n = lg_call_swift(L, fn);
     if (n >= 0) return n;
     if (n == LG_ERROR && lua_type(L, -1) == LUA_TSTRING) {
         luaL_where(L, 1);
@@ -25,7 +26,7 @@ static int lg_indexer(lua_State *L) {
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     lua_pop(L, 1);
     lg_SwiftFunction fn = (lg_SwiftFunction)lua_touserdata(L, lua_upvalueindex(2));
-    int n = fn(L);
+    int n = lg_call_swift(L, fn);
     if (n >= 0) return n;
     if (n == LG_ERROR && lua_type(L, -1) == LUA_TSTRING) {
         luaL_where(L, 1);
@@ -50,11 +51,27 @@ static int lg_openlibs_k(lua_State *L) {
 
 int lg_openlibs(lua_State *L) {
     lua_pushcfunction(L, lg_openlibs_k);
-    return lua_pcall(L, 0, 0, 0);
+    return lg_pcall(L, 0, 0, 0);
 }
 
-// The registry slot (keyed by this variable's address) that holds the last traceback.
+// The registry slots (keyed by these variables' addresses) that hold the last traceback and
+// the last error's location.
 static const char lg_traceback_key = 0;
+static const char lg_location_key = 0;
+
+// Records `source:line` of the innermost Lua function on the stack (nil when there is none).
+static void lg_recordlocation(lua_State *L) {
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
+            lua_rawsetp(L, LUA_REGISTRYINDEX, &lg_location_key);
+            return;
+        }
+    }
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &lg_location_key);
+}
 
 // The standalone lua's msghandler, except that the traceback is stored aside so that the
 // host can report the message and the traceback separately.
@@ -65,6 +82,7 @@ static int lg_msghandler(lua_State *L) {
         lua_replace(L, 1);
     }
     lua_settop(L, 1);
+    lg_recordlocation(L);
     luaL_traceback(L, L, NULL, 1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &lg_traceback_key);
     return 1;
@@ -74,6 +92,8 @@ void lg_pushmsghandler(lua_State *L) { lua_pushcfunction(L, lg_msghandler); }
 
 void lg_pushtraceback(lua_State *L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &lg_traceback_key); }
 
+void lg_pushlocation(lua_State *L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &lg_location_key); }
+
 static int lg_gettable_k(lua_State *L) {
     lua_gettable(L, 1);
     return 1;
@@ -82,7 +102,7 @@ static int lg_gettable_k(lua_State *L) {
 int lg_pgettable(lua_State *L, int msgh) {
     lua_pushcfunction(L, lg_gettable_k);
     lua_insert(L, -3);
-    return lua_pcall(L, 2, 1, msgh);
+    return lg_pcall(L, 2, 1, msgh);
 }
 
 static int lg_settable_k(lua_State *L) {
@@ -93,7 +113,7 @@ static int lg_settable_k(lua_State *L) {
 int lg_psettable(lua_State *L, int msgh) {
     lua_pushcfunction(L, lg_settable_k);
     lua_insert(L, -4);
-    return lua_pcall(L, 3, 0, msgh);
+    return lg_pcall(L, 3, 0, msgh);
 }
 
 // print(...): the line is built here, then handed to the Swift sink (upvalue 1).
@@ -111,7 +131,7 @@ static int lg_print(lua_State *L) {
     lua_insert(L, 1);
     lua_settop(L, 1);
     lg_SwiftFunction sink = (lg_SwiftFunction)lua_touserdata(L, lua_upvalueindex(1));
-    int status = sink(L);
+    int status = lg_call_swift(L, sink);
     if (status >= 0) return 0;
     if (status == LG_ERROR && lua_type(L, -1) == LUA_TSTRING) {
         luaL_where(L, 1);

@@ -16,6 +16,8 @@ public final class Storage {
     public let byteCount: Int
     /// Bumped by every in-place write; checked when saved tensors are unpacked.
     public internal(set) var version = 0
+    /// Where these bytes are charged (the allocating thread's `memoryAccount`), if anywhere.
+    private let account: (any MemoryAccount)?
 
     /// Allocates room for `count` elements of `dtype`, uninitialized; throws instead of trapping.
     convenience init(count: Int, dtype: DType) throws {
@@ -37,7 +39,8 @@ public final class Storage {
         guard byteCount >= 0, byteCount <= Storage.maxBytes else {
             throw TorchError("cannot allocate a tensor of \(byteCount) bytes: the limit is \(Storage.maxBytes) bytes")
         }
-        try MemoryBudget.reserve(byteCount)
+        let account = ThreadState.current.memoryAccount
+        try account?.reserve(byteCount)
         var raw: UnsafeMutableRawPointer?
         // Small buffers come from malloc (16-byte aligned, and much cheaper than
         // posix_memalign); large ones are aligned for vector loads.
@@ -47,18 +50,19 @@ public final class Storage {
             raw = nil
         }
         guard let raw else {
-            MemoryBudget.release(byteCount)
+            account?.release(byteCount)
             throw TorchError("DefaultCPUAllocator: not enough memory: you tried to allocate \(byteCount) bytes.")
         }
         bytes = raw
         self.byteCount = byteCount
+        self.account = account
         Storage.live.add(1, ordering: .relaxed)
         Storage.liveBytes.add(byteCount, ordering: .relaxed)
     }
 
     deinit {
         free(bytes)
-        MemoryBudget.release(byteCount)
+        account?.release(byteCount)
         Storage.live.subtract(1, ordering: .relaxed)
         Storage.liveBytes.subtract(byteCount, ordering: .relaxed)
     }
@@ -79,22 +83,14 @@ public final class Storage {
     public static let liveBytes = Atomic<Int>(0)
 }
 
-/// An optional per-thread cap on tensor bytes, set by a script host's memory limit.
-public enum MemoryBudget {
-    /// Throws when reserving `bytes` would exceed the current thread's limit.
-    @inline(__always)
-    static func reserve(_ bytes: Int) throws {
-        let state = ThreadState.current
-        guard let limit = state.memoryLimit else { return }
-        if state.memoryUsed + bytes > limit {
-            throw TorchError("not enough memory: allocating \(bytes) bytes would exceed the memory limit of \(limit) bytes")
-        }
-        state.memoryUsed += bytes
-    }
-
-    @inline(__always)
-    static func release(_ bytes: Int) {
-        let state = ThreadState.current
-        if state.memoryLimit != nil { state.memoryUsed = max(0, state.memoryUsed - bytes) }
-    }
+/// Where tensor bytes are charged: a script host's memory limit.
+///
+/// `Storage` reserves its bytes from the allocating thread's `ThreadState.memoryAccount` and
+/// releases them to the same account when it is freed, from whatever thread that happens on,
+/// so an account must be thread-safe.
+public protocol MemoryAccount: AnyObject, Sendable {
+    /// Charges `bytes`, or throws (charging nothing) when the account's limit does not allow them.
+    func reserve(_ bytes: Int) throws
+    /// Returns `bytes` charged earlier by `reserve`.
+    func release(_ bytes: Int)
 }

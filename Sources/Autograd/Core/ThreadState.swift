@@ -25,11 +25,12 @@ public final class ThreadState {
     public var indexBase = 0
     /// The default generator of this thread (`torch.manual_seed` reseeds it).
     public lazy var generator = Generator()
-    /// The cap on tensor bytes allocated by this thread, if any (a host's memory limit).
-    public var memoryLimit: Int?
-    /// Tensor bytes currently counted against `memoryLimit`.
-    public var memoryUsed = 0
-    /// Set by a host to stop long kernels from another thread; checked between chunks of work.
+    /// Where tensor storage allocated on this thread is charged (a script host's memory limit),
+    /// if anywhere. Each storage remembers its account and returns its bytes there when freed,
+    /// on whichever thread that happens.
+    public var memoryAccount: (any MemoryAccount)?
+    /// Set by a host to stop long kernels (its deadline, or cancellation from another thread);
+    /// kernels check it between chunks of work and stop early when it says so.
     public var isCancelled: @Sendable () -> Bool = { false }
     /// Counts warnings already shown, so each is shown once (as PyTorch's `TORCH_WARN_ONCE`).
     public var warnedOnce: Set<String> = []

@@ -29,6 +29,9 @@ void lg_pushswiftfunction(lua_State *L, lg_SwiftFunction fn, int nup);
 /// upvalue 1 and only when it is absent calls the Swift `fallback` (upvalue 2).
 void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback);
 
+// `lg_pcall` (every protected call Swift makes) and the limits of a host.
+#include "lg_limits.h"
+
 // MARK: - Wrappers for macros
 
 static inline int lg_upvalueindex(int i) { return lua_upvalueindex(i); }
@@ -38,9 +41,6 @@ static inline void lg_newtable(lua_State *L) { lua_newtable(L); }
 static inline void lg_insert(lua_State *L, int idx) { lua_insert(L, idx); }
 static inline void lg_remove(lua_State *L, int idx) { lua_remove(L, idx); }
 static inline void lg_replace(lua_State *L, int idx) { lua_replace(L, idx); }
-static inline int lg_pcall(lua_State *L, int nargs, int nresults, int msgh) {
-    return lua_pcall(L, nargs, nresults, msgh);
-}
 static inline const char *lg_tostring(lua_State *L, int idx, size_t *len) {
     return lua_tolstring(L, idx, len);
 }
@@ -84,6 +84,10 @@ void lg_pushmsghandler(lua_State *L);
 /// Pushes the traceback recorded by the last run of the message handler (nil if none).
 /// Only meaningful right after a protected call returned `LUA_ERRRUN`.
 void lg_pushtraceback(lua_State *L);
+
+/// Pushes `source:line` of the innermost Lua function active when the message handler last
+/// ran (nil if none was). Only meaningful right after a protected call returned `LUA_ERRRUN`.
+void lg_pushlocation(lua_State *L);
 
 /// `t[k]` with metamethods, protected. Expects `t, k` on top and replaces them by the result,
 /// or by the error (already passed through the handler at index `msgh`; 0 for none).

@@ -1,0 +1,64 @@
+// The layout of `lg_Limits`, shared by limits.c and the trampolines in shim.c (private: Swift
+// cannot import C11 atomics and only uses the functions of lg_limits.h).
+#ifndef LG_LIMITS_INTERNAL_H
+#define LG_LIMITS_INTERNAL_H
+
+#include <stdatomic.h>
+#include "CLuaShim.h"
+
+struct lg_Limits {
+    /// Why the script must stop (LG_STOP_*); written by any thread, first reason wins.
+    _Atomic int stop;
+    /// Swift frames above the innermost protected call on the running C stack. While it is
+    /// positive the allocator must not fail: a memory error would unwind Swift code.
+    int swift_depth;
+
+    // Memory. `lua_bytes` is written only by the allocator (the host's thread); `tensor_bytes`
+    // is released from whichever thread frees a storage.
+    _Atomic size_t lua_bytes;
+    _Atomic size_t tensor_bytes;
+    _Atomic size_t memory_limit;
+    /// The growth request refused last, to recognise Lua's retry after its emergency collection.
+    const void *refused_block;
+    size_t refused_size;
+    /// How much the refused request would have added.
+    size_t refused_grow;
+    int refused_pending;
+
+    // Instructions: counted by the hook on the host's thread.
+    long long instructions;
+    long long budget;
+
+    /// CLOCK_MONOTONIC_COARSE nanoseconds after which the script stops; 0 for no deadline.
+    _Atomic long long deadline_ns;
+};
+
+/// The allocator every governed state uses (its identity tells governed states apart).
+void *lg_limits_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+
+/// Records a passed deadline as the stop reason; returns the reason now recorded.
+int lg_limits_poll_deadline(lg_Limits *limits);
+
+/// Decides about an allocation refused without Lua's retry: after a full collection, the
+/// script stops if the request still would not fit. Returns the recorded stop reason.
+int lg_limits_settle(lua_State *L, lg_Limits *limits);
+
+/// Calls the Swift function `fn` for a C closure running inside Lua: counts the Swift frame
+/// for the allocator, and raises a pending stop once Swift has returned.
+static inline int lg_call_swift(lua_State *L, lg_SwiftFunction fn) {
+    void *ud = NULL;
+    if (lua_getallocf(L, &ud) != lg_limits_alloc || ud == NULL) return fn(L);
+    lg_Limits *limits = (lg_Limits *)ud;
+    int saved = limits->swift_depth;
+    limits->swift_depth = saved + 1;
+    int n = fn(L);
+    limits->swift_depth = saved;
+    int reason = atomic_load_explicit(&limits->stop, memory_order_relaxed);
+    if (reason == LG_STOP_NONE && limits->refused_pending) reason = lg_limits_settle(L, limits);
+    if (reason == LG_STOP_NONE && atomic_load_explicit(&limits->deadline_ns, memory_order_relaxed) != 0)
+        reason = lg_limits_poll_deadline(limits);
+    if (reason != LG_STOP_NONE) return lg_limits_raise(L, reason);
+    return n;
+}
+
+#endif
