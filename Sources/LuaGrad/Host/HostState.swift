@@ -1,7 +1,8 @@
+import Autograd
 import CLua
 import CLuaShim
 
-/// Owns one Lua state and everything C callbacks reach through pointers.
+/// Owns one Lua state, its limits, and everything C callbacks reach through pointers.
 ///
 /// Ownership: exactly one `ScriptHost` owns a `HostState`, and the Lua state lives exactly as
 /// long as it. C callbacks receive unretained pointers to this object (the print sink) or to
@@ -9,30 +10,47 @@ import CLuaShim
 /// closes the Lua state first, while everything a finalizer could still call is alive.
 ///
 /// Threading: not thread-safe. A state is used by one thread at a time, which is why
-/// `ScriptHost` is not `Sendable`. Issue 6 keeps its cross-thread piece (the cancellation
-/// flag) as a separate `Sendable` object that the hook reads.
+/// `ScriptHost` is not `Sendable`. The pieces other threads may touch (the stop flag that
+/// cancellation sets, tensor bytes freed elsewhere) live in `limits`.
 ///
-/// Issue 6 plugs in here: `makeState` switches to `lua_newstate` with an accounting
-/// allocator whose `ud` is this object (memory limit), `configure` installs the count hook
-/// (instruction budget, deadline, cancellation) and the sandbox, and `protectedCall` is the
-/// single place where limit errors are recognised and classified.
+/// Limits: `limits` is the allocator's `ud` (memory), and drives the count hook (instructions,
+/// deadline, cancellation) and the trampolines' stop check. `entering` starts and ends each
+/// call from Swift; `protectedCall` recognises a stop and reports it as a limit error.
 final class HostState {
     /// The main Lua thread; nil once closed.
     private(set) var main: OpaquePointer?
     /// The thread the host works on right now: the main thread, or the coroutine whose call
     /// into Swift is running (nested host calls must use the running thread's stack).
     var current: OpaquePointer?
-    /// Set while `lua_close` runs finalizers: the host refuses new work then.
+    /// Set while `lua_close` runs finalizers, or when `close()` was asked for during a call:
+    /// the host refuses new work then.
     private(set) var isClosing = false
     /// Receives `print` output when capture is on.
     var output: ((String) -> Void)?
+    /// The memory account and the C limits block.
+    let limits: HostLimits
+    /// The instruction budget of each call from Swift (nil: none).
+    var instructionLimit: Int?
+    /// The wall-clock budget of each call from Swift (nil: none).
+    var timeout: Duration?
+
+    /// Calls from Swift in progress, nested ones (made by registered Swift functions) included.
+    private var entryDepth = 0
+    /// `close()` was called during a call: the state closes when the outermost call returns.
+    private var closeRequested = false
+    /// This host's grad mode, generator, memory account, ... while no call is in progress.
+    private var engine = EngineSettings()
 
     init() throws {
-        guard let L = HostState.makeState() else {
+        limits = try HostLimits()
+        guard let L = luaL_newstate() else {
             throw ScriptError(kind: .memory, message: "cannot create a Lua state: not enough memory")
         }
+        lg_limits_attach(L, limits.block)
         main = L
         current = L
+        limits.collectorState = L
+        engine.isCancelled = limits.shouldStop
         let status = lg_openlibs(L)
         if status != LUA_OK {
             let error = scriptError(status: status, on: L)
@@ -50,20 +68,50 @@ final class HostState {
         }
     }
 
-    /// Creates the bare Lua state (the memory-limit allocator goes here).
-    private static func makeState() -> OpaquePointer? {
-        luaL_newstate()
+    /// Starts counting Lua and tensor memory against `bytes` (done once the host is set up,
+    /// so that setting up is not what trips the limit).
+    func applyMemoryLimit(_ bytes: Int) throws {
+        engine.memoryAccount = limits
+        let used = memoryUsage.totalBytes
+        guard bytes > used else {
+            throw ScriptError(
+                kind: .memoryLimit,
+                message: "the memory limit of \(ByteCount.format(bytes)) is too small: a new host already uses \(ByteCount.format(used))")
+        }
+        limits.memoryLimit = bytes
     }
 
-    /// Closes the Lua state, running pending finalizers. Safe to call more than once.
+    /// The bytes the memory limit counts right now.
+    var memoryUsage: MemoryUsage {
+        MemoryUsage(
+            luaBytes: Int(clamping: lg_limits_lua_bytes(limits.block)),
+            tensorBytes: Int(clamping: lg_limits_tensor_bytes(limits.block)))
+    }
+
+    /// Closes the Lua state, running pending finalizers (under the host's limits, so a
+    /// finalizer cannot hang it). Safe to call more than once; during a call, the state closes
+    /// when the outermost call returns.
     func close() {
         guard let L = main, !isClosing else { return }
         isClosing = true
+        if entryDepth > 0 {
+            closeRequested = true
+            return
+        }
+        limits.collectorState = nil
+        limits.clearStop()
+        let thread = ThreadState.current
+        let outer = EngineSettings(of: thread)
+        engine.install(on: thread)
+        beginLimits(on: L)
         lua_close(L)
+        outer.install(on: thread)
+        engine = EngineSettings()
         main = nil
         current = nil
         output = nil
         isClosing = false
+        closeRequested = false
     }
 
     var isOpen: Bool { main != nil && !isClosing }
@@ -72,6 +120,99 @@ final class HostState {
     func releaseSlot(_ slot: Int32) {
         guard isOpen, let L = current, lua_checkstack(L, 2) != 0 else { return }
         luaL_unref(L, lg_registryindex(), slot)
+    }
+
+    // MARK: - Calls from Swift
+
+    /// Runs `body` as a call into the host: the outermost call installs the host's engine
+    /// settings on this thread, starts the instruction budget and the deadline, and when it
+    /// returns clears any stop (collecting garbage after a memory stop) so the host stays usable.
+    func entering<T>(_ body: () throws -> T) throws -> T {
+        if entryDepth > 0 {
+            entryDepth += 1
+            defer { entryDepth -= 1 }
+            return try body()
+        }
+        guard let L = main else { throw ScriptError.host("the ScriptHost is closed") }
+        let thread = ThreadState.current
+        let outer = EngineSettings(of: thread)
+        engine.install(on: thread)
+        entryDepth = 1
+        defer {
+            entryDepth = 0
+            engine = EngineSettings(of: thread)
+            outer.install(on: thread)
+            if closeRequested {
+                isClosing = false
+                close()
+            }
+        }
+        // A cancellation asked for while the host was idle stops this call at once.
+        if limits.stopReason == .cancelled {
+            limits.clearStop()
+            throw limitError(reason: .cancelled, location: "", traceback: "")
+        }
+        beginLimits(on: L)
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            endLimits(on: L)
+            throw error
+        }
+        // The call finished: a stop that arrived too late to interrupt it is moot, except
+        // memory that Swift pushed past the limit and that is still in use.
+        if let error = endLimits(on: L) { throw error }
+        return result
+    }
+
+    private func beginLimits(on L: OpaquePointer) {
+        let seconds = timeout.map { Double($0.components.seconds) + Double($0.components.attoseconds) * 1e-18 }
+        lg_limits_begin(limits.block, L, Int64(instructionLimit ?? -1), seconds ?? 0)
+    }
+
+    /// Clears a stop at the end of the outermost call; returns a memory-limit error when the
+    /// memory in use is still over the limit after a full collection.
+    @discardableResult
+    private func endLimits(on L: OpaquePointer) -> ScriptError? {
+        guard let reason = limits.stopReason else { return nil }
+        limits.clearStop()
+        lg_limits_begin(limits.block, L, -1, 0)
+        guard reason == .memory else { return nil }
+        lg_gc_collect(L)
+        if let limit = limits.memoryLimit, memoryUsage.totalBytes > limit {
+            return limitError(reason: reason, location: "", traceback: "")
+        }
+        return nil
+    }
+
+    /// The error reporting a stop for `reason`.
+    func limitError(reason: StopReason, location: String, traceback: String) -> ScriptError {
+        let kind: ScriptError.Kind
+        let text: String
+        switch reason {
+        case .memory:
+            kind = .memoryLimit
+            text = "not enough memory: the script exceeded its memory limit of \(ByteCount.format(limits.memoryLimit ?? 0))"
+        case .instructions:
+            kind = .instructionLimit
+            text = "the script exceeded its instruction limit of \(instructionLimit ?? 0) instructions"
+        case .timeout:
+            kind = .timeout
+            text = "the script exceeded its time limit of \(timeout.map(Self.format) ?? "?")"
+        case .cancelled:
+            kind = .cancelled
+            text = "the script was cancelled"
+        }
+        let message = location.isEmpty ? text : location + ": " + text
+        return ScriptError(kind: kind, message: message, traceback: traceback, location: location)
+    }
+
+    /// "2 s", "0.5 s", "1.25 s".
+    private static func format(_ duration: Duration) -> String {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        let text = seconds == seconds.rounded() && abs(seconds) < 1e15 ? String(Int64(seconds)) : String(seconds)
+        return text + " s"
     }
 
     // MARK: - Protected calls
@@ -102,10 +243,18 @@ final class HostState {
             ? string(at: -1, on: L)
             : "(error object is a \(typeName(at: -1, on: L)) value)"
         var traceback = ""
+        var location = ""
         if status == LUA_ERRRUN, lua_checkstack(L, 1) != 0 {
             lg_pushtraceback(L)
             if lua_type(L, -1) == LUA_TSTRING { traceback = string(at: -1, on: L) }
             lg_pop(L, 1)
+            lg_pushlocation(L)
+            if lua_type(L, -1) == LUA_TSTRING { location = string(at: -1, on: L) }
+            lg_pop(L, 1)
+        }
+        // A limit stopped the script: whatever the message became on the way, report the limit.
+        if let reason = limits.stopReason, status != LUA_ERRSYNTAX, status != lg_errfile() {
+            return limitError(reason: reason, location: location, traceback: traceback)
         }
         let kind: ScriptError.Kind =
             switch status {
@@ -115,7 +264,7 @@ final class HostState {
             case lg_errfile(): .file
             default: .runtime
             }
-        return ScriptError(kind: kind, message: message, traceback: traceback)
+        return ScriptError(kind: kind, message: message, traceback: traceback, location: location)
     }
 
     // MARK: - Small stack helpers

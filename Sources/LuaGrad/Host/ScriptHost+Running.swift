@@ -55,8 +55,9 @@ extension ScriptHost {
 
     // MARK: - Internals
 
-    /// Which chunks may be loaded: nil allows text and binary (the sandbox will say "t").
-    var loadMode: String? { nil }
+    /// Which chunks may be loaded: text only in the sandbox (a crafted binary chunk can crash
+    /// the Lua VM), text and binary otherwise.
+    var loadMode: String? { options.sandbox ? "t" : nil }
 
     /// Compiles `source` and pushes the chunk (`lua_load` is protected: it never raises).
     func loadString(_ source: String, chunkName: String, on L: OpaquePointer) throws {

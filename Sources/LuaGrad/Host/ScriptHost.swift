@@ -20,8 +20,10 @@ import CLuaShim
 public final class ScriptHost {
     /// How a host is set up.
     ///
-    /// Issue 6 adds the limits here (`sandbox`, `memoryLimit`, `instructionBudget`,
-    /// `deadline`, a cancellation token); `HostState` applies them when the state is made.
+    /// The limits apply to the script, never to the host's own set-up. `memoryLimit` is a
+    /// budget for the whole life of the host; `instructionLimit` and `timeout` apply to each
+    /// call from Swift (`run`, `call`, ...; calls that Swift functions make while a script is
+    /// running share their caller's budget). docs/security.md says what each one covers.
     public struct Options {
         /// Receives what `print` writes (each call's text, ending in "\n"). When nil, `print`
         /// is Lua's own and writes to standard output.
@@ -29,10 +31,29 @@ public final class ScriptHost {
         /// Whether the global `torch` is predefined. `require "luagrad"` and `require "torch"`
         /// give the module either way.
         public var predefineTorch: Bool
+        /// Whether scripts run in the sandbox: only the allow-listed parts of the standard
+        /// library (no `io`, `debug`, `os` beyond `clock`/`time`/`date`, no file loading, no C
+        /// modules), and only text chunks.
+        public var sandbox: Bool
+        /// The cap, in bytes, on the Lua heap plus the tensor storage the host's scripts
+        /// allocate. Going over it stops the script with `.memoryLimit`. nil: no cap.
+        public var memoryLimit: Int?
+        /// How many Lua VM instructions one call may run (to within a few hundred). Going over
+        /// stops the script with `.instructionLimit`. nil: no cap.
+        public var instructionLimit: Int?
+        /// How long one call may run. Going over stops the script with `.timeout`. nil: no cap.
+        public var timeout: Duration?
 
-        public init(output: ((String) -> Void)? = nil, predefineTorch: Bool = true) {
+        public init(
+            output: ((String) -> Void)? = nil, predefineTorch: Bool = true, sandbox: Bool = false,
+            memoryLimit: Int? = nil, instructionLimit: Int? = nil, timeout: Duration? = nil
+        ) {
             self.output = output
             self.predefineTorch = predefineTorch
+            self.sandbox = sandbox
+            self.memoryLimit = memoryLimit
+            self.instructionLimit = instructionLimit
+            self.timeout = timeout
         }
     }
 
@@ -45,13 +66,19 @@ public final class ScriptHost {
     let state: HostState
 
     /// Creates a host: a fresh Lua state with the standard libraries, the collector in
-    /// generational mode, `print` captured when `options.output` is set, and `torch` installed.
+    /// generational mode, `print` captured when `options.output` is set, `torch` installed,
+    /// then the sandbox and the limits of `options`.
     public init(options: Options = Options()) throws {
         self.options = options
         state = try HostState()
         do {
             try installPrint()
             try installTorch()
+            try protectBridgedMetatables()
+            if options.sandbox { try installSandbox() }
+            if let bytes = options.memoryLimit { try state.applyMemoryLimit(bytes) }
+            state.instructionLimit = options.instructionLimit.map { max(0, $0) }
+            state.timeout = options.timeout
         } catch {
             state.close()
             throw error
@@ -62,22 +89,40 @@ public final class ScriptHost {
         state.close()
     }
 
-    /// Closes the Lua state (running pending finalizers). Later calls throw; closing twice is fine.
+    /// Closes the Lua state (running pending finalizers). Later calls throw; closing twice is
+    /// fine. Called by a Swift function while a script runs, it takes effect when the call from
+    /// Swift returns.
     public func close() {
         state.close()
     }
 
     public var isClosed: Bool { !state.isOpen }
 
+    /// Stops this host's script from another thread (see `ScriptCanceller`).
+    public var canceller: ScriptCanceller { ScriptCanceller(limits: state.limits) }
+
+    /// The memory the memory limit counts: the Lua heap, and tensor storage allocated by the
+    /// host's scripts (counted while a memory limit is set).
+    public var memoryUsage: MemoryUsage { state.memoryUsage }
+
+    /// Runs a full garbage collection cycle (freeing the tensors scripts no longer reach).
+    public func collectGarbage() throws {
+        try withStack { L in lg_gc_collect(L) }
+    }
+
     // MARK: - Stack discipline
 
     /// Runs `body` on the current thread's stack and restores the stack top afterwards.
+    /// Every public entry point goes through here: it is a call into the host (`entering`:
+    /// engine settings, limits, stop handling).
     func withStack<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
         guard state.isOpen, let L = state.current else { throw ScriptError.host("the ScriptHost is closed") }
-        guard lua_checkstack(L, 20) != 0 else { throw ScriptError.host("Lua stack overflow") }
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        return try body(L)
+        return try state.entering {
+            guard lua_checkstack(L, 20) != 0 else { throw ScriptError.host("Lua stack overflow") }
+            let top = lua_gettop(L)
+            defer { lua_settop(L, top) }
+            return try body(L)
+        }
     }
 
     /// Pops `count` values from the top of `L`'s stack as `LuaValue`s, in order.
