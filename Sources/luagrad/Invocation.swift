@@ -1,22 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LuaGrad
 
 // MARK: - What the command line asks for
 
-/// Host settings shared by `run`, `test` and `-e`.
-///
-/// Issue 6 adds the limit flags here (`--sandbox`, `--max-memory SIZE`, `--max-instructions N`,
-/// `--timeout SECONDS`): `parse` recognises them and `hostOptions` turns them into
-/// `ScriptHost.Options`. Every command's option loop already asks `parse` first.
-struct HostSettings {
-    /// Consumes the host option at `arguments[index]`, advancing `index` past it and its
-    /// value; returns false when the argument is not a host option.
+/// Host settings shared by `run`, `test` and `-e`: the sandbox and the limits.
+struct HostSettings: Equatable {
+    var sandbox = false
+    /// `--max-memory`, in bytes.
+    var memoryLimit: Int?
+    /// `--max-instructions`.
+    var instructionLimit: Int?
+    /// `--timeout`, in seconds.
+    var timeout: Double?
+
+    /// Consumes the host option at `arguments[index]` (`--name VALUE` or `--name=VALUE`),
+    /// advancing `index` past it and its value; returns false when the argument is not a host
+    /// option.
     mutating func parse(_ arguments: [String], at index: inout Int) throws(UsageError) -> Bool {
-        false
+        let argument = arguments[index]
+        var name = argument
+        var inlineValue: String?
+        if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
+            name = String(argument[..<equals])
+            inlineValue = String(argument[argument.index(after: equals)...])
+        }
+        func value() throws(UsageError) -> String {
+            if let inlineValue { return inlineValue }
+            guard index + 1 < arguments.count else { throw UsageError(message: "'\(name)' needs a value") }
+            index += 1
+            return arguments[index]
+        }
+        switch name {
+        case "--sandbox":
+            guard inlineValue == nil else { throw UsageError(message: "'--sandbox' takes no value") }
+            sandbox = true
+        case "--max-memory":
+            let text = try value()
+            guard let bytes = Self.byteCount(text) else {
+                throw UsageError(message: "bad size '\(text)' for --max-memory (examples: 512MB, 1GB, 100KB)")
+            }
+            memoryLimit = bytes
+        case "--max-instructions":
+            let text = try value()
+            guard let count = Self.count(text) else {
+                throw UsageError(message: "bad count '\(text)' for --max-instructions (a positive integer)")
+            }
+            instructionLimit = count
+        case "--timeout":
+            let text = try value()
+            guard let seconds = Double(text), seconds.isFinite, seconds > 0 else {
+                throw UsageError(message: "bad time '\(text)' for --timeout (seconds, e.g. 2 or 0.5)")
+            }
+            timeout = seconds
+        default:
+            return false
+        }
+        index += 1
+        return true
     }
 
-    /// The options of a host made with these settings.
+    /// The options of a host made with these settings. Without `--max-memory` the cap is
+    /// `defaultMemoryLimit`, so that no script can drive the machine out of memory.
     func hostOptions() -> ScriptHost.Options {
-        ScriptHost.Options()
+        ScriptHost.Options(
+            sandbox: sandbox,
+            memoryLimit: memoryLimit ?? Self.defaultMemoryLimit,
+            instructionLimit: instructionLimit,
+            timeout: timeout.map { .nanoseconds(Int64(min($0, 1e9) * 1e9)) })
+    }
+
+    /// Three quarters of the physical memory (nil when unknown).
+    static var defaultMemoryLimit: Int? {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, pageSize > 0 else { return nil }
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: pageSize)
+        return overflow ? nil : bytes / 4 * 3
+    }
+
+    /// "512MB", "1GB", "100KB", "1.5G", "4096" (bytes); units are powers of 1024, case and a
+    /// trailing "B" or "iB" optional.
+    static func byteCount(_ text: String) -> Int? {
+        var digits = text.trimmingSpaces.uppercased()
+        for suffix in ["IB", "B"] where digits.hasSuffix(suffix) && digits.count > suffix.count {
+            digits.removeLast(suffix.count)
+            break
+        }
+        var multiplier = 1.0
+        if let unit = digits.last, let power = ["K": 1, "M": 2, "G": 3, "T": 4][String(unit)] {
+            multiplier = pow(1024.0, Double(power))
+            digits.removeLast()
+        }
+        guard let number = Double(digits.trimmingSpaces), number.isFinite, number > 0 else { return nil }
+        let bytes = (number * multiplier).rounded()
+        guard bytes >= 1, bytes < 9.0e18 else { return nil }
+        return Int(bytes)
+    }
+
+    /// A positive integer, also written as "1e6".
+    static func count(_ text: String) -> Int? {
+        if let value = Int(text), value > 0 { return value }
+        guard let value = Double(text), value.isFinite, value >= 1, value < 9.0e18,
+            value == value.rounded()
+        else { return nil }
+        return Int(value)
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces.
+    fileprivate var trimmingSpaces: String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }
 

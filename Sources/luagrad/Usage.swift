@@ -1,7 +1,7 @@
 // MARK: - Help text
 
 enum Usage {
-    static let line = "usage: luagrad [options] [FILE [ARGS...]] | luagrad run FILE [ARGS...] | luagrad test [PATH...]"
+    static let line = "usage: luagrad [options] [FILE [ARGS...]] | luagrad run [options] FILE [ARGS...] | luagrad test [options] [PATH...]"
 
     static let help = """
         usage: luagrad [options] [FILE [ARGS...]]
@@ -25,6 +25,15 @@ enum Usage {
           --              stop handling options
           -h, --help      show this help
           -v, --version   show the version
+
+        Limits (for run, test and -e):
+          --sandbox               no io, debug, os (except clock, time, date), file
+                                  loading or C modules; text chunks only
+          --max-memory SIZE       cap on Lua and tensor memory, e.g. 512MB, 1GB, 100KB
+                                  (default: 3/4 of physical memory)
+          --max-instructions N    cap on Lua instructions per chunk (test: per file)
+          --timeout SECONDS       cap on the running time of each chunk (test: per file)
+          A script stopped by a limit exits with status 1 and says which limit it hit.
 
         Exit status: 0 on success, 1 on a script error or failed tests, 2 on bad usage.
         """
