@@ -73,6 +73,7 @@ int lg_limits_stop_reason(lg_Limits *limits) {
 void lg_limits_clear_stop(lg_Limits *limits) {
     atomic_store(&limits->stop, LG_STOP_NONE);
     limits->refused_pending = 0;
+    limits->overshoot_pending = 0;
 }
 
 int lg_limits_poll_deadline(lg_Limits *limits) {
@@ -97,10 +98,39 @@ static const char *const lg_stop_messages[5] = {
 
 static void lg_hook(lua_State *L, lua_Debug *ar);
 
+// MARK: - Raising from the hook
+
+// Lua clears a thread's `allowhook` while a hook runs and sets it again when the hook
+// returns. A hook that raises never returns: hooks stay off on that thread until a protected
+// call catches the error. In between run the message handler of an `xpcall` (called before
+// unwinding) and, for a coroutine that dies, its pending `__close` handlers: with hooks off,
+// a loop there could never be stopped. So the hook turns hooks back on before it raises.
+//
+// `lua_State` is opaque, but its head is the same in every Lua 5.4 release: the GC header
+// (`next` pointer, type byte, mark byte), then `status`, then `allowhook`. The layout is
+// checked on each state when it is attached; if it does not match, nothing is written.
+enum { LG_OFFSET_TYPE = sizeof(void *), LG_OFFSET_STATUS = sizeof(void *) + 2, LG_OFFSET_ALLOWHOOK = sizeof(void *) + 3 };
+
+static int lg_layout_matches(lua_State *L) {
+    const unsigned char *head = (const unsigned char *)L;
+    return head[LG_OFFSET_TYPE] == LUA_TTHREAD && head[LG_OFFSET_STATUS] == LUA_OK && head[LG_OFFSET_ALLOWHOOK] == 1;
+}
+
+static void lg_allow_hooks_again(lua_State *L, lg_Limits *limits) {
+    unsigned char *head = (unsigned char *)L;
+    if (limits->allowhook_writable && head[LG_OFFSET_TYPE] == LUA_TTHREAD && head[LG_OFFSET_ALLOWHOOK] == 0)
+        head[LG_OFFSET_ALLOWHOOK] = 1;
+}
+
 int lg_limits_raise(lua_State *L, int reason) {
     if (reason < 1 || reason > 4) reason = 0;
-    // Every further instruction of this thread raises again, so `pcall` cannot swallow it.
+    // Every further instruction of this thread raises again, so `pcall` cannot swallow it;
+    // likewise the main thread, where a coroutine's error lands when `coroutine.resume`
+    // catches it.
     lua_sethook(L, lg_hook, LUA_MASKCOUNT, 1);
+    lg_Limits *limits = lg_limits_of(L);
+    if (limits != NULL && limits->main != NULL && limits->main != L)
+        lua_sethook(limits->main, lg_hook, LUA_MASKCOUNT, 1);
     if (!lua_checkstack(L, 1)) lua_settop(L, -2);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &lg_stop_keys[reason]);
     return lua_error(L);
@@ -125,7 +155,8 @@ static void lg_hook(lua_State *L, lua_Debug *ar) {
     if (limits == NULL) return;
     int count = lua_gethookcount(L);
     int reason = atomic_load_explicit(&limits->stop, memory_order_relaxed);
-    if (reason == LG_STOP_NONE && limits->refused_pending) reason = lg_limits_settle(L, limits);
+    if (reason == LG_STOP_NONE && (limits->refused_pending | limits->overshoot_pending))
+        reason = lg_limits_settle(L, limits);
     if (reason == LG_STOP_NONE) {
         limits->instructions += count;
         if (limits->budget >= 0 && limits->instructions >= limits->budget)
@@ -138,6 +169,7 @@ static void lg_hook(lua_State *L, lua_Debug *ar) {
         if (next != count) lua_sethook(L, lg_hook, LUA_MASKCOUNT, next);
         return;
     }
+    lg_allow_hooks_again(L, limits);
     lg_limits_raise(L, reason);
 }
 
@@ -145,6 +177,7 @@ void lg_limits_begin(lg_Limits *limits, lua_State *L, long long instruction_budg
     limits->instructions = 0;
     limits->budget = instruction_budget < 0 ? -1 : instruction_budget;
     limits->refused_pending = 0;
+    limits->overshoot_pending = 0;
     long long deadline = 0;
     if (timeout > 0) {
         double ns = timeout * 1e9;
@@ -175,8 +208,9 @@ static int lg_allow_growth(lg_Limits *limits, size_t lua, size_t grow, const voi
     size_t slack = limit / 8 + 65536;
     int beyondSlack = overflow || after - limit > slack;
     if (limits->swift_depth > 0) {
-        // Failing here would unwind Swift frames: overshoot, and stop once Swift has returned.
-        if (beyondSlack) lg_limits_request_stop(limits, LG_STOP_MEMORY);
+        // Failing here would unwind Swift frames: overshoot, and once Swift has returned stop
+        // unless collecting garbage brings the memory back under the limit.
+        if (beyondSlack) limits->overshoot_pending = 1;
         return 1;
     }
     if (atomic_load_explicit(&limits->stop, memory_order_relaxed) != LG_STOP_NONE) return !beyondSlack;
@@ -196,15 +230,21 @@ static int lg_allow_growth(lg_Limits *limits, size_t lua, size_t grow, const voi
 }
 
 int lg_limits_settle(lua_State *L, lg_Limits *limits) {
-    if (limits->refused_pending) {
+    if (limits->refused_pending || limits->overshoot_pending) {
+        int refused = limits->refused_pending, overshoot = limits->overshoot_pending;
         limits->refused_pending = 0;
-        // The refused request stops the script unless collecting garbage makes room for it.
+        limits->overshoot_pending = 0;
+        // Garbage may be what fills the memory: collect it, then decide.
         lua_gc(L, LUA_GCCOLLECT);
         size_t limit = atomic_load_explicit(&limits->memory_limit, memory_order_relaxed);
         size_t used = atomic_load_explicit(&limits->lua_bytes, memory_order_relaxed) +
                       atomic_load_explicit(&limits->tensor_bytes, memory_order_relaxed);
-        if (limit != 0 && (limits->refused_grow > limit || used > limit - limits->refused_grow))
-            lg_limits_request_stop(limits, LG_STOP_MEMORY);
+        if (limit != 0) {
+            // A refused request that still would not fit, or an overshoot that is still there.
+            if ((refused && (limits->refused_grow > limit || used > limit - limits->refused_grow)) ||
+                (overshoot && used > limit))
+                lg_limits_request_stop(limits, LG_STOP_MEMORY);
+        }
     }
     return atomic_load_explicit(&limits->stop, memory_order_relaxed);
 }
@@ -248,6 +288,8 @@ void lg_limits_attach(lua_State *L, lg_Limits *limits) {
     size_t bytes = (size_t)lua_gc(L, LUA_GCCOUNT) * 1024 + (size_t)lua_gc(L, LUA_GCCOUNTB);
     atomic_store(&limits->lua_bytes, bytes);
     lua_setallocf(L, lg_limits_alloc, limits);
+    limits->allowhook_writable = lg_layout_matches(L);
+    limits->main = L;
     for (int reason = 0; reason < 5; reason++) {
         lua_pushstring(L, lg_stop_messages[reason]);
         lua_rawsetp(L, LUA_REGISTRYINDEX, &lg_stop_keys[reason]);

@@ -24,6 +24,8 @@ struct lg_Limits {
     /// How much the refused request would have added.
     size_t refused_grow;
     int refused_pending;
+    /// Memory went past the limit (and its slack) while Swift was on the stack.
+    int overshoot_pending;
 
     // Instructions: counted by the hook on the host's thread.
     long long instructions;
@@ -31,6 +33,11 @@ struct lg_Limits {
 
     /// CLOCK_MONOTONIC_COARSE nanoseconds after which the script stops; 0 for no deadline.
     _Atomic long long deadline_ns;
+    /// Whether the state's head has the expected layout, so the hook can turn hooks back on
+    /// before raising (see limits.c).
+    int allowhook_writable;
+    /// The state's main thread.
+    lua_State *main;
 };
 
 /// The allocator every governed state uses (its identity tells governed states apart).
@@ -39,9 +46,6 @@ void *lg_limits_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 /// Records a passed deadline as the stop reason; returns the reason now recorded.
 int lg_limits_poll_deadline(lg_Limits *limits);
 
-/// Decides about an allocation refused without Lua's retry: after a full collection, the
-/// script stops if the request still would not fit. Returns the recorded stop reason.
-int lg_limits_settle(lua_State *L, lg_Limits *limits);
 
 /// Calls the Swift function `fn` for a C closure running inside Lua: counts the Swift frame
 /// for the allocator, and raises a pending stop once Swift has returned.
@@ -54,7 +58,8 @@ static inline int lg_call_swift(lua_State *L, lg_SwiftFunction fn) {
     int n = fn(L);
     limits->swift_depth = saved;
     int reason = atomic_load_explicit(&limits->stop, memory_order_relaxed);
-    if (reason == LG_STOP_NONE && limits->refused_pending) reason = lg_limits_settle(L, limits);
+    if (reason == LG_STOP_NONE && (limits->refused_pending | limits->overshoot_pending))
+        reason = lg_limits_settle(L, limits);
     if (reason == LG_STOP_NONE && atomic_load_explicit(&limits->deadline_ns, memory_order_relaxed) != 0)
         reason = lg_limits_poll_deadline(limits);
     if (reason != LG_STOP_NONE) return lg_limits_raise(L, reason);

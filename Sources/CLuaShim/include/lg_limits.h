@@ -76,6 +76,10 @@ size_t lg_limits_tensor_bytes(lg_Limits *limits);
 /// Instructions counted since `lg_limits_begin` (exact to within the hook interval).
 long long lg_limits_instructions(lg_Limits *limits);
 
+/// Decides about an allocation that was refused and not retried: runs a full collection and
+/// records a memory stop when the request still would not fit. Returns the stop reason.
+int lg_limits_settle(lua_State *L, lg_Limits *limits);
+
 /// Raises the stop message of `reason` on `L` and re-arms the hook so that every further
 /// instruction of `L` raises it again. Only for C functions running inside Lua.
 int lg_limits_raise(lua_State *L, int reason);

@@ -56,7 +56,7 @@ final class HostLimits: MemoryAccount, @unchecked Sendable {
     /// allocation may be garbage's fault); if it still does not fit, the script is stopped
     /// (`pcall` cannot catch that) and the allocation throws.
     func reserve(_ bytes: Int) throws {
-        let size = bytes < 0 ? 0 : bytes
+        let size = Self.charge(bytes)
         if lg_limits_charge_tensor(block, size) != 0 { return }
         if let L = collectorState {
             lg_gc_collect(L)
@@ -69,8 +69,16 @@ final class HostLimits: MemoryAccount, @unchecked Sendable {
     }
 
     func release(_ bytes: Int) {
-        lg_limits_release_tensor(block, bytes < 0 ? 0 : bytes)
+        lg_limits_release_tensor(block, Self.charge(bytes))
     }
+
+    /// What a storage of `bytes` costs: its bytes and the Swift objects around it (a storage,
+    /// a tensor, the allocator's rounding), so that millions of tiny tensors are not free.
+    private static func charge(_ bytes: Int) -> Int {
+        bytes < 0 ? storageOverhead : bytes &+ storageOverhead
+    }
+
+    static let storageOverhead = 256
 
     // MARK: - Kernels
 

@@ -160,8 +160,8 @@ final class HostState {
             endLimits(on: L)
             throw error
         }
-        // The call finished: a stop that arrived too late to interrupt it is moot, except
-        // memory that Swift pushed past the limit and that is still in use.
+        // A limit tripped during the call but did not end it (say `coroutine.resume` caught
+        // the stop and the script returned before its next instruction): the call still fails.
         if let error = endLimits(on: L) { throw error }
         return result
     }
@@ -171,19 +171,16 @@ final class HostState {
         lg_limits_begin(limits.block, L, Int64(instructionLimit ?? -1), seconds ?? 0)
     }
 
-    /// Clears a stop at the end of the outermost call; returns a memory-limit error when the
-    /// memory in use is still over the limit after a full collection.
+    /// Clears a stop at the end of the outermost call (collecting garbage after a memory
+    /// stop) and returns the error reporting it.
     @discardableResult
     private func endLimits(on L: OpaquePointer) -> ScriptError? {
+        lg_limits_settle(L, limits.block)
         guard let reason = limits.stopReason else { return nil }
         limits.clearStop()
         lg_limits_begin(limits.block, L, -1, 0)
-        guard reason == .memory else { return nil }
-        lg_gc_collect(L)
-        if let limit = limits.memoryLimit, memoryUsage.totalBytes > limit {
-            return limitError(reason: reason, location: "", traceback: "")
-        }
-        return nil
+        if reason == .memory { lg_gc_collect(L) }
+        return limitError(reason: reason, location: "", traceback: "")
     }
 
     /// The error reporting a stop for `reason`.
@@ -208,11 +205,17 @@ final class HostState {
         return ScriptError(kind: kind, message: message, traceback: traceback, location: location)
     }
 
-    /// "2 s", "0.5 s", "1.25 s".
+    /// "2 s", "0.5 s", "1.25 s" (to the millisecond).
     private static func format(_ duration: Duration) -> String {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-        let text = seconds == seconds.rounded() && abs(seconds) < 1e15 ? String(Int64(seconds)) : String(seconds)
-        return text + " s"
+        let milliseconds = duration.components.seconds.multipliedReportingOverflow(by: 1000)
+        guard !milliseconds.overflow else { return "\(duration.components.seconds) s" }
+        let total = milliseconds.partialValue + duration.components.attoseconds / 1_000_000_000_000_000
+        let whole = total / 1000, fraction = abs(total % 1000)
+        guard fraction != 0 else { return "\(whole) s" }
+        var decimals = String(fraction)
+        decimals = String(repeating: "0", count: 3 - decimals.count) + decimals
+        while decimals.hasSuffix("0") { decimals.removeLast() }
+        return "\(whole).\(decimals) s"
     }
 
     // MARK: - Protected calls
@@ -253,6 +256,7 @@ final class HostState {
             lg_pop(L, 1)
         }
         // A limit stopped the script: whatever the message became on the way, report the limit.
+        if status == LUA_ERRRUN || status == LUA_ERRMEM { lg_limits_settle(L, limits.block) }
         if let reason = limits.stopReason, status != LUA_ERRSYNTAX, status != lg_errfile() {
             return limitError(reason: reason, location: location, traceback: traceback)
         }

@@ -148,12 +148,36 @@ extension LuaValue {
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     public var boolValue: Bool? { if case .boolean(let b) = self { b } else { nil } }
     public var tableValue: LuaTable? { if case .table(let t) = self { t } else { nil } }
+    /// The tensor (shared with the script, not copied).
+    public var tensorValue: Tensor? { if case .tensor(let t) = self { t } else { nil } }
+    /// A copied table's array part `t[1], t[2], ...`, when the table has nothing else.
+    public var arrayValue: [LuaValue]? {
+        guard case .table(let t) = self, t.fields.isEmpty else { return nil }
+        return t.array
+    }
+    /// A copied table's string-keyed fields, when it has no other keys.
+    public var dictionaryValue: [String: LuaValue]? {
+        guard case .table(let t) = self, t.array.isEmpty else { return nil }
+        let fields = t.stringFields
+        return fields.count == t.fields.count ? fields : nil
+    }
 
     /// `t[key]` when this is a copied table, else nil.
     public subscript(key: LuaKey) -> LuaValue {
         if case .table(let t) = self { return t[key] }
         return .nil
     }
+}
+
+// MARK: - From Swift collections
+
+extension LuaValue {
+    /// A Lua sequence `{values[1], values[2], ...}`.
+    public init(_ values: [LuaValue]) { self = .table(LuaTable(array: values)) }
+    /// A Lua table with string keys.
+    public init(_ fields: [String: LuaValue]) { self = .table(LuaTable(fields)) }
+    /// A tensor, shared with the script (not copied).
+    public init(_ tensor: Tensor) { self = .tensor(tensor) }
 }
 
 // MARK: - Equality

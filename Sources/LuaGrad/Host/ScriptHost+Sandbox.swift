@@ -85,6 +85,34 @@ extension ScriptHost {
         end
         """#
 
+    // MARK: - Keeping the hook
+
+    /// Closes the two ways Lua code could run where the count hook cannot stop it: a finalizer
+    /// (`__gc` runs with hooks off) and `debug.sethook` (which would replace the host's hook).
+    /// Installed in the sandbox, and whenever an instruction or time limit is set.
+    func installHookGuards() throws {
+        try withStack { L in
+            try loadString(Self.hookGuardSource, chunkName: "=luagrad.limits", on: L)
+            _ = try state.protectedCall(L, arguments: 0, results: 0)
+        }
+    }
+
+    static let hookGuardSource = #"""
+        local setmetatable, rawget, type, error = setmetatable, rawget, type, error
+        _G.setmetatable = function(t, mt)
+          if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+            error("__gc metamethods are not allowed under the host's limits (a finalizer cannot be interrupted)", 2)
+          end
+          local object = setmetatable(t, mt)
+          return object
+        end
+        if type(debug) == "table" then
+          debug.sethook = function()
+            error("debug.sethook is not available: the host's limits use the hook", 2)
+          end
+        end
+        """#
+
     // MARK: - Protected metatables
 
     /// Gives every metatable of the torch module that lacks one a `__metatable` field, so that

@@ -76,6 +76,9 @@ public final class ScriptHost {
             try installTorch()
             try protectBridgedMetatables()
             if options.sandbox { try installSandbox() }
+            if options.sandbox || options.instructionLimit != nil || options.timeout != nil {
+                try installHookGuards()
+            }
             if let bytes = options.memoryLimit { try state.applyMemoryLimit(bytes) }
             state.instructionLimit = options.instructionLimit.map { max(0, $0) }
             state.timeout = options.timeout
