@@ -73,14 +73,14 @@ extension ScriptHost {
 
         -- collectgarbage: no stopping the collector or changing its mode.
         do
-          local collectgarbage = collectgarbage
+          local collectgarbage, pack, unpack = collectgarbage, table.pack, table.unpack
           local allowed = { collect = true, count = true, step = true, isrunning = true }
           G.collectgarbage = function(option, ...)
             if option ~= nil and not allowed[option] then
               error("collectgarbage('" .. tostring(option) .. "') is not allowed in the sandbox", 2)
             end
-            local a, b = collectgarbage(option, ...)
-            return a, b
+            local results = pack(collectgarbage(option, ...))
+            return unpack(results, 1, results.n)
           end
         end
         """#
