@@ -41,6 +41,7 @@ let package = Package(
         ),
         .target(name: "LuaGrad", dependencies: ["Autograd", "CLua", "CLuaShim"], swiftSettings: releaseSettings),
         .executableTarget(name: "luagrad", dependencies: ["LuaGrad", "CEditLine"]),
+        .executableTarget(name: "EmbedDemo", dependencies: ["LuaGrad", "Autograd"], path: "examples/EmbedDemo"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"], exclude: ["Fixtures"]),
         .testTarget(name: "LuaGradTests", dependencies: ["LuaGrad", "Autograd"]),
     ]

@@ -229,6 +229,8 @@ static int lg_allow_growth(lg_Limits *limits, size_t lua, size_t grow, const voi
     return 0;
 }
 
+int lg_limits_memory_pending(lg_Limits *limits) { return limits->refused_pending | limits->overshoot_pending; }
+
 int lg_limits_settle(lua_State *L, lg_Limits *limits) {
     if (limits->refused_pending || limits->overshoot_pending) {
         int refused = limits->refused_pending, overshoot = limits->overshoot_pending;

@@ -80,6 +80,9 @@ long long lg_limits_instructions(lg_Limits *limits);
 /// records a memory stop when the request still would not fit. Returns the stop reason.
 int lg_limits_settle(lua_State *L, lg_Limits *limits);
 
+/// Whether an allocation was refused (or Swift overshot the limit) and not yet settled.
+int lg_limits_memory_pending(lg_Limits *limits);
+
 /// Raises the stop message of `reason` on `L` and re-arms the hook so that every further
 /// instruction of `L` raises it again. Only for C functions running inside Lua.
 int lg_limits_raise(lua_State *L, int reason);

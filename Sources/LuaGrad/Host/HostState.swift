@@ -256,7 +256,14 @@ final class HostState {
             lg_pop(L, 1)
         }
         // A limit stopped the script: whatever the message became on the way, report the limit.
-        if status == LUA_ERRRUN || status == LUA_ERRMEM { lg_limits_settle(L, limits.block) }
+        // An error that reaches the host right after a refused allocation, or Lua's own memory
+        // error under a memory limit, is the limit's doing (collecting now would be too late to
+        // tell: the error has already made the script's data garbage).
+        if (status == LUA_ERRRUN && lg_limits_memory_pending(limits.block) != 0)
+            || (status == LUA_ERRMEM && limits.memoryLimit != nil)
+        {
+            limits.requestStop(.memory)
+        }
         if let reason = limits.stopReason, status != LUA_ERRSYNTAX, status != lg_errfile() {
             return limitError(reason: reason, location: location, traceback: traceback)
         }

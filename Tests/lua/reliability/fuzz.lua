@@ -335,11 +335,15 @@ function fuzz.describe(v)
   return t
 end
 
--- Run as a script: fuzz SEED CALLS [trace]; "trace" prints each call to stderr first.
-local seed, calls, mode = ...
+-- Run as a script: fuzz SEED CALLS [trace] [coroutine]. "trace" prints each call to stderr
+-- before making it (the last line names the culprit of a crash); "coroutine" runs the calls
+-- inside a coroutine.
+local seed, calls = ...
 if seed ~= nil and type(seed) ~= "table" then
-  local options = {}
-  if mode == "trace" and io then
+  local options, flags = {}, {}
+  for i = 3, select("#", ...) do flags[select(i, ...)] = true end
+  options.inside_coroutine = flags.coroutine
+  if flags.trace and io then
     options.log = function(name, args, n)
       local parts = {}
       for i = 1, n do parts[i] = fuzz.describe(args[i]) end
