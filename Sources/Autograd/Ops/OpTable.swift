@@ -29,6 +29,7 @@ public enum OpTable {
         Ops.addInPlace, Ops.subInPlace, Ops.mulInPlace, Ops.divInPlace, Ops.zeroInPlace,
         Ops.fillInPlace, Ops.copyInPlace,
     ]
+        + mathOps
 
     /// Ops the graph uses internally (gradients of views, in-place rebasing); not bound to Lua.
     public static let internalOps: [Op] = [
