@@ -187,15 +187,16 @@ extension Ops {
             return try Tensor.clampKernel(x, low, high, dtype: dtype)
         },
         backward: { ctx in
+            // PyTorch 2.15: the gradient passes strictly inside (min, max) only.
             let x = try ctx.saved(0)
-            var keep: Tensor? = nil
-            if let low = ctx.args[0].scalarBound { keep = try x.ge(Tensor.wrapped(low)) }
+            var inside: Tensor? = nil
+            if let low = ctx.args[0].scalarBound { inside = try x.gt(Tensor.wrapped(low)) }
             if let high = ctx.args[1].scalarBound {
-                let below = try x.le(Tensor.wrapped(high))
-                keep = try keep.map { try $0.logicalAnd(below) } ?? below
+                let below = try x.lt(Tensor.wrapped(high))
+                inside = try inside.map { try $0.logicalAnd(below) } ?? below
             }
-            guard let keep else { return [ctx.grad] }
-            return [try Tensor.where(keep, ctx.grad, Tensor.number(0))]
+            guard let inside else { return [ctx.grad] }
+            return [try Tensor.where(inside, ctx.grad, Tensor.number(0))]
         })
 
     /// `clamp` with tensor bounds. The inputs are always the tensor, min and max (an absent
@@ -216,28 +217,39 @@ extension Ops {
             return try Tensor.clampKernel(x, low, high, dtype: dtype)
         },
         backward: { ctx in
-            // PyTorch's clamp_backward and clamp_backward_min_max: the gradient goes to the input
-            // inside [min, max], to min below it (unless min > max) and to max above it.
+            // PyTorch 2.15's subgradient (measured with the oracle): inside (min, max) the
+            // input takes the gradient, below min it goes to min and above max to max; on a
+            // tie with one bound the two share it in halves, an input equal to both bounds
+            // keeps it all, and when min > max it all goes to max.
             let x = try ctx.saved(0)
             let low = ctx.args[0].bool == true ? try ctx.saved(1) : nil
             let high = ctx.args[1].bool == true ? try ctx.saved(2) : nil
-            let zero = try Tensor.number(0)
+            let dtype = ctx.grad.dtype
+            func weight(_ parts: [(Tensor, Double)]) throws -> Tensor {
+                var total = try Tensor.zeros([], dtype: dtype)
+                for (mask, scale) in parts { total = try total.add(mask.to(dtype).mul(Tensor.number(scale))) }
+                return total
+            }
+            let yes = try Tensor.scalar(1, dtype: .bool)
+            let aboveLow = try low.map { try x.gt($0) } ?? yes, belowHigh = try high.map { try x.lt($0) } ?? yes
+            let atLow = try low.map { try x.eq($0) }, atHigh = try high.map { try x.eq($0) }
+            let ordered = try low.flatMap { l in try high.map { try l.lt($0) } } ?? yes
+            let notCrossed = try low.flatMap { l in try high.map { try l.le($0) } } ?? yes
             var grads: [Tensor?] = [nil, nil, nil]
             if ctx.needsGrad(0) {
-                var keep: Tensor? = nil
-                if let low { keep = try x.ge(low) }
-                if let high { let below = try x.le(high); keep = try keep.map { try $0.logicalAnd(below) } ?? below }
-                grads[0] = try keep.map { try Tensor.where($0, ctx.grad, zero) } ?? ctx.grad
+                var parts = [(try aboveLow.logicalAnd(belowHigh), 1.0)]
+                if let atLow { parts.append((try atLow.logicalAnd(ordered), 0.5)) }
+                if let atHigh { parts.append((try atHigh.logicalAnd(ordered), 0.5)) }
+                if let atLow, let atHigh { parts.append((try atLow.logicalAnd(atHigh), 1)) }
+                grads[0] = try ctx.grad.mul(weight(parts))
             }
-            if let low, ctx.needsGrad(1) {
-                var pred = try x.lt(low)
-                if let high { pred = try pred.logicalAnd(low.lt(high)) }
-                grads[1] = try Tensor.where(pred, ctx.grad, zero)
+            if let low, let atLow, ctx.needsGrad(1) {
+                grads[1] = try ctx.grad.mul(weight([(try x.lt(low).logicalAnd(notCrossed), 1), (try atLow.logicalAnd(ordered), 0.5)]))
             }
-            if let high, ctx.needsGrad(2) {
-                var pred = try x.gt(high)
-                if let low { pred = try pred.logicalOr(high.lt(low)) }
-                grads[2] = try Tensor.where(pred, ctx.grad, zero)
+            if let high, let atHigh, ctx.needsGrad(2) {
+                var parts = [(try x.gt(high).logicalAnd(notCrossed), 1.0), (try atHigh.logicalAnd(ordered), 0.5)]
+                if let low { parts.append((try low.gt(high), 1)) }
+                grads[2] = try ctx.grad.mul(weight(parts))
             }
             return grads
         })
