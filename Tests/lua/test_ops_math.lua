@@ -382,7 +382,9 @@ describe("cumsum and cumprod", function()
     check("cumprod int", I:cumprod(2))
   end)
 
-  it("need a dim", function()
+  it("need a dim and a numeric dtype", function()
+    check_error("cumsum dtype bool", function() return torch.tensor(A):cumsum(2, { dtype = torch.bool }) end)
+    check_error("cumprod dtype bool", function() return torch.tensor(A):cumprod(2, { dtype = torch.bool }) end)
     assert.error_matches(function() return torch.ones(3):cumsum() end, "cumsum", 1, true)
     assert.has_error(function() return torch.ones(3):cumprod(2) end,
       "Dimension out of range (expected to be in range of [-1, -1] or [1, 1], but got 2)")

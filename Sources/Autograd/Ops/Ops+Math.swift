@@ -59,7 +59,7 @@ extension Bool: SortKeyElement {
 extension Tensor {
     /// This tensor seen as at least 1-d (a 0-d tensor becomes one element along dim 0), so
     /// kernels over a dimension need no special case for scalars.
-    var atLeast1d: Tensor {
+    var atLeastOneDim: Tensor {
         ndim > 0 ? self : Tensor(storage: storage, shape: [1], strides: [1], offset: offset, dtype: dtype)
     }
 

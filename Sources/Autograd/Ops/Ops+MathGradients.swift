@@ -10,7 +10,8 @@ extension Ops {
         forward: { call in
             let x = call.inputs[0]
             var strides = x.strides, offset = x.offset
-            for d in try x.reductionDims(call.args[0].ints) where x.ndim > 0 && x.shape[d] > 1 {
+            let dims = call.args[0].ints ?? []
+            for d in dims.isEmpty || x.ndim == 0 ? [] : try x.reductionDims(dims) where x.shape[d] > 1 {
                 offset += (x.shape[d] - 1) * strides[d]
                 strides[d] = -strides[d]
             }
@@ -40,7 +41,7 @@ extension Ops {
         "gather", Signature(["gather"], .function, [.tensor(), Param("dim", .dim), Param("index", .positions)]),
         doc: "Picks values along `dim` at the positions in `index`.",
         gradFn: "GatherBackward0", saves: [.input(1)],
-        forward: { call in try Tensor.gatherKernel(call.inputs[0], call.inputs[1], dim: call.args[0].int ?? 0) },
+        forward: { call in try Tensor.gatherForGradient(call.inputs[0], call.inputs[1], dim: call.args[0].int ?? 0) },
         backward: { ctx in
             [try ctx.grad.scatteredIntoZeros(ctx.inputShape(0), dim: ctx.args[0].int ?? 0, index: ctx.saved(0)), nil]
         })
@@ -52,7 +53,7 @@ extension Ops {
         doc: "Writes `src` into zeros of `sizes` at the positions in `index` along `dim`.",
         gradFn: "ScatterBackward0", saves: [.input(1)],
         forward: { call in
-            try Tensor.scatterKernel(call.inputs[0], call.inputs[1], sizes: call.args[0].ints ?? [], dim: call.args[1].int ?? 0)
+            try Tensor.scatterForGradient(call.inputs[0], call.inputs[1], sizes: call.args[0].ints ?? [], dim: call.args[1].int ?? 0)
         },
         backward: { ctx in [try ctx.grad.gathered(along: ctx.args[1].int ?? 0, index: ctx.saved(0)), nil] })
 }
@@ -101,10 +102,10 @@ extension Tensor {
         }
     }
 
-    static func gatherKernel(_ x: Tensor, _ index: Tensor, dim: Int) throws -> Tensor {
+    static func gatherForGradient(_ x: Tensor, _ index: Tensor, dim: Int) throws -> Tensor {
         try checkIndexOperand(index, ndim: x.ndim, "gather")
         let d = try Shapes.wrapDim(dim, x.ndim)
-        let src = x.atLeast1d, idx = index.atLeast1d
+        let src = x.atLeastOneDim, idx = index.atLeastOneDim
         for i in 0..<src.ndim where i != d && idx.shape[i] > src.shape[i] {
             throw TorchError("Size does not match at dimension \(ThreadState.userPosition(i)) expected index \(Shapes.format(index.shape)) to be no larger than self \(Shapes.format(x.shape)) apart from dimension \(ThreadState.userPosition(d))")
         }
@@ -132,11 +133,14 @@ extension Tensor {
         return out
     }
 
-    static func scatterKernel(_ src: Tensor, _ index: Tensor, sizes: [Int], dim: Int) throws -> Tensor {
+    static func scatterForGradient(_ src: Tensor, _ index: Tensor, sizes: [Int], dim: Int) throws -> Tensor {
         try checkIndexOperand(index, ndim: sizes.count, "scatter")
         let d = try Shapes.wrapDim(dim, sizes.count)
         let out = try Tensor.zeros(sizes, dtype: src.dtype)
-        let dst = out.atLeast1d, idx = index.atLeast1d, values = try src.expand(index.shape).atLeast1d
+        guard src.shape == index.shape else {
+            throw TorchError("scatter(): Expected src \(Shapes.format(src.shape)) to have the shape of index \(Shapes.format(index.shape))")
+        }
+        let dst = out.atLeastOneDim, idx = index.atLeastOneDim, values = src.atLeastOneDim
         var writeStrides = dst.strides
         writeStrides[d] = 0
         let pi = idx.pointer(Int64.self)

@@ -44,7 +44,7 @@ extension Ops {
 
 extension Tensor {
     /// `transpose(-2, -1)`.
-    var mT: Tensor {
+    var matrixTransposed: Tensor {
         get throws { try swappingDims(-2, -1) }
     }
 
@@ -62,7 +62,7 @@ extension Tensor {
         if dim1 <= 2 && dim2 <= 2 { return try matmul(other) }
         if try shouldFold(other) {
             let transpose = dim2 > dim1
-            let t1 = transpose ? try other.mT : self
+            let t1 = transpose ? try other.matrixTransposed : self
             let t2 = !transpose ? other : (dim1 == 2 ? try t() : self)
             var outputShape = Array(t1.shape.dropLast())
             let folded = Shapes.numel(outputShape) ?? 0
@@ -71,7 +71,7 @@ extension Tensor {
             let t1Folded = try t1.reshape([folded, t1.shape[t1.ndim - 1]])
             if t2IsMatrix {
                 let output = try t1Folded.mm(t2).unsafeViewed(outputShape)
-                return transpose ? try output.mT.contiguous() : output
+                return transpose ? try output.matrixTransposed.contiguous() : output
             }
             return try t1Folded.mv(t2).unsafeViewed(outputShape)
         }
@@ -101,7 +101,7 @@ extension Tensor {
     /// `mm`/`mv` without copying (or must be, to keep the other operand's gradient small).
     private func shouldFold(_ other: Tensor) throws -> Bool {
         let selfLarger = ndim >= other.ndim
-        let t1 = selfLarger ? self : try other.mT
+        let t1 = selfLarger ? self : try other.matrixTransposed
         let dimT2 = selfLarger ? other.ndim : ndim
         guard t1.ndim >= 3 && dimT2 <= 2 else { return false }
         if selfLarger ? other.requiresGrad : requiresGrad { return true }

@@ -199,7 +199,7 @@ extension Ops {
                let keepdim = call.args[1].bool ?? false
                guard let dim = call.args[0].int else {
                    let position = try x.argExtremumFlat(largest: largest, name: name)
-                   return keepdim ? try position.viewShape([Int](repeating: 1, count: x.ndim)) : position
+                   return keepdim ? try position.reshapedView([Int](repeating: 1, count: x.ndim)) : position
                }
                return try x.extremum(along: dim, largest: largest, keepdim: keepdim, name: name, values: false).indices
            })
@@ -281,7 +281,7 @@ extension Tensor {
 
     /// PyTorch's var_backward: 2 / (n - correction) * grad * (x - mean).
     static func varianceBackward(_ grad: Tensor, _ x: Tensor, _ args: [Arg]) throws -> Tensor {
-        let correction = try Tensor.correction(args)
+        let correction = try Tensor.varianceCorrection(args)
         let keepdim = args[2].bool ?? false
         guard let dims = args[0].ints, x.ndim > 0 else {
             let dof = Double(x.numel) - correction
@@ -299,7 +299,7 @@ extension Tensor {
     }
 
     /// The correction of a var/std call: `correction`, else 0 for `unbiased=false`, else 1.
-    static func correction(_ args: [Arg]) throws -> Double {
+    static func varianceCorrection(_ args: [Arg]) throws -> Double {
         if let c = args[3].double {
             guard args[1].isAbsent else {
                 throw TorchError("var(): cannot pass both correction and unbiased arguments")
@@ -310,7 +310,7 @@ extension Tensor {
     }
 
     /// A view of this contiguous tensor with a new shape of the same element count.
-    func viewShape(_ newShape: [Int]) throws -> Tensor {
+    func reshapedView(_ newShape: [Int]) throws -> Tensor {
         Tensor(storage: storage, shape: newShape, strides: Shapes.contiguousStrides(newShape), offset: offset, dtype: dtype)
     }
 }
@@ -340,7 +340,7 @@ extension Tensor {
         guard dtype.isFloatingPoint else {
             throw TorchError("std and var only support floating point and complex dtypes")
         }
-        let correction = try Tensor.correction(args)
+        let correction = try Tensor.varianceCorrection(args)
         let dims = try reductionDims(args[0].ints)
         let keepdim = args[0].isAbsent ? false : (args[2].bool ?? false)
         let count = dims.reduce(1) { $0 * (ndim == 0 ? 1 : shape[$1]) }
@@ -438,7 +438,7 @@ extension Tensor {
     func extremum(along dim: Int, largest: Bool, keepdim: Bool, name: String,
                   values wantValues: Bool = true) throws -> (values: Tensor, indices: Tensor) {
         let d = try Shapes.wrapDim(dim, ndim)
-        let x = atLeast1d
+        let x = atLeastOneDim
         let size = x.shape[d]
         guard size > 0 else {
             throw TorchError("\(name)(): Expected reduction dim \(ThreadState.userPosition(d)) to have non-zero size.")
@@ -494,7 +494,7 @@ extension Tensor {
         if keepdim || ndim == 0 { return result }
         var outShape: [Int] = []
         for (i, size) in shape.enumerated() where !dims.contains(i) { outShape.append(size) }
-        return try result.viewShape(outShape)
+        return try result.reshapedView(outShape)
     }
 
     /// A float function applied to every element, in place on this fresh tensor.

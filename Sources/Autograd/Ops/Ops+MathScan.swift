@@ -12,7 +12,7 @@ extension Ops {
         doc: "Running sums along `dim` (integers and bools give int64).",
         gradFn: "CumsumBackward0",
         samples: [OpSample([.tensor([2, 3])], [.int(1), .absent]), OpSample([.tensor([3, 2])], [.int(0), .absent])],
-        forward: { call in try call.inputs[0].scan(dim: call.args[0].int ?? 0, dtype: call.args[1].dtype, product: false) },
+        forward: { call in try call.inputs[0].cumulative(dim: call.args[0].int ?? 0, dtype: call.args[1].dtype, product: false) },
         backward: { ctx in
             let g = ctx.grad
             let d = try Shapes.wrapDim(ctx.args[0].int ?? 0, g.ndim)
@@ -25,7 +25,7 @@ extension Ops {
         doc: "Running products along `dim` (integers and bools give int64).",
         gradFn: "CumprodBackward0", saves: [.input(0), .output],
         samples: [OpSample([.tensor([2, 3])], [.int(1), .absent]), OpSample([.tensor([3, 2])], [.int(0), .absent])],
-        forward: { call in try call.inputs[0].scan(dim: call.args[0].int ?? 0, dtype: call.args[1].dtype, product: true) },
+        forward: { call in try call.inputs[0].cumulative(dim: call.args[0].int ?? 0, dtype: call.args[1].dtype, product: true) },
         backward: { ctx in
             [try Tensor.cumprodBackward(ctx.grad, ctx.saved(0), ctx.saved(1), dim: ctx.args[0].int ?? 0)]
         })
@@ -105,13 +105,14 @@ extension Tensor {
 extension Tensor {
     /// Running sums or products along `dim` in `dtype` (by default the input's, int64 for
     /// integers and bools); floats accumulate in double precision, as PyTorch's CPU kernels.
-    func scan(dim: Int, dtype requested: DType?, product: Bool) throws -> Tensor {
+    func cumulative(dim: Int, dtype requested: DType?, product: Bool) throws -> Tensor {
         let d = try Shapes.wrapDim(dim, ndim)
         let dtype = requested ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
+        if dtype == .bool { throw TorchError("\"\(product ? "cumprod" : "cumsum")_out_cpu\" not implemented for 'Bool'") }
         let x = try converted(to: dtype)
         let out = try Tensor.empty(shape, dtype: dtype)
         guard numel > 0 else { return out }
-        let source = x.atLeast1d
+        let source = x.atLeastOneDim
         let size = source.shape[d], step = source.strides[d]
         let (all, kept) = source.contiguousStrides(dropping: d)
         let outStep = all[d]
@@ -133,8 +134,7 @@ extension Tensor {
         case .int64:
             run(Int64.self, Int64(product ? 1 : 0), { product ? $0 &* $1 : $0 &+ $1 }, { $0 })
         case .bool:
-            // Only reachable with dtype=torch.bool: accumulate as integers, store truth values.
-            run(Bool.self, Int64(product ? 1 : 0), { product ? $0 &* $1.int64Value : $0 &+ $1.int64Value }, { $0 != 0 })
+            break  // rejected above
         }
         return out
     }
@@ -151,7 +151,7 @@ extension Tensor {
         let x = try converted(to: dtype)
         let out = try Tensor.empty(shape, dtype: dtype)
         guard numel > 0 else { return out }
-        let source = x.atLeast1d
+        let source = x.atLeastOneDim
         let size = source.shape[d], step = source.strides[d]
         let (all, kept) = source.contiguousStrides(dropping: d)
         let outStep = all[d]

@@ -66,7 +66,7 @@ extension Tensor {
     /// first `count` pairs it leaves to `values` and `indices` (contiguous, `count` long on `d`).
     private func rearrangeLines<T: SortKeyElement>(_: T.Type, dim d: Int, count: Int, values: Tensor, indices: Tensor,
                                                    _ body: (inout [Keyed<T>]) -> Void) {
-        let x = atLeast1d
+        let x = atLeastOneDim
         let size = x.shape[d], step = x.strides[d]
         var outShape = x.shape
         outShape[d] = count
@@ -91,9 +91,9 @@ extension Tensor {
         let d = try Shapes.wrapDim(dim, ndim)
         let values = try Tensor.empty(shape, dtype: dtype), indices = try Tensor.empty(shape, dtype: .int64)
         guard numel > 0 else { return (values, indices) }
-        let size = atLeast1d.shape[d]
+        let size = atLeastOneDim.shape[d]
         // A dim of stride 0 holds one repeated value: PyTorch leaves it, positions in order.
-        let unsorted = atLeast1d.strides[d] == 0
+        let unsorted = atLeastOneDim.strides[d] == 0
         func run<T: SortKeyElement>(_: T.Type) {
             let before = Tensor.ordering(T.self, largestFirst: descending)
             rearrangeLines(T.self, dim: d, count: size, values: values, indices: indices) { line in
@@ -119,7 +119,7 @@ extension Tensor {
     func topkKernel(k: Int, dim: Int, largest: Bool, sorted: Bool) throws -> (values: Tensor, indices: Tensor) {
         let d = try Shapes.wrapDim(dim, ndim)
         guard dtype != .bool else { throw TorchError("topk does not support bool dtypes on CPU") }
-        let size = atLeast1d.shape[d]
+        let size = atLeastOneDim.shape[d]
         guard k >= 0, k <= size else { throw TorchError("selected index k out of range") }
         var outShape = shape
         if ndim > 0 { outShape[d] = k }

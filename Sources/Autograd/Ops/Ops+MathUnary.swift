@@ -117,7 +117,7 @@ extension Ops {
             }
             // As PyTorch's round_decimals kernel: scale by 10^|decimals| in the element type.
             let negative = decimals < 0
-            let scale = Glibc.pow(10, Double(Swift.abs(decimals)))
+            let scale = Glibc.pow(10, Double(decimals.magnitude))
             let scaleF = Float(scale)
             return try Tensor.sameTypeUnary(
                 x, op: "round_cpu",
