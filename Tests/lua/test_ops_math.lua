@@ -1,70 +1,14 @@
 -- The math ops against real PyTorch: printed text, forward values, gradients and errors.
--- Every expectation comes from fixtures/ops_math.py (run by PyTorch into fixtures/ops_math.txt);
--- each case below builds in Lua what that script builds under the same key. Dims and
--- positions are 1-based here and 0-based there.
+-- Every expectation comes from fixtures/ops_math.py (run by PyTorch into fixtures/ops_math.txt,
+-- read with the shared pytorch_fixture); each case below builds in Lua what that script builds
+-- under the same key. Dims and positions are 1-based here and 0-based there.
 
--- MARK: - Fixture reader
-
-local here = debug.getinfo(1, "S").source:match("^@(.*)[/\\][^/\\]*$") or "."
-
--- The sections of fixtures/ops_math.txt: "### KEY" lines followed by their text.
-local sections = (function()
-  local file = assert(io.open(here .. "/fixtures/ops_math.txt", "r"))
-  local content = file:read("a")
-  file:close()
-  local out, key, lines = {}, nil, {}
-  for line in content:gmatch("([^\n]*)\n") do
-    local heading = line:match("^### (.+)$")
-    if heading then
-      if key then out[key] = table.concat(lines, "\n") end
-      key, lines = heading, {}
-    else
-      lines[#lines + 1] = line
-    end
-  end
-  if key then out[key] = table.concat(lines, "\n") end
-  return out
-end)()
-
-local function section(key)
-  local text = sections[key]
-  if text == nil then error("no section '" .. key .. "' in fixtures/ops_math.txt", 3) end
-  return text
-end
-
--- The expected tensor of a "KEY =" section and its {dtype=, shape=, values=} description.
-local function expected(key)
-  local d = assert(load("return " .. section(key .. " ="), "=" .. key, "t", { math = math }))()
-  local dtype = torch[d.dtype:match("^torch%.(.+)$")]
-  local count = 1
-  for _, size in ipairs(d.shape) do count = count * size end
-  if count == 0 then return torch.zeros(d.shape, { dtype = dtype }), d end
-  return torch.tensor(d.values, { dtype = dtype }), d
-end
-
-local function shape_text(shape)
-  local parts = {}
-  for i, n in ipairs(shape) do parts[i] = tostring(n) end
-  return "{" .. table.concat(parts, ", ") .. "}"
-end
+local pt = require("pytorch_fixture").load("ops_math")
 
 -- Asserts dtype, shape and values (floats within rtol/atol, NaN equal to NaN).
 local function check_values(key, actual, options)
   options = options or {}
-  local want, d = expected(key)
-  assert(torch.is_tensor(actual), key .. ": expected a tensor, got " .. tostring(actual))
-  assert.are.equal(d.dtype, tostring(actual.dtype), key .. ": dtype")
-  assert.are.equal(shape_text(d.shape), shape_text(actual.shape), key .. ": shape")
-  local close
-  if actual:is_floating_point() then
-    close = torch.allclose(actual:double(), want:double(),
-      { rtol = options.rtol or 1e-6, atol = options.atol or 1e-7, equal_nan = true })
-  else
-    close = torch.equal(actual, want)
-  end
-  if not close then
-    error(key .. ": values differ from PyTorch's\nexpected:\n" .. tostring(want) .. "\ngot:\n" .. tostring(actual), 2)
-  end
+  pt.assert_tensor(key .. " =", actual, { rtol = options.rtol or 1e-6, atol = options.atol or 1e-7 })
 end
 
 -- Positions: Lua's are PyTorch's plus one.
@@ -82,7 +26,7 @@ end
 -- Checks str(y) and y's values and, when inputs are given, their gradients.
 local function check(key, y, inputs, options)
   options = options or {}
-  if not options.skip_text then assert.are.equal(section(key), tostring(y), key .. ": printed text") end
+  if not options.skip_text then assert.are.equal(pt.text(key), tostring(y), key .. ": printed text") end
   check_values(key, y, options)
   if inputs then
     y:backward(seed(y))
@@ -94,7 +38,7 @@ end
 
 -- Asserts that fn raises PyTorch's message for the case (positions-free messages only).
 local function check_error(key, fn)
-  assert.has_error(fn, section(key .. " !"))
+  assert.has_error(fn, pt.text(key .. " !"))
 end
 
 local nan, inf = 0 / 0, math.huge
@@ -504,7 +448,7 @@ end)
 -- MARK: - Second order
 
 describe("second-order gradients", function()
-  it("pass gradgradcheck through the graph-only helpers (flip, gather, scatter)", function()
+  it("pass gradgradcheck through the scatter, gather and flip of the formulas", function()
     local x = torch.tensor({ { 0.5, -1.25, 2.0, 0.75 }, { 1.5, 0.25, -0.5, 3.0 } },
       { dtype = torch.float64, requires_grad = true })
     assert.is_true(torch.autograd.gradgradcheck(function(t) return (t:sort(2)) end, { x }))

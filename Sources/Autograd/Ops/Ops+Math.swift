@@ -1,8 +1,7 @@
 /// The math family: element-wise functions, reductions, scans, sorting and batched products.
 ///
 /// The ops themselves live in `Ops+MathUnary.swift`, `Ops+MathReduction.swift`,
-/// `Ops+MathScan.swift`, `Ops+MathSort.swift` and `Ops+MathLinalg.swift`; the graph-only helpers
-/// their backward formulas need (flip, transpose, gather, scatter) in `Ops+MathGradients.swift`.
+/// `Ops+MathScan.swift`, `Ops+MathSort.swift` and `Ops+MathLinalg.swift`.
 extension OpTable {
     /// The family's ops, in the order the reference docs list them.
     static let mathOps: [Op] = [

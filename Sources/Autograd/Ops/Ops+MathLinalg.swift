@@ -21,8 +21,8 @@ extension Ops {
         forward: { call in try Tensor.bmmKernel(call.inputs[0], call.inputs[1]) },
         backward: { ctx in
             let a = try ctx.saved(0), b = try ctx.saved(1)
-            return [ctx.needsGrad(0) ? try ctx.grad.bmm(b.swappingDims(1, 2)) : nil,
-                    ctx.needsGrad(1) ? try a.swappingDims(1, 2).bmm(ctx.grad) : nil]
+            return [ctx.needsGrad(0) ? try ctx.grad.bmm(b.transpose(1, 2)) : nil,
+                    ctx.needsGrad(1) ? try a.transpose(1, 2).bmm(ctx.grad) : nil]
         })
 
     /// `matmul` for operands with 3 or more dims, as PyTorch's `_matmul_impl`: folds the batch
@@ -43,9 +43,9 @@ extension Ops {
 }
 
 extension Tensor {
-    /// `transpose(-2, -1)`.
-    var matrixTransposed: Tensor {
-        get throws { try swappingDims(-2, -1) }
+    /// `transpose(-2, -1)` (PyTorch's `mT`).
+    private var matrixTransposed: Tensor {
+        get throws { try transpose(-2, -1) }
     }
 
     /// The result of a batched product, reshaped as PyTorch's `_unsafe_view`.

@@ -13,7 +13,7 @@ extension Ops {
             .keyword("dtype", .dtype, .absent),
         ]),
         doc: "The product of all elements, or of those along `dim` (integers and bools give int64).",
-        gradFn: "ProdBackward0", gradFnOverload: { $0[0].isAbsent ? "ProdBackward0" : "ProdBackward1" },
+        gradFn: "ProdBackward0", gradFnOverload: { $0.args[0].isAbsent ? "ProdBackward0" : "ProdBackward1" },
         saves: [.input(0), .output],
         samples: [
             OpSample([.tensor([2, 3])], [.absent, .bool(false), .absent]),
@@ -262,8 +262,8 @@ extension Tensor {
         onesShape[dim] = 1
         let ones = try Tensor.ones(onesShape, dtype: grad.dtype)
         let before = try Tensor.cat([ones, input.slice(dim, 0, n - 1)], dim: dim).cumprod(dim)
-        let reversedTail = try input.slice(dim, 1, n).reversed(along: [dim])
-        let after = try Tensor.cat([ones, reversedTail], dim: dim).cumprod(dim).reversed(along: [dim])
+        let reversedTail = try input.slice(dim, 1, n).flip([dim])
+        let after = try Tensor.cat([ones, reversedTail], dim: dim).cumprod(dim).flip([dim])
         return try grad.mul(before.mul(after))
     }
 
@@ -276,7 +276,7 @@ extension Tensor {
             g = try g.unsqueeze(d)
             positions = try positions.unsqueeze(d)
         }
-        return try g.scatteredIntoZeros(sizes, dim: d, index: positions)
+        return try Tensor.zeros(sizes, dtype: g.dtype).scatter(d, positions, g)
     }
 
     /// PyTorch's var_backward: 2 / (n - correction) * grad * (x - mean).

@@ -64,7 +64,7 @@ extension Ops {
 extension Tensor {
     /// Sums from each position to the end along `dim` (PyTorch's reversed_cumsum).
     func reversedCumsum(_ dim: Int) throws -> Tensor {
-        try reversed(along: [dim]).cumsum(dim).reversed(along: [dim])
+        try flip([dim]).cumsum(dim).flip([dim])
     }
 
     /// PyTorch's cumprod_backward: sum_{j >= k} grad_j * y_j / x_k when no input is zero, and
