@@ -93,3 +93,18 @@ describe("help", function()
     assert.matches("print failed", err, 1, true)
   end)
 end)
+
+describe("help's grad_fn line", function()
+  -- What help says about composite ops is true: their results carry a grad_fn.
+  it("is true of composite ops", function()
+    local x = torch.ones(2, 2, { requires_grad = true })
+    local results = {
+      matmul = torch.matmul(x, x), reshape = x:t():reshape(4), flatten = x:flatten(),
+      contiguous = x:t():contiguous(), rdiv = 2 / x,
+    }
+    for name, result in pairs(results) do
+      assert.matches("composite", help_text(x[name]), 1, true)
+      assert.is_not_nil(result.grad_fn, name .. " recorded no graph")
+    end
+  end)
+end)
