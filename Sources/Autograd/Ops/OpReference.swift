@@ -2,8 +2,7 @@
 ///
 /// Nothing here restates what an op does: names, usage, metamethods, doc lines and grad_fn
 /// names all come from the table, so the reference cannot drift from the bindings. Only the
-/// section titles and the list of composite ops are declared here (the table has no field
-/// for either).
+/// section titles are declared here (the table has no field for them).
 public enum OpReference {
     // MARK: - Sections
 
@@ -14,8 +13,9 @@ public enum OpReference {
     }
 
     /// Each section's title and the op that opens it, in table order. An op added to the table
-    /// joins the section it is listed in; a section whose first op moved would merge into the
-    /// previous one, which `OpReferenceTests` catches.
+    /// joins the section it is listed in; a family list appended to `OpTable.all` gets its own
+    /// heading with a line here (until then its ops are listed under "More ops"). A section whose
+    /// first op moved would merge into the previous one, which `OpReferenceTests` catches.
     static let sectionStarts: [(title: String, first: Op)] = [
         ("Creation", Ops.tensor),
         ("Arithmetic", Ops.add),
@@ -24,8 +24,12 @@ public enum OpReference {
         ("Linear algebra", Ops.dot),
         ("Shape and views", Ops.view),
         ("Comparison", Ops.eq),
-        ("In-place", Ops.addInPlace),
+        (inPlaceTitle, Ops.addInPlace),
     ]
+
+    private static let inPlaceTitle = "In-place"
+    /// The heading of ops that follow the in-place section without a section of their own.
+    static let moreTitle = "More ops"
 
     /// `OpTable.all` split into its families, in order.
     public static var sections: [Section] {
@@ -33,9 +37,11 @@ public enum OpReference {
         var title = "Ops"
         var ops: [Op] = []
         for op in OpTable.all {
-            if let start = sectionStarts.first(where: { $0.first === op }) {
+            var next = sectionStarts.first(where: { $0.first === op })?.title
+            if next == nil, title == inPlaceTitle, op.inPlaceBase == nil { next = moreTitle }
+            if let next {
                 if !ops.isEmpty { result.append(Section(title: title, ops: ops)) }
-                title = start.title
+                title = next
                 ops = []
             }
             ops.append(op)
@@ -44,10 +50,18 @@ public enum OpReference {
         return result
     }
 
-    /// Ops whose forward pass is built from other table ops: they record no node of their own,
-    /// and their results carry the grad_fn of the op that ran last (`matmul` of two matrices
-    /// gives `MmBackward0`). `OpReferenceTests` checks each of them records a graph.
-    static let composite: Set<String> = ["rdiv", "matmul", "reshape", "flatten", "contiguous"]
+    /// Whether the op's forward pass is built from other table ops: it records no node of its
+    /// own, and its results carry the grad_fn of the op that ran last (`matmul` of two matrices
+    /// gives `MmBackward0`). The table says so by giving samples (for the gradcheck test) to an
+    /// op without a backward formula.
+    public static func isComposite(_ op: Op) -> Bool {
+        !op.isDifferentiable && op.inPlaceBase == nil
+            && (!op.samples.isEmpty || compositeWithoutSamples.contains(op.name))
+    }
+
+    /// Composite ops that have no samples yet; `OpReferenceTests` fails once one gets them, so
+    /// this list only shrinks.
+    static let compositeWithoutSamples: Set<String> = ["contiguous"]
 
     // MARK: - Facts about one op
 
@@ -81,12 +95,25 @@ public enum OpReference {
         }
     }
 
+    /// What a call returns when it is more than one value, or holds positions (`argmax`).
+    public static func resultsNote(_ op: Op) -> String? {
+        let count = 1 + op.extraOutputs
+        let positions = op.signature.positionResults.map { String($0 + 1) }
+        var parts: [String] = []
+        if count > 1 { parts.append("\(count) results (multiple return values)") }
+        if !positions.isEmpty {
+            let which = count > 1 ? "result \(positions.joined(separator: ", ")) holds" : "the result holds"
+            parts.append("\(which) 1-based positions")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+
     /// The grad_fn line: PyTorch's node name, or why there is none.
     public static func gradientText(_ op: Op) -> String {
         if let name = op.gradFnName {
             return op.gradFnOverload == nil ? "`\(name)`" : "`\(name)` (the name's number depends on the arguments, as in PyTorch)"
         }
-        if composite.contains(op.name) { return "that of the ops it is built from (composite)" }
+        if isComposite(op) { return "that of the ops it is built from (composite)" }
         return "not differentiable"
     }
 
@@ -100,6 +127,7 @@ public enum OpReference {
             if let note = reflectionNote(op) { line += " (\(note.replacingBackticks()))" }
             lines.append(line)
         }
+        if let note = resultsNote(op) { lines.append("    Returns: " + note) }
         lines.append("    grad_fn: " + gradientText(op).replacingBackticks())
         return lines.joined(separator: "\n")
     }
@@ -164,6 +192,7 @@ public enum OpReference {
             if let note = reflectionNote(op) { text += " (\(note))" }
             text += "\n"
         }
+        if let note = resultsNote(op) { text += "- Returns: \(note)\n" }
         if let base = op.inPlaceBase {
             text += "- In place: writes the result of `\(base.name)` into the tensor and returns the tensor\n"
         }
