@@ -65,18 +65,21 @@ public enum OpReference {
 
     // MARK: - Facts about one op
 
-    /// How scripts call the op: `torch.sum(input, ...)` and `input:sum(...)` forms, aliases included.
+    /// How scripts call the op: its `torch.sum(input, ...)` and `input:sum(...)` forms (aliases
+    /// are called the same way).
     public static func callForms(_ op: Op) -> [String] {
         let signature = op.signature
         let (all, rest) = argumentTexts(signature.usage)
         let receiver = signature.params.first?.name ?? "x"
+        let name = signature.names[0]
         var forms: [String] = []
-        for name in signature.names {
-            if signature.exposure != .method { forms.append("torch.\(name)(\(all))") }
-            if signature.exposure != .function { forms.append("\(receiver):\(name)(\(rest))") }
-        }
+        if signature.exposure != .method { forms.append("torch.\(name)(\(all))") }
+        if signature.exposure != .function { forms.append("\(receiver):\(name)(\(rest))") }
         return forms
     }
+
+    /// The op's other Lua names (`subtract` for `sub`).
+    public static func aliases(_ op: Op) -> [String] { Array(op.signature.names.dropFirst()) }
 
     /// The Lua expressions that run the op through a metamethod: `a + b`, `-a`.
     public static func operators(_ op: Op) -> [String] {
@@ -121,6 +124,7 @@ public enum OpReference {
     public static func helpText(_ op: Op) -> String {
         var lines = [op.signature.usage, "    " + op.doc]
         lines.append("    Lua: " + callForms(op).joined(separator: ", "))
+        if !aliases(op).isEmpty { lines.append("    Aliases: " + aliases(op).joined(separator: ", ")) }
         let ops = operators(op)
         if !ops.isEmpty {
             var line = "    Operator: " + ops.joined(separator: ", ")
@@ -183,8 +187,8 @@ public enum OpReference {
     private static func entry(_ op: Op) -> String {
         var text = "```lua\n\(op.signature.usage)\n```\n\n\(op.doc)\n\n"
         text += "- Lua: " + callForms(op).map { "`\($0)`" }.joined(separator: ", ") + "\n"
-        if op.signature.names.count > 1 {
-            text += "- Aliases: " + op.signature.names.dropFirst().map { "`\($0)`" }.joined(separator: ", ") + "\n"
+        if !aliases(op).isEmpty {
+            text += "- Aliases: " + aliases(op).map { "`\($0)`" }.joined(separator: ", ") + "\n"
         }
         let ops = operators(op)
         if !ops.isEmpty {
