@@ -20,9 +20,24 @@ import Testing
             try rendered.write(toFile: Self.referencePath, atomically: true, encoding: .utf8)
             return
         }
-        let committed = try? String(contentsOfFile: Self.referencePath, encoding: .utf8)
-        #expect(committed == rendered,
-                "docs/reference/ops.md is stale (or missing): regenerate it with scripts/gen-docs and commit it")
+        let committed = (try? String(contentsOfFile: Self.referencePath, encoding: .utf8)) ?? ""
+        let isCurrent = committed == rendered
+        #expect(isCurrent, """
+            docs/reference/ops.md is stale (or missing): regenerate it with scripts/gen-docs and commit it. \
+            First difference: \(Self.firstDifference(committed, rendered))
+            """)
+    }
+
+    /// The first line where two texts differ, for a short failure message.
+    static func firstDifference(_ a: String, _ b: String) -> String {
+        let left = a.split(separator: "\n", omittingEmptySubsequences: false)
+        let right = b.split(separator: "\n", omittingEmptySubsequences: false)
+        for i in 0..<max(left.count, right.count) {
+            let l = i < left.count ? String(left[i]) : "(end of file)"
+            let r = i < right.count ? String(right[i]) : "(end of file)"
+            if l != r { return "line \(i + 1): committed \(l.debugDescription), table gives \(r.debugDescription)" }
+        }
+        return "none"
     }
 
     /// Every section title starts a section: a section whose first op moved in the table would
