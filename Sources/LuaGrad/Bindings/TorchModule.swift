@@ -143,6 +143,7 @@ enum TorchModule {
             s.push(function: function)
             s.setField(module, name)
         }
+        Help.install(s, module: module)
 
         // torch.autograd
         lg_newtable(L)
