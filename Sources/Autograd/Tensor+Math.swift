@@ -60,17 +60,20 @@ extension Tensor {
     public func std(dims: [Int]? = nil, correction: Double = 1, keepdim: Bool = false) throws -> Tensor {
         try Ops.std.apply([self], [dims.map { .ints($0) } ?? .absent, .absent, .bool(keepdim), .double(correction)])
     }
-    /// The largest element.
-    public func max() throws -> Tensor { try Ops.maxOp.apply([self], [.absent, .bool(false)]) }
-    /// The largest values along `dim` and their 0-based positions.
-    public func max(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+    // `max`/`min` would shadow Swift's global max and min in every Tensor extension, hence
+    // these names.
+
+    /// The largest element (`x:max()`).
+    public func maxElement() throws -> Tensor { try Ops.maxOp.apply([self], [.absent, .bool(false)]) }
+    /// The largest values along `dim` and their 0-based positions (`x:max(dim)`).
+    public func maxAlong(_ dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
         let r = try Ops.maxOp.applyAll([self], [.int(dim), .bool(keepdim)])
         return (r[0], r[1])
     }
-    /// The smallest element.
-    public func min() throws -> Tensor { try Ops.minOp.apply([self], [.absent, .bool(false)]) }
-    /// The smallest values along `dim` and their 0-based positions.
-    public func min(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+    /// The smallest element (`x:min()`).
+    public func minElement() throws -> Tensor { try Ops.minOp.apply([self], [.absent, .bool(false)]) }
+    /// The smallest values along `dim` and their 0-based positions (`x:min(dim)`).
+    public func minAlong(_ dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
         let r = try Ops.minOp.applyAll([self], [.int(dim), .bool(keepdim)])
         return (r[0], r[1])
     }
