@@ -50,7 +50,9 @@ public struct Signature: Sendable {
     public var usage: String {
         var positional: [String] = []
         var keywords: [String] = []
-        for p in params {
+        // A method's first parameter is its receiver: `input:view(size...)`.
+        let shown = exposure == .method ? Array(params.dropFirst()) : params
+        for p in shown {
             if p.keywordOnly {
                 keywords.append("\(p.name)=\(p.defaultText ?? "?")")
             } else if let d = p.defaultText {
@@ -60,7 +62,7 @@ public struct Signature: Sendable {
             }
         }
         if !keywords.isEmpty { positional.append("{" + keywords.joined(separator: ", ") + "}") }
-        let prefix = exposure == .method ? "Tensor:" : "torch."
+        let prefix = exposure == .method ? "\(params.first?.name ?? "input"):" : "torch."
         return "\(prefix)\(names[0])(\(positional.joined(separator: ", "))) -> \(returns)"
     }
 }
