@@ -28,7 +28,7 @@ public enum OpTable {
         // In-place
         Ops.addInPlace, Ops.subInPlace, Ops.mulInPlace, Ops.divInPlace, Ops.zeroInPlace,
         Ops.fillInPlace, Ops.copyInPlace,
-    ]
+    ] + creationOps
 
     /// Ops the graph uses internally (gradients of views, in-place rebasing); not bound to Lua.
     public static let internalOps: [Op] = [
