@@ -19,7 +19,7 @@ extension Ops {
             }
             let dtype = call.args[3].dtype ?? .float32
             return try Tensor.linspaceKernel(start: start, end: end, steps: call.args[2].int ?? 0, dtype: dtype)
-                .creationResult(requiresGrad: call.args[4])
+                .factoryResult(requiresGrad: call.args[4])
         })
 
     static let eye = Op(
@@ -28,7 +28,7 @@ extension Ops {
         forward: { call in
             let n = call.args[0].int ?? 0
             return try Tensor.identity(n, call.args[1].int ?? n, dtype: call.args[2].dtype ?? .float32)
-                .creationResult(requiresGrad: call.args[3])
+                .factoryResult(requiresGrad: call.args[3])
         })
 
     // MARK: - Shaped like another tensor
@@ -39,7 +39,7 @@ extension Ops {
         Op(name, Signature([name], .function, [.tensor()] + creationOptions), doc: doc, forward: { call in
             let x = call.inputs[0]
             return try Tensor.full(x.shape, value, dtype: call.args[0].dtype ?? x.dtype)
-                .creationResult(requiresGrad: call.args[1])
+                .factoryResult(requiresGrad: call.args[1])
         })
     }
 
@@ -55,7 +55,7 @@ extension Ops {
             guard case .scalar(let value) = call.args[0] else { throw TorchError("full_like(): fill_value must be a number") }
             let x = call.inputs[0]
             return try Tensor.full(x.shape, value.doubleValue, dtype: call.args[1].dtype ?? x.dtype)
-                .creationResult(requiresGrad: call.args[2])
+                .factoryResult(requiresGrad: call.args[2])
         })
 }
 
@@ -72,6 +72,15 @@ extension OpTable {
 // MARK: - Kernels
 
 extension Tensor {
+    /// Applies a factory's `requires_grad` keyword, refusing it for integer and bool results
+    /// with the wording PyTorch's factories use.
+    func factoryResult(requiresGrad flag: Arg) throws -> Tensor {
+        if flag.bool == true && !dtype.isFloatingPoint {
+            throw TorchError("Only Tensors of floating point and complex dtype can require gradients")
+        }
+        return try creationResult(requiresGrad: flag)
+    }
+
     /// `torch.linspace(start, end, steps)`, value for value as PyTorch's CPU kernel computes it.
     ///
     /// `linspace_kernel` (native/cpu/RangeFactoriesKernel.cpp) fills the first half forward

@@ -13,7 +13,7 @@ extension Ops {
         forward: { call in
             let x = call.inputs[0]
             return try Tensor.random(x.shape, dtype: call.args[0].dtype ?? x.dtype, normal: false)
-                .creationResult(requiresGrad: call.args[1])
+                .factoryResult(requiresGrad: call.args[1])
         })
 
     static let randnLike = Op(
@@ -22,7 +22,7 @@ extension Ops {
         forward: { call in
             let x = call.inputs[0]
             return try Tensor.random(x.shape, dtype: call.args[0].dtype ?? x.dtype, normal: true)
-                .creationResult(requiresGrad: call.args[1])
+                .factoryResult(requiresGrad: call.args[1])
         })
 
     static let randintLike = Op(
@@ -35,7 +35,7 @@ extension Ops {
             var low = try integerBound(call.args[0], "randint_like", "low"), high = low
             if call.args[1].isAbsent { low = 0 } else { high = try integerBound(call.args[1], "randint_like", "high") }
             return try Tensor.randomIntegers(low: low, high: high, shape: x.shape, dtype: call.args[2].dtype ?? x.dtype)
-                .creationResult(requiresGrad: call.args[3])
+                .factoryResult(requiresGrad: call.args[3])
         })
 
     // MARK: - Integers and permutations
@@ -69,7 +69,7 @@ extension Ops {
                 throw TorchError("randint(): high must be an integer and size a table of integers")
             }
             return try Tensor.randomIntegers(low: low, high: high, shape: size, dtype: rest[1].dtype ?? .int64)
-                .creationResult(requiresGrad: rest[2])
+                .factoryResult(requiresGrad: rest[2])
         })
 
     static let randperm = Op(
@@ -78,7 +78,7 @@ extension Ops {
         doc: "A random permutation of the positions 1..`n` (int64 unless `dtype` says otherwise).",
         forward: { call in
             try Tensor.permutation(call.args[0].int ?? 0, dtype: call.args[1].dtype ?? .int64)
-                .creationResult(requiresGrad: call.args[2])
+                .factoryResult(requiresGrad: call.args[2])
         })
 
     // MARK: - Normal
@@ -106,7 +106,7 @@ extension Ops {
         forward: { call in
             try Tensor.normalSamples(mean: call.args[0].double ?? 0, std: call.args[1].double ?? 1,
                                      shape: call.args[2].ints ?? [], dtype: call.args[3].dtype ?? .float32)
-                .creationResult(requiresGrad: call.args[4])
+                .factoryResult(requiresGrad: call.args[4])
         })
 
     // MARK: - Sampling from probabilities
