@@ -86,8 +86,11 @@ enum Multinomial {
             } else {
                 throw LuaError("inhomogeneous total_count is not supported (Multinomial(): total_count must be an integer, got \(s.typeName(countSlot)))")
             }
+            if s.isNoneOrNil(probsSlot) {
+                throw LuaError("Either `probs` or `logits` must be specified, but not both.")
+            }
             guard let given = s.tensor(probsSlot) else {
-                throw LuaError.badArgument(2, "Multinomial", expected: "Tensor of probabilities", got: s.typeName(probsSlot))
+                throw LuaError.badArgument(2, "Multinomial", expected: "Tensor of probs", got: s.typeName(probsSlot))
             }
             let probs = try normalized(given)
             try validate(probs, totalCount: totalCount)
