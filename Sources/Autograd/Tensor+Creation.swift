@@ -27,8 +27,8 @@ extension Tensor {
         try Ops.randintLike.apply([self], [.scalar(.int(low)), .scalar(.int(high))] + Self.likeArgs(dtype))
     }
     /// Random integers in [`low`, `high`) of `shape`.
-    public static func randint(_ low: Int64 = 0, _ high: Int64, _ shape: [Int], dtype: DType = .int64) throws -> Tensor {
-        try Ops.randint.apply([Tensor.scalar(Double(high), dtype: .int64)], [.scalar(.int(low)), .ints(shape), .dtype(dtype), .bool(false)])
+    public static func randint(low: Int64 = 0, high: Int64, shape: [Int], dtype: DType = .int64) throws -> Tensor {
+        try Ops.randint.apply([Tensor([high], shape: [])], [.scalar(.int(low)), .ints(shape), .dtype(dtype), .bool(false)])
     }
     /// A random permutation of the 0-based positions 0..<n.
     public static func randperm(_ n: Int, dtype: DType = .int64) throws -> Tensor {
@@ -37,6 +37,16 @@ extension Tensor {
     /// Normal random numbers of `shape` with mean `mean` and standard deviation `std`.
     public static func normal(_ mean: Double, _ std: Double, _ shape: [Int], dtype: DType = .float32) throws -> Tensor {
         try Ops.normalNumbers.apply([], [.double(mean), .double(std), .ints(shape), .dtype(dtype), .bool(false)])
+    }
+    /// Normal random numbers with element-wise `mean` and `std` (broadcast together).
+    public static func normal(mean: Tensor, std: Tensor) throws -> Tensor { try Ops.normalTensorTensor.apply([mean, std]) }
+    /// Normal random numbers with element-wise `mean` and one `std`.
+    public static func normal(mean: Tensor, std: Double = 1) throws -> Tensor {
+        try Ops.normalTensorNumber.apply([mean], [.double(std)])
+    }
+    /// Normal random numbers with one `mean` and element-wise `std`.
+    public static func normal(mean: Double, std: Tensor) throws -> Tensor {
+        try Ops.normalNumberTensor.apply([std], [.double(mean)])
     }
     /// `numSamples` 0-based category positions per row of this tensor of weights.
     public func multinomial(_ numSamples: Int, replacement: Bool = false) throws -> Tensor {
