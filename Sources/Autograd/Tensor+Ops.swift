@@ -3,8 +3,8 @@
 extension Tensor {
     // MARK: - Arithmetic
 
-    public func add(_ other: Tensor) throws -> Tensor { try Ops.add.apply([self, other]) }
-    public func sub(_ other: Tensor) throws -> Tensor { try Ops.sub.apply([self, other]) }
+    public func add(_ other: Tensor) throws -> Tensor { try Ops.add.apply([self, other], [.absent]) }
+    public func sub(_ other: Tensor) throws -> Tensor { try Ops.sub.apply([self, other], [.absent]) }
     /// `other - self`.
     public func rsub(_ other: Tensor) throws -> Tensor { try Ops.rsub.apply([self, other]) }
     public func mul(_ other: Tensor) throws -> Tensor { try Ops.mul.apply([self, other]) }
@@ -119,8 +119,8 @@ extension Tensor {
 
     // MARK: - In place
 
-    @discardableResult public func add_(_ other: Tensor) throws -> Tensor { try Ops.addInPlace.apply([self, other]) }
-    @discardableResult public func sub_(_ other: Tensor) throws -> Tensor { try Ops.subInPlace.apply([self, other]) }
+    @discardableResult public func add_(_ other: Tensor) throws -> Tensor { try Ops.addInPlace.apply([self, other], [.absent]) }
+    @discardableResult public func sub_(_ other: Tensor) throws -> Tensor { try Ops.subInPlace.apply([self, other], [.absent]) }
     @discardableResult public func mul_(_ other: Tensor) throws -> Tensor { try Ops.mulInPlace.apply([self, other]) }
     @discardableResult public func div_(_ other: Tensor) throws -> Tensor { try Ops.divInPlace.apply([self, other]) }
     @discardableResult public func zero_() throws -> Tensor { try Ops.zeroInPlace.apply([self]) }

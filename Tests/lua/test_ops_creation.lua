@@ -1,7 +1,7 @@
 -- Creation and random ops against real PyTorch: values (bit for bit, random ones included),
 -- printed text, gradients through created leaves, and errors.
 -- Expected values: fixtures/ops_creation.txt, written by fixtures/ops_creation.py
--- (regenerate with fixtures/ops_creation.sh).
+-- (regenerate with Tests/lua/fixtures/regenerate ops_creation).
 
 -- MARK: the fixture reader
 

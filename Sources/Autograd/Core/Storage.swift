@@ -10,7 +10,7 @@ import Synchronization
 /// The version counter lives here because every view of the same memory must see an
 /// in-place change (PyTorch shares one counter between a tensor and its views).
 public final class Storage {
-    /// The first byte; 64-byte aligned for vector loads.
+    /// The first byte; 64-byte aligned for vector loads (16 for small buffers).
     public let bytes: UnsafeMutableRawPointer
     /// The size of the buffer in bytes.
     public let byteCount: Int
@@ -39,7 +39,14 @@ public final class Storage {
         }
         try MemoryBudget.reserve(byteCount)
         var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, 64, max(byteCount, 64)) == 0, let raw else {
+        // Small buffers come from malloc (16-byte aligned, and much cheaper than
+        // posix_memalign); large ones are aligned for vector loads.
+        if byteCount <= Storage.smallBytes {
+            raw = malloc(max(byteCount, 16))
+        } else if posix_memalign(&raw, 64, byteCount) != 0 {
+            raw = nil
+        }
+        guard let raw else {
             MemoryBudget.release(byteCount)
             throw TorchError("DefaultCPUAllocator: not enough memory: you tried to allocate \(byteCount) bytes.")
         }
@@ -61,6 +68,8 @@ public final class Storage {
 
     // MARK: - Accounting
 
+    /// Buffers up to this size skip 64-byte alignment.
+    static let smallBytes = 1024
     /// No single tensor may exceed this many bytes (64 GiB): far past any sane use, but small
     /// enough that size arithmetic never overflows.
     public static let maxBytes = 1 << 36

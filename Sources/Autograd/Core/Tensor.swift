@@ -36,6 +36,10 @@ public final class Tensor {
     weak var accumulator: AccumulateGrad?
     /// Whether a non-leaf keeps its `.grad` (`retain_grad()`).
     public internal(set) var retainsGrad = false
+    /// The forward-mode tangent of a dual tensor (`unpack_dual(x).tangent`).
+    public internal(set) var tangent: Tensor?
+    /// Hooks on this leaf's gradient, run before it accumulates into `.grad`.
+    var leafHooks: [GradHook] = []
     /// A Lua or Swift number wrapped as a 0-d tensor: it takes part in type promotion as a scalar.
     public internal(set) var isWrappedNumber = false
 
@@ -79,6 +83,14 @@ public final class Tensor {
                       offset: 0, dtype: dtype)
     }
 
+    /// A contiguous tensor with `model`'s shape, sharing its shape and stride arrays when
+    /// `model` is contiguous (no array allocation: the hot path of element-wise ops).
+    static func empty(like model: Tensor, dtype: DType) throws -> Tensor {
+        guard model.isContiguous else { return try empty(model.shape, dtype: dtype) }
+        let storage = try Storage(count: model.numel, dtype: dtype)
+        return Tensor(storage: storage, shape: model.shape, strides: model.strides, offset: 0, dtype: dtype)
+    }
+
     /// A contiguous tensor holding `values` in row-major order.
     public convenience init<T: TensorElement>(_ values: [T], shape: [Int]? = nil) throws {
         let shape = shape ?? [values.count]
@@ -105,6 +117,12 @@ public final class Tensor {
     /// A 0-d tensor wrapping a script or Swift number, which promotes like a Python scalar:
     /// `x * 2` keeps x's dtype where a 0-d int64 tensor would not.
     public static func wrapping(_ value: Scalar) throws -> Tensor { try wrapped(value) }
+
+    /// Marks a tensor built from script numbers: it promotes like Python numbers do.
+    public func markedAsScriptNumbers() -> Tensor {
+        isWrappedNumber = true
+        return self
+    }
 
     static func wrapped(_ value: Scalar) throws -> Tensor {
         let t: Tensor

@@ -25,7 +25,10 @@ public enum Engine {
             for t in inputs {
                 guard let edge = t.gradientEdge(), let node = edge.node else { continue }
                 // Restricting to non-leaf inputs stores their `.grad` like retain_grad does.
-                if !(node is AccumulateGrad) { t.retainsGradForRun(node: node, output: edge.inputNr) }
+                if !(node is AccumulateGrad) {
+                    t.retainsGrad = true
+                    t.retainsGradForRun(node: node, output: edge.inputNr)
+                }
                 targets![ObjectIdentifier(node)] = 0
             }
         }
@@ -165,21 +168,30 @@ public enum Engine {
         try withGradMode(options.createGraph) {
             for node in order {
                 let key = ObjectIdentifier(node)
-                let grads = buffers.removeValue(forKey: key) ?? []
+                var grads = buffers.removeValue(forKey: key) ?? []
+                if !node.hooks.isEmpty {
+                    for i in grads.indices { if let g = grads[i] { grads[i] = try node.runHooks(on: g, output: i) } }
+                }
                 for (i, edge) in capture.enumerated() where edge.node === node {
                     if edge.inputNr < grads.count, let g = grads[edge.inputNr] {
                         captured[i] = g.shape == edge.shape ? g : try g.sumToShape(edge.shape)
                     }
                 }
                 for (output, weak) in node.retainedGrads {
-                    if let t = weak.tensor, output < grads.count, let g = grads[output] {
-                        t.gradStorage = options.createGraph ? g : g.detach()
+                    // retain_grad accumulates across passes, as a leaf's .grad does.
+                    if let t = weak.tensor, t.retainsGrad, output < grads.count, let g = grads[output] {
+                        if let existing = t.gradStorage {
+                            t.gradStorage = try withGradMode(options.createGraph) { try existing.add(g) }
+                        } else {
+                            t.gradStorage = options.createGraph ? g : try g.materialized()
+                        }
                     }
                 }
                 if let needed, !needed.contains(key) { continue }
                 if node is AccumulateGrad && !accumulate { continue }
                 guard grads.contains(where: { $0 != nil }) else { continue }
                 let inputGrads = try node.apply(grads, context: options)
+                if ThreadState.current.detectAnomaly { try checkAnomaly(inputGrads, of: node) }
                 if !options.retainGraph { node.releaseSaved() }
                 for (i, edge) in node.edges.enumerated() {
                     guard let next = edge.node, i < inputGrads.count, var g = inputGrads[i] else { continue }
@@ -190,6 +202,21 @@ public enum Engine {
             }
         }
         return captured
+    }
+
+    /// Anomaly mode: the first NaN in a gradient is an error naming the node and where the
+    /// forward call that recorded it was made.
+    private static func checkAnomaly(_ grads: [Tensor?], of node: Node) throws {
+        for (i, g) in grads.enumerated() {
+            guard let g, g.dtype.isFloatingPoint else { continue }
+            if (0..<g.numel).contains(where: { g.element($0).isNaN }) {
+                var message = "Function '\(node.name)' returned nan values in its \(i)th output."
+                if let trace = node.forwardTrace {
+                    message += "\nError detected in \(node.name). Traceback of forward call that caused the error:\n\(trace)"
+                }
+                throw TorchError(message)
+            }
+        }
     }
 
     /// Adds `grad` to the gradient collected so far for output `slot` of `node`.

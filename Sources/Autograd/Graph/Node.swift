@@ -24,6 +24,10 @@ public class Node {
     var outputCount: Int { 1 }
     /// Non-leaf tensors made by this node that keep their `.grad`, by output number.
     var retainedGrads: [(output: Int, tensor: WeakTensor)] = []
+    /// Where the forward call that recorded this node was made (anomaly mode only).
+    var forwardTrace: String?
+    /// Hooks on the gradients of this node's outputs (`register_hook` on a non-leaf).
+    var hooks: [(output: Int, hook: GradHook)] = []
 
     /// Nodes alive in the process (for leak tests).
     public static let live = Atomic<Int>(0)
@@ -88,7 +92,10 @@ public final class AccumulateGrad: Node {
     override public var name: String { "AccumulateGrad" }
 
     override func apply(_ grads: [Tensor?], context: BackwardRun) throws -> [Tensor?] {
-        guard let variable, let incoming = grads.first ?? nil else { return [] }
+        guard let variable, var incoming = grads.first ?? nil else { return [] }
+        for hook in variable.leafHooks {
+            if let replaced = try hook.body(incoming) { incoming = replaced }
+        }
         try variable.accumulateGrad(incoming, createGraph: context.createGraph)
         return []
     }

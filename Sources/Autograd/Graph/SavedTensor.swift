@@ -16,6 +16,8 @@ struct SavedTensor {
     private let version: Int
     /// How the tensor is described in version-mismatch errors.
     private let wasOutput: Bool
+    /// The saved input itself, to name its current grad_fn in version-mismatch errors.
+    private weak var original: Tensor?
 
     /// Saves an input of an op.
     init(input t: Tensor) {
@@ -23,6 +25,7 @@ struct SavedTensor {
         outputNr = t.outputNr
         requiresGrad = t.requiresGrad
         wasOutput = false
+        original = t
         if t.requiresGrad {
             data = t.detach()
             node = t.gradFn ?? t.gradAccumulator()
@@ -46,9 +49,11 @@ struct SavedTensor {
     func unpack(for owner: Node) throws -> Tensor {
         guard let data else { throw TorchError(AutogradMessages.savedTensorsFreed) }
         if data.storage.version != version {
+            // PyTorch names the saved output's own node, or the saved input's grad_fn as it is now.
+            let producer = wasOutput ? owner : original?.gradFn ?? node.flatMap { $0 is AccumulateGrad ? nil : $0 }
             throw TorchError(AutogradMessages.modifiedInPlace(
-                data, producedBy: wasOutput ? owner.name : node.flatMap { $0 is AccumulateGrad ? nil : $0.name },
-                outputNr: outputNr, version: data.storage.version, expected: version))
+                data, producedBy: producer?.name, outputNr: outputNr, version: data.storage.version,
+                expected: version))
         }
         guard requiresGrad, ThreadState.current.gradEnabled,
               let edgeNode = wasOutput ? producer : node else { return data }
@@ -80,8 +85,15 @@ enum AutogradMessages {
     static func modifiedInPlace(_ t: Tensor, producedBy name: String?, outputNr: Int,
                                 version: Int, expected: Int) -> String {
         let type = "[torch.\(t.dtype.legacyTypeName) \(Shapes.format(t.shape))]"
-        let origin = name.map { ", which is output \(outputNr) of \($0)," } ?? ""
-        return "one of the variables needed for gradient computation has been modified by an inplace operation: \(type)\(origin) is at version \(version); expected version \(expected) instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True)."
+        // PyTorch names the node without its `Backward0` suffix ("output 0 of Exp").
+        let origin = name.map { ", which is output \(outputNr) of \(strippingBackwardSuffix($0))," } ?? ""
+        return "one of the variables needed for gradient computation has been modified by an inplace operation: \(type)\(origin) is at version \(version); expected version \(expected) instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    }
+
+    private static func strippingBackwardSuffix(_ name: String) -> String {
+        let stem = name.reversed().drop(while: \.isNumber).reversed()
+        return stem.count < name.count && String(stem).hasSuffix("Backward")
+            ? String(String(stem).dropLast("Backward".count)) : name
     }
 }
 

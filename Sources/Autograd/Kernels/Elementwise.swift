@@ -83,6 +83,14 @@ extension Tensor {
 
     // MARK: - Op building blocks
 
+    /// The output of a broadcasting op, reusing an operand's geometry when it has the result shape.
+    @inline(__always)
+    static func emptyResult(_ shape: [Int], _ dtype: DType, like x: Tensor, _ y: Tensor) throws -> Tensor {
+        if x.shape == shape && x.isContiguous { return try empty(like: x, dtype: dtype) }
+        if y.shape == shape && y.isContiguous { return try empty(like: y, dtype: dtype) }
+        return try empty(shape, dtype: dtype)
+    }
+
     /// A binary arithmetic op computed in the promoted dtype (or `dtype`, when given).
     @inline(__always)
     static func arithmetic(
@@ -94,7 +102,7 @@ extension Tensor {
         var dtype = forced ?? resultType([a, b])
         if dtype == .bool && bool == nil { dtype = .int64 }
         let x = try a.converted(to: dtype), y = try b.converted(to: dtype)
-        let out = try Tensor.empty(shape, dtype: dtype)
+        let out = try emptyResult(shape, dtype, like: x, y)
         switch dtype {
         case .float32: zip(x, y, into: out, float)
         case .float64: zip(x, y, into: out, double)
@@ -118,7 +126,7 @@ extension Tensor {
         var dtype = resultType([a, b])
         if dtype == .bool { dtype = .int64 }
         let x = try a.converted(to: dtype), y = try b.converted(to: dtype)
-        let out = try Tensor.empty(shape, dtype: .bool)
+        let out = try emptyResult(shape, .bool, like: x, y)
         switch dtype {
         case .float32: zip(x, y, into: out, float)
         case .float64: zip(x, y, into: out, double)
@@ -132,7 +140,7 @@ extension Tensor {
     static func floatUnary(_ a: Tensor, float: (Float) -> Float, double: (Double) -> Double) throws -> Tensor {
         let dtype: DType = a.dtype == .float64 ? .float64 : .float32
         let x = try a.converted(to: dtype)
-        let out = try Tensor.empty(a.shape, dtype: dtype)
+        let out = try Tensor.empty(like: x, dtype: dtype)
         if dtype == .float64 { map(x, into: out, double) } else { map(x, into: out, float) }
         return out
     }
@@ -141,7 +149,7 @@ extension Tensor {
     @inline(__always)
     static func sameTypeUnary(_ a: Tensor, op: String, float: (Float) -> Float, double: (Double) -> Double,
                               int: (Int64) -> Int64, bool: ((Bool) -> Bool)? = nil) throws -> Tensor {
-        let out = try Tensor.empty(a.shape, dtype: a.dtype)
+        let out = try Tensor.empty(like: a, dtype: a.dtype)
         switch a.dtype {
         case .float32: map(a, into: out, float)
         case .float64: map(a, into: out, double)

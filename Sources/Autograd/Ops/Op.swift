@@ -14,7 +14,7 @@ public final class Op: Sendable {
     public let gradFnName: String?
     /// PyTorch's grad_fn name when it depends on the overload called (`SumBackward1` for
     /// `sum(dim)`); nil when `gradFnName` always applies.
-    let gradFnOverload: (@Sendable ([Arg]) -> String)?
+    let gradFnOverload: (@Sendable (OpCall) -> String)?
     /// What the backward formula needs kept from the forward pass.
     let saves: [SaveSlot]
     let forward: @Sendable (inout OpCall) throws -> Tensor
@@ -30,7 +30,7 @@ public final class Op: Sendable {
 
     /// Declares an op (differentiable when it has a backward formula).
     init(_ name: String, _ signature: Signature, doc: String, gradFn: String? = nil,
-         gradFnOverload: (@Sendable ([Arg]) -> String)? = nil, saves: [SaveSlot] = [],
+         gradFnOverload: (@Sendable (OpCall) -> String)? = nil, saves: [SaveSlot] = [],
          extraOutputs: Int = 0, samples: [OpSample] = [],
          forward: @escaping @Sendable (inout OpCall) throws -> Tensor,
          backward: (@Sendable (BackwardContext) throws -> [Tensor?])? = nil) {
@@ -88,10 +88,12 @@ public final class Op: Sendable {
         if backward != nil, output.dtype.isFloatingPoint, ThreadState.current.gradEnabled,
            inputs.contains(where: { $0.requiresGrad }) {
             let node = OpNode(op: self, call: call, output: output)
+            if ThreadState.current.detectAnomaly { node.forwardTrace = ThreadState.current.scriptTraceback?() }
             output.gradFn = node
             output.outputNr = 0
             output.requiresGrad = true
         }
+        if ThreadState.current.dualLevel > 0 { try ForwardAD.propagate(self, call, output: output) }
         return (output, call)
     }
 }
@@ -161,8 +163,17 @@ public struct BackwardContext {
         try node.saved[i].unpack(for: node)
     }
 
+    /// Set when forward mode evaluates the formula: every input wants its gradient.
+    var allInputsNeedGrad = false
+
+    init(grad: Tensor, node: OpNode, allInputsNeedGrad: Bool = false) {
+        self.grad = grad
+        self.node = node
+        self.allInputsNeedGrad = allInputsNeedGrad
+    }
+
     /// Whether input `i` wants a gradient (formulas skip work for the others).
-    public func needsGrad(_ i: Int) -> Bool { node.edges[i].node != nil }
+    public func needsGrad(_ i: Int) -> Bool { allInputsNeedGrad || node.edges[i].node != nil }
 
     /// The shape of input `i`.
     public func inputShape(_ i: Int) -> [Int] { node.edges[i].shape }
@@ -179,9 +190,13 @@ final class OpNode: Node {
     private let outputShape: [Int]
     private let outputDtype: DType
 
+    /// PyTorch's name for this node, fixed when it is recorded.
+    private let nameText: String
+
     init(op: Op, call: OpCall, output: Tensor) {
         self.op = op
         self.args = call.args
+        self.nameText = op.gradFnOverload?(call) ?? op.gradFnName ?? op.name
         self.outputShape = output.shape
         self.outputDtype = output.dtype
         super.init(edges: call.inputs.map {
@@ -197,7 +212,7 @@ final class OpNode: Node {
         }
     }
 
-    override var name: String { op.gradFnOverload?(args) ?? op.gradFnName ?? op.name }
+    override var name: String { nameText }
 
     override func apply(_ grads: [Tensor?], context: BackwardRun) throws -> [Tensor?] {
         guard let backward = op.backward else { return [] }

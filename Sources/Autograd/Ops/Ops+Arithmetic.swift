@@ -4,30 +4,34 @@ import Glibc
 
 /// Element-wise arithmetic: `+ - * / % ^`, unary minus and their in-place forms.
 extension Ops {
+    /// `add(input, other, {alpha=})` and `sub`: PyTorch scales `other` by `alpha` first.
+    static let alphaParams: [Param] = [.tensor(), .operand(), .keyword("alpha", .number, .absent)]
+
     static let add = Op(
-        "add", Signature(["add"], [.tensor(), .operand()], metamethods: ["__add"]).reflected(.commutative),
-        doc: "Adds `other` to `input` element-wise, with broadcasting.",
+        "add", Signature(["add"], alphaParams, metamethods: ["__add"]).reflected(.commutative),
+        doc: "Adds `other` (times `alpha`) to `input` element-wise, with broadcasting.",
         gradFn: "AddBackward0",
-        samples: [OpSample([.tensor([2, 3]), .tensor([3])]), OpSample([.tensor([2, 1]), .number(2.5)])],
+        samples: [OpSample([.tensor([2, 3]), .tensor([3])]), OpSample([.tensor([2, 1]), .number(2.5)]),
+                  OpSample([.tensor([2]), .tensor([2])], [.scalar(.double(-1.5))])],
         forward: { call in
-            try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "add",
+            try Tensor.arithmetic(call.inputs[0], call.inputs[1].scaled(by: call.args.first), op: "add",
                                   float: { $0 + $1 }, double: { $0 + $1 }, int: { $0 &+ $1 }, bool: { $0 || $1 })
         },
-        backward: { ctx in [ctx.grad, ctx.grad] })
+        backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.scaled(by: ctx.args.first) : nil] })
 
     static let sub = Op(
-        "sub", Signature(["sub", "subtract"], [.tensor(), .operand()], metamethods: ["__sub"]).reflected(.swappedOp("rsub")),
-        doc: "Subtracts `other` from `input` element-wise, with broadcasting.",
+        "sub", Signature(["sub", "subtract"], alphaParams, metamethods: ["__sub"]).reflected(.swappedOp("rsub")),
+        doc: "Subtracts `other` (times `alpha`) from `input` element-wise, with broadcasting.",
         gradFn: "SubBackward0",
         samples: [OpSample([.tensor([2, 3]), .tensor([2, 3])]), OpSample([.tensor([3]), .number(-1)])],
         forward: { call in
             if call.inputs[0].dtype == .bool && call.inputs[1].dtype == .bool {
                 throw TorchError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
             }
-            return try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "sub",
+            return try Tensor.arithmetic(call.inputs[0], call.inputs[1].scaled(by: call.args.first), op: "sub",
                                          float: { $0 - $1 }, double: { $0 - $1 }, int: { $0 &- $1 })
         },
-        backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.neg() : nil] })
+        backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.neg().scaled(by: ctx.args.first) : nil] })
 
     /// `number - tensor`: PyTorch records it as `rsub(tensor, number)`.
     static let rsub = Op(
@@ -75,7 +79,9 @@ extension Ops {
     static let remainder = Op(
         "remainder", Signature(["remainder"], [.tensor(), .operand()], metamethods: ["__mod"]),
         doc: "Python's modulus: the remainder has the sign of the divisor.",
-        gradFn: "RemainderBackward0", saves: [.input(0), .input(1)],
+        gradFn: "RemainderBackward0",
+        gradFnOverload: { $0.inputs[1].isWrappedNumber ? "RemainderBackward0" : "RemainderBackward1" },
+        saves: [.input(0), .input(1)],
         samples: [OpSample([.tensor([4], .positive), .number(0.7)])],
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
@@ -180,6 +186,12 @@ extension Ops {
 }
 
 extension Tensor {
+    /// This tensor times `alpha` (itself when alpha is absent or 1).
+    func scaled(by alpha: Arg?) throws -> Tensor {
+        guard let alpha, case .scalar(let value) = alpha, value != .int(1) else { return self }
+        return try mul(Tensor.wrapped(value))
+    }
+
     /// Throws PyTorch's error for integer division by zero.
     func checkNoZeroDivisor() throws {
         let zero: Bool

@@ -9,7 +9,8 @@ extension Ops {
         doc: "A tensor holding `data`: a number, a boolean or nested tables of them.",
         forward: { call in
             let data = call.inputs[0]
-            let out = try data.materialized(dtype: call.args[0].dtype ?? data.dtype)
+            let inferred = data.isWrappedNumber ? DType.defaultFor(category: data.dtype.category) : data.dtype
+            let out = try data.materialized(dtype: call.args[0].dtype ?? inferred)
             return try out.creationResult(requiresGrad: call.args[1])
         })
 
@@ -161,7 +162,7 @@ extension Tensor {
     /// Sets `requires_grad` on a leaf, with PyTorch's checks.
     public func setRequiresGrad(_ flag: Bool) throws {
         if flag && !dtype.isFloatingPoint {
-            throw TorchError("only Tensors of floating point and complex dtype can require gradients")
+            throw TorchError("only Tensors of floating point dtype can require gradients")
         }
         if !flag && !isLeaf {
             throw TorchError("you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")

@@ -1,8 +1,8 @@
 /// In-place ops (`add_`, `zero_`, slice assignment) and how they rewrite the graph.
 extension Ops {
-    static let addInPlace = Op(inPlace: "add_", of: add, Signature(["add_"], .method, [.tensor(), .operand()]),
+    static let addInPlace = Op(inPlace: "add_", of: add, Signature(["add_"], .method, alphaParams),
                                doc: "Adds `other` into the tensor in place.")
-    static let subInPlace = Op(inPlace: "sub_", of: sub, Signature(["sub_"], .method, [.tensor(), .operand()]),
+    static let subInPlace = Op(inPlace: "sub_", of: sub, Signature(["sub_"], .method, alphaParams),
                                doc: "Subtracts `other` from the tensor in place.")
     static let mulInPlace = Op(inPlace: "mul_", of: mul, Signature(["mul_"], .method, [.tensor(), .operand()]),
                                doc: "Multiplies the tensor by `other` in place.")

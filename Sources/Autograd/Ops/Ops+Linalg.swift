@@ -34,7 +34,7 @@ extension Ops {
             guard a.ndim == 2 else { throw TorchError("self must be a matrix") }
             guard b.ndim == 2 else { throw TorchError("mat2 must be a matrix") }
             guard a.shape[1] == b.shape[0] else {
-                throw TorchError("mat1 and mat2 shapes cannot be multiplied (\(a.shape[0])x\(a.shape[1]) and \(b.shape[0])x\(b.shape[1]))")
+                throw TorchError("mm: mat1 and mat2 shapes cannot be multiplied (\(a.shape[0])x\(a.shape[1]) and \(b.shape[0])x\(b.shape[1]))")
             }
             guard a.dtype == b.dtype else {
                 throw TorchError("expected m1 and m2 to have the same dtype, but got: \(a.dtype.scalarTypeName) != \(b.dtype.scalarTypeName)")

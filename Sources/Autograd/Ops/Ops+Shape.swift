@@ -82,8 +82,8 @@ extension Ops {
         "squeeze", Signature(["squeeze"], [.tensor(), Param("dim", .dims, default: .absent)]),
         doc: "A view without size-1 dimensions (all of them, or those among `dim`).",
         gradFn: "SqueezeBackward0",
-        gradFnOverload: { args in
-            guard let dims = args[0].ints else { return "SqueezeBackward0" }
+        gradFnOverload: { call in
+            guard let dims = call.args[0].ints else { return "SqueezeBackward0" }
             return dims.count == 1 ? "SqueezeBackward1" : "SqueezeBackward2"
         },
         samples: [OpSample([.tensor([2, 1, 3])], [.absent]), OpSample([.tensor([2, 1])], [.ints([1])])],
@@ -238,6 +238,9 @@ extension Tensor {
             throw TorchError("shape '\(Shapes.format(sizes))' is invalid for input of size \(numel)")
         }
         if let i = inferred.first {
+            if numel == 0 && product == 0 {
+                throw TorchError("cannot reshape tensor of 0 elements into shape \(Shapes.format(sizes)) because the unspecified dimension size -1 can be any value and is ambiguous")
+            }
             guard product != 0, numel % product == 0 else {
                 throw TorchError("shape '\(Shapes.format(sizes))' is invalid for input of size \(numel)")
             }

@@ -52,6 +52,7 @@ struct ArgumentBinder {
                 throw LuaError("\(function)() missing required argument '\(param.name)' (#\(position))")
             }
             if param.kind == .sizes && !fromKeyword && stack.type(i) != LUA_TTABLE {
+                guard stack.type(i) == LUA_TNUMBER else { throw bad(i, "sizes (integers or a table)") }
                 // Sizes as varargs: every remaining integer argument.
                 var sizes: [Int] = []
                 while position <= last, stack.type(position) == LUA_TNUMBER {

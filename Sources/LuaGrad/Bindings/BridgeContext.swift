@@ -20,12 +20,32 @@ final class BridgeContext {
     var dtypePointers: [UnsafeRawPointer?] = []
     /// Registry reference of the `torch.Size` metatable.
     var sizeMetatableRef: Int32 = LUA_NOREF
+    /// The state's main thread; nil once the state is closing.
+    var mainState: OpaquePointer?
+    /// The Lua thread running the binding that started a backward pass (callbacks run there).
+    var activeState: OpaquePointer?
     /// Tensor bytes allocated since the collector was last told about them.
     var pendingBytes = 0
 
     /// The context of `L` (created by `TorchModule.open`).
     static func get(_ L: OpaquePointer) -> BridgeContext {
         Unmanaged<BridgeContext>.fromOpaque(lg_extraspace(L).pointee!).takeUnretainedValue()
+    }
+
+    /// Runs `body` with `L` as the thread script callbacks use (hooks, custom backward).
+    func withActiveState<R>(_ L: OpaquePointer, _ body: () throws -> R) rethrows -> R {
+        let saved = activeState
+        activeState = L
+        defer { activeState = saved }
+        return try body()
+    }
+
+    /// The script's traceback where it called into the bridge (for anomaly reports).
+    func traceback() -> String {
+        guard let L = activeState ?? mainState else { return "" }
+        luaL_traceback(L, L, nil, 1)
+        defer { lg_pop(L, 1) }
+        return LuaStack(L: L).string(-1) ?? ""
     }
 
     /// Whether `L` already has a context.
@@ -38,10 +58,14 @@ final class BridgeContext {
         lg_extraspace(L).pointee = Unmanaged.passRetained(context).toOpaque()
         _ = lua_newuserdatauv(L, 1, 0)
         lg_newtable(L)
+        context.mainState = L
         lg_pushswiftfunction(L, { L in
             if let L, let raw = lg_extraspace(L).pointee {
                 lg_extraspace(L).pointee = nil
-                Unmanaged<BridgeContext>.fromOpaque(raw).release()
+                let context = Unmanaged<BridgeContext>.fromOpaque(raw)
+                context.takeUnretainedValue().mainState = nil
+                context.takeUnretainedValue().activeState = nil
+                context.release()
             }
             return 0
         }, 0)

@@ -8,8 +8,13 @@ import CLuaShim
 enum Indexing {
     /// The view of `t` selected by the key at stack slot `key`.
     static func view(_ t: Tensor, key: Int32, _ s: LuaStack) throws -> Tensor {
+        if let k = s.tensor(key) {
+            // A bool mask selects elements; an int64 tensor selects positions along dim 1.
+            // Both copy, as in PyTorch (advanced indexing).
+            return try t.index(k.dtype == .bool ? k : k.fromLuaPositions())
+        }
         if let i = s.integer(key) {
-            return try select(t, dim: 0, i)
+            return try select(t, dim: 0, i, original: 0)
         }
         guard s.type(key) == LUA_TTABLE else {
             if s.number(key) != nil { throw LuaError("tensor index must be an integer, got \(s.number(key)!)") }
@@ -25,7 +30,7 @@ enum Indexing {
             s.rawGet(key, k)
             defer { s.pop() }
             if let i = s.integer(-1) {
-                result = try select(result, dim: dim, i)
+                result = try select(result, dim: dim, i, original: k - 1)
             } else if s.type(-1) == LUA_TTABLE {
                 result = try range(result, dim: dim, s)
                 dim += 1
@@ -38,6 +43,21 @@ enum Indexing {
 
     /// Writes `value` (the slot `value`: a number or a tensor) into the selected view.
     static func assign(_ t: Tensor, key: Int32, value: Int32, _ s: LuaStack) throws {
+        if let mask = s.tensor(key), mask.dtype == .bool {
+            if let source = s.tensor(value) { try t.maskedFill_(mask, source) }
+            else if let n = s.scalar(value) { try t.maskedFill_(mask, n) }
+            else { throw LuaError("cannot assign a \(s.typeName(value)) to masked elements (number or Tensor expected)") }
+            return
+        }
+        if let k = s.tensor(key) {
+            let positions = try k.fromLuaPositions()
+            let source = try s.tensor(value) ?? Tensor.wrapping(s.scalar(value) ?? .double(.nan))
+            guard s.tensor(value) != nil || s.scalar(value) != nil else {
+                throw LuaError("cannot assign a \(s.typeName(value)) to tensor elements (number or Tensor expected)")
+            }
+            try assignRows(t, positions, source)
+            return
+        }
         let target = try view(t, key: key, s)
         if let source = s.tensor(value) {
             try target.copy_(source)
@@ -48,11 +68,28 @@ enum Indexing {
         }
     }
 
-    private static func select(_ t: Tensor, dim: Int, _ i: Int64) throws -> Tensor {
+    /// `x[positions] = source`: each selected row along dim 1 gets `source` (or its matching
+    /// row when `source` has one per position), written in place through views.
+    private static func assignRows(_ t: Tensor, _ positions: Tensor, _ source: Tensor) throws {
+        guard t.ndim > 0 else { throw LuaError("cannot index a 0-d tensor with a tensor") }
+        let count = positions.numel
+        let perRow = source.ndim > 0 && source.ndim == t.ndim && source.shape[0] == count
+        for k in 0..<count {
+            let p = Int(positions.integerElement(k))
+            guard p >= -t.shape[0], p < t.shape[0] else {
+                throw LuaError("index \(p < 0 ? p : p + 1) is out of bounds for dimension 1 with size \(t.shape[0])")
+            }
+            try t.select(0, p).copy_(perRow ? source.select(0, k) : source)
+        }
+    }
+
+    /// Selects position `i` along `dim` of `t`; `original` is that dim in the indexed tensor,
+    /// which is what messages name.
+    private static func select(_ t: Tensor, dim: Int, _ i: Int64, original: Int) throws -> Tensor {
         guard t.ndim > dim else { throw LuaError("too many indices for tensor of dimension \(t.ndim)") }
         let size = t.shape[dim]
         guard i != 0, i >= -Int64(size), i <= Int64(size) else {
-            throw LuaError("index \(i) is out of bounds for dimension \(dim + 1) with size \(size)")
+            throw LuaError("index \(i) is out of bounds for dimension \(original + 1) with size \(size)")
         }
         return try t.select(dim, Int(i > 0 ? i - 1 : i))
     }

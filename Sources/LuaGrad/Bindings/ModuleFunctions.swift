@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Autograd
 import CLua
 import CLuaShim
@@ -7,6 +10,15 @@ enum ModuleFunctions {
     static let all: [(String, lg_SwiftFunction)] = [
         ("manual_seed", manualSeed), ("initial_seed", initialSeed), ("is_tensor", isTensor),
         ("numel", { L in luaEntry(L) { s in s.push(try s.checkTensor(1, "numel").numel); return 1 } }),
+        ("wallclock", { L in
+            luaEntry(L) { s in
+                // Monotonic seconds, for timing scripts (os.clock is CPU time).
+                var now = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &now)
+                s.push(Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9)
+                return 1
+            }
+        }),
         ("get_default_dtype", { L in luaEntry(L) { s in BridgeContext.get(s.L).push(s.L, .float32); return 1 } }),
         ("Size", { L in
             luaEntry(L) { s in
@@ -20,7 +32,78 @@ enum ModuleFunctions {
         ("grad", grad), ("backward", backward),
         ("gradcheck", { L in luaEntry(L) { s in try gradcheck(s, secondOrder: false) } }),
         ("gradgradcheck", { L in luaEntry(L) { s in try gradcheck(s, secondOrder: true) } }),
+        ("_attach", attachCustom),
+        ("set_detect_anomaly", { L in
+            luaEntry(L) { s in
+                let state = ThreadState.current
+                let flag = s.boolean(1)
+                state.detectAnomaly = flag
+                let context = BridgeContext.get(s.L)
+                state.scriptTraceback = flag ? { [weak context] in context?.traceback() ?? "" } : nil
+                return 0
+            }
+        }),
+        ("is_anomaly_enabled", { L in luaEntry(L) { s in s.push(ThreadState.current.detectAnomaly); return 1 } }),
     ]
+
+    /// `torch.autograd.forward_ad`: the Swift half (the prelude adds `dual_level`).
+    static let forwardAD: [(String, lg_SwiftFunction)] = [
+        ("_enter", { L in luaEntry(L) { s in s.push(ForwardAD.enterLevel()); return 1 } }),
+        ("_exit", { L in luaEntry(L) { _ in ForwardAD.exitLevel(); return 0 } }),
+        ("make_dual", { L in
+            luaEntry(L) { s in
+                s.push(try ForwardAD.makeDual(s.checkTensor(1, "make_dual"), tangent: s.checkTensor(2, "make_dual")))
+                return 1
+            }
+        }),
+        ("unpack_dual", { L in
+            luaEntry(L) { s in
+                let (primal, tangent) = ForwardAD.unpackDual(try s.checkTensor(1, "unpack_dual"))
+                s.push(primal)
+                if let tangent { s.push(tangent) } else { s.pushNil() }
+                return 2
+            }
+        }),
+    ]
+
+    /// `torch.autograd._attach(name, inputs, outputs, nondiff, backward)`: the core of
+    /// `torch.autograd.Function` (the Lua prelude runs the forward and calls this).
+    /// `backward(...)` gets one gradient per output and returns one per input (in `inputs`
+    /// order, non-tensors included, as PyTorch requires).
+    static let attachCustom: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            let name = s.string(1) ?? "FunctionBackward"
+            guard s.type(2) == LUA_TTABLE, s.type(3) == LUA_TTABLE, s.type(5) == LUA_TFUNCTION else {
+                throw LuaError("_attach(name, inputs, outputs, nondiff, backward): bad arguments")
+            }
+            // Inputs: every tensor among the forward's arguments, remembering its position.
+            var inputs: [Tensor] = [], positions: [Int] = []
+            lua_getfield_raw(s.L, 2, "n")
+            let count = Int(s.integer(-1) ?? Int64(s.rawLength(2)))
+            s.pop()
+            for k in 0..<count {
+                s.rawGet(2, k + 1)
+                if let t = s.tensor(-1) { inputs.append(t); positions.append(k) }
+                s.pop()
+            }
+            let outputs = try tensorList(s, 3, name, allowNil: false).compactMap { $0 }
+            var nondiff = Set<Int>()
+            if s.type(4) == LUA_TTABLE {
+                for k in 0..<s.rawLength(4) {
+                    s.rawGet(4, k + 1)
+                    if let t = s.tensor(-1), let i = outputs.firstIndex(where: { $0 === t }) { nondiff.insert(i) }
+                    s.pop()
+                }
+            }
+            let callback = LuaCallback(s.L, 5)
+            try CustomFunction.attach(name: name, inputs: inputs, outputs: outputs, nonDifferentiable: nondiff,
+                                      backward: { grads in
+                let results = try callback.call(grads)
+                return positions.map { p in p < results.count ? results[p].tensor : nil }
+            }, onRelease: { callback.release() })
+            return 0
+        }
+    }
 
     /// `torch.autograd.gradcheck(f, inputs, {eps=, atol=, rtol=, raise_exception=})`.
     private static func gradcheck(_ s: LuaStack, secondOrder: Bool) throws -> Int32 {
@@ -49,8 +132,10 @@ enum ModuleFunctions {
             defer { lua_settop(s.L, base) }
             return try (base + 1 ..< s.top + 1).map { try s.checkTensor($0, "\(name) function result") }
         }
-        let ok = secondOrder ? try Gradcheck.checkSecondOrder(function, inputs: inputs, options: options)
-                             : try Gradcheck.check(function, inputs: inputs, options: options)
+        let ok = try BridgeContext.get(s.L).withActiveState(s.L) {
+            secondOrder ? try Gradcheck.checkSecondOrder(function, inputs: inputs, options: options)
+                        : try Gradcheck.check(function, inputs: inputs, options: options)
+        }
         s.push(ok)
         return 1
     }
@@ -90,10 +175,12 @@ enum ModuleFunctions {
             var options = BackwardOptions()
             if s.type(3) == LUA_TTABLE, s.tensor(3) == nil { try options.read(s, 3, function: "grad") }
             else if !s.isNoneOrNil(3) { options.gradOutputs = try tensorList(s, 3, "grad", allowNil: true) }
-            let grads = try Engine.grad(outputs: outputs, inputs: inputs,
-                                        gradOutputs: options.gradOutputs ?? Array(repeating: nil, count: outputs.count),
-                                        retainGraph: options.retainGraph, createGraph: options.createGraph,
-                                        allowUnused: options.allowUnused || options.materializeGrads)
+            let grads = try BridgeContext.get(s.L).withActiveState(s.L) {
+                try Engine.grad(outputs: outputs, inputs: inputs,
+                                gradOutputs: options.gradOutputs ?? Array(repeating: nil, count: outputs.count),
+                                retainGraph: options.retainGraph, createGraph: options.createGraph,
+                                allowUnused: options.allowUnused || options.materializeGrads)
+            }
             guard lua_checkstack(s.L, Int32(clamping: grads.count + 1)) != 0 else { throw LuaError("too many results") }
             for (k, g) in grads.enumerated() {
                 if let g { s.push(g) }
@@ -117,8 +204,10 @@ enum ModuleFunctions {
                 if s.type(3) == LUA_TTABLE { try options.read(s, 3, function: "backward") }
             }
             if let given = options.gradOutputs { gradients = given }
-            try Engine.backward(roots, gradients: gradients, retainGraph: options.retainGraph,
-                                createGraph: options.createGraph, inputs: options.inputs)
+            try BridgeContext.get(s.L).withActiveState(s.L) {
+                try Engine.backward(roots, gradients: gradients, retainGraph: options.retainGraph,
+                                    createGraph: options.createGraph, inputs: options.inputs)
+            }
             return 0
         }
     }

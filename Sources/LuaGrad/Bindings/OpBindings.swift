@@ -17,6 +17,8 @@ struct OpBindings: Sendable {
     let metamethods: [(name: String, group: Int)]
     /// Group index by canonical op name, for reflected metamethods (`rsub`).
     let groupByName: [String: Int]
+    /// What each binary metamethod runs for each kind of operands, resolved once.
+    let plans: [MetamethodPlan]
 
     init(_ ops: [Op]) {
         var groups: [[Op]] = []
@@ -56,6 +58,7 @@ struct OpBindings: Sendable {
         self.methods = methods.map { (name: $0.0, group: $0.1) }
         self.metamethods = metas.map { (name: $0.0, group: $0.1) }
         self.groupByName = index
+        self.plans = self.metamethods.map { MetamethodPlan(name: $0.name, group: groups[$0.group], groups: groups, index: index) }
     }
 
     // MARK: - Calls from Lua
@@ -70,6 +73,9 @@ struct OpBindings: Sendable {
             let (inputs, args) = try ArgumentBinder(stack: s, function: name).bind(op.signature)
             if op.extraOutputs > 0 || !op.signature.positionResults.isEmpty {
                 let results = try op.applyAll(inputs, args)
+                guard lua_checkstack(s.L, Int32(clamping: results.count + 1)) != 0 else {
+                    throw LuaError("\(name)(): too many results (\(results.count)) for the Lua stack")
+                }
                 for (k, r) in results.enumerated() {
                     s.push(op.signature.positionResults.contains(k) ? try r.add(Tensor.number(1)) : r)
                 }
@@ -106,29 +112,17 @@ struct OpBindings: Sendable {
         return 1
     }
 
-    /// Binary metamethods (`a + b`, `2 - x`): upvalue 2 is the group of the op.
+    /// Binary metamethods (`a + b`, `2 - x`): upvalue 2 is the index of the metamethod's plan.
     static let binaryMetamethod: lg_SwiftFunction = { L in
         luaEntry(L) { s in
-            let bindings = OpBindings.shared
-            var group = Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))
-            let declaring = bindings.groups[group].first { !$0.signature.metamethods.isEmpty } ?? bindings.groups[group][0]
-            let name = declaring.signature.metamethods.first ?? declaring.name
-            let a = try operand(s, 1, name), b = try operand(s, 2, name)
-            var inputs = [a, b]
-            if s.tensor(1) == nil {
-                switch declaring.signature.reflection {
-                case .wrapNumber: break
-                case .commutative: inputs = [b, a]
-                case .swappedOp(let other):
-                    inputs = [b, a]
-                    group = bindings.groupByName[other] ?? group
-                }
+            let plan = OpBindings.shared.plans[Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))]
+            if let a = s.tensor(1) {
+                if let b = s.tensor(2) { s.push(try plan.tensorTensor.apply([a, b])) }
+                else { s.push(try plan.tensorNumber.apply([a, try operand(s, 2, plan.name)])) }
+            } else {
+                let a = try operand(s, 1, plan.name), b = try s.checkTensor(2, plan.name)
+                s.push(try plan.numberTensor.apply(plan.swapsNumber ? [b, a] : [a, b]))
             }
-            let overloads = bindings.groups[group]
-            let op = overloads.first { op in
-                zip(op.signature.params, inputs).allSatisfy { p, t in p.kind != .tensor || !t.isWrappedNumber }
-            } ?? overloads[0]
-            s.push(try op.apply(inputs))
             return 1
         }
     }
@@ -144,6 +138,35 @@ struct OpBindings: Sendable {
         luaEntry(L) { s in
             s.push(try s.checkTensor(1, "__unm").neg())
             return 1
+        }
+    }
+}
+
+/// The ops a binary metamethod runs: for tensor op tensor, tensor op number, number op tensor.
+struct MetamethodPlan: Sendable {
+    let name: String
+    let tensorTensor: Op
+    let tensorNumber: Op
+    let numberTensor: Op
+    /// Whether `number op tensor` passes the operands swapped (`2 + x` runs `add(x, 2)`).
+    let swapsNumber: Bool
+
+    init(name: String, group: [Op], groups: [[Op]], index: [String: Int]) {
+        self.name = name
+        func first(_ ops: [Op], _ fits: (Signature) -> Bool) -> Op { ops.first { fits($0.signature) } ?? ops[0] }
+        let declaring = group.first { $0.signature.metamethods.contains(name) } ?? group[0]
+        tensorTensor = first(group) { $0.params.count >= 2 && $0.params[1].kind == .tensor }
+        tensorNumber = first(group) { $0.params.count >= 2 && $0.params[0].kind == .tensor && $0.params[1].kind == .tensorOrNumber }
+        switch declaring.signature.reflection {
+        case .wrapNumber:
+            numberTensor = first(group) { $0.params.first?.kind == .tensorOrNumber } 
+            swapsNumber = false
+        case .commutative:
+            numberTensor = tensorNumber
+            swapsNumber = true
+        case .swappedOp(let other):
+            numberTensor = index[other].map { groups[$0][0] } ?? tensorNumber
+            swapsNumber = true
         }
     }
 }

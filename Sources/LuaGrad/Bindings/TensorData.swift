@@ -26,8 +26,10 @@ struct TensorData {
             case .bool: hasBool = true
             }
         }
+        // Values keep double precision until the op picks the dtype (float32 unless told);
+        // marked as script numbers, they promote like Python's.
         if hasFloat {
-            return try Tensor(values.map { Float($0.doubleValue) }, shape: shape)
+            return try Tensor(values.map { $0.doubleValue }, shape: shape).markedAsScriptNumbers()
         } else if hasInt || (!hasBool && values.isEmpty) {
             if values.isEmpty { return try Tensor([Float](), shape: shape) }
             return try Tensor(values.map { v -> Int64 in if case .int(let n) = v { n } else { v.doubleValue != 0 ? 1 : 0 } }, shape: shape)

@@ -37,6 +37,7 @@ enum TensorMetatable {
         case "data": s.push(t.detach())
         case "T": s.push(try t.permuteReversed())
         case "device": s.push("cpu")
+        case "_version": s.push(t.storage.version)
         case "is_cuda": s.push(false)
         default: s.pushNil()
         }

@@ -12,8 +12,43 @@ enum TensorMethods {
         ("detach_", detachInPlace), ("retain_grad", retainGrad), ("free", free),
         ("float", converter(.float32)), ("double", converter(.float64)), ("long", converter(.int64)),
         ("int", converter(.int64)), ("bool", converter(.bool)), ("is_floating_point", isFloatingPoint),
-        ("element_size", elementSize),
+        ("element_size", elementSize), ("register_hook", registerHook),
     ]
+
+    /// `t:register_hook(fn)`: fn(grad) may return a replacement gradient. Returns a handle
+    /// whose `:remove()` unregisters it.
+    static let registerHook: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            let t = try s.checkTensor(1, "register_hook")
+            guard s.type(2) == LUA_TFUNCTION else {
+                throw LuaError.badArgument(2, "register_hook", expected: "function", got: s.typeName(2))
+            }
+            let callback = LuaCallback(s.L, 2)
+            let hook = try t.registerHook(GradHook { grad in
+                let results = try callback.call([grad])
+                guard let first = results.first else { return nil }
+                switch first {
+                case .tensor(let replacement): return replacement
+                case .none: return nil
+                case .other(let type): throw LuaError("hook returned a \(type), expected a Tensor or nil")
+                }
+            })
+            // The handle: a table whose remove() drops the hook from the tensor.
+            lg_newtable(s.L)
+            lua_pushvalue(s.L, 1)
+            s.push(Int64(hook.id))
+            s.push(function: { L in
+                luaEntry(L) { s in
+                    if let t = s.tensor(lg_upvalueindex(2)) {
+                        t.removeHook(id: Int(lua_tointegerx(s.L, lg_upvalueindex(3), nil)))
+                    }
+                    return 0
+                }
+            }, upvalues: 2)
+            s.setField(-2, "remove")
+            return 1
+        }
+    }
 
     static let item: lg_SwiftFunction = { L in
         luaEntry(L) { s in
@@ -119,8 +154,10 @@ enum TensorMethods {
             else if s.isNoneOrNil(2), s.top >= 3 { next = 3 }
             if s.type(next) == LUA_TTABLE { try options.read(s, next, function: "backward") }
             else if s.type(next) == LUA_TBOOLEAN { options.retainGraph = s.boolean(next) }
-            try t.backward(gradient: options.gradient, retainGraph: options.retainGraph,
-                           createGraph: options.createGraph, inputs: options.inputs)
+            try BridgeContext.get(s.L).withActiveState(s.L) {
+                try t.backward(gradient: options.gradient, retainGraph: options.retainGraph,
+                               createGraph: options.createGraph, inputs: options.inputs)
+            }
             return 0
         }
     }

@@ -120,8 +120,8 @@ enum TorchModule {
         setFunction(s, "__unm", OpBindings.unaryMinus)
         setFunction(s, "__gc", TensorMetatable.release)
         setFunction(s, "__close", TensorMetatable.release)
-        for (name, group) in bindings.metamethods where name != "__unm" {
-            s.push(Int64(group))
+        for (plan, (name, _)) in bindings.metamethods.enumerated() where name != "__unm" {
+            s.push(Int64(plan))
             s.push(function: OpBindings.binaryMetamethod, upvalues: 1)
             s.setField(metatable, name)
         }
@@ -150,15 +150,38 @@ enum TorchModule {
             s.push(function: function)
             s.setField(-2, name)
         }
+        lg_newtable(L)
+        for (name, function) in ModuleFunctions.forwardAD {
+            s.push(function: function)
+            s.setField(-2, name)
+        }
+        s.setField(-2, "forward_ad")
         s.setField(module, "autograd")
 
         s.push("LuaGrad 0.1")
         s.setField(module, "__version__")
 
+        try runPrelude(s, autogradPrelude, name: "=luagrad.autograd", module: module)
+
         lua_pushvalue(L, module)
         s.push(registryKey)
         lg_insert(L, -2)
         lua_rawset(L, lg_registryindex())
+    }
+
+    /// Runs a chunk of the library written in Lua, passing it the module.
+    private static func runPrelude(_ s: LuaStack, _ source: String, name: String, module: Int32) throws {
+        var source = source
+        let status = source.withUTF8 { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                luaL_loadbufferx(s.L, $0.baseAddress, $0.count, name, "t")
+            }
+        }
+        guard status == LUA_OK else { throw LuaError("luagrad prelude: \(s.string(-1) ?? "load error")") }
+        lua_pushvalue(s.L, module)
+        guard lg_pcall(s.L, 1, 0, 0) == LUA_OK else {
+            throw LuaError("luagrad prelude: \(s.string(-1) ?? "error")")
+        }
     }
 
     private static func pushOpFunction(_ s: LuaStack, _ group: Int) {

@@ -1,3 +1,4 @@
+import Autograd
 import CLua
 import CLuaShim
 
@@ -34,8 +35,9 @@ extension HostState {
             return .reference(reference(to: index, on: L))
         case LUA_TFUNCTION:
             return .function(reference(to: index, on: L))
-        // Extension point: tensors. Recognise tensor userdata here (by metatable identity)
-        // and return `.tensor(...)`.
+        case LUA_TUSERDATA where BridgeContext.exists(L) && TensorUserdata.slot(L, index) != nil:
+            if let tensor = LuaStack(L: L).tensor(index) { return .tensor(tensor) }
+            return .reference(reference(to: index, on: L))
         default:
             return .reference(reference(to: index, on: L))
         }
@@ -125,7 +127,11 @@ extension HostState {
                 throw ScriptError.host("a \(reference.typeName) from another ScriptHost cannot be used here")
             }
             lua_rawgeti(L, lg_registryindex(), lua_Integer(reference.slot))
-        // Extension point: tensors. Push `.tensor(...)` as the bindings' userdata here.
+        case .tensor(let tensor):
+            guard BridgeContext.exists(L) else {
+                throw ScriptError.host("tensors need the torch module, which this host did not open")
+            }
+            TensorUserdata.push(L, tensor)
         }
     }
 

@@ -1,3 +1,4 @@
+import Autograd
 // Double-to-integer conversions call libm (trunc, rint, ...), which Swift links only for a
 // module that imports the C library.
 #if canImport(Glibc)
@@ -18,8 +19,7 @@ import Darwin
 /// Functions and every other Lua object (userdata, threads) are held by reference: the
 /// `LuaReference` keeps the object alive in its host until the reference is released.
 ///
-/// Extension point: the tensor bindings add their case here (`case tensor(Tensor)`) and the
-/// two conversions in `LuaStack.swift` marked "Extension point: tensors".
+/// Tensors cross as `.tensor`, sharing memory with the script's tensor (no copy).
 public enum LuaValue {
     case `nil`
     case boolean(Bool)
@@ -32,6 +32,8 @@ public enum LuaValue {
     case function(LuaReference)
     /// Any other Lua object: userdata, threads, and tables that cannot be copied.
     case reference(LuaReference)
+    /// A tensor, shared with the script (the same storage, not a copy).
+    case tensor(Tensor)
 }
 
 // MARK: - Tables
@@ -111,6 +113,7 @@ extension LuaValue {
         case .table: "table"
         case .function: "function"
         case .reference(let r): r.typeName
+        case .tensor: "Tensor"
         }
     }
 
@@ -168,6 +171,7 @@ extension LuaValue: Equatable {
         case let (.table(a), .table(b)): a == b
         case let (.function(a), .function(b)): a === b
         case let (.reference(a), .reference(b)): a === b
+        case let (.tensor(a), .tensor(b)): a === b
         default: false
         }
     }
@@ -206,6 +210,7 @@ extension LuaValue: CustomStringConvertible {
                 .joined(separator: ", ") + "}"
         case .function: "function"
         case .reference(let r): r.typeName
+        case .tensor: "Tensor"
         }
     }
 }

@@ -1,0 +1,47 @@
+/// Gradient hooks (`register_hook`): functions that see, and may replace, a tensor's gradient.
+///
+/// A leaf keeps its hooks itself (they run before `.grad` accumulates); a non-leaf's hooks
+/// live on the node that made it, keyed by output number, and run when its gradient is ready.
+public final class GradHook {
+    /// Called with the gradient; returns a replacement, or nil to keep it.
+    public let body: (Tensor) throws -> Tensor?
+    /// Identifies the hook for `remove()`.
+    public let id: Int
+
+    public init(_ body: @escaping (Tensor) throws -> Tensor?) {
+        self.body = body
+        GradHook.counter &+= 1
+        self.id = GradHook.counter
+    }
+
+    nonisolated(unsafe) private static var counter = 0
+}
+
+extension Node {
+    /// Runs the hooks of output `output` on `grad`.
+    func runHooks(on grad: Tensor, output: Int) throws -> Tensor {
+        var g = grad
+        for (o, hook) in hooks where o == output {
+            if let replaced = try hook.body(g) { g = replaced }
+        }
+        return g
+    }
+}
+
+extension Tensor {
+    /// Registers `hook` on this tensor's gradient and returns it (its `id` removes it).
+    @discardableResult
+    public func registerHook(_ hook: GradHook) throws -> GradHook {
+        guard requiresGrad else {
+            throw TorchError("cannot register a hook on a tensor that doesn't require gradient")
+        }
+        if let gradFn { gradFn.hooks.append((outputNr, hook)) } else { leafHooks.append(hook) }
+        return hook
+    }
+
+    /// Removes the hook with `id` (from this tensor or the node that made it).
+    public func removeHook(id: Int) {
+        leafHooks.removeAll { $0.id == id }
+        gradFn?.hooks.removeAll { $0.hook.id == id }
+    }
+}

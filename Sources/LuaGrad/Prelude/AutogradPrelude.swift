@@ -1,0 +1,320 @@
+/// The parts of `torch.autograd` and `torch.func` written in Lua on top of the bindings:
+/// custom functions and the functional transforms, which are compositions of
+/// `torch.autograd.grad` (and read most naturally as Lua).
+///
+/// The chunk receives the `torch` module and fills in its tables.
+let autogradPrelude = #"""
+local torch = ...
+local autograd = torch.autograd
+local unpack, pack = table.unpack, table.pack
+
+-- MARK: torch.autograd.Function
+
+local function check_version(t, version, name)
+  if t._version ~= version then
+    error(string.format("one of the variables needed for gradient computation has been modified by an inplace operation: [torch.%s [%s]] is at version %d; expected version %d instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).",
+      ({float32 = "FloatTensor", float64 = "DoubleTensor", int64 = "LongTensor", bool = "BoolTensor"})[t.dtype.name],
+      table.concat(t.shape, ", "), t._version, version), 3)
+  end
+end
+
+local Context = {}
+Context.__index = function(ctx, key)
+  if key == "saved_tensors" then
+    local saved = rawget(ctx, "_saved")
+    if saved == nil then return {} end
+    if rawget(ctx, "_released") then
+      error("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.", 2)
+    end
+    for i = 1, saved.n do
+      if torch.is_tensor(saved[i]) then check_version(saved[i], ctx._versions[i]) end
+    end
+    return { unpack(saved, 1, saved.n) }
+  end
+  return Context[key]
+end
+
+function Context:save_for_backward(...)
+  local saved = pack(...)
+  local versions = {}
+  for i = 1, saved.n do
+    if torch.is_tensor(saved[i]) then versions[i] = saved[i]._version end
+  end
+  rawset(self, "_saved", saved)
+  rawset(self, "_versions", versions)
+end
+
+function Context:mark_non_differentiable(...)
+  local list = rawget(self, "_nondiff") or {}
+  for _, t in ipairs({ ... }) do list[#list + 1] = t end
+  rawset(self, "_nondiff", list)
+end
+
+function Context:set_materialize_grads(flag) rawset(self, "_materialize", flag) end
+
+--- torch.autograd.Function{forward = function(ctx, ...) end, backward = function(ctx, ...) end,
+--- name = "Exp"}: returns a table F with F.apply(...).
+function autograd.Function(def)
+  assert(type(def) == "table" and type(def.forward) == "function" and type(def.backward) == "function",
+    "torch.autograd.Function expects a table with forward and backward functions")
+  local F = { name = def.name or "Function", forward = def.forward, backward = def.backward }
+  function F.apply(...)
+    local args = pack(...)
+    local needs = {}
+    for i = 1, args.n do needs[i] = torch.is_tensor(args[i]) and args[i].requires_grad or false end
+    local ctx = setmetatable({ needs_input_grad = needs }, Context)
+    local outs = pack(torch.no_grad(function() return def.forward(ctx, unpack(args, 1, args.n)) end))
+    local tensors = {}
+    for i = 1, outs.n do
+      local out = outs[i]
+      if torch.is_tensor(out) then
+        -- An input returned as is becomes a new tensor, so the input keeps its own history.
+        for j = 1, args.n do
+          if rawequal(out, args[j]) then out = torch.no_grad(function() return out:detach() end) end
+        end
+        outs[i] = out
+        tensors[#tensors + 1] = out
+      end
+    end
+    autograd._attach(F.name .. "Backward", args, tensors, rawget(ctx, "_nondiff"), function(...)
+      local grads = pack(def.backward(ctx, ...))
+      rawset(ctx, "_released", true)
+      return unpack(grads, 1, math.max(grads.n, args.n))
+    end)
+    return unpack(outs, 1, outs.n)
+  end
+  return F
+end
+
+-- MARK: torch.autograd.functional
+
+local functional = {}
+autograd.functional = functional
+
+local function as_list(x)
+  if torch.is_tensor(x) then return { x }, true end
+  return x, false
+end
+
+local function prepare(inputs, create_graph)
+  local list, single = as_list(inputs)
+  local prepared = {}
+  for i, x in ipairs(list) do
+    prepared[i] = x:detach()
+    prepared[i]:requires_grad_(true)
+    if create_graph and x.requires_grad then prepared[i] = x * 1 end
+  end
+  return prepared, single
+end
+
+local function zeros_if_nil(g, like)
+  if g == nil then return torch.zeros(like.shape, { dtype = like.dtype }) end
+  return g
+end
+
+--- vjp(func, inputs, v): the output and vᵀJ for each input.
+function functional.vjp(func, inputs, v, opts)
+  opts = opts or {}
+  local xs, single = prepare(inputs, opts.create_graph)
+  local out = func(unpack(xs))
+  v = v or torch.ones(out.shape, { dtype = out.dtype })
+  local grads = pack(autograd.grad(out, xs, { grad_outputs = { v }, create_graph = opts.create_graph, allow_unused = true }))
+  for i = 1, #xs do grads[i] = zeros_if_nil(grads[i], xs[i]) end
+  if not opts.create_graph then out = out:detach() end
+  if single then return out, grads[1] end
+  return out, unpack(grads, 1, #xs)
+end
+
+--- jvp(func, inputs, v): the output and J v, by the double-vjp identity.
+function functional.jvp(func, inputs, v, opts)
+  opts = opts or {}
+  local xs, single = prepare(inputs, opts.create_graph)
+  local vs = as_list(v)
+  local out = func(unpack(xs))
+  local u = torch.zeros(out.shape, { dtype = out.dtype, requires_grad = true })
+  local gs = pack(autograd.grad(out, xs, { grad_outputs = { u }, create_graph = true, allow_unused = true }))
+  local used, tangents = {}, {}
+  for i = 1, #xs do
+    if gs[i] ~= nil and gs[i].requires_grad then used[#used + 1] = gs[i]; tangents[#tangents + 1] = vs[i] end
+  end
+  local result
+  if #used == 0 then
+    result = torch.zeros(out.shape, { dtype = out.dtype })
+  else
+    result = autograd.grad(used, u, { grad_outputs = tangents, create_graph = opts.create_graph, allow_unused = true })
+    result = zeros_if_nil(result, out)
+  end
+  if not opts.create_graph then out = out:detach() end
+  return out, result
+end
+
+--- jacobian(func, inputs): one Jacobian per input, each of shape out.shape .. input.shape.
+function functional.jacobian(func, inputs, opts)
+  opts = opts or {}
+  local xs, single = prepare(inputs, opts.create_graph)
+  local out = func(unpack(xs))
+  local n = out:numel()
+  local rows = {}
+  for i = 1, #xs do rows[i] = {} end
+  local flat = out:reshape(-1)
+  for k = 1, n do
+    local gs = pack(autograd.grad(flat[k], xs, { retain_graph = true, create_graph = opts.create_graph, allow_unused = true }))
+    for i = 1, #xs do rows[i][k] = zeros_if_nil(gs[i], xs[i]):reshape(-1) end
+  end
+  local result = {}
+  for i = 1, #xs do
+    local shape = {}
+    for _, s in ipairs(out.shape) do shape[#shape + 1] = s end
+    for _, s in ipairs(xs[i].shape) do shape[#shape + 1] = s end
+    if n == 0 then
+      result[i] = torch.zeros(shape, { dtype = out.dtype })
+    else
+      result[i] = torch.cat(rows[i]):reshape(shape)
+    end
+  end
+  return unpack(result, 1, #xs)
+end
+
+--- hessian(func, inputs): the Jacobian of the gradient (func returns a scalar).
+function functional.hessian(func, inputs, opts)
+  opts = opts or {}
+  local _, single = as_list(inputs)
+  local function gradient(...)
+    local xs = { ... }
+    local out = func(...)
+    local gs = pack(autograd.grad(out, xs, { create_graph = true, allow_unused = true }))
+    for i = 1, #xs do gs[i] = zeros_if_nil(gs[i], xs[i]) end
+    if #xs == 1 then return gs[1] end
+    return torch.cat((function() local f = {} for i = 1, #xs do f[i] = gs[i]:reshape(-1) end return f end)())
+  end
+  return functional.jacobian(gradient, inputs, { create_graph = opts.create_graph })
+end
+
+--- vhp(func, inputs, v): the output and vᵀH; hvp: the output and H v (equal for smooth func).
+function functional.vhp(func, inputs, v, opts)
+  opts = opts or {}
+  local xs, single = prepare(inputs, opts.create_graph)
+  local vs = as_list(v)
+  local out = func(unpack(xs))
+  local gs = pack(autograd.grad(out, xs, { create_graph = true, allow_unused = true }))
+  local used, weights, which = {}, {}, {}
+  for i = 1, #xs do
+    if gs[i] ~= nil and gs[i].requires_grad then used[#used + 1] = gs[i]; weights[#weights + 1] = vs[i] end
+  end
+  local result = {}
+  if #used > 0 then
+    result = pack(autograd.grad(used, xs, { grad_outputs = weights, create_graph = opts.create_graph, allow_unused = true }))
+  end
+  for i = 1, #xs do result[i] = zeros_if_nil(result[i], xs[i]) end
+  if not opts.create_graph then out = out:detach() end
+  return out, unpack(result, 1, #xs)
+end
+functional.hvp = functional.vhp
+
+-- MARK: torch.func (transforms that return functions)
+
+local func = {}
+torch.func = func
+
+local function argnum_list(argnums)
+  if argnums == nil then return { 1 }, true end
+  if type(argnums) == "number" then return { argnums }, true end
+  return argnums, false
+end
+
+--- grad_and_value(f, {argnums=1, has_aux=false}): a function returning (gradient(s), value).
+function func.grad_and_value(f, opts)
+  opts = opts or {}
+  local nums, single = argnum_list(opts.argnums)
+  return function(...)
+    local args = pack(...)
+    local wrt, nested = {}, false
+    for i, k in ipairs(nums) do
+      -- A tensor already in a graph (an outer transform) stays in it, so transforms nest.
+      if args[k].requires_grad then nested = true else args[k] = args[k]:detach():requires_grad_(true) end
+      wrt[i] = args[k]
+    end
+    local value, aux = torch.enable_grad(function() return f(unpack(args, 1, args.n)) end)
+    local grads = pack(autograd.grad(value, wrt, { create_graph = nested, allow_unused = true }))
+    for i = 1, #wrt do grads[i] = zeros_if_nil(grads[i], wrt[i]) end
+    local g = single and grads[1] or { unpack(grads, 1, #wrt) }
+    if opts.has_aux then return g, value:detach(), aux end
+    return g, value:detach()
+  end
+end
+
+--- grad(f, {argnums=1}): a function returning the gradient of f's (scalar) result.
+function func.grad(f, opts)
+  local gv = func.grad_and_value(f, opts)
+  return function(...)
+    local g, _, aux = gv(...)
+    if opts and opts.has_aux then return g, aux end
+    return g
+  end
+end
+
+--- vjp(f, ...primals): the output and a function mapping cotangents to vᵀJ per primal.
+function func.vjp(f, ...)
+  local primals = pack(...)
+  local xs = {}
+  for i = 1, primals.n do xs[i] = primals[i]:detach():requires_grad_(true) end
+  local out = torch.enable_grad(function() return f(unpack(xs, 1, primals.n)) end)
+  local function vjp_fn(v)
+    local grads = pack(autograd.grad(out, xs, { grad_outputs = { v }, retain_graph = true, allow_unused = true }))
+    for i = 1, #xs do grads[i] = zeros_if_nil(grads[i], xs[i]) end
+    return unpack(grads, 1, #xs)
+  end
+  return out:detach(), vjp_fn
+end
+
+--- jvp(f, primals, tangents): the output and J·tangents (forward mode).
+function func.jvp(f, primals, tangents)
+  return functional.jvp(function(...) return f(...) end, primals, tangents)
+end
+
+--- jacrev(f, {argnums=1}) and jacfwd: functions returning the Jacobian.
+function func.jacrev(f, opts)
+  local nums, single = argnum_list(opts and opts.argnums)
+  return function(...)
+    local args = pack(...)
+    local wrt = {}
+    for i, k in ipairs(nums) do wrt[i] = args[k] end
+    local function partial(...)
+      local given = { ... }
+      for i, k in ipairs(nums) do args[k] = given[i] end
+      return f(unpack(args, 1, args.n))
+    end
+    local jacobians = pack(functional.jacobian(partial, wrt))
+    if single then return jacobians[1] end
+    return { unpack(jacobians, 1, jacobians.n) }
+  end
+end
+func.jacfwd = func.jacrev
+
+--- hessian(f, {argnums=1}): a function returning the Hessian.
+function func.hessian(f, opts)
+  local k = (opts and opts.argnums) or 1
+  return function(...)
+    local args = pack(...)
+    return functional.hessian(function(x)
+      args[k] = x
+      return f(unpack(args, 1, args.n))
+    end, args[k])
+  end
+end
+
+-- MARK: torch.autograd.forward_ad
+
+local forward_ad = autograd.forward_ad
+local Level = { __close = function() forward_ad._exit() end, __name = "torch.dual_level" }
+
+--- dual_level(fn) runs fn inside a dual level; `local l <close> = dual_level()` enters one.
+function forward_ad.dual_level(fn)
+  forward_ad._enter()
+  if fn == nil then return setmetatable({}, Level) end
+  local results = pack(pcall(fn))
+  forward_ad._exit()
+  if not results[1] then error(results[2], 0) end
+  return unpack(results, 2, results.n)
+end
+"""#
