@@ -50,9 +50,7 @@ public struct Signature: Sendable {
     public var usage: String {
         var positional: [String] = []
         var keywords: [String] = []
-        // A method's first parameter is its receiver: `input:view(size...)`.
-        let shown = exposure == .method ? Array(params.dropFirst()) : params
-        for p in shown {
+        for p in params {
             if p.keywordOnly {
                 keywords.append("\(p.name)=\(p.defaultText ?? "?")")
             } else if let d = p.defaultText {
@@ -62,7 +60,8 @@ public struct Signature: Sendable {
             }
         }
         if !keywords.isEmpty { positional.append("{" + keywords.joined(separator: ", ") + "}") }
-        let prefix = exposure == .method ? "\(params.first?.name ?? "input"):" : "torch."
+        // Method-only ops read as the Tensor method they are; `help` adds the call form.
+        let prefix = exposure == .method ? "Tensor." : "torch."
         return "\(prefix)\(names[0])(\(positional.joined(separator: ", "))) -> \(returns)"
     }
 }
