@@ -100,10 +100,12 @@ public enum OpReference {
 
     /// What a call returns when it is more than one value, or holds positions (`argmax`).
     public static func resultsNote(_ op: Op) -> String? {
-        let count = 1 + op.extraOutputs
+        let variadic = op.extraOutputs == Ops.variadicOutputs
+        let count = variadic ? 2 : 1 + op.extraOutputs
         let positions = op.signature.positionResults.map { String($0 + 1) }
         var parts: [String] = []
-        if count > 1 { parts.append("\(count) results (multiple return values)") }
+        if variadic { parts.append("one result per piece (multiple return values)") }
+        else if count > 1 { parts.append("\(count) results (multiple return values)") }
         if !positions.isEmpty {
             let which = count > 1 ? "result \(positions.joined(separator: ", ")) holds" : "the result holds"
             parts.append("\(which) 1-based positions")

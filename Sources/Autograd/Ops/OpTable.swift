@@ -30,6 +30,7 @@ public enum OpTable {
         Ops.fillInPlace, Ops.copyInPlace,
     ]
         + layoutOps
+        + creationOps
         + mathOps
 
     /// Ops the graph uses internally (gradients of views, in-place rebasing); not bound to Lua.

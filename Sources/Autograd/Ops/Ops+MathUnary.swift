@@ -144,9 +144,10 @@ extension Ops {
 
     // MARK: - Clamping
 
-    /// The default of `clamp`'s `max`: distinct from `min`'s so the forward can tell which bound
-    /// an absent argument was (the binder appends absent tensor arguments to `args`).
-    static let clampNoMax = Arg.string("nil")
+    /// The default of `clamp`'s `max` (documented as `max=inf`): distinct from `min`'s `nil` so
+    /// the forward can tell which bound is missing, as the binder appends the defaults of
+    /// absent tensor arguments to `args`. It means "no bound" (an int64 input stays int64).
+    static let clampNoMax = Arg.scalar(.double(.infinity))
 
     /// `clamp(min, max)`: dispatches to the number form (`ClampBackward1`) or the tensor form
     /// (`ClampBackward0`), as PyTorch's two overloads.
