@@ -157,6 +157,7 @@ extension Tensor {
             try writeBack(result)
             gradFn = result.gradFn
         }
+        storage.lastInPlaceNode = gradFn?.name
         outputNr = 0
         requiresGrad = true
         return self
