@@ -13,6 +13,10 @@ public final class ThreadState {
     public var gradEnabled = true
     /// Whether `inference_mode` is active.
     public var inferenceMode = false
+    /// Whether backward checks every gradient for NaN/Inf (`set_detect_anomaly`).
+    public var detectAnomaly = false
+    /// Describes where the script is now (its traceback), for anomaly reports; set by a host.
+    public var scriptTraceback: (() -> String)?
     /// The forward-mode dual level (0: outside any `dual_level`).
     public internal(set) var dualLevel = 0
     /// Tensors given tangents in the current dual level.

@@ -191,6 +191,7 @@ public enum Engine {
                 if node is AccumulateGrad && !accumulate { continue }
                 guard grads.contains(where: { $0 != nil }) else { continue }
                 let inputGrads = try node.apply(grads, context: options)
+                if ThreadState.current.detectAnomaly { try checkAnomaly(inputGrads, of: node) }
                 if !options.retainGraph { node.releaseSaved() }
                 for (i, edge) in node.edges.enumerated() {
                     guard let next = edge.node, i < inputGrads.count, var g = inputGrads[i] else { continue }
@@ -201,6 +202,21 @@ public enum Engine {
             }
         }
         return captured
+    }
+
+    /// Anomaly mode: the first NaN in a gradient is an error naming the node and where the
+    /// forward call that recorded it was made.
+    private static func checkAnomaly(_ grads: [Tensor?], of node: Node) throws {
+        for (i, g) in grads.enumerated() {
+            guard let g, g.dtype.isFloatingPoint else { continue }
+            if (0..<g.numel).contains(where: { g.element($0).isNaN }) {
+                var message = "Function '\(node.name)' returned nan values in its \(i)th output."
+                if let trace = node.forwardTrace {
+                    message += "\nError detected in \(node.name). Traceback of forward call that caused the error:\n\(trace)"
+                }
+                throw TorchError(message)
+            }
+        }
     }
 
     /// Adds `grad` to the gradient collected so far for output `slot` of `node`.

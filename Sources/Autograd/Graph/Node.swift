@@ -24,6 +24,8 @@ public class Node {
     var outputCount: Int { 1 }
     /// Non-leaf tensors made by this node that keep their `.grad`, by output number.
     var retainedGrads: [(output: Int, tensor: WeakTensor)] = []
+    /// Where the forward call that recorded this node was made (anomaly mode only).
+    var forwardTrace: String?
     /// Hooks on the gradients of this node's outputs (`register_hook` on a non-leaf).
     var hooks: [(output: Int, hook: GradHook)] = []
 
@@ -127,7 +129,8 @@ extension Tensor {
         } else {
             // The engine may hand over a broadcast view or a tensor shared with the graph;
             // `.grad` must own contiguous memory that later in-place updates can change.
-            gradStorage = createGraph ? try g.contiguousClone(keepGraph: true)
+            // With create_graph the copy is recorded, as PyTorch records it (CopyBackwards).
+            gradStorage = createGraph ? try Ops.copyOp.apply([Tensor.empty(shape, dtype: dtype), g])
                                       : try withNoGrad { try g.contiguousClone(keepGraph: false) }
         }
     }

@@ -88,6 +88,7 @@ public final class Op: Sendable {
         if backward != nil, output.dtype.isFloatingPoint, ThreadState.current.gradEnabled,
            inputs.contains(where: { $0.requiresGrad }) {
             let node = OpNode(op: self, call: call, output: output)
+            if ThreadState.current.detectAnomaly { node.forwardTrace = ThreadState.current.scriptTraceback?() }
             output.gradFn = node
             output.outputNr = 0
             output.requiresGrad = true

@@ -20,7 +20,7 @@ public enum OpTable {
         // Linear algebra
         Ops.dot, Ops.mm, Ops.mv, Ops.matmul, Ops.t,
         // Shape and views
-        Ops.view, Ops.reshape, Ops.flatten, Ops.contiguous, Ops.expand, Ops.unsqueeze, Ops.squeeze,
+        Ops.view, Ops.reshape, Ops.flattenDims, Ops.contiguous, Ops.expand, Ops.unsqueeze, Ops.squeeze,
         Ops.select, Ops.cat, Ops.clone, Ops.toType,
         // Comparison
         Ops.eq, Ops.ne, Ops.lt, Ops.le, Ops.gt, Ops.ge, Ops.logicalAnd, Ops.whereOp, Ops.equal,
@@ -29,10 +29,12 @@ public enum OpTable {
         Ops.addInPlace, Ops.subInPlace, Ops.mulInPlace, Ops.divInPlace, Ops.zeroInPlace,
         Ops.fillInPlace, Ops.copyInPlace,
     ]
+        + layoutOps
+        + creationOps
 
     /// Ops the graph uses internally (gradients of views, in-place rebasing); not bound to Lua.
     public static let internalOps: [Op] = [
         Ops.unsafeView, Ops.slice, Ops.selectBackward, Ops.sliceBackward, Ops.zeroOp, Ops.fillOp, Ops.copyOp,
-        Ops.copySlices, Ops.asStrided,
+        Ops.copySlices, Ops.asStrided, Ops.index,
     ]
 }

@@ -94,7 +94,7 @@ extension Tensor {
         guard let n = geometry.first, geometry.count == 2 + 2 * n else {
             throw TorchError("invalid view geometry")
         }
-        let shape = Array(geometry[1...n]), strides = Array(geometry[(n + 1)...(2 * n)])
+        let shape = Array(geometry[1..<(1 + n)]), strides = Array(geometry[(1 + n)..<(1 + 2 * n)])
         return view(shape: shape, strides: strides, offset: offset + geometry[2 * n + 1])
     }
 

@@ -60,7 +60,8 @@ public struct Signature: Sendable {
             }
         }
         if !keywords.isEmpty { positional.append("{" + keywords.joined(separator: ", ") + "}") }
-        let prefix = exposure == .method ? "Tensor:" : "torch."
+        // Method-only ops read as the Tensor method they are; `help` adds the call form.
+        let prefix = exposure == .method ? "Tensor." : "torch."
         return "\(prefix)\(names[0])(\(positional.joined(separator: ", "))) -> \(returns)"
     }
 }

@@ -8,6 +8,11 @@ import CLuaShim
 enum Indexing {
     /// The view of `t` selected by the key at stack slot `key`.
     static func view(_ t: Tensor, key: Int32, _ s: LuaStack) throws -> Tensor {
+        if let k = s.tensor(key) {
+            // A bool mask selects elements; an int64 tensor selects positions along dim 1.
+            // Both copy, as in PyTorch (advanced indexing).
+            return try t.index(k.dtype == .bool ? k : k.fromLuaPositions())
+        }
         if let i = s.integer(key) {
             return try select(t, dim: 0, i, original: 0)
         }
@@ -38,6 +43,21 @@ enum Indexing {
 
     /// Writes `value` (the slot `value`: a number or a tensor) into the selected view.
     static func assign(_ t: Tensor, key: Int32, value: Int32, _ s: LuaStack) throws {
+        if let mask = s.tensor(key), mask.dtype == .bool {
+            if let source = s.tensor(value) { try t.maskedFill_(mask, source) }
+            else if let n = s.scalar(value) { try t.maskedFill_(mask, n) }
+            else { throw LuaError("cannot assign a \(s.typeName(value)) to masked elements (number or Tensor expected)") }
+            return
+        }
+        if let k = s.tensor(key) {
+            let positions = try k.fromLuaPositions()
+            let source = try s.tensor(value) ?? Tensor.wrapping(s.scalar(value) ?? .double(.nan))
+            guard s.tensor(value) != nil || s.scalar(value) != nil else {
+                throw LuaError("cannot assign a \(s.typeName(value)) to tensor elements (number or Tensor expected)")
+            }
+            try assignRows(t, positions, source)
+            return
+        }
         let target = try view(t, key: key, s)
         if let source = s.tensor(value) {
             try target.copy_(source)
@@ -45,6 +65,21 @@ enum Indexing {
             try target.fill_(Tensor.wrapping(n))
         } else {
             throw LuaError("cannot assign a \(s.typeName(value)) to a tensor element (number or Tensor expected)")
+        }
+    }
+
+    /// `x[positions] = source`: each selected row along dim 1 gets `source` (or its matching
+    /// row when `source` has one per position), written in place through views.
+    private static func assignRows(_ t: Tensor, _ positions: Tensor, _ source: Tensor) throws {
+        guard t.ndim > 0 else { throw LuaError("cannot index a 0-d tensor with a tensor") }
+        let count = positions.numel
+        let perRow = source.ndim > 0 && source.ndim == t.ndim && source.shape[0] == count
+        for k in 0..<count {
+            let p = Int(positions.integerElement(k))
+            guard p >= -t.shape[0], p < t.shape[0] else {
+                throw LuaError("index \(p < 0 ? p : p + 1) is out of bounds for dimension 1 with size \(t.shape[0])")
+            }
+            try t.select(0, p).copy_(perRow ? source.select(0, k) : source)
         }
     }
 

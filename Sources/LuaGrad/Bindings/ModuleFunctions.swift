@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Autograd
 import CLua
 import CLuaShim
@@ -7,6 +10,15 @@ enum ModuleFunctions {
     static let all: [(String, lg_SwiftFunction)] = [
         ("manual_seed", manualSeed), ("initial_seed", initialSeed), ("is_tensor", isTensor),
         ("numel", { L in luaEntry(L) { s in s.push(try s.checkTensor(1, "numel").numel); return 1 } }),
+        ("wallclock", { L in
+            luaEntry(L) { s in
+                // Monotonic seconds, for timing scripts (os.clock is CPU time).
+                var now = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &now)
+                s.push(Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9)
+                return 1
+            }
+        }),
         ("get_default_dtype", { L in luaEntry(L) { s in BridgeContext.get(s.L).push(s.L, .float32); return 1 } }),
         ("Size", { L in
             luaEntry(L) { s in
@@ -21,6 +33,17 @@ enum ModuleFunctions {
         ("gradcheck", { L in luaEntry(L) { s in try gradcheck(s, secondOrder: false) } }),
         ("gradgradcheck", { L in luaEntry(L) { s in try gradcheck(s, secondOrder: true) } }),
         ("_attach", attachCustom),
+        ("set_detect_anomaly", { L in
+            luaEntry(L) { s in
+                let state = ThreadState.current
+                let flag = s.boolean(1)
+                state.detectAnomaly = flag
+                let context = BridgeContext.get(s.L)
+                state.scriptTraceback = flag ? { [weak context] in context?.traceback() ?? "" } : nil
+                return 0
+            }
+        }),
+        ("is_anomaly_enabled", { L in luaEntry(L) { s in s.push(ThreadState.current.detectAnomaly); return 1 } }),
     ]
 
     /// `torch.autograd.forward_ad`: the Swift half (the prelude adds `dual_level`).

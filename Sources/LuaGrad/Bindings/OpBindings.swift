@@ -73,6 +73,9 @@ struct OpBindings: Sendable {
             let (inputs, args) = try ArgumentBinder(stack: s, function: name).bind(op.signature)
             if op.extraOutputs > 0 || !op.signature.positionResults.isEmpty {
                 let results = try op.applyAll(inputs, args)
+                guard lua_checkstack(s.L, Int32(clamping: results.count + 1)) != 0 else {
+                    throw LuaError("\(name)(): too many results (\(results.count)) for the Lua stack")
+                }
                 for (k, r) in results.enumerated() {
                     s.push(op.signature.positionResults.contains(k) ? try r.add(Tensor.number(1)) : r)
                 }
