@@ -144,9 +144,13 @@ public final class Tensor {
     }
 
     /// A tensor sharing this one's data with no graph history (`detach()`).
+    ///
+    /// Like PyTorch's, it is not a view (no base): in-place changes to it are allowed, and the
+    /// shared storage still bumps the version counter. Having no base also matters for ARC:
+    /// saved tensors are detached aliases, and a base reference from a saved output back to
+    /// the output would close a cycle through the output's grad_fn.
     public func detach() -> Tensor {
-        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype,
-               viewBase: viewBase ?? self)
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
     }
 
     // MARK: - Geometry
