@@ -12,9 +12,8 @@ end
 
 -- Cases whose message differs from PyTorch's (see the BUG lines).
 local KNOWN_BUGS = {
-  -- BUG: a trap (crash) in Tensor.region: `base[1] = 5.0` on a 1-d non-leaf, then backward.
-  ["write through indexing"] = true,
   -- BUG: LuaGrad names the node "CopySlices", PyTorch "torch::autograd::CopySlices".
+  ["write through indexing"] = true,
   ["in-place on a view of a saved tensor"] = true,
 }
 
@@ -105,6 +104,10 @@ describe("a saved tensor changed through a view, message aside", function()
     local y = base:sin()
     base[{ { 2, 3 } }]:mul_(3)
     local start = pt.text("in-place on a view of a saved tensor"):match("^(.-%]%])")
+    assert.error_matches(function() y:sum():backward() end, start, 1, true)
+    base = leaf() * 1
+    y = base:sin()
+    base[1] = 5.0
     assert.error_matches(function() y:sum():backward() end, start, 1, true)
   end)
 end)
