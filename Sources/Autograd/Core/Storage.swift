@@ -43,6 +43,8 @@ public final class Storage {
         // posix_memalign); large ones are aligned for vector loads.
         if byteCount <= Storage.smallBytes {
             raw = malloc(max(byteCount, 16))
+        } else if let cached = BufferCache.take(byteCount) {
+            raw = cached
         } else if posix_memalign(&raw, 64, byteCount) != 0 {
             raw = nil
         }
@@ -57,7 +59,7 @@ public final class Storage {
     }
 
     deinit {
-        free(bytes)
+        if byteCount >= BufferCache.minimumBytes { BufferCache.put(bytes, byteCount) } else { free(bytes) }
         MemoryBudget.release(byteCount)
         Storage.live.subtract(1, ordering: .relaxed)
         Storage.liveBytes.subtract(byteCount, ordering: .relaxed)

@@ -168,6 +168,9 @@ public final class Tensor {
         return true
     }
 
+    /// Whether every element is the same stored value (all strides 0: an expanded scalar).
+    var isBroadcastScalar: Bool { strides.allSatisfy { $0 == 0 } }
+
     /// Whether this tensor has no graph history (`is_leaf`).
     public var isLeaf: Bool { gradFn == nil }
 
