@@ -11,7 +11,7 @@ local THIS_FILE = debug.getinfo(1, "S").source:sub(2)
 local function here() return debug.getinfo(2, "l").currentline end
 
 -- torch.viz comes from Viz.install in TorchModule.build.
-local declare = torch.viz and it or function(name) pending("needs torch.viz (Viz.install): " .. name) end
+local declare = it
 
 --- The node declarations and edges of DOT text, as the fixture writes them: node lines
 --- without their colours, edges as "a -> b", in the order of the text.
