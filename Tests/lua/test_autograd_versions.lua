@@ -11,11 +11,7 @@ local function leaf(dtype)
 end
 
 -- Cases whose message differs from PyTorch's (see the BUG lines).
-local KNOWN_BUGS = {
-  -- BUG: LuaGrad names the node "CopySlices", PyTorch "torch::autograd::CopySlices".
-  ["write through indexing"] = true,
-  ["in-place on a view of a saved tensor"] = true,
-}
+local KNOWN_BUGS = {}
 
 --- Declares a test that `make()` builds a graph, changes a saved tensor, and that backward
 --- then raises the fixture's message `name`.

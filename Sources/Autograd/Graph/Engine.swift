@@ -54,8 +54,8 @@ public enum Engine {
         for e in capture { if let n = e.node { only[ObjectIdentifier(n)] = 0 } }
         let results = try run(rootEdges, run: BackwardRun(createGraph: createGraph, retainGraph: retain),
                               accumulate: false, only: only, capture: capture)
-        if !allowUnused, results.contains(where: { $0 == nil }) {
-            throw TorchError("One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.")
+        if !allowUnused, let unused = results.firstIndex(where: { $0 == nil }) {
+            throw TorchError("The differentiated Tensor at index \(ThreadState.userPosition(unused)) appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.")
         }
         return results
     }
@@ -180,7 +180,11 @@ public enum Engine {
                     for k in grads.indices { if let g = grads[k] { grads[k] = try node.runHooks(on: g, output: k) } }
                 }
                 for (k, edge) in capture.enumerated() where edge.node === node {
-                    if edge.inputNr < grads.count, let g = grads[edge.inputNr] {
+                    if edge.inputNr < grads.count, var g = grads[edge.inputNr] {
+                        // A leaf's hooks see the gradient autograd.grad returns, as in PyTorch.
+                        if let leaf = (node as? AccumulateGrad)?.variable {
+                            g = try leaf.runLeafHooks(g)
+                        }
                         captured[k] = g.shape == edge.shape ? g : try g.sumToShape(edge.shape)
                     }
                 }

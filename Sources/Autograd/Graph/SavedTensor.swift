@@ -47,8 +47,8 @@ struct SavedTensor {
         if data.storage.version != version {
             // PyTorch names the saved output's own node, or the saved input's grad_fn as it is
             // now: after an in-place op that is the op that changed it.
-            let name = wasOutput ? owner.name
-                : data.storage.lastInPlaceNode ?? node.flatMap { $0 is AccumulateGrad ? nil : $0.name }
+            let name = wasOutput ? owner.qualifiedName
+                : data.storage.lastInPlaceNode ?? node.flatMap { $0 is AccumulateGrad ? nil : $0.qualifiedName }
             throw TorchError(AutogradMessages.modifiedInPlace(
                 data, producedBy: name, outputNr: outputNr, version: data.storage.version,
                 expected: version))

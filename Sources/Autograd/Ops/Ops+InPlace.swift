@@ -157,7 +157,7 @@ extension Tensor {
             try writeBack(result)
             gradFn = result.gradFn
         }
-        storage.lastInPlaceNode = gradFn?.name
+        storage.lastInPlaceNode = (viewBase?.gradFn ?? gradFn)?.qualifiedName
         outputNr = 0
         requiresGrad = true
         return self
