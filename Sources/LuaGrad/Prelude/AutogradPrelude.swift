@@ -113,6 +113,17 @@ local function as_list(x)
   return x, false
 end
 
+-- Calls a user function one transform level deeper (torch.func transforms inside it keep
+-- their results in the graph, so this level can differentiate them).
+local function call_inner(f, ...)
+  local func = torch.func
+  func._depth = func._depth + 1
+  local results = pack(pcall(f, ...))
+  func._depth = func._depth - 1
+  if not results[1] then error(results[2], 0) end
+  return unpack(results, 2, results.n)
+end
+
 local function prepare(inputs, create_graph)
   local list, single = as_list(inputs)
   local prepared = {}
@@ -133,7 +144,7 @@ end
 function functional.vjp(func, inputs, v, opts)
   opts = opts or {}
   local xs, single = prepare(inputs, opts.create_graph)
-  local out = func(unpack(xs))
+  local out = call_inner(func, unpack(xs))
   if v == nil then
     if out:numel() ~= 1 then
       error("The vector v can only be None if the user-provided function returns a single Tensor with a single element.", 2)
@@ -158,7 +169,7 @@ function functional.jvp(func, inputs, v, opts)
     v = torch.ones(xs[1].shape, { dtype = xs[1].dtype })
   end
   local vs = as_list(v)
-  local out = func(unpack(xs))
+  local out = call_inner(func, unpack(xs))
   local u = torch.zeros(out.shape, { dtype = out.dtype, requires_grad = true })
   local gs = pack(autograd.grad(out, xs, { grad_outputs = { u }, create_graph = true, allow_unused = true }))
   local used, tangents = {}, {}
@@ -180,7 +191,7 @@ end
 function functional.jacobian(func, inputs, opts)
   opts = opts or {}
   local xs, single = prepare(inputs, opts.create_graph)
-  local out = func(unpack(xs))
+  local out = call_inner(func, unpack(xs))
   local n = out:numel()
   local rows = {}
   for i = 1, #xs do rows[i] = {} end
@@ -208,7 +219,7 @@ end
 function functional.hessian(func, inputs, opts)
   opts = opts or {}
   local xs, single = prepare(inputs, opts.create_graph)
-  local out = func(unpack(xs))
+  local out = call_inner(func, unpack(xs))
   local gs = pack(autograd.grad(out, xs, { create_graph = true, allow_unused = true }))
   local function block(g, x)
     local shape = {}
@@ -237,7 +248,7 @@ function functional.vhp(func, inputs, v, opts)
   opts = opts or {}
   local xs, single = prepare(inputs, opts.create_graph)
   local vs = as_list(v)
-  local out = func(unpack(xs))
+  local out = call_inner(func, unpack(xs))
   local gs = pack(autograd.grad(out, xs, { create_graph = true, allow_unused = true }))
   local used, weights, which = {}, {}, {}
   for i = 1, #xs do
@@ -270,29 +281,43 @@ function func.grad_and_value(f, opts)
   local nums, single = argnum_list(opts.argnums)
   return function(...)
     local args = pack(...)
-    local wrt, nested = {}, false
+    local wrt = {}
     for i, k in ipairs(nums) do
       -- A tensor already in a graph (an outer transform) stays in it, so transforms nest.
-      if args[k].requires_grad then nested = true else args[k] = args[k]:detach():requires_grad_(true) end
+      if not args[k].requires_grad then args[k] = args[k]:detach():requires_grad_(true) end
       wrt[i] = args[k]
     end
-    local value, aux = torch.enable_grad(function() return f(unpack(args, 1, args.n)) end)
-    if not torch.is_tensor(value) or value:numel() ~= 1 then
-      error("grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor with "
-        .. (torch.is_tensor(value) and value:dim() or 0) .. " dims. Maybe you wanted to use the vjp or jacrev APIs instead?", 2)
-    end
-    local grads = pack(autograd.grad(value, wrt, { create_graph = nested, allow_unused = true }))
-    for i = 1, #wrt do grads[i] = zeros_if_nil(grads[i], wrt[i]) end
-    if torch.is_tensor(aux) and not nested then aux = aux:detach() end
+    -- Inner transforms record their gradients (create_graph) so outer ones can differentiate
+    -- through them; only the outermost returns plain tensors.
+    func._depth = func._depth + 1
+    local ok, value, aux, grads = pcall(function()
+      local value, aux = torch.enable_grad(function() return f(unpack(args, 1, args.n)) end)
+      if not torch.is_tensor(value) or value:numel() ~= 1 then
+        error("grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor with "
+          .. (torch.is_tensor(value) and value:dim() or 0) .. " dims. Maybe you wanted to use the vjp or jacrev APIs instead?", 0)
+      end
+      local grads = pack(torch.enable_grad(function()
+        return autograd.grad(value, wrt, { create_graph = true, allow_unused = true })
+      end))
+      return value, aux, grads
+    end)
+    func._depth = func._depth - 1
+    if not ok then error(value, 2) end
+    local outermost = func._depth == 0
+    local function result(t) return (outermost and torch.is_tensor(t)) and t:detach() or t end
+    for i = 1, #wrt do grads[i] = result(zeros_if_nil(grads[i], wrt[i])) end
+    aux = result(aux)
+    value = value:detach()
     -- Several argnums give several gradients, as several return values before the value.
     if single then
-      if opts.has_aux then return grads[1], value:detach(), aux end
-      return grads[1], value:detach()
+      if opts.has_aux then return grads[1], value, aux end
+      return grads[1], value
     end
-    if opts.has_aux then return { unpack(grads, 1, #wrt) }, value:detach(), aux end
-    return { unpack(grads, 1, #wrt) }, value:detach()
+    if opts.has_aux then return { unpack(grads, 1, #wrt) }, value, aux end
+    return { unpack(grads, 1, #wrt) }, value
   end
 end
+func._depth = 0
 
 --- grad(f, {argnums=1}): a function returning the gradient of f's (scalar) result.
 function func.grad(f, opts)
