@@ -80,7 +80,7 @@ local cases = {
 }
 
 -- BUG: in-place ops leave the tangent as it was: x:clone():mul_(2) keeps the tangent of x.
-local KNOWN_BUGS = { ["in-place mul_"] = true, ["in-place add_"] = true }
+local KNOWN_BUGS = {}
 
 --- Runs case `c` in a dual level: the result, its primal and its tangent.
 local function forward(c)
@@ -126,15 +126,27 @@ describe("torch.autograd.functional.jvp agrees", function()
 end)
 
 describe("dual tensors", function()
-  -- BUG: LuaGrad prints a dual tensor without its ", tangent=tensor(...)" suffix.
-  pending("BUG: print with tangent=...", function()
+  it("print with tangent=...", function()
     local d = data()
     fwAD.dual_level(function()
       assert.are.equal(pt.text("make_dual"), tostring(fwAD.make_dual(d.X, d.TX)))
-      for _, c in ipairs(cases) do
-        assert.are.equal(pt.text(c[1] .. " dual"), tostring((forward(c))), c[1])
-      end
     end)
+    -- Each case's output, printed inside its own level (levels do not nest, as in PyTorch).
+    -- A 0-d result prints its tangent as a full-precision float, where LuaGrad's value can be
+    -- one float32 ulp from PyTorch's (JVPs here derive from the backward formulas; PyTorch has
+    -- dedicated rules): those are compared by value in the tests above, not as text.
+    for _, c in ipairs(cases) do
+      local dd = data()
+      fwAD.dual_level(function()
+        local duals = {}
+        for i, name in ipairs(c[3]) do
+          local tangent = c[4][i]
+          duals[i] = tangent and fwAD.make_dual(dd[name], dd[tangent]) or dd[name]
+        end
+        local out = c[2](table.unpack(duals))
+        if out:dim() > 0 then assert.are.equal(pt.text(c[1] .. " dual"), tostring(out), c[1]) end
+      end)
+    end
   end)
 
   it("unpack_dual of a plain tensor gives a nil tangent", function()
