@@ -16,6 +16,9 @@ public final class Storage {
     public let byteCount: Int
     /// Bumped by every in-place write; checked when saved tensors are unpacked.
     public internal(set) var version = 0
+    /// The grad_fn name of the last recorded in-place op on this memory, for PyTorch's
+    /// version-mismatch message ("which is output 0 of Add").
+    var lastInPlaceNode: String?
 
     /// Allocates room for `count` elements of `dtype`, uninitialized; throws instead of trapping.
     convenience init(count: Int, dtype: DType) throws {

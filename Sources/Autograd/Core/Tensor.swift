@@ -125,6 +125,18 @@ public final class Tensor {
     }
 
     static func wrapped(_ value: Scalar) throws -> Tensor {
+        // Scripts multiply by the same few constants over and over; wrapped numbers are never
+        // written to, so each thread keeps the recent ones (keyed by bit pattern: -0.0 ≠ 0.0).
+        let state = ThreadState.current
+        let key = WrappedKey(value)
+        if let cached = state.wrappedNumbers[key] { return cached }
+        let t = try makeWrapped(value)
+        if state.wrappedNumbers.count >= 64 { state.wrappedNumbers.removeAll(keepingCapacity: true) }
+        state.wrappedNumbers[key] = t
+        return t
+    }
+
+    private static func makeWrapped(_ value: Scalar) throws -> Tensor {
         let t: Tensor
         switch value {
         case .bool(let b): t = try scalar(b ? 1 : 0, dtype: .bool)
@@ -265,6 +277,20 @@ public enum Scalar: Sendable, Equatable {
         case .bool(let b): b ? 1 : 0
         case .int(let i): Double(i)
         case .double(let d): d
+        }
+    }
+}
+
+/// A wrapped number's identity for the per-thread cache: its kind and exact bits.
+struct WrappedKey: Hashable {
+    let kind: UInt8
+    let bits: UInt64
+
+    init(_ value: Scalar) {
+        switch value {
+        case .bool(let b): kind = 0; bits = b ? 1 : 0
+        case .int(let i): kind = 1; bits = UInt64(bitPattern: i)
+        case .double(let d): kind = 2; bits = d.bitPattern
         }
     }
 }

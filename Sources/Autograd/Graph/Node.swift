@@ -20,6 +20,11 @@ public class Node {
     public internal(set) var edges: [Edge]
     /// PyTorch's class name of this node (`MulBackward0`).
     public var name: String { "Node" }
+    /// The name PyTorch's `grad_fn.name()` and its messages use: C++ nodes that are not
+    /// generated from derivatives.yaml carry their namespace (`torch::autograd::CopySlices`).
+    public var qualifiedName: String {
+        name == "CopySlices" || name == "AccumulateGrad" ? "torch::autograd::" + name : name
+    }
     /// How many outputs the forward op produced.
     var outputCount: Int { 1 }
     /// Non-leaf tensors made by this node that keep their `.grad`, by output number.
@@ -92,11 +97,8 @@ public final class AccumulateGrad: Node {
     override public var name: String { "AccumulateGrad" }
 
     override func apply(_ grads: [Tensor?], context: BackwardRun) throws -> [Tensor?] {
-        guard let variable, var incoming = grads.first ?? nil else { return [] }
-        for hook in variable.leafHooks {
-            if let replaced = try hook.body(incoming) { incoming = replaced }
-        }
-        try variable.accumulateGrad(incoming, createGraph: context.createGraph)
+        guard let variable, let incoming = grads.first ?? nil else { return [] }
+        try variable.accumulateGrad(variable.runLeafHooks(incoming), createGraph: context.createGraph)
         return []
     }
 }

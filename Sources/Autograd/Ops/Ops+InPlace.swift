@@ -134,6 +134,7 @@ extension Tensor {
         guard recording else {
             let result = try withNoGrad { try op.apply([self] + others, args) }
             try writeBack(result)
+            if let t = result.tangent { setTangent(t) }
             return self
         }
         let snapshot = try materialized()
@@ -157,6 +158,8 @@ extension Tensor {
             try writeBack(result)
             gradFn = result.gradFn
         }
+        storage.lastInPlaceNode = (viewBase?.gradFn ?? gradFn)?.qualifiedName
+        if let t = result.tangent { setTangent(t) }
         outputNr = 0
         requiresGrad = true
         return self

@@ -160,6 +160,7 @@ enum TorchModule {
         s.setField(module, "autograd")
         Distributions.install(s, module: module)
         CSVReader.install(s, module: module)
+        Viz.install(s, module: module)
 
         s.push("LuaGrad 0.1")
         s.setField(module, "__version__")
