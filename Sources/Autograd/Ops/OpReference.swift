@@ -25,6 +25,9 @@ public enum OpReference {
         ("Shape and views", Ops.view),
         ("Comparison", Ops.eq),
         (inPlaceTitle, Ops.addInPlace),
+        ("Layout and indexing", Ops.transpose),
+        ("More creation and random numbers", Ops.linspace),
+        ("Math", Ops.log1p),
     ]
 
     private static let inPlaceTitle = "In-place"

@@ -71,7 +71,8 @@ struct OpBindings: Sendable {
             let op = overloads.count == 1 ? overloads[0] : OpBindings.resolve(overloads, s)
             let name = op.signature.names[0]
             // The common case, `torch.sin(x)` or `x:mul(y)`: only tensor operands, all given.
-            if op.signature.takesOnlyOperands && s.top == Int32(op.signature.params.count) && op.extraOutputs == 0 {
+            if op.signature.takesOnlyOperands && s.top == Int32(op.signature.params.count) && op.extraOutputs == 0
+                && !(1...Swift.max(s.top, 1)).contains(where: { s.isNoneOrNil($0) }) {
                 var inputs: [Tensor] = []
                 inputs.reserveCapacity(Int(s.top))
                 for (k, p) in op.signature.params.enumerated() {
