@@ -2,6 +2,7 @@
 // LuaGrad: a Swift autograd engine scripted from Lua 5.4.
 //
 // Dependencies point one way:
+//   COpenBLAS (system OpenBLAS, for matrix products) -> Autograd
 //   CLua (system liblua5.4) + CLuaShim (C trampoline, macro wrappers)
 //     -> Autograd (pure Swift engine, knows nothing of Lua)
 //     -> LuaGrad (bridge + ScriptHost; the only importer of CLua)
@@ -29,6 +30,11 @@ let package = Package(
             providers: [.apt(["liblua5.4-dev"])]
         ),
         .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
@@ -36,6 +42,7 @@ let package = Package(
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(
             name: "Autograd",
+            dependencies: ["COpenBLAS"],
             swiftSettings: releaseSettings,
             linkerSettings: [.linkedLibrary("m")]
         ),

@@ -8,6 +8,15 @@ extension Tensor: CustomStringConvertible {
         case .bool: elements = .boolean { self.element($0) != 0 }
         }
         return TensorFormatter.string(shape: shape, dtype: dtype, elements: elements,
-                                      requiresGrad: requiresGrad && isLeaf, gradFnName: gradFn?.name)
+                                      requiresGrad: requiresGrad && isLeaf, gradFnName: gradFn?.name,
+                                      tangent: tangent.map(Tensor.tangentText))
+    }
+}
+
+extension Tensor {
+    /// A tangent as PyTorch shows it: a 0-d one as its Python float (`tangent=2.0899996757507324`),
+    /// others as their tensor text.
+    static func tangentText(_ t: Tensor) -> String {
+        t.ndim == 0 && t.dtype.isFloatingPoint ? t.element(0).description : t.description
     }
 }

@@ -136,6 +136,8 @@ struct RunRequest {
     var script: ScriptSource?
     /// The script's arguments (its `...` and `arg[1...]`).
     var scriptArguments: [String] = []
+    /// `--graph FILE`: where to draw the graph of the script's last backward pass.
+    var graphPath: String?
     /// The global `arg`, as the standalone `lua` builds it: `arg[0]` is the script,
     /// `arg[1...]` its arguments, negative indices the interpreter and the options.
     var argTable = LuaTable()
@@ -187,6 +189,17 @@ enum Invocation {
                 guard index + 1 < arguments.count else { throw UsageError(message: "'-e' needs an argument") }
                 request.chunks.append(arguments[index + 1])
                 index += 2
+            case "--graph":
+                guard index + 1 < arguments.count, !arguments[index + 1].isEmpty else {
+                    throw UsageError(message: "'--graph' needs a file name (e.g. --graph graph.svg)")
+                }
+                request.graphPath = arguments[index + 1]
+                index += 2
+            case _ where argument.hasPrefix("--graph="):
+                let path = String(argument.dropFirst("--graph=".count))
+                guard !path.isEmpty else { throw UsageError(message: "'--graph' needs a file name (e.g. --graph graph.svg)") }
+                request.graphPath = path
+                index += 1
             case _ where argument.hasPrefix("-e") && !argument.hasPrefix("--"):
                 request.chunks.append(String(argument.dropFirst(2)))
                 index += 1

@@ -30,7 +30,8 @@ enum Program {
         }
     }
 
-    /// Runs the `-e` chunks, then the script (or the REPL, or standard input).
+    /// Runs the `-e` chunks, then the script (or the REPL, or standard input); with
+    /// `--graph`, then draws the graph of the last backward pass.
     private static func run(_ request: RunRequest) -> Int32 {
         let host: ScriptHost
         do {
@@ -41,6 +42,9 @@ enum Program {
         defer { host.close() }
         do {
             try host.setGlobal("arg", .table(request.argTable))
+            if request.graphPath != nil {
+                try host.run(string: GraphDrawing.record, name: "--graph")
+            }
             for chunk in request.chunks {
                 try host.run(string: chunk, name: "(command line)")
             }
@@ -53,9 +57,15 @@ enum Program {
             case nil:
                 guard request.chunks.isEmpty else { break }
                 if isatty(STDIN_FILENO) != 0 {
-                    return REPL(host: host).run()
+                    let status = REPL(host: host).run()
+                    guard status == 0, let graphPath = request.graphPath else { return status }
+                    try host.run(string: GraphDrawing.draw, name: "--graph", arguments: [.string(graphPath)])
+                    return 0
                 }
                 try host.runStandardInput()
+            }
+            if let graphPath = request.graphPath {
+                try host.run(string: GraphDrawing.draw, name: "--graph", arguments: [.string(graphPath)])
             }
         } catch {
             return report(error)
@@ -69,6 +79,22 @@ enum Program {
         Terminal.error("luagrad: \(text)\n")
         return 1
     }
+}
+
+/// The Lua side of `--graph FILE`: record the root of every backward pass, and draw the last.
+enum GraphDrawing {
+    /// Run before the script: `t:backward()` and `torch.autograd.backward` remember their root.
+    static let record = #"require("luagrad").viz._record_backward(true)"#
+
+    /// Run after the script with the file name as `...`.
+    static let draw = #"""
+        local path = ...
+        local viz = require("luagrad").viz
+        if viz._last_root == nil then
+          error("--graph " .. path .. ": the script ran no backward pass, so there is no graph to draw", 0)
+        end
+        viz.svg(viz._last_root, path)
+        """#
 }
 
 /// Writing to the standard streams.

@@ -21,6 +21,8 @@ enum Usage {
 
         Options:
           -e CODE         run CODE
+          --graph FILE    after the script, draw the graph of its last backward pass
+                          as SVG in FILE (needs Graphviz's `dot`)
           -               run standard input as the script
           --              stop handling options
           -h, --help      show this help

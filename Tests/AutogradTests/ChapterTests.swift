@@ -82,4 +82,34 @@ import Testing
         // Freeing the chain must not recurse a million levels deep, and must free all of it.
         #expect(first == nil && last == nil)
     }
+
+    @Test func savedOutputsDoNotKeepTheirNodeAlive() throws {
+        weak var node: Node?
+        weak var output: Tensor?
+        do {
+            let x = try Tensor([Double(3), 4])
+            try x.setRequiresGrad(true)
+            let n = try x.norm()  // saves its output
+            node = n.gradFn
+            output = n
+            let e = try x.exp()   // likewise
+            _ = e
+        }
+        #expect(node == nil && output == nil)
+    }
+
+    @Test func createGraphGradientsDoNotLeak() throws {
+        weak var grad: Tensor?
+        weak var node: Node?
+        do {
+            let x = try Tensor([Double(1.5)], shape: [])
+            try x.setRequiresGrad(true)
+            let y = try x.mul(x).mul(x)
+            try y.backward(createGraph: true)
+            grad = x.grad
+            node = x.grad?.gradFn
+            #expect(node != nil)
+        }
+        #expect(grad == nil && node == nil)
+    }
 }

@@ -61,6 +61,7 @@ private func keys(_ host: ScriptHost, _ expression: String) throws -> [String] {
         ("loadfile", "return loadfile"), ("os.exit", "return os.exit"), ("os.execute", "return os.execute"),
         ("os.getenv", "return os.getenv"), ("os.remove", "return os.remove"), ("loadlib", "return package.loadlib"),
         ("searchpath", "return package.searchpath"), ("warn", "return warn"), ("torch.io", "return torch.io"),
+        ("torch.viz.svg", "return torch.viz.svg"),
         ("_ENV.io", "return _ENV.io"), ("load with _G", "return load('return io or debug', 'x', 't', _G)()"),
         ("string metatable", "return getmetatable('').__index.dump"),
         ("loaded io", "return package.loaded.io or package.loaded.debug"),

@@ -10,6 +10,7 @@ w = torch.normal(0, 0.01, size=(2, 1), requires_grad=True)
 b = torch.zeros(1, requires_grad=True)
 lr, batch = 0.03, 10
 def step():
+    global w, b
     indices = torch.randperm(1000)
     for i in range(0, 1000, batch):
         idx = indices[i:i + batch]

@@ -18,6 +18,9 @@ public final class Storage {
     public internal(set) var version = 0
     /// Where these bytes are charged (the allocating thread's `memoryAccount`), if anywhere.
     private let account: (any MemoryAccount)?
+    /// The grad_fn name of the last recorded in-place op on this memory, for PyTorch's
+    /// version-mismatch message ("which is output 0 of Add").
+    var lastInPlaceNode: String?
 
     /// Allocates room for `count` elements of `dtype`, uninitialized; throws instead of trapping.
     convenience init(count: Int, dtype: DType) throws {
@@ -46,6 +49,8 @@ public final class Storage {
         // posix_memalign); large ones are aligned for vector loads.
         if byteCount <= Storage.smallBytes {
             raw = malloc(max(byteCount, 16))
+        } else if let cached = BufferCache.take(byteCount) {
+            raw = cached
         } else if posix_memalign(&raw, 64, byteCount) != 0 {
             raw = nil
         }
@@ -61,7 +66,7 @@ public final class Storage {
     }
 
     deinit {
-        free(bytes)
+        if byteCount >= BufferCache.minimumBytes { BufferCache.put(bytes, byteCount) } else { free(bytes) }
         account?.release(byteCount)
         Storage.live.subtract(1, ordering: .relaxed)
         Storage.liveBytes.subtract(byteCount, ordering: .relaxed)

@@ -125,6 +125,18 @@ public final class Tensor {
     }
 
     static func wrapped(_ value: Scalar) throws -> Tensor {
+        // Scripts multiply by the same few constants over and over; wrapped numbers are never
+        // written to, so each thread keeps the recent ones (keyed by bit pattern: -0.0 ≠ 0.0).
+        let state = ThreadState.current
+        let key = WrappedKey(value)
+        if let cached = state.wrappedNumbers[key] { return cached }
+        let t = try makeWrapped(value)
+        if state.wrappedNumbers.count >= 64 { state.wrappedNumbers.removeAll(keepingCapacity: true) }
+        state.wrappedNumbers[key] = t
+        return t
+    }
+
+    private static func makeWrapped(_ value: Scalar) throws -> Tensor {
         let t: Tensor
         switch value {
         case .bool(let b): t = try scalar(b ? 1 : 0, dtype: .bool)
@@ -144,9 +156,13 @@ public final class Tensor {
     }
 
     /// A tensor sharing this one's data with no graph history (`detach()`).
+    ///
+    /// Like PyTorch's, it is not a view (no base): in-place changes to it are allowed, and the
+    /// shared storage still bumps the version counter. Having no base also matters for ARC:
+    /// saved tensors are detached aliases, and a base reference from a saved output back to
+    /// the output would close a cycle through the output's grad_fn.
     public func detach() -> Tensor {
-        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype,
-               viewBase: viewBase ?? self)
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
     }
 
     // MARK: - Geometry
@@ -163,6 +179,9 @@ public final class Tensor {
         }
         return true
     }
+
+    /// Whether every element is the same stored value (all strides 0: an expanded scalar).
+    var isBroadcastScalar: Bool { strides.allSatisfy { $0 == 0 } }
 
     /// Whether this tensor has no graph history (`is_leaf`).
     public var isLeaf: Bool { gradFn == nil }
@@ -258,6 +277,20 @@ public enum Scalar: Sendable, Equatable {
         case .bool(let b): b ? 1 : 0
         case .int(let i): Double(i)
         case .double(let d): d
+        }
+    }
+}
+
+/// A wrapped number's identity for the per-thread cache: its kind and exact bits.
+struct WrappedKey: Hashable {
+    let kind: UInt8
+    let bits: UInt64
+
+    init(_ value: Scalar) {
+        switch value {
+        case .bool(let b): kind = 0; bits = b ? 1 : 0
+        case .int(let i): kind = 1; bits = UInt64(bitPattern: i)
+        case .double(let d): kind = 2; bits = d.bitPattern
         }
     }
 }

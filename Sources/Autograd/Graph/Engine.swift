@@ -54,8 +54,8 @@ public enum Engine {
         for e in capture { if let n = e.node { only[ObjectIdentifier(n)] = 0 } }
         let results = try run(rootEdges, run: BackwardRun(createGraph: createGraph, retainGraph: retain),
                               accumulate: false, only: only, capture: capture)
-        if !allowUnused, results.contains(where: { $0 == nil }) {
-            throw TorchError("One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.")
+        if !allowUnused, let unused = results.firstIndex(where: { $0 == nil }) {
+            throw TorchError("The differentiated Tensor at index \(ThreadState.userPosition(unused)) appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.")
         }
         return results
     }
@@ -99,82 +99,93 @@ public enum Engine {
     /// gradient returned instead of executed.
     private static func run(_ roots: [(Edge, Tensor)], run options: BackwardRun, accumulate: Bool,
                             only: [ObjectIdentifier: Int]?, capture: [Edge]) throws -> [Tensor?] {
-        // 1. Discover nodes and count how many edges point at each (iterative DFS).
-        var dependencies: [ObjectIdentifier: Int] = [:]
-        var stack: [Node] = []
+        // 1. Discover the nodes (iterative DFS), numbering them; each node's edge targets are
+        //    resolved to numbers once, so the rest of the pass works on arrays.
+        var index: [ObjectIdentifier: Int] = [:]
+        var nodes: [Node] = []
+        var targets: [[Int]] = []   // per node, per edge: the target's number or -1
+        func number(_ node: Node) -> (Int, isNew: Bool) {
+            let key = ObjectIdentifier(node)
+            if let i = index[key] { return (i, false) }
+            let i = nodes.count
+            index[key] = i
+            nodes.append(node)
+            targets.append([])
+            return (i, true)
+        }
+        var stack: [Int] = []
         for (edge, _) in roots {
             guard let node = edge.node else { continue }
-            if dependencies[ObjectIdentifier(node)] == nil {
-                dependencies[ObjectIdentifier(node)] = 0
-                stack.append(node)
-            }
+            let (i, isNew) = number(node)
+            if isNew { stack.append(i) }
         }
-        while let node = stack.popLast() {
-            for edge in node.edges {
-                guard let next = edge.node else { continue }
-                let key = ObjectIdentifier(next)
-                if let count = dependencies[key] {
-                    dependencies[key] = count + 1
-                } else {
-                    dependencies[key] = 1
-                    stack.append(next)
-                }
+        var dependencies: [Int] = []
+        while let i = stack.popLast() {
+            var resolved: [Int] = []
+            resolved.reserveCapacity(nodes[i].edges.count)
+            for edge in nodes[i].edges {
+                guard let next = edge.node else { resolved.append(-1); continue }
+                let (j, isNew) = number(next)
+                if isNew { stack.append(j) }
+                resolved.append(j)
             }
+            targets[i] = resolved
         }
+        dependencies = [Int](repeating: 0, count: nodes.count)
+        for list in targets { for j in list where j >= 0 { dependencies[j] += 1 } }
 
         // 2. A topological order (Kahn), roots first.
-        var order: [Node] = []
-        order.reserveCapacity(dependencies.count)
+        var order: [Int] = []
+        order.reserveCapacity(nodes.count)
         var remaining = dependencies
+        var queued = [Bool](repeating: false, count: nodes.count)
         for (edge, _) in roots {
-            if let node = edge.node, remaining[ObjectIdentifier(node)] == 0,
-               !order.contains(where: { $0 === node }) {
-                order.append(node)
-            }
+            guard let node = edge.node, let i = index[ObjectIdentifier(node)] else { continue }
+            if remaining[i] == 0 && !queued[i] { queued[i] = true; order.append(i) }
         }
         var cursor = 0
         while cursor < order.count {
-            let node = order[cursor]
+            let i = order[cursor]
             cursor += 1
-            for edge in node.edges {
-                guard let next = edge.node else { continue }
-                let key = ObjectIdentifier(next)
-                let left = remaining[key, default: 1] - 1
-                remaining[key] = left
-                if left == 0 { order.append(next) }
+            for j in targets[i] where j >= 0 {
+                remaining[j] -= 1
+                if remaining[j] == 0 { order.append(j) }
             }
         }
 
         // 3. Which nodes lead to a target (reverse topological order).
-        var needed: Set<ObjectIdentifier>? = nil
+        var needed: [Bool]? = nil
         if let only {
-            var set = Set<ObjectIdentifier>()
-            for node in order.reversed() {
-                let key = ObjectIdentifier(node)
-                if only[key] != nil || node.edges.contains(where: { $0.node.map { set.contains(ObjectIdentifier($0)) } ?? false }) {
-                    set.insert(key)
-                }
+            var flags = [Bool](repeating: false, count: nodes.count)
+            for i in order.reversed() {
+                flags[i] = only[ObjectIdentifier(nodes[i])] != nil || targets[i].contains { $0 >= 0 && flags[$0] }
             }
-            needed = set
+            needed = flags
         }
 
         // 4. Execute in order, summing gradients per node output.
-        var buffers: [ObjectIdentifier: [Tensor?]] = [:]
+        var buffers = [[Tensor?]](repeating: [], count: nodes.count)
         for (edge, grad) in roots {
-            guard let node = edge.node else { continue }
-            try add(grad, to: &buffers, node: node, slot: edge.inputNr, createGraph: options.createGraph)
+            guard let node = edge.node, let i = index[ObjectIdentifier(node)] else { continue }
+            try add(grad, to: &buffers[i], node: node, slot: edge.inputNr)
         }
+        index = [:]
         var captured = [Tensor?](repeating: nil, count: capture.count)
         try withGradMode(options.createGraph) {
-            for node in order {
-                let key = ObjectIdentifier(node)
-                var grads = buffers.removeValue(forKey: key) ?? []
+            for i in order {
+                let node = nodes[i]
+                var grads = buffers[i]
+                buffers[i] = []
                 if !node.hooks.isEmpty {
-                    for i in grads.indices { if let g = grads[i] { grads[i] = try node.runHooks(on: g, output: i) } }
+                    for k in grads.indices { if let g = grads[k] { grads[k] = try node.runHooks(on: g, output: k) } }
                 }
-                for (i, edge) in capture.enumerated() where edge.node === node {
-                    if edge.inputNr < grads.count, let g = grads[edge.inputNr] {
-                        captured[i] = g.shape == edge.shape ? g : try g.sumToShape(edge.shape)
+                for (k, edge) in capture.enumerated() where edge.node === node {
+                    if edge.inputNr < grads.count, var g = grads[edge.inputNr] {
+                        // A leaf's hooks see the gradient autograd.grad returns, as in PyTorch.
+                        if let leaf = (node as? AccumulateGrad)?.variable {
+                            g = try leaf.runLeafHooks(g)
+                        }
+                        captured[k] = g.shape == edge.shape ? g : try g.sumToShape(edge.shape)
                     }
                 }
                 for (output, weak) in node.retainedGrads {
@@ -187,17 +198,19 @@ public enum Engine {
                         }
                     }
                 }
-                if let needed, !needed.contains(key) { continue }
+                if let needed, !needed[i] { continue }
                 if node is AccumulateGrad && !accumulate { continue }
                 guard grads.contains(where: { $0 != nil }) else { continue }
                 let inputGrads = try node.apply(grads, context: options)
                 if ThreadState.current.detectAnomaly { try checkAnomaly(inputGrads, of: node) }
                 if !options.retainGraph { node.releaseSaved() }
-                for (i, edge) in node.edges.enumerated() {
-                    guard let next = edge.node, i < inputGrads.count, var g = inputGrads[i] else { continue }
+                let edgeTargets = targets[i]
+                for (k, edge) in node.edges.enumerated() {
+                    guard k < edgeTargets.count, edgeTargets[k] >= 0, let next = edge.node,
+                          k < inputGrads.count, var g = inputGrads[k] else { continue }
                     if g.shape != edge.shape { g = try g.sumToShape(edge.shape) }
                     if g.dtype != edge.dtype { g = try g.to(edge.dtype) }
-                    try add(g, to: &buffers, node: next, slot: edge.inputNr, createGraph: options.createGraph)
+                    try add(g, to: &buffers[edgeTargets[k]], node: next, slot: edge.inputNr)
                 }
             }
         }
@@ -220,17 +233,15 @@ public enum Engine {
     }
 
     /// Adds `grad` to the gradient collected so far for output `slot` of `node`.
-    private static func add(_ grad: Tensor, to buffers: inout [ObjectIdentifier: [Tensor?]],
-                            node: Node, slot: Int, createGraph: Bool) throws {
-        let key = ObjectIdentifier(node)
-        var slots = buffers.removeValue(forKey: key) ?? [Tensor?](repeating: nil, count: max(node.outputCount, slot + 1))
-        if slot >= slots.count { slots += [Tensor?](repeating: nil, count: slot + 1 - slots.count) }
+    private static func add(_ grad: Tensor, to slots: inout [Tensor?], node: Node, slot: Int) throws {
+        if slots.count <= slot {
+            slots += [Tensor?](repeating: nil, count: max(node.outputCount, slot + 1) - slots.count)
+        }
         if let existing = slots[slot] {
             slots[slot] = try existing.add(grad)
         } else {
             slots[slot] = grad
         }
-        buffers[key] = slots
     }
 }
 

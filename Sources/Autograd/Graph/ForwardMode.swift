@@ -7,8 +7,11 @@
 /// op, but it makes forward mode exactly as complete as reverse mode.
 public enum ForwardAD {
     /// Enters a dual level (`dual_level()`); tangents made inside it are dropped on exit.
-    public static func enterLevel() -> Int {
+    public static func enterLevel() throws -> Int {
         let state = ThreadState.current
+        guard state.dualLevel == 0 else {
+            throw TorchError("Nested forward mode AD is not supported at the moment")
+        }
         state.dualLevel += 1
         return state.dualLevel
     }
@@ -24,7 +27,7 @@ public enum ForwardAD {
     /// `make_dual(primal, tangent)`: a view of `primal` carrying `tangent`.
     public static func makeDual(_ primal: Tensor, tangent: Tensor) throws -> Tensor {
         guard ThreadState.current.dualLevel > 0 else {
-            throw TorchError("make_dual can only be used inside a dual_level context")
+            throw TorchError("Trying to create a dual Tensor for forward AD but no level exists, make sure to enter_dual_level() first.")
         }
         guard tangent.shape == primal.shape else {
             throw TorchError("Trying to set a forward gradient that has a different size than that of the original Tensor, this is not supported. Tensor is of size \(Shapes.format(primal.shape)) while the given forward gradient is of size \(Shapes.format(tangent.shape)).")

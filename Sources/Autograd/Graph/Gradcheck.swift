@@ -18,7 +18,7 @@ public enum Gradcheck {
                              options: Options = Options()) throws -> Bool {
         let differentiable = inputs.indices.filter { inputs[$0].requiresGrad }
         guard !differentiable.isEmpty else {
-            throw TorchError("gradcheck expects at least one input tensor to require gradient, but none of the them have requires_grad=True.")
+            throw TorchError("gradcheck expects at least one input tensor to require gradient, but none of them have requires_grad=True.")
         }
         for i in differentiable where inputs[i].dtype != .float64 {
             ThreadState.current.warnOnce("Input #\(ThreadState.userPosition(i)) requires gradient and is not a double precision floating point. This check will likely fail if all the inputs are not of double precision floating point. ")

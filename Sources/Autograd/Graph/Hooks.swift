@@ -21,9 +21,27 @@ extension Node {
     /// Runs the hooks of output `output` on `grad`.
     func runHooks(on grad: Tensor, output: Int) throws -> Tensor {
         var g = grad
-        for (o, hook) in hooks where o == output {
-            if let replaced = try hook.body(g) { g = replaced }
+        for (o, hook) in hooks where o == output { g = try GradHook.run(hook, on: g) }
+        return g
+    }
+}
+
+extension GradHook {
+    /// Runs `hook`; a replacement must keep the gradient's shape (PyTorch's check).
+    static func run(_ hook: GradHook, on grad: Tensor) throws -> Tensor {
+        guard let replaced = try hook.body(grad) else { return grad }
+        guard replaced.shape == grad.shape else {
+            throw TorchError("hook 'hook' has changed the size of value")
         }
+        return replaced
+    }
+}
+
+extension Tensor {
+    /// Runs this leaf's hooks on an incoming gradient.
+    func runLeafHooks(_ grad: Tensor) throws -> Tensor {
+        var g = grad
+        for hook in leafHooks { g = try GradHook.run(hook, on: g) }
         return g
     }
 }

@@ -20,6 +20,11 @@ public class Node {
     public internal(set) var edges: [Edge]
     /// PyTorch's class name of this node (`MulBackward0`).
     public var name: String { "Node" }
+    /// The name PyTorch's `grad_fn.name()` and its messages use: C++ nodes that are not
+    /// generated from derivatives.yaml carry their namespace (`torch::autograd::CopySlices`).
+    public var qualifiedName: String {
+        name == "CopySlices" || name == "AccumulateGrad" ? "torch::autograd::" + name : name
+    }
     /// How many outputs the forward op produced.
     var outputCount: Int { 1 }
     /// Non-leaf tensors made by this node that keep their `.grad`, by output number.
@@ -92,11 +97,8 @@ public final class AccumulateGrad: Node {
     override public var name: String { "AccumulateGrad" }
 
     override func apply(_ grads: [Tensor?], context: BackwardRun) throws -> [Tensor?] {
-        guard let variable, var incoming = grads.first ?? nil else { return [] }
-        for hook in variable.leafHooks {
-            if let replaced = try hook.body(incoming) { incoming = replaced }
-        }
-        try variable.accumulateGrad(incoming, createGraph: context.createGraph)
+        guard let variable, let incoming = grads.first ?? nil else { return [] }
+        try variable.accumulateGrad(variable.runLeafHooks(incoming), createGraph: context.createGraph)
         return []
     }
 }
@@ -129,7 +131,8 @@ extension Tensor {
         } else {
             // The engine may hand over a broadcast view or a tensor shared with the graph;
             // `.grad` must own contiguous memory that later in-place updates can change.
-            gradStorage = createGraph ? try g.contiguousClone(keepGraph: true)
+            // With create_graph the copy is recorded, as PyTorch records it (CopyBackwards).
+            gradStorage = createGraph ? try Ops.copyOp.apply([Tensor.empty(shape, dtype: dtype), g])
                                       : try withNoGrad { try g.contiguousClone(keepGraph: false) }
         }
     }

@@ -2,22 +2,20 @@
 ///
 /// It keeps the data and, separately, where gradients of that data flow (its gradient edge).
 /// The data tensor never carries a `gradFn`, so freeing a graph never recurses through it,
-/// and a saved *output* refers to its own node weakly, so no node keeps itself alive.
+/// and a saved *output* keeps no reference to its own node at all (the node passes itself
+/// to `unpack`), so no node keeps itself alive. No weak references either: forming one
+/// allocates a side table per object, which a per-op path cannot afford.
 struct SavedTensor {
     /// The saved values: the tensor itself when it needs no graph, else an alias of its data.
     private(set) var data: Tensor?
     /// The node gradients of `data` flow into (strong for inputs).
     private var node: Node?
-    /// The node that made a saved output (weak: it is the node holding this saved tensor).
-    private weak var producer: Node?
     private let outputNr: Int
     private let requiresGrad: Bool
     /// The storage version when saved; a later in-place change makes the saved data stale.
     private let version: Int
     /// How the tensor is described in version-mismatch errors.
     private let wasOutput: Bool
-    /// The saved input itself, to name its current grad_fn in version-mismatch errors.
-    private weak var original: Tensor?
 
     /// Saves an input of an op.
     init(input t: Tensor) {
@@ -25,7 +23,6 @@ struct SavedTensor {
         outputNr = t.outputNr
         requiresGrad = t.requiresGrad
         wasOutput = false
-        original = t
         if t.requiresGrad {
             data = t.detach()
             node = t.gradFn ?? t.gradAccumulator()
@@ -34,14 +31,13 @@ struct SavedTensor {
         }
     }
 
-    /// Saves the output of the node `producer`.
-    init(output t: Tensor, of producer: Node) {
+    /// Saves the output of the node that holds this saved tensor.
+    init(output t: Tensor) {
         version = t.storage.version
         outputNr = t.outputNr
         requiresGrad = true
         wasOutput = true
         data = t.detach()
-        self.producer = producer
     }
 
     /// The saved tensor, checked for staleness; connected to the graph while grad mode is on
@@ -49,14 +45,16 @@ struct SavedTensor {
     func unpack(for owner: Node) throws -> Tensor {
         guard let data else { throw TorchError(AutogradMessages.savedTensorsFreed) }
         if data.storage.version != version {
-            // PyTorch names the saved output's own node, or the saved input's grad_fn as it is now.
-            let producer = wasOutput ? owner : original?.gradFn ?? node.flatMap { $0 is AccumulateGrad ? nil : $0 }
+            // PyTorch names the saved output's own node, or the saved input's grad_fn as it is
+            // now: after an in-place op that is the op that changed it.
+            let name = wasOutput ? owner.qualifiedName
+                : data.storage.lastInPlaceNode ?? node.flatMap { $0 is AccumulateGrad ? nil : $0.qualifiedName }
             throw TorchError(AutogradMessages.modifiedInPlace(
-                data, producedBy: producer?.name, outputNr: outputNr, version: data.storage.version,
+                data, producedBy: name, outputNr: outputNr, version: data.storage.version,
                 expected: version))
         }
         guard requiresGrad, ThreadState.current.gradEnabled,
-              let edgeNode = wasOutput ? producer : node else { return data }
+              let edgeNode = wasOutput ? owner : node else { return data }
         let connected = data.detach()
         connected.requiresGrad = true
         connected.gradFn = edgeNode

@@ -14,21 +14,29 @@ public enum Cancellation {
     @inline(__always)
     public static var isRequested: Bool { ThreadState.current.isCancelled() }
 
+    /// The calling thread's stop check, to use inside `Parallel` workers: they run on other
+    /// threads, whose own `ThreadState` belongs to no host. Take it before splitting the work.
+    @inline(__always)
+    public static func probe() -> @Sendable () -> Bool { ThreadState.current.isCancelled }
+
     /// Calls `body` with consecutive ranges covering `0..<count`, checking for a stop between
     /// ranges. Returns false when it stopped early.
+    /// `isCancelled` is the check to use (`probe()` of the thread that started the work).
     @inline(__always) @discardableResult
-    public static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) -> Bool {
+    public static func forEachChunk(
+        _ count: Int, isCancelled: (@Sendable () -> Bool)? = nil, _ body: (Range<Int>) -> Void
+    ) -> Bool {
         guard count > chunk else {
             if count > 0 { body(0..<count) }
             return true
         }
-        let state = ThreadState.current
+        let stop = isCancelled ?? probe()
         var start = 0
         while start < count {
             let end = count - start > chunk ? start + chunk : count
             body(start..<end)
             start = end
-            if start < count && state.isCancelled() { return false }
+            if start < count && stop() { return false }
         }
         return true
     }

@@ -45,15 +45,17 @@ extension Tensor {
     ) {
         let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(R.self)
         let n = out.numel
+        // A broadcast scalar (an expanded 0-d gradient) reads one element, like a real scalar.
+        let aScalar = a.numel == 1 || a.isBroadcastScalar, bScalar = b.numel == 1 || b.isBroadcastScalar
         let aFull = a.numel == n && a.isContiguous, bFull = b.numel == n && b.isContiguous
         if aFull && bFull {
-            for i in 0..<n { po[i] = f(pa[i], pb[i]) }
-        } else if aFull && b.numel == 1 {
+            Parallel.chunks(n) { r in for i in r { po[i] = f(pa[i], pb[i]) } }
+        } else if aFull && bScalar {
             let v = pb[0]
-            for i in 0..<n { po[i] = f(pa[i], v) }
-        } else if bFull && a.numel == 1 {
+            Parallel.chunks(n) { r in for i in r { po[i] = f(pa[i], v) } }
+        } else if bFull && aScalar {
             let v = pa[0]
-            for i in 0..<n { po[i] = f(v, pb[i]) }
+            Parallel.chunks(n) { r in for i in r { po[i] = f(v, pb[i]) } }
         } else {
             let sa = Shapes.broadcastStrides(shape: a.shape, strides: a.strides, to: out.shape)
             let sb = Shapes.broadcastStrides(shape: b.shape, strides: b.strides, to: out.shape)
@@ -71,7 +73,7 @@ extension Tensor {
         let pa = a.pointer(T.self), po = out.pointer(R.self)
         let n = out.numel
         if a.isContiguous {
-            for i in 0..<n { po[i] = f(pa[i]) }
+            Parallel.chunks(n) { r in for i in r { po[i] = f(pa[i]) } }
         } else {
             var i = 0
             StridedLoop.run(a.shape, a.strides, a.strides) { ia, _ in

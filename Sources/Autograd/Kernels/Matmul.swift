@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// Matrix-product kernels.
 extension Tensor {
     /// `a @ b` for 2-d `a` (n×k) and `b` (k×m) of the same dtype, as a new contiguous n×m tensor.
@@ -6,14 +8,46 @@ extension Tensor {
         let dtype = a.dtype
         let out = try Tensor.empty([n, m], dtype: dtype)
         switch dtype {
-        case .float32: try gemm(a, b, out, Float.self)
-        case .float64: try gemm(a, b, out, Double.self)
+        case .float32, .float64: try blasGemm(a, b, out)
         case .int64: try gemm(a, b, out, Int64.self)
         case .bool:
             let r = try matmulKernel(a.converted(to: .int64), b.converted(to: .int64))
             return try r.materialized(dtype: .bool)
         }
         return out
+    }
+
+    /// `out = a @ b` through OpenBLAS. A transposed view (`w:t()`) is passed as a transpose flag
+    /// rather than copied, which is what every backward of `mm` produces.
+    private static func blasGemm(_ a: Tensor, _ b: Tensor, _ out: Tensor) throws {
+        let n = Int32(a.shape[0]), k = Int32(a.shape[1]), m = Int32(b.shape[1])
+        guard n > 0, m > 0 else { return }
+        if k == 0 {
+            try out.copyElements(from: Tensor.zeros([], dtype: out.dtype))
+            return
+        }
+        let (x, transA, lda) = try blasOperand(a)
+        let (y, transB, ldb) = try blasOperand(b)
+        if out.dtype == .float32 {
+            cblas_sgemm(CblasRowMajor, transA, transB, n, m, k, 1, x.pointer(Float.self), lda,
+                        y.pointer(Float.self), ldb, 0, out.pointer(Float.self), m)
+        } else {
+            cblas_dgemm(CblasRowMajor, transA, transB, n, m, k, 1, x.pointer(Double.self), lda,
+                        y.pointer(Double.self), ldb, 0, out.pointer(Double.self), m)
+        }
+    }
+
+    /// A matrix as BLAS wants it: row-major with unit column stride, or its transpose.
+    private static func blasOperand(_ t: Tensor) throws -> (Tensor, CBLAS_TRANSPOSE, Int32) {
+        let rows = t.shape[0], cols = t.shape[1]
+        if t.strides[1] == 1 && (t.strides[0] >= max(cols, 1) || rows == 1) {
+            return (t, CblasNoTrans, Int32(max(t.strides[0], max(cols, 1))))
+        }
+        if t.strides[0] == 1 && (t.strides[1] >= max(rows, 1) || cols == 1) {
+            return (t, CblasTrans, Int32(max(t.strides[1], max(rows, 1))))
+        }
+        let copy = try t.materialized()
+        return (copy, CblasNoTrans, Int32(max(cols, 1)))
     }
 
     /// The i-k-j loop over contiguous operands: streams rows of `b` and `out` for cache locality.

@@ -206,7 +206,7 @@ final class OpNode: Node {
         for slot in op.saves {
             switch slot {
             case .input(let i): saved.append(SavedTensor(input: call.inputs[i]))
-            case .output: saved.append(SavedTensor(output: output, of: self))
+            case .output: saved.append(SavedTensor(output: output))
             case .aux(let i): saved.append(SavedTensor(input: call.aux[i]))
             }
         }

@@ -30,6 +30,8 @@ public enum OpTable {
         Ops.fillInPlace, Ops.copyInPlace,
     ]
         + layoutOps
+        + creationOps
+        + mathOps
 
     /// Ops the graph uses internally (gradients of views, in-place rebasing); not bound to Lua.
     public static let internalOps: [Op] = [

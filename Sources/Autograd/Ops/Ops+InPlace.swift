@@ -94,7 +94,7 @@ extension Tensor {
         guard let n = geometry.first, geometry.count == 2 + 2 * n else {
             throw TorchError("invalid view geometry")
         }
-        let shape = Array(geometry[1...n]), strides = Array(geometry[(n + 1)...(2 * n)])
+        let shape = Array(geometry[1..<(1 + n)]), strides = Array(geometry[(1 + n)..<(1 + 2 * n)])
         return view(shape: shape, strides: strides, offset: offset + geometry[2 * n + 1])
     }
 
@@ -134,6 +134,7 @@ extension Tensor {
         guard recording else {
             let result = try withNoGrad { try op.apply([self] + others, args) }
             try writeBack(result)
+            if let t = result.tangent { setTangent(t) }
             return self
         }
         let snapshot = try materialized()
@@ -157,6 +158,8 @@ extension Tensor {
             try writeBack(result)
             gradFn = result.gradFn
         }
+        storage.lastInPlaceNode = (viewBase?.gradFn ?? gradFn)?.qualifiedName
+        if let t = result.tangent { setTangent(t) }
         outputNr = 0
         requiresGrad = true
         return self

@@ -107,28 +107,8 @@ extension Tensor {
         case (0, _), (_, 0):
             throw TorchError("both arguments to matmul need to be at least 1D, but they are \(ndim)D and \(other.ndim)D")
         default:
-            return try batchedMatmul(other)
+            return try matmulBatched(other)
         }
-    }
-
-    /// Batched products with broadcast batch dims, built from `mm` on each batch entry.
-    private func batchedMatmul(_ other: Tensor) throws -> Tensor {
-        let a = ndim == 1 ? try unsqueeze(0) : self
-        let b = other.ndim == 1 ? try other.unsqueeze(1) : other
-        guard a.shape[a.ndim - 1] == b.shape[b.ndim - 2] else {
-            throw TorchError("Expected size for first two dimensions of batch2 tensor to be: [\(a.shape.dropLast().last ?? 1), \(a.shape[a.ndim - 1])] but got: [\(b.shape.dropLast().last ?? 1), \(b.shape[b.ndim - 2])].")
-        }
-        let batch = try Shapes.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)))
-        let n = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1], m = b.shape[b.ndim - 1]
-        let count = Shapes.numel(batch) ?? 0
-        let ae = try a.expand(batch + [n, k]).reshape([count, n, k])
-        let be = try b.expand(batch + [k, m]).reshape([count, k, m])
-        var pieces: [Tensor] = []
-        for i in 0..<count { pieces.append(try ae.select(0, i).mm(be.select(0, i)).unsqueeze(0)) }
-        var result = try Tensor.cat(pieces, dim: 0).reshape(batch + [n, m])
-        if ndim == 1 { result = try result.squeeze(result.ndim - 2) }
-        if other.ndim == 1 { result = try result.squeeze(result.ndim - 1) }
-        return result
     }
 }
 

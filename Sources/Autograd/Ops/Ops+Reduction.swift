@@ -16,7 +16,7 @@ extension Ops {
             let dims = try x.reductionDims(call.args[0].ints)
             let keepdim = call.args[1].bool ?? false
             let dtype = call.args[2].dtype ?? (x.dtype.isFloatingPoint ? x.dtype : .int64)
-            return try x.sumKernel(dims: dims, keepdim: call.args[0].isAbsent ? false : keepdim, dtype: dtype)
+            return try x.sumKernel(dims: dims, keepdim: keepdim, dtype: dtype)
         },
         backward: { ctx in
             [try ctx.grad.expandReduced(to: ctx.inputShape(0), dims: ctx.args[0].ints, keepdim: ctx.args[1].bool ?? false)]
@@ -34,8 +34,7 @@ extension Ops {
                 throw TorchError("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(x.dtype == .int64 ? "Long" : "Bool")")
             }
             let dims = try x.reductionDims(call.args[0].ints)
-            return try x.sumKernel(dims: dims, keepdim: call.args[0].isAbsent ? false : (call.args[1].bool ?? false),
-                                   dtype: dtype, mean: true)
+            return try x.sumKernel(dims: dims, keepdim: call.args[1].bool ?? false, dtype: dtype, mean: true)
         },
         backward: { ctx in
             let shape = ctx.inputShape(0)
@@ -60,7 +59,7 @@ extension Ops {
             }
             let p = call.args[0].double ?? 2
             let dims = try x.reductionDims(call.args[1].ints)
-            let keepdim = call.args[1].isAbsent ? false : (call.args[2].bool ?? false)
+            let keepdim = call.args[2].bool ?? false
             return try x.normKernel(p: p, dims: dims, keepdim: keepdim)
         },
         backward: { ctx in

@@ -32,6 +32,11 @@ public struct Signature: Sendable {
         self.returns = returns
     }
 
+    /// Whether every parameter is a positional tensor operand (the binding's fast path).
+    public var takesOnlyOperands: Bool {
+        params.allSatisfy { !$0.keywordOnly && ($0.kind == .tensor || $0.kind == .tensorOrNumber) }
+    }
+
     /// This signature with `reflection` set.
     public func reflected(_ reflection: Reflection) -> Signature {
         var copy = self
@@ -60,7 +65,8 @@ public struct Signature: Sendable {
             }
         }
         if !keywords.isEmpty { positional.append("{" + keywords.joined(separator: ", ") + "}") }
-        let prefix = exposure == .method ? "Tensor:" : "torch."
+        // Method-only ops read as the Tensor method they are; `help` adds the call form.
+        let prefix = exposure == .method ? "Tensor." : "torch."
         return "\(prefix)\(names[0])(\(positional.joined(separator: ", "))) -> \(returns)"
     }
 }

@@ -19,7 +19,8 @@ public enum TensorFormatter {
     ///   - requiresGrad: adds `requires_grad=True` when there is no `gradFnName`.
     ///   - gradFnName: adds `grad_fn=<name>`, for results of recorded operations.
     public static func string(shape: [Int], dtype: DType, elements: PrintElements,
-                              requiresGrad: Bool = false, gradFnName: String? = nil) -> String {
+                              requiresGrad: Bool = false, gradFnName: String? = nil,
+                              tangent: String? = nil) -> String {
         let shape = shape.map { max(0, $0) }
         var suffixes: [String] = []
         let body: String
@@ -38,6 +39,8 @@ public enum TensorFormatter {
         } else if requiresGrad {
             suffixes.append("requires_grad=True")
         }
+        // A forward-mode dual tensor shows its tangent last (`tangent=tensor(...)`).
+        if let tangent { suffixes.append("tangent=" + tangent) }
         return appendingSuffixes(suffixes, to: prefix + body, indent: prefix.utf8.count)
     }
 

@@ -190,7 +190,9 @@ struct ArgumentBinder {
     private func takesTable(_ signature: Signature, position: Int) -> Bool {
         let positional = signature.params.filter { !$0.keywordOnly }
         guard position < positional.count else { return false }
-        return [.sizes, .dims, .data, .tensorList].contains(positional[position].kind)
+        // Only sizes take a keywords-only table as their value: `torch.randn{requires_grad=true}`
+        // is 0-d. Anywhere else (`x:sum{dim=1}`) such a table holds keywords.
+        return positional[position].kind == .sizes
     }
 }
 

@@ -89,6 +89,12 @@ final class BridgeContext {
 
     /// Tells the collector about tensor memory it cannot see, so it runs as often as the
     /// tensors' real size calls for (NOTES.md: without this, garbage tensors pile up).
+    ///
+    /// Small tensors are paced with collector steps. Large ones need more: in generational
+    /// mode a tensor that survived an iteration is "old" and only a major collection frees
+    /// it, and Lua's own heap (which decides when majors happen) barely grows. So after as
+    /// many new tensor bytes as were alive at the last full collection (at least 64 MiB), the
+    /// bridge runs a full one; it is cheap, since it only walks Lua's small heap.
     @inline(__always)
     func account(_ L: OpaquePointer, bytes: Int) {
         // Each tensor also costs Swift objects Lua does not see; count them too.
@@ -97,5 +103,15 @@ final class BridgeContext {
             lg_gc_step(L, Int32(min(pendingBytes / 1024, Int(Int32.max))))
             pendingBytes = 0
         }
+        bytesSinceFullCollection &+= bytes
+        if bytesSinceFullCollection >= fullCollectionThreshold {
+            lg_gc_collect(L)
+            bytesSinceFullCollection = 0
+            fullCollectionThreshold = max(64 << 20, Storage.liveBytes.load(ordering: .relaxed))
+        }
     }
+
+    /// Tensor bytes pushed since the last full collection, and how many trigger the next.
+    var bytesSinceFullCollection = 0
+    var fullCollectionThreshold = 64 << 20
 }

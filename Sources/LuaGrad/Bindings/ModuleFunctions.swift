@@ -48,7 +48,7 @@ enum ModuleFunctions {
 
     /// `torch.autograd.forward_ad`: the Swift half (the prelude adds `dual_level`).
     static let forwardAD: [(String, lg_SwiftFunction)] = [
-        ("_enter", { L in luaEntry(L) { s in s.push(ForwardAD.enterLevel()); return 1 } }),
+        ("_enter", { L in luaEntry(L) { s in s.push(try ForwardAD.enterLevel()); return 1 } }),
         ("_exit", { L in luaEntry(L) { _ in ForwardAD.exitLevel(); return 0 } }),
         ("make_dual", { L in
             luaEntry(L) { s in
@@ -111,7 +111,18 @@ enum ModuleFunctions {
         guard s.type(1) == LUA_TFUNCTION else {
             throw LuaError.badArgument(1, name, expected: "function", got: s.typeName(1))
         }
-        let inputs = try tensorList(s, 2, name, allowNil: false).compactMap { $0 }
+        // Inputs may mix tensors and other values (numbers): only tensors are perturbed.
+        guard s.type(2) == LUA_TTABLE || s.tensor(2) != nil else {
+            throw LuaError.badArgument(2, name, expected: "Tensor or table", got: s.typeName(2))
+        }
+        var inputs: [Tensor] = [], tensorAt: [Int: Int] = [:]
+        let count = s.tensor(2) != nil ? 1 : s.rawLength(2)
+        for k in 0..<count {
+            if let t = s.tensor(2) { inputs.append(t); tensorAt[0] = 0; break }
+            s.rawGet(2, k + 1)
+            if let t = s.tensor(-1) { tensorAt[k] = inputs.count; inputs.append(t) }
+            s.pop()
+        }
         var options = Gradcheck.Options()
         if s.type(3) == LUA_TTABLE {
             for (key, target) in [("eps", \Gradcheck.Options.eps), ("atol", \.atol), ("rtol", \.rtol)] {
@@ -127,8 +138,10 @@ enum ModuleFunctions {
         let function: ([Tensor]) throws -> [Tensor] = { xs in
             let base = s.top
             lua_pushvalue(s.L, 1)
-            for x in xs { s.push(x) }
-            if lg_pcall(s.L, Int32(xs.count), LUA_MULTRET, 0) != LUA_OK { throw RaisedLuaValue() }
+            for k in 0..<count {
+                if let i = tensorAt[k] { s.push(xs[i]) } else { s.rawGet(2, k + 1) }
+            }
+            if lg_pcall(s.L, Int32(count), LUA_MULTRET, 0) != LUA_OK { throw RaisedLuaValue() }
             defer { lua_settop(s.L, base) }
             return try (base + 1 ..< s.top + 1).map { try s.checkTensor($0, "\(name) function result") }
         }

@@ -70,6 +70,19 @@ struct OpBindings: Sendable {
             let overloads = OpBindings.shared.groups[group]
             let op = overloads.count == 1 ? overloads[0] : OpBindings.resolve(overloads, s)
             let name = op.signature.names[0]
+            // The common case, `torch.sin(x)` or `x:mul(y)`: only tensor operands, all given.
+            if op.signature.takesOnlyOperands && s.top == Int32(op.signature.params.count) && op.extraOutputs == 0
+                && !(1...Swift.max(s.top, 1)).contains(where: { s.isNoneOrNil($0) }) {
+                var inputs: [Tensor] = []
+                inputs.reserveCapacity(Int(s.top))
+                for (k, p) in op.signature.params.enumerated() {
+                    let i = Int32(k + 1)
+                    if let t = s.tensor(i) { inputs.append(t) }
+                    else if p.kind == .tensorOrNumber, let n = s.scalar(i) { inputs.append(try Tensor.wrapping(n)) }
+                    else { throw LuaError.badArgument(i, name, expected: p.kind == .tensor ? "Tensor" : "Tensor or number", got: s.typeName(i)) }
+                }
+                return OpBindings.pushResult(try op.apply(inputs), of: op, s)
+            }
             let (inputs, args) = try ArgumentBinder(stack: s, function: name).bind(op.signature)
             if op.extraOutputs > 0 || !op.signature.positionResults.isEmpty {
                 let results = try op.applyAll(inputs, args)

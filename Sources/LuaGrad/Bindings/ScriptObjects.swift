@@ -69,7 +69,7 @@ enum NodeObject {
         luaEntry(L) { s in
             guard let node = node(s, 1) else { throw LuaError("not a grad_fn") }
             switch s.string(2) ?? "" {
-            case "name": s.push(node.name)
+            case "name": s.push(node.qualifiedName)
             case "next_functions":
                 let edges = node.edges
                 lua_createtable(s.L, Int32(edges.count), 0)

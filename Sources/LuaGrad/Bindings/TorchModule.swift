@@ -143,6 +143,7 @@ enum TorchModule {
             s.push(function: function)
             s.setField(module, name)
         }
+        Help.install(s, module: module)
 
         // torch.autograd
         lg_newtable(L)
@@ -157,6 +158,9 @@ enum TorchModule {
         }
         s.setField(-2, "forward_ad")
         s.setField(module, "autograd")
+        Distributions.install(s, module: module)
+        CSVReader.install(s, module: module)
+        Viz.install(s, module: module)
 
         s.push("LuaGrad 0.1")
         s.setField(module, "__version__")

@@ -105,6 +105,8 @@ final class HostState {
         engine.install(on: thread)
         beginLimits(on: L)
         lua_close(L)
+        // The engine keeps freed large buffers for reuse; a closing host hands them back.
+        BufferCache.clear()
         outer.install(on: thread)
         engine = EngineSettings()
         main = nil

@@ -53,9 +53,14 @@ extension ScriptHost {
           "_G", "coroutine", "math", "os", "package", "string", "table", "utf8", "luagrad", "torch",
         })
 
-        -- torch functions that reach the file system.
+        -- torch functions that reach the file system or start programs: torch.io.read_csv
+        -- reads files, torch.viz.svg writes one and runs Graphviz. (torch.viz.dot stays: it
+        -- returns text.)
         local torch = package.loaded.torch
-        if type(torch) == "table" then torch.io = nil end
+        if type(torch) == "table" then
+          torch.io, torch.save, torch.load = nil, nil, nil
+          if type(torch.viz) == "table" then torch.viz.svg = nil end
+        end
 
         -- load: text chunks only (a crafted binary chunk can crash the VM).
         do

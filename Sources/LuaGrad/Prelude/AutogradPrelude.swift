@@ -10,13 +10,18 @@ local unpack, pack = table.unpack, table.pack
 
 -- MARK: torch.autograd.Function
 
-local function check_version(t, version, name)
+-- PyTorch's message for a saved tensor changed in place; `producer` names the node that
+-- made it ("Exp" for this function's own output, the current grad_fn for an input).
+local function check_version(t, version, producer)
   if t._version ~= version then
-    error(string.format("one of the variables needed for gradient computation has been modified by an inplace operation: [torch.%s [%s]] is at version %d; expected version %d instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).",
+    local origin = producer and (", which is output 0 of " .. producer .. ",") or ""
+    error(string.format("one of the variables needed for gradient computation has been modified by an inplace operation: [torch.%s [%s]]%s is at version %d; expected version %d instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).",
       ({float32 = "FloatTensor", float64 = "DoubleTensor", int64 = "LongTensor", bool = "BoolTensor"})[t.dtype.name],
-      table.concat(t.shape, ", "), t._version, version), 3)
+      table.concat(t.shape, ", "), origin, t._version, version), 3)
   end
 end
+
+local function stem(name) return (name:gsub("Backward%d*$", "")) end
 
 local Context = {}
 Context.__index = function(ctx, key)
@@ -27,7 +32,15 @@ Context.__index = function(ctx, key)
       error("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.", 2)
     end
     for i = 1, saved.n do
-      if torch.is_tensor(saved[i]) then check_version(saved[i], ctx._versions[i]) end
+      local t = saved[i]
+      if torch.is_tensor(t) then
+        local producer
+        for _, out in ipairs(rawget(ctx, "_outputs") or {}) do
+          if rawequal(out, t) then producer = stem(rawget(ctx, "_name")) end
+        end
+        if producer == nil and t.grad_fn ~= nil then producer = stem(t.grad_fn.name) end
+        check_version(t, ctx._versions[i], producer)
+      end
     end
     return { unpack(saved, 1, saved.n) }
   end
@@ -62,7 +75,7 @@ function autograd.Function(def)
     local args = pack(...)
     local needs = {}
     for i = 1, args.n do needs[i] = torch.is_tensor(args[i]) and args[i].requires_grad or false end
-    local ctx = setmetatable({ needs_input_grad = needs }, Context)
+    local ctx = setmetatable({ needs_input_grad = needs, _name = F.name .. "Backward" }, Context)
     local outs = pack(torch.no_grad(function() return def.forward(ctx, unpack(args, 1, args.n)) end))
     local tensors = {}
     for i = 1, outs.n do
@@ -76,10 +89,14 @@ function autograd.Function(def)
         tensors[#tensors + 1] = out
       end
     end
+    rawset(ctx, "_outputs", tensors)
     autograd._attach(F.name .. "Backward", args, tensors, rawget(ctx, "_nondiff"), function(...)
       local grads = pack(def.backward(ctx, ...))
-      rawset(ctx, "_released", true)
-      return unpack(grads, 1, math.max(grads.n, args.n))
+      if grads.n ~= args.n then
+        error(string.format("function %sBackward returned an incorrect number of gradients (expected %d, got %d)",
+          F.name, args.n, grads.n), 0)
+      end
+      return unpack(grads, 1, grads.n)
     end)
     return unpack(outs, 1, outs.n)
   end
@@ -94,6 +111,17 @@ autograd.functional = functional
 local function as_list(x)
   if torch.is_tensor(x) then return { x }, true end
   return x, false
+end
+
+-- Calls a user function one transform level deeper (torch.func transforms inside it keep
+-- their results in the graph, so this level can differentiate them).
+local function call_inner(f, ...)
+  local func = torch.func
+  func._depth = func._depth + 1
+  local results = pack(pcall(f, ...))
+  func._depth = func._depth - 1
+  if not results[1] then error(results[2], 0) end
+  return unpack(results, 2, results.n)
 end
 
 local function prepare(inputs, create_graph)
@@ -116,8 +144,13 @@ end
 function functional.vjp(func, inputs, v, opts)
   opts = opts or {}
   local xs, single = prepare(inputs, opts.create_graph)
-  local out = func(unpack(xs))
-  v = v or torch.ones(out.shape, { dtype = out.dtype })
+  local out = call_inner(func, unpack(xs))
+  if v == nil then
+    if out:numel() ~= 1 then
+      error("The vector v can only be None if the user-provided function returns a single Tensor with a single element.", 2)
+    end
+    v = torch.ones(out.shape, { dtype = out.dtype })
+  end
   local grads = pack(autograd.grad(out, xs, { grad_outputs = { v }, create_graph = opts.create_graph, allow_unused = true }))
   for i = 1, #xs do grads[i] = zeros_if_nil(grads[i], xs[i]) end
   if not opts.create_graph then out = out:detach() end
@@ -129,8 +162,14 @@ end
 function functional.jvp(func, inputs, v, opts)
   opts = opts or {}
   local xs, single = prepare(inputs, opts.create_graph)
+  if v == nil then
+    if #xs ~= 1 or xs[1]:numel() ~= 1 then
+      error("The vector v can only be None if the input to the user-provided function is a single Tensor with a single element.", 2)
+    end
+    v = torch.ones(xs[1].shape, { dtype = xs[1].dtype })
+  end
   local vs = as_list(v)
-  local out = func(unpack(xs))
+  local out = call_inner(func, unpack(xs))
   local u = torch.zeros(out.shape, { dtype = out.dtype, requires_grad = true })
   local gs = pack(autograd.grad(out, xs, { grad_outputs = { u }, create_graph = true, allow_unused = true }))
   local used, tangents = {}, {}
@@ -152,7 +191,7 @@ end
 function functional.jacobian(func, inputs, opts)
   opts = opts or {}
   local xs, single = prepare(inputs, opts.create_graph)
-  local out = func(unpack(xs))
+  local out = call_inner(func, unpack(xs))
   local n = out:numel()
   local rows = {}
   for i = 1, #xs do rows[i] = {} end
@@ -175,19 +214,33 @@ function functional.jacobian(func, inputs, opts)
   return unpack(result, 1, #xs)
 end
 
---- hessian(func, inputs): the Jacobian of the gradient (func returns a scalar).
+--- hessian(func, inputs): the Jacobian of the gradient (func returns a scalar). With several
+--- inputs, one table of blocks per input: {H11, H12, ...}, {H21, H22, ...}.
 function functional.hessian(func, inputs, opts)
   opts = opts or {}
-  local _, single = as_list(inputs)
-  local function gradient(...)
-    local xs = { ... }
-    local out = func(...)
-    local gs = pack(autograd.grad(out, xs, { create_graph = true, allow_unused = true }))
-    for i = 1, #xs do gs[i] = zeros_if_nil(gs[i], xs[i]) end
-    if #xs == 1 then return gs[1] end
-    return torch.cat((function() local f = {} for i = 1, #xs do f[i] = gs[i]:reshape(-1) end return f end)())
+  local xs, single = prepare(inputs, opts.create_graph)
+  local out = call_inner(func, unpack(xs))
+  local gs = pack(autograd.grad(out, xs, { create_graph = true, allow_unused = true }))
+  local function block(g, x)
+    local shape = {}
+    for _, s in ipairs(g.shape) do shape[#shape + 1] = s end
+    for _, s in ipairs(x.shape) do shape[#shape + 1] = s end
+    if not g.requires_grad or g:numel() == 0 then return torch.zeros(shape, { dtype = g.dtype }) end
+    local flat, rows = g:reshape(-1), {}
+    for k = 1, flat:numel() do
+      local r = autograd.grad(flat[k], x, { retain_graph = true, create_graph = opts.create_graph, allow_unused = true })
+      rows[k] = zeros_if_nil(r, x):reshape(-1)
+    end
+    return torch.cat(rows):reshape(shape)
   end
-  return functional.jacobian(gradient, inputs, { create_graph = opts.create_graph })
+  if single then return block(zeros_if_nil(gs[1], xs[1]), xs[1]) end
+  local result = {}
+  for i = 1, #xs do
+    local g = zeros_if_nil(gs[i], xs[i])
+    result[i] = {}
+    for j = 1, #xs do result[i][j] = block(g, xs[j]) end
+  end
+  return unpack(result, 1, #xs)
 end
 
 --- vhp(func, inputs, v): the output and vᵀH; hvp: the output and H v (equal for smooth func).
@@ -195,7 +248,7 @@ function functional.vhp(func, inputs, v, opts)
   opts = opts or {}
   local xs, single = prepare(inputs, opts.create_graph)
   local vs = as_list(v)
-  local out = func(unpack(xs))
+  local out = call_inner(func, unpack(xs))
   local gs = pack(autograd.grad(out, xs, { create_graph = true, allow_unused = true }))
   local used, weights, which = {}, {}, {}
   for i = 1, #xs do
@@ -228,20 +281,43 @@ function func.grad_and_value(f, opts)
   local nums, single = argnum_list(opts.argnums)
   return function(...)
     local args = pack(...)
-    local wrt, nested = {}, false
+    local wrt = {}
     for i, k in ipairs(nums) do
       -- A tensor already in a graph (an outer transform) stays in it, so transforms nest.
-      if args[k].requires_grad then nested = true else args[k] = args[k]:detach():requires_grad_(true) end
+      if not args[k].requires_grad then args[k] = args[k]:detach():requires_grad_(true) end
       wrt[i] = args[k]
     end
-    local value, aux = torch.enable_grad(function() return f(unpack(args, 1, args.n)) end)
-    local grads = pack(autograd.grad(value, wrt, { create_graph = nested, allow_unused = true }))
-    for i = 1, #wrt do grads[i] = zeros_if_nil(grads[i], wrt[i]) end
-    local g = single and grads[1] or { unpack(grads, 1, #wrt) }
-    if opts.has_aux then return g, value:detach(), aux end
-    return g, value:detach()
+    -- Inner transforms record their gradients (create_graph) so outer ones can differentiate
+    -- through them; only the outermost returns plain tensors.
+    func._depth = func._depth + 1
+    local ok, value, aux, grads = pcall(function()
+      local value, aux = torch.enable_grad(function() return f(unpack(args, 1, args.n)) end)
+      if not torch.is_tensor(value) or value:numel() ~= 1 then
+        error("grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor with "
+          .. (torch.is_tensor(value) and value:dim() or 0) .. " dims. Maybe you wanted to use the vjp or jacrev APIs instead?", 0)
+      end
+      local grads = pack(torch.enable_grad(function()
+        return autograd.grad(value, wrt, { create_graph = true, allow_unused = true })
+      end))
+      return value, aux, grads
+    end)
+    func._depth = func._depth - 1
+    if not ok then error(value, 2) end
+    local outermost = func._depth == 0
+    local function result(t) return (outermost and torch.is_tensor(t)) and t:detach() or t end
+    for i = 1, #wrt do grads[i] = result(zeros_if_nil(grads[i], wrt[i])) end
+    aux = result(aux)
+    value = value:detach()
+    -- Several argnums give several gradients, as several return values before the value.
+    if single then
+      if opts.has_aux then return grads[1], value, aux end
+      return grads[1], value
+    end
+    if opts.has_aux then return { unpack(grads, 1, #wrt) }, value, aux end
+    return { unpack(grads, 1, #wrt) }, value
   end
 end
+func._depth = 0
 
 --- grad(f, {argnums=1}): a function returning the gradient of f's (scalar) result.
 function func.grad(f, opts)
@@ -249,6 +325,8 @@ function func.grad(f, opts)
   return function(...)
     local g, _, aux = gv(...)
     if opts and opts.has_aux then return g, aux end
+    -- grad with several argnums returns one gradient per argnum, as multiple values.
+    if type(g) == "table" and not torch.is_tensor(g) then return unpack(g) end
     return g
   end
 end
@@ -285,8 +363,7 @@ function func.jacrev(f, opts)
       return f(unpack(args, 1, args.n))
     end
     local jacobians = pack(functional.jacobian(partial, wrt))
-    if single then return jacobians[1] end
-    return { unpack(jacobians, 1, jacobians.n) }
+    return unpack(jacobians, 1, jacobians.n)
   end
 end
 func.jacfwd = func.jacrev

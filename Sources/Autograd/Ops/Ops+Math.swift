@@ -1,0 +1,85 @@
+/// The math family: element-wise functions, reductions, scans, sorting and batched products.
+///
+/// The ops themselves live in `Ops+MathUnary.swift`, `Ops+MathReduction.swift`,
+/// `Ops+MathScan.swift`, `Ops+MathSort.swift` and `Ops+MathLinalg.swift`.
+extension OpTable {
+    /// The family's ops, in the order the reference docs list them.
+    static let mathOps: [Op] = [
+        // Element-wise functions
+        Ops.log1p, Ops.expm1, Ops.tan, Ops.rsqrt, Ops.exp2, Ops.log2, Ops.log10, Ops.square,
+        Ops.floor, Ops.ceil, Ops.round, Ops.trunc, Ops.frac,
+        Ops.clamp, Ops.maximum, Ops.minimum,
+        // Logical and classification
+        Ops.logicalOr, Ops.logicalXor, Ops.logicalNot, Ops.isnan, Ops.isinf,
+        // Reductions
+        Ops.prod, Ops.variance, Ops.std, Ops.maxOfTwo, Ops.maxOp, Ops.minOfTwo, Ops.minOp, Ops.amax, Ops.amin,
+        Ops.argmax, Ops.argmin, Ops.logsumexp, Ops.all, Ops.any,
+        // Scans and normalizations
+        Ops.cumsum, Ops.cumprod, Ops.softmax, Ops.logSoftmax,
+        // Sorting
+        Ops.sort, Ops.topk,
+        // Linear algebra
+        Ops.outer, Ops.bmm,
+    ]
+}
+
+// MARK: - Ordering elements
+
+/// A tensor element with PyTorch's ordering: numbers by value, `false < true`, NaN apart.
+protocol SortKeyElement: TensorElement {
+    /// `a < b` (false whenever either is NaN).
+    static func precedes(_ a: Self, _ b: Self) -> Bool
+    /// Whether the value is a floating-point NaN.
+    var isNaNValue: Bool { get }
+}
+
+extension Float: SortKeyElement {
+    @inline(__always) static func precedes(_ a: Float, _ b: Float) -> Bool { a < b }
+    @inline(__always) var isNaNValue: Bool { isNaN }
+}
+
+extension Double: SortKeyElement {
+    @inline(__always) static func precedes(_ a: Double, _ b: Double) -> Bool { a < b }
+    @inline(__always) var isNaNValue: Bool { isNaN }
+}
+
+extension Int64: SortKeyElement {
+    @inline(__always) static func precedes(_ a: Int64, _ b: Int64) -> Bool { a < b }
+    @inline(__always) var isNaNValue: Bool { false }
+}
+
+extension Bool: SortKeyElement {
+    @inline(__always) static func precedes(_ a: Bool, _ b: Bool) -> Bool { !a && b }
+    @inline(__always) var isNaNValue: Bool { false }
+}
+
+// MARK: - Walking lines along a dimension
+
+extension Tensor {
+    /// This tensor seen as at least 1-d (a 0-d tensor becomes one element along dim 0), so
+    /// kernels over a dimension need no special case for scalars.
+    var atLeastOneDim: Tensor {
+        ndim > 0 ? self : Tensor(storage: storage, shape: [1], strides: [1], offset: offset, dtype: dtype)
+    }
+
+    /// Calls `body(inputBase, outputBase)` once per line of elements along `dim`.
+    ///
+    /// The other dims are walked row-major; `outStrides` are the output's strides for those
+    /// dims (the output's own stride along `dim`, if it keeps one, is the caller's business).
+    func forEachLine(along dim: Int, outStrides: [Int], _ body: (Int, Int) -> Void) {
+        var keptShape = shape, keptStrides = strides
+        keptShape.remove(at: dim)
+        keptStrides.remove(at: dim)
+        StridedLoop.run(keptShape, keptStrides, outStrides, body)
+    }
+
+    /// The strides of a contiguous tensor of this shape, without the entry for `dim`.
+    func contiguousStrides(dropping dim: Int, size: Int? = nil) -> (all: [Int], kept: [Int]) {
+        var outShape = shape
+        if let size { outShape[dim] = size }
+        let all = Shapes.contiguousStrides(outShape)
+        var kept = all
+        kept.remove(at: dim)
+        return (all, kept)
+    }
+}

@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Ops that run along one dimension and keep the shape: cumulative sums and products,
+/// softmax and log-softmax.
+extension Ops {
+    // MARK: - Cumulative sums and products
+
+    static let cumsum = Op(
+        "cumsum", Signature(["cumsum"], [.tensor(), Param("dim", .dim), .keyword("dtype", .dtype, .absent)]),
+        doc: "Running sums along `dim` (integers and bools give int64).",
+        gradFn: "CumsumBackward0",
+        samples: [OpSample([.tensor([2, 3])], [.int(1), .absent]), OpSample([.tensor([3, 2])], [.int(0), .absent])],
+        forward: { call in try call.inputs[0].cumulative(dim: call.args[0].int ?? 0, dtype: call.args[1].dtype, product: false) },
+        backward: { ctx in
+            let g = ctx.grad
+            let d = try Shapes.wrapDim(ctx.args[0].int ?? 0, g.ndim)
+            if g.numel <= 1 || g.shape[d] == 1 { return [g] }
+            return [try g.reversedCumsum(d)]
+        })
+
+    static let cumprod = Op(
+        "cumprod", Signature(["cumprod"], [.tensor(), Param("dim", .dim), .keyword("dtype", .dtype, .absent)]),
+        doc: "Running products along `dim` (integers and bools give int64).",
+        gradFn: "CumprodBackward0", saves: [.input(0), .output],
+        samples: [OpSample([.tensor([2, 3])], [.int(1), .absent]), OpSample([.tensor([3, 2])], [.int(0), .absent])],
+        forward: { call in try call.inputs[0].cumulative(dim: call.args[0].int ?? 0, dtype: call.args[1].dtype, product: true) },
+        backward: { ctx in
+            [try Tensor.cumprodBackward(ctx.grad, ctx.saved(0), ctx.saved(1), dim: ctx.args[0].int ?? 0)]
+        })
+
+    // MARK: - Softmax
+
+    static let softmax = Op(
+        "softmax", Signature(["softmax"], [.tensor(), Param("dim", .dim), .keyword("dtype", .dtype, .absent)]),
+        doc: "exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given).",
+        gradFn: "SoftmaxBackward0", saves: [.output],
+        samples: [OpSample([.tensor([2, 3])], [.int(1), .absent]), OpSample([.tensor([3, 2])], [.int(0), .absent])],
+        forward: { call in try call.inputs[0].softmaxKernel(dim: call.args[0].int ?? 0, dtype: call.args[1].dtype, log: false) },
+        backward: { ctx in
+            // PyTorch's _softmax_backward_data: y * (grad - sum(grad * y)).
+            let y = try ctx.saved(0)
+            let d = try Shapes.wrapDim(ctx.args[0].int ?? 0, y.ndim)
+            return [try y.mul(ctx.grad.sub(ctx.grad.mul(y).sum(dims: [d], keepdim: true)))]
+        })
+
+    static let logSoftmax = Op(
+        "log_softmax", Signature(["log_softmax"], [.tensor(), Param("dim", .dim), .keyword("dtype", .dtype, .absent)]),
+        doc: "log(softmax(x)) along `dim`, computed stably (in `dtype` when given).",
+        gradFn: "LogSoftmaxBackward0", saves: [.output],
+        samples: [OpSample([.tensor([2, 3])], [.int(1), .absent]), OpSample([.tensor([3, 2])], [.int(0), .absent])],
+        forward: { call in try call.inputs[0].softmaxKernel(dim: call.args[0].int ?? 0, dtype: call.args[1].dtype, log: true) },
+        backward: { ctx in
+            // PyTorch's _log_softmax_backward_data: grad - exp(y) * sum(grad).
+            let y = try ctx.saved(0)
+            let d = try Shapes.wrapDim(ctx.args[0].int ?? 0, y.ndim)
+            return [try ctx.grad.sub(y.exp().mul(ctx.grad.sum(dims: [d], keepdim: true)))]
+        })
+}
+
+// MARK: - Backward helpers
+
+extension Tensor {
+    /// Sums from each position to the end along `dim` (PyTorch's reversed_cumsum).
+    func reversedCumsum(_ dim: Int) throws -> Tensor {
+        try flip([dim]).cumsum(dim).flip([dim])
+    }
+
+    /// PyTorch's cumprod_backward: sum_{j >= k} grad_j * y_j / x_k when no input is zero, and
+    /// otherwise the products with x_k omitted, computed slice by slice (still differentiable).
+    static func cumprodBackward(_ grad: Tensor, _ input: Tensor, _ output: Tensor, dim: Int) throws -> Tensor {
+        if input.numel <= 1 { return grad }
+        let d = try Shapes.wrapDim(dim, input.ndim)
+        let n = input.shape[d]
+        if n == 1 { return grad }
+        if !input.containsZero {
+            return try output.mul(grad).reversedCumsum(d).div(input)
+        }
+        var onesShape = input.shape
+        onesShape[d] = 1
+        let ones = try Tensor.ones(onesShape, dtype: grad.dtype)
+        var slices: [Tensor] = []
+        for k in 0..<n {
+            let omitted: Tensor
+            if k == 0 {
+                omitted = try Tensor.cat([ones, input.slice(d, 1, n).cumprod(d)], dim: d)
+            } else {
+                let untilK = try input.slice(d, 0, k).prod(dim: d, keepdim: true)
+                if k == n - 1 {
+                    omitted = untilK
+                } else {
+                    let fromK = try input.slice(d, k + 1, n).cumprod(d)
+                    omitted = try Tensor.cat([untilK, untilK.expand(fromK.shape).mul(fromK)], dim: d)
+                }
+            }
+            slices.append(try grad.slice(d, k, n).mul(omitted).sum(dims: [d], keepdim: true))
+        }
+        return try Tensor.cat(slices, dim: d)
+    }
+}
+
+// MARK: - Kernels
+
+extension Tensor {
+    /// Running sums or products along `dim` in `dtype` (by default the input's, int64 for
+    /// integers and bools); floats accumulate in double precision, as PyTorch's CPU kernels.
+    func cumulative(dim: Int, dtype requested: DType?, product: Bool) throws -> Tensor {
+        let d = try Shapes.wrapDim(dim, ndim)
+        let dtype = requested ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
+        if dtype == .bool { throw TorchError("\"\(product ? "cumprod" : "cumsum")_out_cpu\" not implemented for 'Bool'") }
+        let x = try converted(to: dtype)
+        let out = try Tensor.empty(shape, dtype: dtype)
+        guard numel > 0 else { return out }
+        let source = x.atLeastOneDim
+        let size = source.shape[d], step = source.strides[d]
+        let (all, kept) = source.contiguousStrides(dropping: d)
+        let outStep = all[d]
+        func run<T: TensorElement, A>(_: T.Type, _ start: A, _ combine: (A, T) -> A, _ store: (A) -> T) {
+            let p = source.pointer(T.self), po = out.pointer(T.self)
+            source.forEachLine(along: d, outStrides: kept) { base, o in
+                var acc = start
+                for i in 0..<size {
+                    acc = combine(acc, p[base + i * step])
+                    po[o + i * outStep] = store(acc)
+                }
+            }
+        }
+        switch dtype {
+        case .float32:
+            run(Float.self, product ? 1.0 : 0.0, { product ? $0 * Double($1) : $0 + Double($1) }, { Float($0) })
+        case .float64:
+            run(Double.self, product ? 1.0 : 0.0, { product ? $0 * $1 : $0 + $1 }, { $0 })
+        case .int64:
+            run(Int64.self, Int64(product ? 1 : 0), { product ? $0 &* $1 : $0 &+ $1 }, { $0 })
+        case .bool:
+            break  // rejected above
+        }
+        return out
+    }
+
+    /// softmax or log_softmax along `dim`, shifted by each line's maximum.
+    func softmaxKernel(dim: Int, dtype requested: DType?, log: Bool) throws -> Tensor {
+        let d = try Shapes.wrapDim(dim, ndim)
+        let name = log ? "log_softmax" : "softmax"
+        let dtype = requested ?? self.dtype
+        guard dtype.isFloatingPoint else {
+            let last = ndim == 0 || d == ndim - 1
+            throw TorchError("\"\(name)_\(last ? "lastdim_" : "")kernel_impl\" not implemented for '\(dtype.scalarTypeName)'")
+        }
+        let x = try converted(to: dtype)
+        let out = try Tensor.empty(shape, dtype: dtype)
+        guard numel > 0 else { return out }
+        let source = x.atLeastOneDim
+        let size = source.shape[d], step = source.strides[d]
+        let (all, kept) = source.contiguousStrides(dropping: d)
+        let outStep = all[d]
+        func run<T: FloatElement>(_: T.Type) {
+            let p = source.pointer(T.self), po = out.pointer(T.self)
+            source.forEachLine(along: d, outStrides: kept) { base, o in
+                var m = -Double.infinity
+                for i in 0..<size {
+                    let v = p[base + i * step].doubleValue
+                    if v.isNaN || v > m { m = v }
+                    if v.isNaN { break }
+                }
+                if m.isInfinite { m = m > 0 ? m : 0 }
+                var total = 0.0
+                for i in 0..<size { total += Glibc.exp(p[base + i * step].doubleValue - m) }
+                let logTotal = Glibc.log(total)
+                for i in 0..<size {
+                    let shifted = p[base + i * step].doubleValue - m
+                    po[o + i * outStep] = T(converting: log ? shifted - logTotal : Glibc.exp(shifted) / total)
+                }
+            }
+        }
+        if dtype == .float64 { run(Double.self) } else { run(Float.self) }
+        return out
+    }
+}

@@ -1,0 +1,148 @@
+/// Sorting along a dimension: `sort` and `topk`, with positions as a second result.
+///
+/// Which of several equal values comes first is PyTorch's: its CPU kernels order (value,
+/// position) pairs with libstdc++'s unstable `std::sort`, `nth_element` and `partial_sort`,
+/// which `LibstdcxxSelection` replays step for step.
+extension Ops {
+    static let sort = Op(
+        "sort", Signature(["sort"], [
+            .tensor(), Param("dim", .dim, default: .int(-1)), Param("descending", .bool, default: .bool(false)),
+            .keyword("stable", .bool, .bool(false)),
+        ], returns: "Tensor, LongTensor").returningPositions([1]),
+        doc: "The values sorted along `dim` (ascending unless `descending`; NaN sorts as largest) and their 1-based positions.",
+        gradFn: "SortBackward0", saves: [.aux(0)], extraOutputs: 1,
+        samples: [
+            OpSample([.tensor([2, 4])], [.int(-1), .bool(false), .bool(false)]),
+            OpSample([.tensor([3, 2])], [.int(0), .bool(true), .bool(true)]),
+        ],
+        forward: { call in
+            let (values, indices) = try call.inputs[0].sortKernel(dim: call.args[0].int ?? -1, descending: call.args[1].bool ?? false,
+                                                                  stable: call.args[2].bool ?? false)
+            call.aux = [indices]
+            return values
+        },
+        backward: { ctx in
+            [try Tensor.valueSelectingBackward(ctx.grad, dim: ctx.args[0].int ?? -1, indices: ctx.saved(0),
+                                               sizes: ctx.inputShape(0), keepdim: true)]
+        })
+
+    static let topk = Op(
+        "topk", Signature(["topk"], [
+            .tensor(), Param("k", .int), Param("dim", .dim, default: .int(-1)),
+            Param("largest", .bool, default: .bool(true)), Param("sorted", .bool, default: .bool(true)),
+        ], returns: "Tensor, LongTensor").returningPositions([1]),
+        doc: "The `k` largest (or smallest) values along `dim` and their 1-based positions.",
+        gradFn: "TopkBackward0", saves: [.aux(0)], extraOutputs: 1,
+        samples: [
+            OpSample([.tensor([2, 4])], [.int(2), .int(-1), .bool(true), .bool(true)]),
+            OpSample([.tensor([3, 2])], [.int(2), .int(0), .bool(false), .bool(true)]),
+        ],
+        forward: { call in
+            let (values, indices) = try call.inputs[0].topkKernel(k: call.args[0].int ?? 0, dim: call.args[1].int ?? -1,
+                                                                  largest: call.args[2].bool ?? true,
+                                                                  sorted: call.args[3].bool ?? true)
+            call.aux = [indices]
+            return values
+        },
+        backward: { ctx in
+            [try Tensor.valueSelectingBackward(ctx.grad, dim: ctx.args[1].int ?? -1, indices: ctx.saved(0),
+                                               sizes: ctx.inputShape(0), keepdim: true)]
+        })
+}
+
+extension Tensor {
+    /// A (value, position) pair being ordered.
+    private typealias Keyed<T> = (value: T, index: Int)
+
+    /// "Comes first" for ascending (`largestFirst` false) or descending order; NaN is largest.
+    private static func ordering<T: SortKeyElement>(_: T.Type, largestFirst: Bool) -> (Keyed<T>, Keyed<T>) -> Bool {
+        if largestFirst {
+            return { x, y in (x.value.isNaNValue && !y.value.isNaNValue) || T.precedes(y.value, x.value) }
+        }
+        return { x, y in (!x.value.isNaNValue && y.value.isNaNValue) || T.precedes(x.value, y.value) }
+    }
+
+    /// Runs `body` on each line along `d` as an array of (value, position) pairs and writes the
+    /// first `count` pairs it leaves to `values` and `indices` (contiguous, `count` long on `d`).
+    private func rearrangeLines<T: SortKeyElement>(_: T.Type, dim d: Int, count: Int, values: Tensor, indices: Tensor,
+                                                   _ body: (inout [Keyed<T>]) -> Void) {
+        let x = atLeastOneDim
+        let size = x.shape[d], step = x.strides[d]
+        var outShape = x.shape
+        outShape[d] = count
+        var kept = Shapes.contiguousStrides(outShape)
+        let outStep = kept.remove(at: d)
+        let p = x.pointer(T.self), pv = values.pointer(T.self), pi = indices.pointer(Int64.self)
+        var line = [Keyed<T>]()
+        line.reserveCapacity(size)
+        x.forEachLine(along: d, outStrides: kept) { base, o in
+            line.removeAll(keepingCapacity: true)
+            for i in 0..<size { line.append((p[base + i * step], i)) }
+            body(&line)
+            for j in 0..<count {
+                pv[o + j * outStep] = line[j].value
+                pi[o + j * outStep] = Int64(line[j].index)
+            }
+        }
+    }
+
+    /// `sort`: values and 0-based positions along `dim`.
+    func sortKernel(dim: Int, descending: Bool, stable: Bool) throws -> (values: Tensor, indices: Tensor) {
+        let d = try Shapes.wrapDim(dim, ndim)
+        let values = try Tensor.empty(shape, dtype: dtype), indices = try Tensor.empty(shape, dtype: .int64)
+        guard numel > 0 else { return (values, indices) }
+        let size = atLeastOneDim.shape[d]
+        // A dim of stride 0 holds one repeated value: PyTorch leaves it, positions in order.
+        let unsorted = atLeastOneDim.strides[d] == 0
+        func run<T: SortKeyElement>(_: T.Type) {
+            let before = Tensor.ordering(T.self, largestFirst: descending)
+            rearrangeLines(T.self, dim: d, count: size, values: values, indices: indices) { line in
+                if unsorted { return }
+                if stable {
+                    line.sort { before($0, $1) || (!before($1, $0) && $0.index < $1.index) }
+                } else {
+                    LibstdcxxSelection.sort(&line, 0, line.count, before)
+                }
+            }
+        }
+        switch dtype {
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        case .int64: run(Int64.self)
+        case .bool: run(Bool.self)
+        }
+        return (values, indices)
+    }
+
+    /// `topk`: the `k` first values in the chosen order along `dim`, as PyTorch's topk_impl_loop
+    /// finds them (`partial_sort` when 64·k ≤ n, else `nth_element` and a `sort` of the first k − 1).
+    func topkKernel(k: Int, dim: Int, largest: Bool, sorted: Bool) throws -> (values: Tensor, indices: Tensor) {
+        let d = try Shapes.wrapDim(dim, ndim)
+        guard dtype != .bool else { throw TorchError("topk does not support bool dtypes on CPU") }
+        let size = atLeastOneDim.shape[d]
+        guard k >= 0, k <= size else { throw TorchError("selected index k out of range") }
+        var outShape = shape
+        if ndim > 0 { outShape[d] = k }
+        let values = try Tensor.empty(outShape, dtype: dtype), indices = try Tensor.empty(outShape, dtype: .int64)
+        guard k > 0, Shapes.numel(outShape) ?? 0 > 0 else { return (values, indices) }
+        func run<T: SortKeyElement>(_: T.Type) {
+            let before = Tensor.ordering(T.self, largestFirst: largest)
+            rearrangeLines(T.self, dim: d, count: k, values: values, indices: indices) { line in
+                let n = line.count
+                if k * 64 <= n {
+                    LibstdcxxSelection.partialSort(&line, 0, k, n, before)
+                } else {
+                    LibstdcxxSelection.nthElement(&line, 0, k - 1, n, before)
+                    if sorted { LibstdcxxSelection.sort(&line, 0, k - 1, before) }
+                }
+            }
+        }
+        switch dtype {
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        case .int64: run(Int64.self)
+        case .bool: break
+        }
+        return (values, indices)
+    }
+}

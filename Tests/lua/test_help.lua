@@ -1,0 +1,110 @@
+-- help(f): the op table's usage and doc line for torch functions and tensor methods.
+
+-- What help(...) prints, captured by replacing the global `print` for the call.
+local function help_text(...)
+  local lines = {}
+  local saved = print
+  print = function(...)
+    local parts = table.pack(...)
+    for i = 1, parts.n do parts[i] = tostring(parts[i]) end
+    lines[#lines + 1] = table.concat(parts, "\t", 1, parts.n)
+  end
+  local ok, err = pcall(help, ...)
+  print = saved
+  if not ok then error(err, 0) end
+  return table.concat(lines, "\n")
+end
+
+describe("help", function()
+  it("is a global and torch.help", function()
+    assert.is_function(help)
+    assert.are.equal(help, torch.help)
+  end)
+
+  it("prints the usage and doc line of a torch function", function()
+    local text = help_text(torch.ones)
+    assert.matches("torch.ones(size..., {dtype=nil, requires_grad=false}) -> Tensor", text, 1, true)
+    assert.matches("A tensor of `size` filled with 1.", text, 1, true)
+    assert.matches("grad_fn: not differentiable", text, 1, true)
+  end)
+
+  it("finds tensor methods, including their method form", function()
+    local x = torch.ones(2, 3)
+    local text = help_text(x.sum)
+    assert.matches("torch.sum(input, dim=nil, {keepdim=false, dtype=nil}) -> Tensor", text, 1, true)
+    assert.matches("input:sum(dim=nil, {keepdim=false, dtype=nil})", text, 1, true)
+    assert.matches("grad_fn: SumBackward0", text, 1, true)
+  end)
+
+  it("finds method-only ops", function()
+    local text = help_text(torch.zeros(1).view)
+    assert.matches("Tensor.view(", text, 1, true)
+    assert.matches("grad_fn: ViewBackward0", text, 1, true)
+  end)
+
+  it("resolves aliases to the canonical op and shows its operator", function()
+    local text = help_text(torch.subtract)
+    assert.matches("^torch.sub%(input, other, {alpha=nil}%) %-> Tensor", text)
+    assert.matches("Operator: a - b", text, 1, true)
+  end)
+
+  it("shows every overload of a name", function()
+    local text = help_text(torch.pow)
+    assert.matches("PowBackward0", text, 1, true)
+    assert.matches("PowBackward1", text, 1, true)
+    assert.matches("PowBackward2", text, 1, true)
+  end)
+
+  it("lists the ops for help(torch)", function()
+    local text = help_text(torch)
+    for _, name in ipairs({ "zeros", "arange", "add", "sum", "matmul", "view", "eq", "add_" }) do
+      assert.matches("%f[%w_]" .. name .. "%f[^%w_]", text)
+    end
+    assert.matches("no_grad", text, 1, true)
+  end)
+
+  it("lists a tensor's methods for help(x)", function()
+    local text = help_text(torch.zeros(1))
+    assert.matches("backward", text, 1, true)
+    assert.matches("requires_grad_", text, 1, true)
+  end)
+
+  it("says when a function is not an op", function()
+    assert.matches("torch.no_grad is not in the op table", help_text(torch.no_grad), 1, true)
+    assert.matches("Tensor:backward is not in the op table", help_text(torch.zeros(1).backward), 1, true)
+    assert.matches("no documentation for this function", help_text(print), 1, true)
+    assert.matches("help(torch.ones)", help_text(), 1, true)
+  end)
+
+  it("returns nothing", function()
+    local saved = print
+    print = function() end
+    local n = select("#", help(torch.ones))
+    print = saved
+    assert.are.equal(0, n)
+  end)
+
+  it("lets an error in print propagate", function()
+    local saved = print
+    print = function() error("print failed") end
+    local ok, err = pcall(help, torch.ones)
+    print = saved
+    assert.is_false(ok)
+    assert.matches("print failed", err, 1, true)
+  end)
+end)
+
+describe("help's grad_fn line", function()
+  -- What help says about composite ops is true: their results carry a grad_fn.
+  it("is true of composite ops", function()
+    local x = torch.ones(2, 2, { requires_grad = true })
+    local results = {
+      matmul = torch.matmul(x, x), reshape = x:t():reshape(4), flatten = x:flatten(),
+      contiguous = x:t():contiguous(), rdiv = 2 / x,
+    }
+    for name, result in pairs(results) do
+      assert.matches("composite", help_text(x[name]), 1, true)
+      assert.is_not_nil(result.grad_fn, name .. " recorded no graph")
+    end
+  end)
+end)
