@@ -17,6 +17,11 @@ private final class Mailbox: Sendable {
     func receiveAll() -> [TensorHandoff] { items.withLock { items in defer { items = [] }; return items } }
 }
 
+/// What a closed host may still be charged for: the engine keeps each thread's 64 most recent
+/// wrapped numbers (0-d tensors of 8 bytes) for reuse, and those made during the host's calls
+/// count against it until the cache drops them.
+let wrappedNumberCache = 64 * (8 + HostLimits.storageOverhead)
+
 /// Runs `body(i)` on `count` threads of their own and waits for all of them.
 private func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     let done = DispatchGroup()
@@ -82,7 +87,7 @@ private final class Handover<Value>: @unchecked Sendable {
                     failures.withLock { $0.append("host \(index): loss \(lastLoss)") }
                 }
                 host.close()
-                if host.memoryUsage.tensorBytes != 0 {
+                if host.memoryUsage.tensorBytes > wrappedNumberCache {
                     failures.withLock { $0.append("host \(index): \(host.memoryUsage.tensorBytes) tensor bytes left") }
                 }
             } catch {
@@ -151,7 +156,7 @@ private final class Handover<Value>: @unchecked Sendable {
         // The tensor made on the first thread is still charged to the host, from any thread.
         #expect(host.value.memoryUsage.tensorBytes >= 4000)
         try host.value.run(string: "kept = nil collectgarbage()")
-        #expect(host.value.memoryUsage.tensorBytes == 0)
+        #expect(host.value.memoryUsage.tensorBytes <= wrappedNumberCache)
     }
 
     @Test func tensorsCrossHostsOnOneThreadWithoutCopying() throws {
