@@ -87,6 +87,12 @@ int lg_limits_memory_pending(lg_Limits *limits);
 /// instruction of `L` raises it again. Only for C functions running inside Lua.
 int lg_limits_raise(lua_State *L, int reason);
 
+/// Replaces `string.find`, `match`, `gmatch` and `gsub` by versions whose matching the host's
+/// deadline and cancellation interrupt (patterns.c), in a protected call; returns its status.
+int lg_install_patterns(lua_State *L);
+/// Pushes a table with Lua's own four functions, as they were before `lg_install_patterns`.
+void lg_push_original_patterns(lua_State *L);
+
 /// `lua_pcall` that lets the allocator fail inside the call: a memory error there unwinds to
 /// this call, not across the Swift code that made it.
 int lg_pcall(lua_State *L, int nargs, int nresults, int msgh);

@@ -51,7 +51,10 @@ final class HostState {
         current = L
         limits.collectorState = L
         engine.isCancelled = limits.shouldStop
-        let status = lg_openlibs(L)
+        var status = lg_openlibs(L)
+        // Lua's pattern matching can backtrack for hours inside one C call: use the matcher
+        // the deadline and cancellation can interrupt.
+        if status == LUA_OK { status = lg_install_patterns(L) }
         if status != LUA_OK {
             let error = scriptError(status: status, on: L)
             close()

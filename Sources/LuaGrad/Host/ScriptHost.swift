@@ -188,6 +188,17 @@ public final class ScriptHost {
 // MARK: - Test support
 
 extension ScriptHost {
+    /// Sets the global `name` to a table of Lua's own `find`, `match`, `gmatch` and `gsub`
+    /// (the host replaced them with interruptible ones), for tests that compare the two.
+    func exposeOriginalPatternFunctions(as name: String) throws {
+        try withStack { L in
+            lua_rawgeti(L, lg_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+            state.pushString(name, on: L)
+            lg_push_original_patterns(L)
+            try setTable(on: L)
+        }
+    }
+
     /// The number of values on the current Lua stack (tests check that calls leave it balanced).
     var stackDepth: Int32 {
         guard state.isOpen, let L = state.current else { return 0 }
