@@ -78,6 +78,9 @@ private let workload = """
       local ggz = torch.autograd.grad(gz:sum(), {z})
       local big = torch.zeros(1000)
       big:free()
+      -- create_graph into a leaf's .grad: x -> x.grad -> its graph -> x, a cycle ARC must not keep
+      local leaf = torch.ones(3, {requires_grad = true})
+      ;(leaf * leaf):sum():backward{create_graph = true}
     end
     handle.remove()
     return w:sum():item()
