@@ -48,14 +48,27 @@ extension Tensor {
         // A broadcast scalar (an expanded 0-d gradient) reads one element, like a real scalar.
         let aScalar = a.numel == 1 || a.isBroadcastScalar, bScalar = b.numel == 1 || b.isBroadcastScalar
         let aFull = a.numel == n && a.isContiguous, bFull = b.numel == n && b.isContiguous
+        // Below the parallel threshold the loops are written out here, where `f` is inlined
+        // and the loop vectorizes; above it each worker's chunk calls `f` indirectly.
+        let serial = n < Parallel.threshold
         if aFull && bFull {
-            Parallel.chunks(n) { r in for i in r { po[i] = f(pa[i], pb[i]) } }
+            if serial { for i in 0..<n { po[i] = f(pa[i], pb[i]) } }
+            else { Parallel.chunks(n) { r in for i in r { po[i] = f(pa[i], pb[i]) } } }
         } else if aFull && bScalar {
             let v = pb[0]
-            Parallel.chunks(n) { r in for i in r { po[i] = f(pa[i], v) } }
+            if serial { for i in 0..<n { po[i] = f(pa[i], v) } }
+            else { Parallel.chunks(n) { r in for i in r { po[i] = f(pa[i], v) } } }
         } else if bFull && aScalar {
             let v = pa[0]
-            Parallel.chunks(n) { r in for i in r { po[i] = f(v, pb[i]) } }
+            if serial { for i in 0..<n { po[i] = f(v, pb[i]) } }
+            else { Parallel.chunks(n) { r in for i in r { po[i] = f(v, pb[i]) } } }
+        } else if aFull, b.isContiguous, b.numel > 0, isTrailingBlock(b.shape, of: out.shape) {
+            // A row operand (a bias) repeating along the leading dims.
+            let m = b.numel
+            for row in 0..<(n / m) {
+                let base = row * m
+                for j in 0..<m { po[base + j] = f(pa[base + j], pb[j]) }
+            }
         } else {
             let sa = Shapes.broadcastStrides(shape: a.shape, strides: a.strides, to: out.shape)
             let sb = Shapes.broadcastStrides(shape: b.shape, strides: b.strides, to: out.shape)
@@ -67,13 +80,21 @@ extension Tensor {
         }
     }
 
+    /// Whether `shape` (leading 1s aside) is the trailing part of `target`: an operand that
+    /// repeats as a whole block along the leading dims.
+    static func isTrailingBlock(_ shape: [Int], of target: [Int]) -> Bool {
+        let core = shape.drop(while: { $0 == 1 })
+        return core.count <= target.count && target.suffix(core.count).elementsEqual(core)
+    }
+
     /// `out[i] = f(a[i])`; `out` is contiguous with `a`'s shape.
     @inline(__always)
     static func map<T: TensorElement, R: TensorElement>(_ a: Tensor, into out: Tensor, _ f: (T) -> R) {
         let pa = a.pointer(T.self), po = out.pointer(R.self)
         let n = out.numel
         if a.isContiguous {
-            Parallel.chunks(n) { r in for i in r { po[i] = f(pa[i]) } }
+            if n < Parallel.threshold { for i in 0..<n { po[i] = f(pa[i]) } }
+            else { Parallel.chunks(n) { r in for i in r { po[i] = f(pa[i]) } } }
         } else {
             var i = 0
             StridedLoop.run(a.shape, a.strides, a.strides) { ia, _ in

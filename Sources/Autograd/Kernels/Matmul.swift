@@ -28,14 +28,32 @@ extension Tensor {
         }
         let (x, transA, lda) = try blasOperand(a)
         let (y, transB, ldb) = try blasOperand(b)
-        if out.dtype == .float32 {
-            cblas_sgemm(CblasRowMajor, transA, transB, n, m, k, 1, x.pointer(Float.self), lda,
-                        y.pointer(Float.self), ldb, 0, out.pointer(Float.self), m)
-        } else {
-            cblas_dgemm(CblasRowMajor, transA, transB, n, m, k, 1, x.pointer(Double.self), lda,
-                        y.pointer(Double.self), ldb, 0, out.pointer(Double.self), m)
+        _ = blasSingleThreaded
+        // Large products split their rows across the engine's workers, each running a
+        // single-threaded gemm: one thread pool for everything, instead of OpenBLAS's own
+        // threads spinning (sched_yield) against the element-wise workers on a small machine.
+        let work = Int(n) * Int(m) * Int(k)
+        let parts = work >= 1 << 21 && Int(n) >= 2 * Parallel.workers ? Parallel.workers : 1
+        let rows = (Int(n) + parts - 1) / parts
+        Parallel.forEach(parts) { p in
+            let r0 = p * rows, r1 = min(Int(n), r0 + rows)
+            guard r0 < r1 else { return }
+            // Row r0 of A: r0 rows down when stored as is, r0 columns across when transposed.
+            let aOffset = transA == CblasNoTrans ? r0 * Int(lda) : r0
+            if out.dtype == .float32 {
+                cblas_sgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, 1,
+                            x.pointer(Float.self) + aOffset, lda, y.pointer(Float.self), ldb, 0,
+                            out.pointer(Float.self) + r0 * Int(m), m)
+            } else {
+                cblas_dgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, 1,
+                            x.pointer(Double.self) + aOffset, lda, y.pointer(Double.self), ldb, 0,
+                            out.pointer(Double.self) + r0 * Int(m), m)
+            }
         }
     }
+
+    /// OpenBLAS runs single-threaded inside the engine's own workers (set once per process).
+    private static let blasSingleThreaded: Void = openblas_set_num_threads(1)
 
     /// A matrix as BLAS wants it: row-major with unit column stride, or its transpose.
     private static func blasOperand(_ t: Tensor) throws -> (Tensor, CBLAS_TRANSPOSE, Int32) {

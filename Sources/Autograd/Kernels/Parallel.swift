@@ -6,7 +6,7 @@ import Dispatch
 /// once on the calling thread, so small tensors pay nothing.
 enum Parallel {
     /// Elements below which splitting costs more than it saves.
-    static let threshold = 1 << 17
+    static let threshold = 1 << 20
     /// Worker count: the machine's cores, at most 8.
     static let workers = max(1, min(8, sysconfCores()))
 

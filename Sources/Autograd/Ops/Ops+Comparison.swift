@@ -46,10 +46,16 @@ extension Ops {
             }
             let shape = try Shapes.broadcast(c.shape, Shapes.broadcast(a.shape, b.shape))
             let dtype = Tensor.resultType([a, b])
-            let x = try a.converted(to: dtype).expand(shape), y = try b.converted(to: dtype).expand(shape)
-            let out = try x.materialized()
-            let cond = try c.expand(shape)
-            for i in 0..<out.numel where cond.element(i) == 0 { out.setElementExact(i, from: y, at: i) }
+            let out = try a.converted(to: dtype).expand(shape).materialized()
+            let y = try b.converted(to: dtype).expand(shape).materialized()
+            let cond = try c.expand(shape).materialized()
+            let keep = cond.pointer(Bool.self)
+            switch dtype {
+            case .float32: Tensor.select(keep, y.pointer(Float.self), into: out.pointer(Float.self), out.numel)
+            case .float64: Tensor.select(keep, y.pointer(Double.self), into: out.pointer(Double.self), out.numel)
+            case .int64: Tensor.select(keep, y.pointer(Int64.self), into: out.pointer(Int64.self), out.numel)
+            case .bool: Tensor.select(keep, y.pointer(Bool.self), into: out.pointer(Bool.self), out.numel)
+            }
             return out
         },
         backward: { ctx in
@@ -100,6 +106,12 @@ extension Ops {
 }
 
 extension Tensor {
+    /// `out[i] = keep[i] ? out[i] : other[i]` over contiguous buffers (the loop of `where`).
+    static func select<T>(_ keep: UnsafeMutablePointer<Bool>, _ other: UnsafeMutablePointer<T>,
+                          into out: UnsafeMutablePointer<T>, _ n: Int) {
+        for i in 0..<n where !keep[i] { out[i] = other[i] }
+    }
+
     /// Copies element `j` of `source` (same dtype) to element `i` of this tensor, exactly.
     func setElementExact(_ i: Int, from source: Tensor, at j: Int) {
         let d = storageIndex(ofFlat: i), s = source.storageIndex(ofFlat: j)

@@ -108,10 +108,35 @@ extension Tensor {
 
     /// `self += other` without graph or checks: the engine's gradient accumulation.
     func addInPlaceUnchecked(_ other: Tensor) throws {
-        let sum = try Tensor.arithmetic(self, other, dtype: dtype, op: "add",
-                                        float: { $0 + $1 }, double: { $0 + $1 }, int: { $0 &+ $1 }, bool: { $0 || $1 })
-        try copyElements(from: sum)
+        if try !updateInPlace(named: "add", other) {
+            let sum = try Tensor.arithmetic(self, other, dtype: dtype, op: "add",
+                                            float: { $0 + $1 }, double: { $0 + $1 }, int: { $0 &+ $1 }, bool: { $0 || $1 })
+            try copyElements(from: sum)
+        }
         storage.bumpVersion()
+    }
+
+    /// `self op= other` computed straight into this tensor's memory, for the arithmetic ops on
+    /// a contiguous float tensor with a float operand that broadcasts to it (an SGD step,
+    /// gradient accumulation). Returns false when the general path must run instead.
+    func updateInPlace(named name: String, _ other: Tensor) throws -> Bool {
+        guard isContiguous, dtype.isFloatingPoint, other.dtype.isFloatingPoint || other.isWrappedNumber,
+              tangent == nil, other.tangent == nil,
+              (try? Shapes.broadcast(shape, other.shape)) == shape,
+              !(other.storage === storage && !(other.numel == 1 || other.isBroadcastScalar)) else { return false }
+        let y = try other.converted(to: dtype)
+        switch (name, dtype) {
+        case ("add", .float32): Tensor.zip(self, y, into: self) { (a: Float, b: Float) in a + b }
+        case ("add", _): Tensor.zip(self, y, into: self) { (a: Double, b: Double) in a + b }
+        case ("sub", .float32): Tensor.zip(self, y, into: self) { (a: Float, b: Float) in a - b }
+        case ("sub", _): Tensor.zip(self, y, into: self) { (a: Double, b: Double) in a - b }
+        case ("mul", .float32): Tensor.zip(self, y, into: self) { (a: Float, b: Float) in a * b }
+        case ("mul", _): Tensor.zip(self, y, into: self) { (a: Double, b: Double) in a * b }
+        case ("div", .float32): Tensor.zip(self, y, into: self) { (a: Float, b: Float) in a / b }
+        case ("div", _): Tensor.zip(self, y, into: self) { (a: Double, b: Double) in a / b }
+        default: return false
+        }
+        return true
     }
 
     /// Runs `op` on this tensor and `others` and writes the result back into this tensor.
@@ -132,6 +157,18 @@ extension Tensor {
             throw TorchError(AutogradMessages.viewOfLeafInPlace)
         }
         guard recording else {
+            // Plain arithmetic (no alpha) runs straight into this tensor's memory.
+            if others.count == 1, args.allSatisfy({ $0.isAbsent }), ["add", "sub", "mul", "div"].contains(op.name),
+               try updateInPlace(named: op.name, others[0]) {
+                storage.bumpVersion()
+                return self
+            }
+            if op === Ops.zeroOp || (op === Ops.fillOp && others.first?.ndim == 0), isContiguous, tangent == nil {
+                let value = op === Ops.zeroOp ? 0 : try others[0].item().doubleValue
+                try copyElements(from: Tensor.scalar(value, dtype: dtype))
+                storage.bumpVersion()
+                return self
+            }
             let result = try withNoGrad { try op.apply([self] + others, args) }
             try writeBack(result)
             if let t = result.tangent { setTangent(t) }

@@ -124,15 +124,28 @@ local function call_inner(f, ...)
   return unpack(results, 2, results.n)
 end
 
-local function prepare(inputs, create_graph)
+-- The inputs a functional API differentiates with respect to, and its options. Inside another
+-- transform (torch.func._depth > 0) an input already in a graph stays in it and the
+-- derivatives are recorded, so the outer transform can differentiate them in turn.
+local function prepare(inputs, opts)
   local list, single = as_list(inputs)
-  local prepared = {}
+  local prepared, nested = {}, false
   for i, x in ipairs(list) do
-    prepared[i] = x:detach()
-    prepared[i]:requires_grad_(true)
-    if create_graph and x.requires_grad then prepared[i] = x * 1 end
+    if x.requires_grad and (opts.create_graph or torch.func._depth > 0) then
+      prepared[i] = x * 1
+      nested = true
+    else
+      prepared[i] = x:detach()
+      prepared[i]:requires_grad_(true)
+    end
   end
-  return prepared, single
+  if nested and not opts.create_graph then
+    local copy = {}
+    for k, v in pairs(opts) do copy[k] = v end
+    copy.create_graph = true
+    opts = copy
+  end
+  return prepared, single, opts
 end
 
 local function zeros_if_nil(g, like)
@@ -143,7 +156,8 @@ end
 --- vjp(func, inputs, v): the output and vᵀJ for each input.
 function functional.vjp(func, inputs, v, opts)
   opts = opts or {}
-  local xs, single = prepare(inputs, opts.create_graph)
+  local xs, single
+  xs, single, opts = prepare(inputs, opts)
   local out = call_inner(func, unpack(xs))
   if v == nil then
     if out:numel() ~= 1 then
@@ -161,7 +175,8 @@ end
 --- jvp(func, inputs, v): the output and J v, by the double-vjp identity.
 function functional.jvp(func, inputs, v, opts)
   opts = opts or {}
-  local xs, single = prepare(inputs, opts.create_graph)
+  local xs, single
+  xs, single, opts = prepare(inputs, opts)
   if v == nil then
     if #xs ~= 1 or xs[1]:numel() ~= 1 then
       error("The vector v can only be None if the input to the user-provided function is a single Tensor with a single element.", 2)
@@ -190,7 +205,8 @@ end
 --- jacobian(func, inputs): one Jacobian per input, each of shape out.shape .. input.shape.
 function functional.jacobian(func, inputs, opts)
   opts = opts or {}
-  local xs, single = prepare(inputs, opts.create_graph)
+  local xs, single
+  xs, single, opts = prepare(inputs, opts)
   local out = call_inner(func, unpack(xs))
   local n = out:numel()
   local rows = {}
@@ -218,7 +234,8 @@ end
 --- inputs, one table of blocks per input: {H11, H12, ...}, {H21, H22, ...}.
 function functional.hessian(func, inputs, opts)
   opts = opts or {}
-  local xs, single = prepare(inputs, opts.create_graph)
+  local xs, single
+  xs, single, opts = prepare(inputs, opts)
   local out = call_inner(func, unpack(xs))
   local gs = pack(autograd.grad(out, xs, { create_graph = true, allow_unused = true }))
   local function block(g, x)
@@ -246,7 +263,8 @@ end
 --- vhp(func, inputs, v): the output and vᵀH; hvp: the output and H v (equal for smooth func).
 function functional.vhp(func, inputs, v, opts)
   opts = opts or {}
-  local xs, single = prepare(inputs, opts.create_graph)
+  local xs, single
+  xs, single, opts = prepare(inputs, opts)
   local vs = as_list(v)
   local out = call_inner(func, unpack(xs))
   local gs = pack(autograd.grad(out, xs, { create_graph = true, allow_unused = true }))
