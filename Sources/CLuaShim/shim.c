@@ -1,17 +1,23 @@
 #include "CLuaShim.h"
 #include "limits_internal.h"
 
-// Calls the Swift function in upvalue 1 and raises its error, if any, after it returned.
-static int lg_trampoline(lua_State *L) {
-    lg_SwiftFunction fn = (lg_SwiftFunction)lua_touserdata(L, lua_upvalueindex(1));
-    int n = lg_call_swift(L, fn);
-    if (n >= 0) return n;
-    if (n == LG_ERROR && lua_type(L, -1) == LUA_TSTRING) {
+// Raises the error a Swift function reported with `status` (LG_ERROR or LG_ERROR_RAW): this is
+// the only place a bridge error longjmps, and no Swift frame is on the stack any more.
+static int lg_raise(lua_State *L, int status) {
+    if (status == LG_ERROR && lua_type(L, -1) == LUA_TSTRING) {
         luaL_where(L, 1);
         lua_insert(L, -2);
         lua_concat(L, 2);
     }
     return lua_error(L);
+}
+
+// Calls the Swift function in upvalue 1 and raises its error, if any, after it returned.
+static int lg_trampoline(lua_State *L) {
+    lg_SwiftFunction fn = (lg_SwiftFunction)lua_touserdata(L, lua_upvalueindex(1));
+    int n = lg_call_swift(L, fn);
+    if (n >= 0) return n;
+    return lg_raise(L, n);
 }
 
 void lg_pushswiftfunction(lua_State *L, lg_SwiftFunction fn, int nup) {
@@ -28,12 +34,7 @@ static int lg_indexer(lua_State *L) {
     lg_SwiftFunction fn = (lg_SwiftFunction)lua_touserdata(L, lua_upvalueindex(2));
     int n = lg_call_swift(L, fn);
     if (n >= 0) return n;
-    if (n == LG_ERROR && lua_type(L, -1) == LUA_TSTRING) {
-        luaL_where(L, 1);
-        lua_insert(L, -2);
-        lua_concat(L, 2);
-    }
-    return lua_error(L);
+    return lg_raise(L, n);
 }
 
 void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback) {
@@ -133,12 +134,7 @@ static int lg_print(lua_State *L) {
     lg_SwiftFunction sink = (lg_SwiftFunction)lua_touserdata(L, lua_upvalueindex(1));
     int status = lg_call_swift(L, sink);
     if (status >= 0) return 0;
-    if (status == LG_ERROR && lua_type(L, -1) == LUA_TSTRING) {
-        luaL_where(L, 1);
-        lua_insert(L, -2);
-        lua_concat(L, 2);
-    }
-    return lua_error(L);
+    return lg_raise(L, status);
 }
 
 void lg_pushprint(lua_State *L, lg_SwiftFunction sink, int nup) {
