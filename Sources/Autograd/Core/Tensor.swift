@@ -130,6 +130,10 @@ public final class Tensor {
         let state = ThreadState.current
         let key = WrappedKey(value)
         if let cached = state.wrappedNumbers[key] { return cached }
+        // Cached numbers outlive the call that made them: charge them to no host's account.
+        let account = state.memoryAccount
+        state.memoryAccount = nil
+        defer { state.memoryAccount = account }
         let t = try makeWrapped(value)
         if state.wrappedNumbers.count >= 64 { state.wrappedNumbers.removeAll(keepingCapacity: true) }
         state.wrappedNumbers[key] = t

@@ -167,6 +167,10 @@ extension Ops {
             guard x.ndim > 0 else { throw TorchError("chunk expects at least a 1-dimensional tensor") }
             let chunks = call.args[0].int ?? 0
             guard chunks > 0 else { throw TorchError("chunk expects `chunks` to be greater than 0, got: \(chunks)") }
+            // Every piece is a result; more than a script could ever take is refused up front.
+            guard chunks <= Ops.maxPieces else {
+                throw TorchError("chunk: \(chunks) pieces are more than the \(Ops.maxPieces) a call can return")
+            }
             let d = try Shapes.wrapDim(call.args[1].int ?? 0, x.ndim)
             let size = x.shape[d]
             if size == 0 {
@@ -174,7 +178,7 @@ extension Ops {
                 return try x.pieces(call: &call, dim: d, lengths: [Int](repeating: 0, count: chunks), node: "SplitWithSizesBackward0")
             }
             let step = (size - 1) / chunks + 1
-            return try x.pieces(call: &call, dim: d, lengths: splitLengths(size, step), node: "SplitBackward0")
+            return try x.pieces(call: &call, dim: d, lengths: try splitLengths(size, step), node: "SplitBackward0")
         })
 
     static let split = Op(
@@ -233,9 +237,16 @@ extension Ops {
     /// forward pass leaves in `OpCall.aux` is a result (`applyAll` takes a prefix of aux).
     static let variadicOutputs = Int.max
 
+    /// The most pieces `split`, `chunk` and `unbind` return (each is a result value).
+    static let maxPieces = 1 << 20
+
     /// The lengths of consecutive pieces of `step` elements covering `size` (at least one piece).
-    private static func splitLengths(_ size: Int, _ step: Int) -> [Int] {
-        let count = Swift.max((size + step - 1) / step, 1)
+    private static func splitLengths(_ size: Int, _ step: Int) throws -> [Int] {
+        // `size / step` rounded up, without overflowing for huge steps.
+        let count = Swift.max(size / step + (size % step == 0 ? 0 : 1), 1)
+        guard count <= maxPieces else {
+            throw TorchError("split: \(count) pieces are more than the \(maxPieces) a call can return")
+        }
         return (0..<count).map { Swift.min(step, size - $0 * step) }
     }
 

@@ -198,6 +198,11 @@ struct ArgumentBinder {
 
 /// Pushes `t[name]` of the table at `index` without metamethods.
 func lua_getfield_raw(_ L: OpaquePointer, _ index: Int32, _ name: String) {
+    // lua_rawget on anything but a table is undefined behaviour: a script can pass anything.
+    guard lua_type(L, index) == LUA_TTABLE else {
+        lua_pushnil(L)
+        return
+    }
     let t = lua_absindex(L, index)
     LuaStack(L: L).push(name)
     lua_rawget(L, t)

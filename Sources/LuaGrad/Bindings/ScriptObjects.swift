@@ -15,9 +15,10 @@ enum SizeObject {
         lua_setmetatable(s.L, -2)
     }
 
-    /// The sizes in the table at `i` (no metamethods).
+    /// The sizes in the table at `i` (no metamethods; nothing when it is not a table).
     static func read(_ s: LuaStack, _ i: Int32) -> [Int] {
-        (0..<s.rawLength(i)).map { k in
+        guard s.type(i) == LUA_TTABLE else { return [] }
+        return (0..<s.rawLength(i)).map { k in
             s.rawGet(i, k + 1)
             defer { s.pop() }
             return Int(clamping: s.integer(-1) ?? 0)
@@ -41,7 +42,10 @@ enum SizeObject {
     /// `x.shape:numel()`.
     static let numel: lg_SwiftFunction = { L in
         luaEntry(L) { s in
-            s.push(read(s, 1).reduce(1, *))
+            guard s.type(1) == LUA_TTABLE else { throw LuaError.badArgument(1, "numel", expected: "torch.Size", got: s.typeName(1)) }
+            // A script can write any numbers into a Size table: multiply without trapping.
+            guard let n = Shapes.numel(read(s, 1)) else { throw LuaError("numel(): the sizes overflow") }
+            s.push(n)
             return 1
         }
     }

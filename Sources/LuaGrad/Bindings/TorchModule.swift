@@ -42,6 +42,7 @@ enum TorchModule {
             lg_newtable(L)
             lg_pushswiftfunction(L, { L in
                 luaEntry(L) { s in
+                    guard s.type(1) == LUA_TTABLE else { throw LuaError.badArgument(1, "__tostring", expected: "torch.dtype", got: s.typeName(1)) }
                     lua_getfield_raw(s.L, 1, "name")
                     let name = s.string(-1) ?? "?"
                     s.push("torch.\(name)")
