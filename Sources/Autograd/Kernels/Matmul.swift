@@ -35,19 +35,28 @@ extension Tensor {
         let work = Int(n) * Int(m) * Int(k)
         let parts = work >= 1 << 21 && Int(n) >= 2 * Parallel.workers ? Parallel.workers : 1
         let rows = (Int(n) + parts - 1) / parts
+        let stop = Cancellation.probe()
+        // Blocks of rows, so a cancelled script stops within milliseconds; at least 64 rows
+        // per call keeps OpenBLAS efficient.
+        let block = max(64, (1 << 24) / max(Int(m) * Int(k), 1))
         Parallel.forEach(parts) { p in
-            let r0 = p * rows, r1 = min(Int(n), r0 + rows)
-            guard r0 < r1 else { return }
-            // Row r0 of A: r0 rows down when stored as is, r0 columns across when transposed.
-            let aOffset = transA == CblasNoTrans ? r0 * Int(lda) : r0
-            if out.dtype == .float32 {
-                cblas_sgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, 1,
-                            x.pointer(Float.self) + aOffset, lda, y.pointer(Float.self), ldb, 0,
-                            out.pointer(Float.self) + r0 * Int(m), m)
-            } else {
-                cblas_dgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, 1,
-                            x.pointer(Double.self) + aOffset, lda, y.pointer(Double.self), ldb, 0,
-                            out.pointer(Double.self) + r0 * Int(m), m)
+            let first = p * rows, last = min(Int(n), first + rows)
+            var r0 = first
+            while r0 < last {
+                if r0 > first && stop() { return }
+                let r1 = min(last, r0 + block)
+                // Row r0 of A: r0 rows down when stored as is, r0 columns across when transposed.
+                let aOffset = transA == CblasNoTrans ? r0 * Int(lda) : r0
+                if out.dtype == .float32 {
+                    cblas_sgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, 1,
+                                x.pointer(Float.self) + aOffset, lda, y.pointer(Float.self), ldb, 0,
+                                out.pointer(Float.self) + r0 * Int(m), m)
+                } else {
+                    cblas_dgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, 1,
+                                x.pointer(Double.self) + aOffset, lda, y.pointer(Double.self), ldb, 0,
+                                out.pointer(Double.self) + r0 * Int(m), m)
+                }
+                r0 = r1
             }
         }
     }

@@ -19,12 +19,17 @@ enum Parallel {
         }
         let parts = workers
         let size = (count + parts - 1) / parts
+        // Workers run on other threads: they check the starting thread's host for a stop.
+        let stop = Cancellation.probe()
         withoutActuallyEscaping(body) { body in
             let box = UnsafeSendable(body)
             DispatchQueue.concurrentPerform(iterations: parts) { p in
                 let start = p * size
                 let end = min(start + size, count)
-                if start < end { box.value(start..<end) }
+                guard start < end else { return }
+                Cancellation.forEachChunk(end - start, isCancelled: stop) { r in
+                    box.value((start + r.lowerBound)..<(start + r.upperBound))
+                }
             }
         }
     }
