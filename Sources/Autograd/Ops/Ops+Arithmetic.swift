@@ -73,8 +73,19 @@ extension Ops {
         backward: { ctx in
             let b = try ctx.saved(1)
             return [ctx.needsGrad(0) ? try ctx.grad.div(b) : nil,
-                    ctx.needsGrad(1) ? try ctx.grad.neg().mul(ctx.saved(0)).div(b.mul(b)) : nil]
+                    // -grad * ((a / b) / b), the product last as PyTorch records it (MulBackward0).
+                    ctx.needsGrad(1) ? try ctx.grad.neg().mul(ctx.saved(0).div(b).div(b)) : nil]
         })
+
+    /// Division by a number inside backward formulas, recorded as PyTorch's `div.Scalar`
+    /// (`DivBackward1`); scripts' `x / 2` is `div` (DivBackward0), as in PyTorch.
+    static let divScalar = Op(
+        "div_scalar", Signature(["div_scalar"], .method, [.tensor(), .operand()]),
+        doc: "Divides by a number (what backward formulas record as div.Scalar).",
+        gradFn: "DivBackward1", saves: [.input(1)],
+        samples: [OpSample([.tensor([2, 3]), .number(4)])],
+        forward: { call in try Ops.div.forward(&call) },
+        backward: { ctx in [try ctx.grad.div(ctx.saved(0)), nil] })
 
     static let remainder = Op(
         "remainder", Signature(["remainder"], [.tensor(), .operand()], metamethods: ["__mod"]),
@@ -160,8 +171,9 @@ extension Ops {
             let x = try ctx.saved(0), e = try ctx.saved(1)
             var grads: [Tensor?] = [nil, nil]
             if ctx.needsGrad(0) {
-                let dx = try e.mul(x.pow(e.sub(Tensor.wrapped(.int(1))))).masked(where: e.eq(Tensor.wrapped(.int(0))))
-                grads[0] = try ctx.grad.mul(dx)
+                // where(e == 0, 0, grad * e * x^(e-1)): `where` last, as PyTorch records it.
+                let dx = try ctx.grad.mul(e.mul(x.pow(e.sub(Tensor.wrapped(.int(1))))))
+                grads[0] = try dx.masked(where: e.eq(Tensor.wrapped(.int(0))))
             }
             if ctx.needsGrad(1) {
                 // x^e * log(x), defined as 0 where x == 0 and e >= 0 (as PyTorch does).

@@ -41,7 +41,7 @@ extension Ops {
             let dims = try ctx.args[0].ints.map { try $0.map { try Shapes.wrapDim($0, shape.count) } } ?? Array(0..<shape.count)
             let count = dims.reduce(1) { $0 * (shape.isEmpty ? 1 : shape[$1]) }
             let g = try ctx.grad.expandReduced(to: shape, dims: ctx.args[0].ints, keepdim: ctx.args[1].bool ?? false)
-            return [try g.div(Tensor.wrapped(.int(Int64(count))))]
+            return [try Ops.divScalar.apply([g, Tensor.wrapped(.int(Int64(count)))])]
         })
 
     static let norm = Op(
@@ -74,7 +74,8 @@ extension Ops {
                 return [try g.mul(x.sign())]
             case 2:
                 // x / ||x||, with 0 where the norm is 0 (PyTorch's convention for the subgradient).
-                return [try g.mul(x.div(norm)).masked(where: norm.eq(zero))]
+                // grad * (x / norm), the product last as PyTorch records it (MulBackward0).
+                return [try g.mul(x.div(norm).masked(where: norm.eq(zero)))]
             case .infinity, -.infinity:
                 let hits = try x.abs().eq(norm).converted(to: x.dtype)
                 let count = try hits.sum(dims: ctx.args[1].ints ?? [], keepdim: true)

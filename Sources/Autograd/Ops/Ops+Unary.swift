@@ -42,9 +42,22 @@ extension Ops {
         gradFn: "TanhBackward0", saves: [.output],
         samples: [OpSample([.tensor([4])])],
         forward: { call in try Tensor.floatUnary(call.inputs[0], float: { tanhf($0) }, double: { Glibc.tanh($0) }) },
+        backward: { ctx in [try Ops.tanhBackward.apply([ctx.grad, ctx.saved(0)])] })
+
+    /// The gradient of `tanh` as its own op, as PyTorch records it (`TanhBackwardBackward0`).
+    static let tanhBackward = Op(
+        "tanh_backward", Signature(["tanh_backward"], .function, [.tensor("grad_output"), .tensor("output")]),
+        doc: "grad_output * (1 - output²): the gradient of tanh.",
+        gradFn: "TanhBackwardBackward0", saves: [.input(0), .input(1)],
+        samples: [OpSample([.tensor([3]), .tensor([3], .unitInterval)])],
+        forward: { call in
+            let y = call.inputs[1]
+            return try withNoGrad { try call.inputs[0].mul(y.mul(y).rsub(Tensor.wrapped(.int(1)))) }
+        },
         backward: { ctx in
-            let y = try ctx.saved(0)
-            return [try ctx.grad.mul(y.mul(y).rsub(Tensor.wrapped(.int(1))))]
+            let g = try ctx.saved(0), y = try ctx.saved(1)
+            return [ctx.needsGrad(0) ? try ctx.grad.mul(y.mul(y).rsub(Tensor.wrapped(.int(1)))) : nil,
+                    ctx.needsGrad(1) ? try ctx.grad.mul(g).mul(y).mul(Tensor.wrapped(.int(-2))) : nil]
         })
 
     static let sigmoid = Op(
@@ -55,9 +68,23 @@ extension Ops {
         forward: { call in
             try Tensor.floatUnary(call.inputs[0], float: { 1 / (1 + expf(-$0)) }, double: { 1 / (1 + Glibc.exp(-$0)) })
         },
+        backward: { ctx in [try Ops.sigmoidBackward.apply([ctx.grad, ctx.saved(0)])] })
+
+    /// The gradient of `sigmoid` as its own op, as PyTorch records it (`SigmoidBackwardBackward0`).
+    static let sigmoidBackward = Op(
+        "sigmoid_backward", Signature(["sigmoid_backward"], .function, [.tensor("grad_output"), .tensor("output")]),
+        doc: "grad_output * output * (1 - output): the gradient of sigmoid.",
+        gradFn: "SigmoidBackwardBackward0", saves: [.input(0), .input(1)],
+        samples: [OpSample([.tensor([3]), .tensor([3], .unitInterval)])],
+        forward: { call in
+            let y = call.inputs[1]
+            return try withNoGrad { try call.inputs[0].mul(y).mul(y.rsub(Tensor.wrapped(.int(1)))) }
+        },
         backward: { ctx in
-            let y = try ctx.saved(0)
-            return [try ctx.grad.mul(y).mul(y.rsub(Tensor.wrapped(.int(1))))]
+            let g = try ctx.saved(0), y = try ctx.saved(1)
+            return [ctx.needsGrad(0) ? try ctx.grad.mul(y).mul(y.rsub(Tensor.wrapped(.int(1)))) : nil,
+                    // d/dy [g y (1 - y)] = g (1 - 2y)
+                    ctx.needsGrad(1) ? try ctx.grad.mul(g).mul(y.mul(Tensor.wrapped(.int(2))).rsub(Tensor.wrapped(.int(1)))) : nil]
         })
 
     static let relu = Op(
@@ -114,7 +141,8 @@ extension Ops {
         samples: [OpSample([.tensor([4], .awayFromZero)])],
         forward: { call in try Tensor.floatUnary(call.inputs[0], float: { 1 / $0 }, double: { 1 / $0 }) },
         backward: { ctx in
+            // -grad * y², with the product last, as PyTorch's formula records it (MulBackward0).
             let y = try ctx.saved(0)
-            return [try ctx.grad.mul(y.mul(y)).neg()]
+            return [try ctx.grad.neg().mul(y.mul(y))]
         })
 }
