@@ -39,13 +39,7 @@ enum CSVReader {
         let L = s.L
         let module = s.absolute(module)
         guard lua_checkstack(L, 4) != 0 else { return }
-        lua_getfield_raw(L, module, "io")
-        if s.type(-1) != LUA_TTABLE {
-            s.pop()
-            lg_newtable(L)
-            lua_pushvalue(L, -1)
-            s.setField(module, "io")
-        }
+        s.pushSubtable(module, "io")
         s.push(function: readCSV)
         s.setField(-2, "read_csv")
         s.pop()

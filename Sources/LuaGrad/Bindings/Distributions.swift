@@ -23,13 +23,7 @@ enum Distributions {
         let L = s.L
         let module = s.absolute(module)
         guard lua_checkstack(L, 8) != 0 else { return }
-        lua_getfield_raw(L, module, "distributions")
-        if s.type(-1) != LUA_TTABLE {
-            s.pop()
-            lg_newtable(L)
-            lua_pushvalue(L, -1)
-            s.setField(module, "distributions")
-        }
+        s.pushSubtable(module, "distributions")
         let distributions = s.top
 
         // The metatable of Multinomial objects: methods behind __index.

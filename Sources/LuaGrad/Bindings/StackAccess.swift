@@ -115,6 +115,18 @@ struct LuaStack {
         lg_pushswiftfunction(L, function, upvalues)
     }
 
+    /// Pushes `t[name]` of the table at `table`, first creating it as an empty table when
+    /// absent (how a family of functions finds or makes its namespace: `torch.io`).
+    func pushSubtable(_ table: Int32, _ name: String) {
+        let t = absolute(table)
+        lua_getfield_raw(L, t, name)
+        guard type(-1) != LUA_TTABLE else { return }
+        pop()
+        lg_newtable(L)
+        lua_pushvalue(L, -1)
+        setField(t, name)
+    }
+
     /// `t[name] = value-on-top` for the table at `table`, raw (pops the value).
     func setField(_ table: Int32, _ name: String) {
         let t = absolute(table)
