@@ -4,5 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+// Linked for its malloc, which replaces the C library's for the whole process (CJemalloc.h).
+import CJemalloc
 
 exit(Program.main(CommandLine.arguments))
