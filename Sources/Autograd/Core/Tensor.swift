@@ -64,7 +64,9 @@ public final class Tensor {
         Tensor.live.subtract(1, ordering: .relaxed)
         // A long chain of nodes must not be freed by recursion (a million-op graph would
         // overflow the stack): hand the node to the iterative teardown.
-        if gradFn != nil {
+        // Most tensors die while their node is still held by the graph downstream: a plain
+        // release then, with no stack to allocate.
+        if gradFn != nil && isKnownUniquelyReferenced(&gradFn) {
             var stack: [Node] = []
             stack.append(gradFn.unsafelyUnwrapped)
             gradFn = nil
@@ -125,17 +127,31 @@ public final class Tensor {
     }
 
     static func wrapped(_ value: Scalar) throws -> Tensor {
+        try cachedWrapped(WrappedKey(value)) { try makeWrapped(value) }
+    }
+
+    /// This wrapped number in `target`'s dtype: `x * 0.999` on float32 `x` converts the float64
+    /// number on every call otherwise, a whole tensor allocation per op.
+    func wrappedConverted(to target: DType) throws -> Tensor {
+        let key = WrappedKey(self, as: target)
+        return try Tensor.cachedWrapped(key) {
+            let out = try materialized(dtype: target)
+            out.isWrappedNumber = true
+            return out
+        }
+    }
+
+    /// The thread's cached wrapped number for `key`, made by `make` on a miss.
+    private static func cachedWrapped(_ key: WrappedKey, _ make: () throws -> Tensor) throws -> Tensor {
         // Scripts multiply by the same few constants over and over; wrapped numbers are never
         // written to, so each thread keeps the recent ones (keyed by bit pattern: -0.0 ≠ 0.0).
         let state = ThreadState.current
-        let key = WrappedKey(value)
         if let cached = state.wrappedNumbers[key] { return cached }
         // Cached numbers outlive the call that made them: charge them to no host's account.
         let account = state.memoryAccount
         state.memoryAccount = nil
         defer { state.memoryAccount = account }
-        let t = try makeWrapped(value)
-        if state.wrappedNumbers.count >= 64 { state.wrappedNumbers.removeAll(keepingCapacity: true) }
+        let t = try make()
         state.wrappedNumbers[key] = t
         return t
     }
@@ -285,10 +301,39 @@ public enum Scalar: Sendable, Equatable {
     }
 }
 
-/// A wrapped number's identity for the per-thread cache: its kind and exact bits.
+/// The per-thread cache of wrapped numbers: direct-mapped, so a lookup on the per-op path is a
+/// multiply, a shift and one comparison (a Dictionary's hashing cost more than the op).
+struct WrappedNumberCache {
+    private static let slotBits = 6
+    private var keys = [WrappedKey?](repeating: nil, count: 1 << slotBits)
+    private var values = [Tensor?](repeating: nil, count: 1 << slotBits)
+
+    private static func slot(_ key: WrappedKey) -> Int {
+        var h = key.bits &+ UInt64(key.kind) &* 0x9E37_79B9
+        h &+= UInt64(key.target.map { $0.rawValue + 1 } ?? 0) &* 0x85EB_CA6B
+        return Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - slotBits))
+    }
+
+    /// The cached tensor of `key`; setting one replaces whatever shared its slot.
+    subscript(key: WrappedKey) -> Tensor? {
+        get {
+            let i = Self.slot(key)
+            return keys[i] == key ? values[i] : nil
+        }
+        set {
+            let i = Self.slot(key)
+            keys[i] = key
+            values[i] = newValue
+        }
+    }
+}
+
+/// A wrapped number's identity for the per-thread cache: its kind and exact bits, and the
+/// dtype it was converted to (nil for the number as the script gave it).
 struct WrappedKey: Hashable {
     let kind: UInt8
     let bits: UInt64
+    let target: DType?
 
     init(_ value: Scalar) {
         switch value {
@@ -296,5 +341,17 @@ struct WrappedKey: Hashable {
         case .int(let i): kind = 1; bits = UInt64(bitPattern: i)
         case .double(let d): kind = 2; bits = d.bitPattern
         }
+        target = nil
+    }
+
+    /// The key of `number` (a wrapped number's tensor) converted to `target`.
+    init(_ number: Tensor, as target: DType) {
+        switch number.dtype {
+        case .bool: kind = 0; bits = number.pointer(Bool.self).pointee ? 1 : 0
+        case .int64: kind = 1; bits = UInt64(bitPattern: number.pointer(Int64.self).pointee)
+        case .float64: kind = 2; bits = number.pointer(Double.self).pointee.bitPattern
+        case .float32: kind = 3; bits = UInt64(number.pointer(Float.self).pointee.bitPattern)
+        }
+        self.target = target
     }
 }

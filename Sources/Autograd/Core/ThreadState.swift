@@ -18,7 +18,7 @@ public final class ThreadState {
     /// Describes where the script is now (its traceback), for anomaly reports; set by a host.
     public var scriptTraceback: (() -> String)?
     /// Recently wrapped numbers (`x * 0.999` in a loop wraps 0.999 once).
-    var wrappedNumbers: [WrappedKey: Tensor] = [:]
+    var wrappedNumbers = WrappedNumberCache()
     /// The forward-mode dual level (0: outside any `dual_level`).
     public internal(set) var dualLevel = 0
     /// Tensors given tangents in the current dual level.

@@ -235,7 +235,9 @@ public enum Engine {
     /// Adds `grad` to the gradient collected so far for output `slot` of `node`.
     private static func add(_ grad: Tensor, to slots: inout [Tensor?], node: Node, slot: Int) throws {
         if slots.count <= slot {
-            slots += [Tensor?](repeating: nil, count: max(node.outputCount, slot + 1) - slots.count)
+            let count = max(node.outputCount, slot + 1)
+            if slots.isEmpty { slots = [Tensor?](repeating: nil, count: count) }
+            else { slots.append(contentsOf: repeatElement(nil, count: count - slots.count)) }
         }
         if let existing = slots[slot] {
             slots[slot] = try existing.add(grad)

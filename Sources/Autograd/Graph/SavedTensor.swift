@@ -65,7 +65,8 @@ struct SavedTensor {
     /// Frees the data after a backward pass that did not retain the graph.
     mutating func release(into stack: inout [Node]) {
         data = nil
-        if let node { stack.append(node) }
+        // Only a node this saved tensor alone keeps alive needs the iterative teardown.
+        if node != nil && isKnownUniquelyReferenced(&node) { stack.append(node.unsafelyUnwrapped) }
         node = nil
     }
 }

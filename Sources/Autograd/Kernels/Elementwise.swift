@@ -31,6 +31,7 @@ extension Tensor {
     /// This tensor as `dtype`: itself when it already is, else a converted contiguous copy.
     func converted(to target: DType) throws -> Tensor {
         if dtype == target { return self }
+        if isWrappedNumber && numel == 1 { return try wrappedConverted(to: target) }
         let out = try materialized(dtype: target)
         out.isWrappedNumber = isWrappedNumber
         return out

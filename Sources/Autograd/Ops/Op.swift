@@ -221,9 +221,10 @@ final class OpNode: Node {
     }
 
     override func releaseSaved() {
+        guard !saved.isEmpty else { return }
         var stack: [Node] = []
         for i in saved.indices { saved[i].release(into: &stack) }
-        Node.release(&stack)
+        if !stack.isEmpty { Node.release(&stack) }
     }
 
     override func takeStrongReferences(into stack: inout [Node]) {
