@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Options of one backward pass, visible to nodes while it runs.
 public struct BackwardRun {
     /// Whether the backward computation is itself recorded (higher-order gradients).
@@ -13,6 +15,9 @@ public struct BackwardRun {
 /// gradient that broadcast to its input's shape, casting to the input's dtype, and freeing
 /// saved tensors when the graph is not retained.
 public enum Engine {
+    /// Numbers backward passes, so nodes can carry their number within the current one.
+    private static let passes = Atomic<Int>(0)
+
     /// Backpropagates `gradients` (one per root) from `roots`, accumulating into leaves' `.grad`.
     /// With `inputs`, only those tensors accumulate.
     public static func backward(_ roots: [Tensor], gradients: [Tensor?], retainGraph: Bool? = nil,
@@ -99,55 +104,47 @@ public enum Engine {
     /// gradient returned instead of executed.
     private static func run(_ roots: [(Edge, Tensor)], run options: BackwardRun, accumulate: Bool,
                             only: [ObjectIdentifier: Int]?, capture: [Edge]) throws -> [Tensor?] {
-        // 1. Discover the nodes (iterative DFS), numbering them; each node's edge targets are
-        //    resolved to numbers once, so the rest of the pass works on arrays.
-        var index: [ObjectIdentifier: Int] = [:]
+        // 1. Discover the nodes breadth-first, numbering them in the order found; each node's
+        //    edge targets are resolved to numbers once (`targets[first[i]..<first[i + 1]]`,
+        //    -1 for an edge with no node), so the rest of the pass works on flat arrays.
+        let pass = Engine.passes.add(1, ordering: .relaxed).newValue
         var nodes: [Node] = []
-        var targets: [[Int]] = []   // per node, per edge: the target's number or -1
-        func number(_ node: Node) -> (Int, isNew: Bool) {
-            let key = ObjectIdentifier(node)
-            if let i = index[key] { return (i, false) }
-            let i = nodes.count
-            index[key] = i
+        var first: [Int] = []
+        var targets: [Int] = []
+        func number(_ node: Node) -> Int {
+            // The node remembers its number in this pass; the identity check keeps a stale or
+            // concurrently overwritten mark from ever naming another node.
+            let known = node.passIndex
+            if node.pass == pass && known < nodes.count && nodes[known] === node { return known }
+            node.pass = pass
+            node.passIndex = nodes.count
             nodes.append(node)
-            targets.append([])
-            return (i, true)
+            return nodes.count - 1
         }
-        var stack: [Int] = []
-        for (edge, _) in roots {
-            guard let node = edge.node else { continue }
-            let (i, isNew) = number(node)
-            if isNew { stack.append(i) }
-        }
-        var dependencies: [Int] = []
-        while let i = stack.popLast() {
-            var resolved: [Int] = []
-            resolved.reserveCapacity(nodes[i].edges.count)
-            for edge in nodes[i].edges {
-                guard let next = edge.node else { resolved.append(-1); continue }
-                let (j, isNew) = number(next)
-                if isNew { stack.append(j) }
-                resolved.append(j)
-            }
-            targets[i] = resolved
-        }
-        dependencies = [Int](repeating: 0, count: nodes.count)
-        for list in targets { for j in list where j >= 0 { dependencies[j] += 1 } }
-
-        // 2. A topological order (Kahn), roots first.
-        var order: [Int] = []
-        order.reserveCapacity(nodes.count)
-        var remaining = dependencies
-        var queued = [Bool](repeating: false, count: nodes.count)
-        for (edge, _) in roots {
-            guard let node = edge.node, let i = index[ObjectIdentifier(node)] else { continue }
-            if remaining[i] == 0 && !queued[i] { queued[i] = true; order.append(i) }
-        }
+        let rootNumbers = roots.map { root in root.0.node.map(number) ?? -1 }
         var cursor = 0
+        while cursor < nodes.count {
+            first.append(targets.count)
+            for edge in nodes[cursor].edges { targets.append(edge.node.map(number) ?? -1) }
+            cursor += 1
+        }
+        first.append(targets.count)
+        let count = nodes.count
+
+        // 2. A topological order (Kahn), roots first; -1 marks a node already queued.
+        var remaining = [Int](repeating: 0, count: count)
+        for j in targets where j >= 0 { remaining[j] += 1 }
+        var order: [Int] = []
+        order.reserveCapacity(count)
+        for i in rootNumbers where i >= 0 && remaining[i] == 0 {
+            remaining[i] = -1
+            order.append(i)
+        }
+        cursor = 0
         while cursor < order.count {
             let i = order[cursor]
             cursor += 1
-            for j in targets[i] where j >= 0 {
+            for j in targets[first[i]..<first[i + 1]] where j >= 0 {
                 remaining[j] -= 1
                 if remaining[j] == 0 { order.append(j) }
             }
@@ -156,21 +153,22 @@ public enum Engine {
         // 3. Which nodes lead to a target (reverse topological order).
         var needed: [Bool]? = nil
         if let only {
-            var flags = [Bool](repeating: false, count: nodes.count)
+            var flags = [Bool](repeating: false, count: count)
             for i in order.reversed() {
-                flags[i] = only[ObjectIdentifier(nodes[i])] != nil || targets[i].contains { $0 >= 0 && flags[$0] }
+                flags[i] = only[ObjectIdentifier(nodes[i])] != nil
+                    || targets[first[i]..<first[i + 1]].contains { $0 >= 0 && flags[$0] }
             }
             needed = flags
         }
 
         // 4. Execute in order, summing gradients per node output.
-        var buffers = [[Tensor?]](repeating: [], count: nodes.count)
-        for (edge, grad) in roots {
-            guard let node = edge.node, let i = index[ObjectIdentifier(node)] else { continue }
-            try add(grad, to: &buffers[i], node: node, slot: edge.inputNr)
+        var buffers = [[Tensor?]](repeating: [], count: count)
+        for (r, (edge, grad)) in roots.enumerated() {
+            guard let node = edge.node else { continue }
+            try add(grad, to: &buffers[rootNumbers[r]], node: node, slot: edge.inputNr)
         }
-        index = [:]
         var captured = [Tensor?](repeating: nil, count: capture.count)
+        let detectAnomaly = ThreadState.current.detectAnomaly
         try withGradMode(options.createGraph) {
             for i in order {
                 let node = nodes[i]
@@ -202,15 +200,15 @@ public enum Engine {
                 if node is AccumulateGrad && !accumulate { continue }
                 guard grads.contains(where: { $0 != nil }) else { continue }
                 let inputGrads = try node.apply(grads, context: options)
-                if ThreadState.current.detectAnomaly { try checkAnomaly(inputGrads, of: node) }
+                if detectAnomaly { try checkAnomaly(inputGrads, of: node) }
                 if !options.retainGraph { node.releaseSaved() }
-                let edgeTargets = targets[i]
+                let base = first[i], edgeCount = first[i + 1] - base
                 for (k, edge) in node.edges.enumerated() {
-                    guard k < edgeTargets.count, edgeTargets[k] >= 0, let next = edge.node,
+                    guard k < edgeCount, targets[base + k] >= 0, let next = edge.node,
                           k < inputGrads.count, var g = inputGrads[k] else { continue }
                     if g.shape != edge.shape { g = try g.sumToShape(edge.shape) }
                     if g.dtype != edge.dtype { g = try g.to(edge.dtype) }
-                    try add(g, to: &buffers[edgeTargets[k]], node: next, slot: edge.inputNr)
+                    try add(g, to: &buffers[targets[base + k]], node: next, slot: edge.inputNr)
                 }
             }
         }

@@ -34,6 +34,11 @@ public class Node {
     /// Hooks on the gradients of this node's outputs (`register_hook` on a non-leaf).
     var hooks: [(output: Int, hook: GradHook)] = []
 
+    /// The backward pass that last numbered this node, and its number there (the engine's
+    /// scratch space: a dictionary lookup per node cost more than many small ops).
+    var pass = 0
+    var passIndex = 0
+
     /// Nodes alive in the process (for leak tests).
     public static let live = Atomic<Int>(0)
 
