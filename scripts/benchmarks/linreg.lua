@@ -9,7 +9,7 @@ y = (y + torch.normal(0, 0.01, y.shape)):reshape(-1, 1)
 local w = torch.normal(0, 0.01, {2, 1}, {requires_grad = true})
 local b = torch.zeros(1, {requires_grad = true})
 local lr, batch = 0.03, 10
-bench.run("linreg", 3, function()
+bench.run("linreg", 30, function()
   local indices = torch.randperm(1000)
   for i = 1, 1000, batch do
     local idx = indices[{{i, i + batch - 1}}]

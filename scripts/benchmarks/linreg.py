@@ -21,4 +21,4 @@ def step():
             w -= w.grad * lr / batch
             b -= b.grad * lr / batch
             w.grad.zero_(); b.grad.zero_()
-run("linreg", 3, step)
+run("linreg", 30, step)
