@@ -85,15 +85,16 @@ public final class Op: Sendable {
         }
         var call = OpCall(inputs: inputs, args: args)
         let output = try forward(&call)
-        if backward != nil, output.dtype.isFloatingPoint, ThreadState.current.gradEnabled,
+        let state = ThreadState.current
+        if backward != nil, output.dtype.isFloatingPoint, state.gradEnabled,
            inputs.contains(where: { $0.requiresGrad }) {
             let node = OpNode(op: self, call: call, output: output)
-            if ThreadState.current.detectAnomaly { node.forwardTrace = ThreadState.current.scriptTraceback?() }
+            if state.detectAnomaly { node.forwardTrace = state.scriptTraceback?() }
             output.gradFn = node
             output.outputNr = 0
             output.requiresGrad = true
         }
-        if ThreadState.current.dualLevel > 0 { try ForwardAD.propagate(self, call, output: output) }
+        if state.dualLevel > 0 { try ForwardAD.propagate(self, call, output: output) }
         return (output, call)
     }
 }

@@ -677,13 +677,36 @@ extension Tensor {
         var shape = x.shape
         shape[d] = index.numel
         let out = try Tensor.empty(shape, dtype: dtype)
+        var positions = [Int](repeating: 0, count: index.numel)
         for i in 0..<index.numel {
             guard let k = Tensor.wrapPosition(index.integerElement(i), x.shape[d]) else {
                 throw TorchError("index out of range in self")
             }
-            try out.rawSelect(d, i).copyElements(from: x.rawSelect(d, k))
+            positions[i] = k
+        }
+        if x.isContiguous {
+            x.copyBlocks(along: d, at: positions, into: out)
+        } else {
+            for (i, k) in positions.enumerated() { try out.rawSelect(d, i).copyElements(from: x.rawSelect(d, k)) }
         }
         return ndim == 0 ? out.raw([], []) : out
+    }
+
+    /// Copies the slices at `positions` along `d` of this contiguous tensor into `out`, one
+    /// block of memory per slice and leading index (`X[idx]` on a batch of rows: one copy a row).
+    private func copyBlocks(along d: Int, at positions: [Int], into out: Tensor) {
+        let item = dtype.itemSize
+        var outer = 1, block = item
+        for i in 0..<d { outer &*= shape[i] }
+        for i in (d + 1)..<ndim { block &*= shape[i] }
+        let size = shape[d], n = positions.count
+        let source = UnsafeRawPointer(storage.bytes + offset * item)
+        let target = out.storage.bytes + out.offset * item
+        for o in 0..<outer {
+            for (i, k) in positions.enumerated() {
+                (target + (o * n + i) * block).copyMemory(from: source + (o * size + k) * block, byteCount: block)
+            }
+        }
     }
 
     /// The slice at `i` along `d`, as a temporary view.
