@@ -16,6 +16,11 @@ let releaseSettings: [SwiftSetting] = [
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
+// Swift's `Float.squareRoot()` is a C shim (`__builtin_sqrtf`); compiled with C's default
+// math-errno it is a call to `sqrtf` that may set errno, which no loop can vectorize (and a
+// worker loop may not even inline). Nothing reads errno, so the engine's kernels drop it.
+let kernelSettings: [SwiftSetting] = releaseSettings + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
+
 let package = Package(
     name: "LuaGrad",
     products: [
@@ -47,7 +52,7 @@ let package = Package(
         .target(
             name: "Autograd",
             dependencies: ["COpenBLAS"],
-            swiftSettings: releaseSettings,
+            swiftSettings: kernelSettings,
             linkerSettings: [.linkedLibrary("m")]
         ),
         .target(name: "LuaGrad", dependencies: ["Autograd", "CLua", "CLuaShim"], swiftSettings: releaseSettings),

@@ -24,6 +24,15 @@ public protocol FloatElement: TensorElement, BinaryFloatingPoint {
     static func tanh(_ x: Self) -> Self
     static func pow(_ x: Self, _ y: Self) -> Self
     static func fmod(_ x: Self, _ y: Self) -> Self
+    /// The square root. Kernels use this rather than `squareRoot()`, whose C shim is not
+    /// inlined into parallel workers' loops; libm's `sqrtf`/`sqrt` vectorize there.
+    static func sqrt(_ x: Self) -> Self
+    static func log1p(_ x: Self) -> Self
+    static func expm1(_ x: Self) -> Self
+    static func tan(_ x: Self) -> Self
+    static func exp2(_ x: Self) -> Self
+    static func log2(_ x: Self) -> Self
+    static func log10(_ x: Self) -> Self
 }
 
 // MARK: - Conformances
@@ -41,6 +50,13 @@ extension Float: FloatElement {
     public static func tanh(_ x: Float) -> Float { tanhf(x) }
     public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
     public static func fmod(_ x: Float, _ y: Float) -> Float { fmodf(x, y) }
+    public static func sqrt(_ x: Float) -> Float { sqrtf(x) }
+    public static func log1p(_ x: Float) -> Float { log1pf(x) }
+    public static func expm1(_ x: Float) -> Float { expm1f(x) }
+    public static func tan(_ x: Float) -> Float { tanf(x) }
+    public static func exp2(_ x: Float) -> Float { exp2f(x) }
+    public static func log2(_ x: Float) -> Float { log2f(x) }
+    public static func log10(_ x: Float) -> Float { log10f(x) }
 }
 
 extension Double: FloatElement {
@@ -56,6 +72,13 @@ extension Double: FloatElement {
     public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
     public static func pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
     public static func fmod(_ x: Double, _ y: Double) -> Double { Glibc.fmod(x, y) }
+    public static func sqrt(_ x: Double) -> Double { Glibc.sqrt(x) }
+    public static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
+    public static func expm1(_ x: Double) -> Double { Glibc.expm1(x) }
+    public static func tan(_ x: Double) -> Double { Glibc.tan(x) }
+    public static func exp2(_ x: Double) -> Double { Glibc.exp2(x) }
+    public static func log2(_ x: Double) -> Double { Glibc.log2(x) }
+    public static func log10(_ x: Double) -> Double { Glibc.log10(x) }
 }
 
 extension Int64: TensorElement {

@@ -40,17 +40,16 @@ extension Tensor {
     // MARK: - Typed loops
 
     /// `out[i] = f(a[i], b[i])` with broadcasting; `out` is contiguous with the broadcast shape.
+    ///
+    /// `f` is a type, not a closure, so every loop here, the parallel workers' included, is
+    /// specialized per element function with it inlined (see `ZipFunction`).
     @inline(__always)
-    static func zip<T: TensorElement, R: TensorElement>(
-        _ a: Tensor, _ b: Tensor, into out: Tensor, _ f: (T, T) -> R
-    ) {
-        let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(R.self)
+    static func zip<F: ZipFunction>(_ a: Tensor, _ b: Tensor, into out: Tensor, _ f: F) {
+        let pa = a.pointer(F.Operand.self), pb = b.pointer(F.Operand.self), po = out.pointer(F.Result.self)
         let n = out.numel
         // A broadcast scalar (an expanded 0-d gradient) reads one element, like a real scalar.
         let aScalar = a.numel == 1 || a.isBroadcastScalar, bScalar = b.numel == 1 || b.isBroadcastScalar
         let aFull = a.numel == n && a.isContiguous, bFull = b.numel == n && b.isContiguous
-        // Below the parallel threshold the loops are written out here, where `f` is inlined
-        // and the loop vectorizes; above it each worker's chunk calls `f` indirectly.
         let serial = n < Parallel.threshold
         if aFull && bFull {
             if serial { for i in 0..<n { po[i] = f(pa[i], pb[i]) } }
@@ -88,10 +87,10 @@ extension Tensor {
         return core.count <= target.count && target.suffix(core.count).elementsEqual(core)
     }
 
-    /// `out[i] = f(a[i])`; `out` is contiguous with `a`'s shape.
+    /// `out[i] = f(a[i])`; `out` is contiguous with `a`'s shape (`f` is a type, as in `zip`).
     @inline(__always)
-    static func map<T: TensorElement, R: TensorElement>(_ a: Tensor, into out: Tensor, _ f: (T) -> R) {
-        let pa = a.pointer(T.self), po = out.pointer(R.self)
+    static func map<F: MapFunction>(_ a: Tensor, into out: Tensor, _ f: F) {
+        let pa = a.pointer(F.Operand.self), po = out.pointer(F.Result.self)
         let n = out.numel
         if a.isContiguous {
             if n < Parallel.threshold { for i in 0..<n { po[i] = f(pa[i]) } }
@@ -102,6 +101,41 @@ extension Tensor {
                 po[i] = f(pa[ia])
                 i &+= 1
             }
+        }
+    }
+
+    // MARK: - Kernels by dtype
+
+    /// `out = kernel(a, b)` in `out`'s dtype, the operands already converted to it.
+    /// Throws PyTorch's "not implemented" error for a dtype the kernel lacks.
+    @inline(__always)
+    static func zip<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, into out: Tensor, _ kernel: K, op: String) throws {
+        switch out.dtype {
+        case .float32: zip(a, b, into: out, BinaryFloat<K, Float>(kernel: kernel))
+        case .float64: zip(a, b, into: out, BinaryFloat<K, Double>(kernel: kernel))
+        case .int64:
+            guard K.hasInt else { throw TorchError("\"\(op)\" not implemented for 'Long'") }
+            zip(a, b, into: out, BinaryInt(kernel: kernel))
+        case .bool:
+            guard K.hasBool else { throw TorchError("\"\(op)\" not implemented for 'Bool'") }
+            zip(a, b, into: out, BinaryBool(kernel: kernel))
+        }
+    }
+
+    /// `out = kernel(a)` in `a`'s dtype (`out` has it too).
+    @inline(__always)
+    static func map<K: UnaryKernel>(_ a: Tensor, into out: Tensor, _ kernel: K, op: String) throws {
+        switch a.dtype {
+        case .float32: map(a, into: out, UnaryFloat<K, Float>(kernel: kernel))
+        case .float64: map(a, into: out, UnaryFloat<K, Double>(kernel: kernel))
+        case .int64:
+            guard K.hasInt else { throw TorchError("\"\(op)\" not implemented for 'Long'") }
+            map(a, into: out, UnaryInt(kernel: kernel))
+        case .bool:
+            guard K.hasBool else {
+                throw TorchError(op == "neg" ? "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead." : "\"\(op)\" not implemented for 'Bool'")
+            }
+            map(a, into: out, UnaryBool(kernel: kernel))
         }
     }
 
@@ -117,70 +151,62 @@ extension Tensor {
 
     /// A binary arithmetic op computed in the promoted dtype (or `dtype`, when given).
     @inline(__always)
-    static func arithmetic(
-        _ a: Tensor, _ b: Tensor, dtype forced: DType? = nil, op: String,
-        float: (Float, Float) -> Float, double: (Double, Double) -> Double,
-        int: ((Int64, Int64) -> Int64)?, bool: ((Bool, Bool) -> Bool)? = nil
+    static func arithmetic<K: BinaryKernel>(
+        _ a: Tensor, _ b: Tensor, dtype forced: DType? = nil, op: String, _ kernel: K
     ) throws -> Tensor {
         let shape = try Shapes.broadcast(a.shape, b.shape)
         var dtype = forced ?? resultType([a, b])
-        if dtype == .bool && bool == nil { dtype = .int64 }
+        if dtype == .bool && !K.hasBool { dtype = .int64 }
         let x = try a.converted(to: dtype), y = try b.converted(to: dtype)
         let out = try emptyResult(shape, dtype, like: x, y)
-        switch dtype {
-        case .float32: zip(x, y, into: out, float)
-        case .float64: zip(x, y, into: out, double)
-        case .int64:
-            guard let int else { throw TorchError("\"\(op)\" not implemented for 'Long'") }
-            zip(x, y, into: out, int)
-        case .bool:
-            guard let bool else { throw TorchError("\"\(op)\" not implemented for 'Bool'") }
-            zip(x, y, into: out, bool)
-        }
+        try zip(x, y, into: out, kernel, op: op)
         return out
     }
 
     /// A comparison, giving a bool tensor.
     @inline(__always)
-    static func comparison(
-        _ a: Tensor, _ b: Tensor,
-        float: (Float, Float) -> Bool, double: (Double, Double) -> Bool, int: (Int64, Int64) -> Bool
-    ) throws -> Tensor {
+    static func comparison<K: ComparisonKernel>(_ a: Tensor, _ b: Tensor, _ kernel: K) throws -> Tensor {
         let shape = try Shapes.broadcast(a.shape, b.shape)
         var dtype = resultType([a, b])
         if dtype == .bool { dtype = .int64 }
         let x = try a.converted(to: dtype), y = try b.converted(to: dtype)
         let out = try emptyResult(shape, .bool, like: x, y)
         switch dtype {
-        case .float32: zip(x, y, into: out, float)
-        case .float64: zip(x, y, into: out, double)
-        default: zip(x, y, into: out, int)
+        case .float32: zip(x, y, into: out, Compare<K, Float>(kernel: kernel))
+        case .float64: zip(x, y, into: out, Compare<K, Double>(kernel: kernel))
+        default: zip(x, y, into: out, Compare<K, Int64>(kernel: kernel))
         }
         return out
     }
 
     /// A floating-point function of one tensor; integer and bool inputs compute in float32.
     @inline(__always)
-    static func floatUnary(_ a: Tensor, float: (Float) -> Float, double: (Double) -> Double) throws -> Tensor {
+    static func floatUnary<K: UnaryKernel>(_ a: Tensor, _ kernel: K) throws -> Tensor {
         let dtype: DType = a.dtype == .float64 ? .float64 : .float32
         let x = try a.converted(to: dtype)
         let out = try Tensor.empty(like: x, dtype: dtype)
-        if dtype == .float64 { map(x, into: out, double) } else { map(x, into: out, float) }
+        if dtype == .float64 { map(x, into: out, UnaryFloat<K, Double>(kernel: kernel)) }
+        else { map(x, into: out, UnaryFloat<K, Float>(kernel: kernel)) }
         return out
     }
 
     /// A function of one tensor that keeps its dtype (`neg`, `abs`, `sign`).
     @inline(__always)
-    static func sameTypeUnary(_ a: Tensor, op: String, float: (Float) -> Float, double: (Double) -> Double,
-                              int: (Int64) -> Int64, bool: ((Bool) -> Bool)? = nil) throws -> Tensor {
+    static func sameTypeUnary<K: UnaryKernel>(_ a: Tensor, op: String, _ kernel: K) throws -> Tensor {
         let out = try Tensor.empty(like: a, dtype: a.dtype)
+        try map(a, into: out, kernel, op: op)
+        return out
+    }
+
+    /// A predicate of every element, as a bool tensor.
+    @inline(__always)
+    static func classify<K: PredicateKernel>(_ a: Tensor, _ kernel: K) throws -> Tensor {
+        let out = try Tensor.empty(a.shape, dtype: .bool)
         switch a.dtype {
-        case .float32: map(a, into: out, float)
-        case .float64: map(a, into: out, double)
-        case .int64: map(a, into: out, int)
-        case .bool:
-            guard let bool else { throw TorchError(op == "neg" ? "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead." : "\"\(op)\" not implemented for 'Bool'") }
-            map(a, into: out, bool)
+        case .float32: map(a, into: out, PredicateFloat<K, Float>(kernel: kernel))
+        case .float64: map(a, into: out, PredicateFloat<K, Double>(kernel: kernel))
+        case .int64: map(a, into: out, PredicateInt(kernel: kernel))
+        case .bool: map(a, into: out, PredicateBool(kernel: kernel))
         }
         return out
     }

@@ -14,10 +14,18 @@ extension Ops {
         samples: [OpSample([.tensor([2, 3]), .tensor([3])]), OpSample([.tensor([2, 1]), .number(2.5)]),
                   OpSample([.tensor([2]), .tensor([2])], [.scalar(.double(-1.5))])],
         forward: { call in
-            try Tensor.arithmetic(call.inputs[0], call.inputs[1].scaled(by: call.args.first), op: "add",
-                                  float: { $0 + $1 }, double: { $0 + $1 }, int: { $0 &+ $1 }, bool: { $0 || $1 })
+            try Tensor.arithmetic(call.inputs[0], call.inputs[1].scaled(by: call.args.first), op: "add", AddKernel())
         },
         backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.scaled(by: ctx.args.first) : nil] })
+
+    /// `a + b`; on bools, or.
+    struct AddKernel: BinaryKernel {
+        func float<T: FloatElement>(_ a: T, _ b: T) -> T { a + b }
+        func int(_ a: Int64, _ b: Int64) -> Int64 { a &+ b }
+        func bool(_ a: Bool, _ b: Bool) -> Bool { a || b }
+        static var hasInt: Bool { true }
+        static var hasBool: Bool { true }
+    }
 
     static let sub = Op(
         "sub", Signature(["sub", "subtract"], alphaParams, metamethods: ["__sub"]).reflected(.swappedOp("rsub")),
@@ -29,9 +37,16 @@ extension Ops {
                 throw TorchError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
             }
             return try Tensor.arithmetic(call.inputs[0], call.inputs[1].scaled(by: call.args.first), op: "sub",
-                                         float: { $0 - $1 }, double: { $0 - $1 }, int: { $0 &- $1 })
+                                         SubKernel())
         },
         backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.neg().scaled(by: ctx.args.first) : nil] })
+
+    /// `a - b` (also `rsub`, with the operands swapped).
+    struct SubKernel: BinaryKernel {
+        func float<T: FloatElement>(_ a: T, _ b: T) -> T { a - b }
+        func int(_ a: Int64, _ b: Int64) -> Int64 { a &- b }
+        static var hasInt: Bool { true }
+    }
 
     /// `number - tensor`: PyTorch records it as `rsub(tensor, number)`.
     static let rsub = Op(
@@ -40,8 +55,7 @@ extension Ops {
         gradFn: "RsubBackward1",
         samples: [OpSample([.tensor([3]), .number(2)])],
         forward: { call in
-            try Tensor.arithmetic(call.inputs[1], call.inputs[0], op: "rsub",
-                                  float: { $0 - $1 }, double: { $0 - $1 }, int: { $0 &- $1 })
+            try Tensor.arithmetic(call.inputs[1], call.inputs[0], op: "rsub", SubKernel())
         },
         backward: { ctx in [try ctx.grad.neg(), ctx.needsGrad(1) ? ctx.grad : nil] })
 
@@ -51,13 +65,21 @@ extension Ops {
         gradFn: "MulBackward0", saves: [.input(0), .input(1)],
         samples: [OpSample([.tensor([2, 3]), .tensor([1, 3])]), OpSample([.tensor([]), .number(3)])],
         forward: { call in
-            try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "mul",
-                                  float: { $0 * $1 }, double: { $0 * $1 }, int: { $0 &* $1 }, bool: { $0 && $1 })
+            try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "mul", MulKernel())
         },
         backward: { ctx in
             [ctx.needsGrad(0) ? try ctx.grad.mul(ctx.saved(1)) : nil,
              ctx.needsGrad(1) ? try ctx.grad.mul(ctx.saved(0)) : nil]
         })
+
+    /// `a * b`; on bools, and.
+    struct MulKernel: BinaryKernel {
+        func float<T: FloatElement>(_ a: T, _ b: T) -> T { a * b }
+        func int(_ a: Int64, _ b: Int64) -> Int64 { a &* b }
+        func bool(_ a: Bool, _ b: Bool) -> Bool { a && b }
+        static var hasInt: Bool { true }
+        static var hasBool: Bool { true }
+    }
 
     static let div = Op(
         "div", Signature(["div", "divide", "true_divide"], [.tensor(), .operand()], metamethods: ["__div"]).reflected(.swappedOp("rdiv")),
@@ -68,7 +90,7 @@ extension Ops {
             let a = call.inputs[0], b = call.inputs[1]
             let promoted = Tensor.resultType([a, b])
             return try Tensor.arithmetic(a, b, dtype: promoted.isFloatingPoint ? promoted : .float32, op: "div",
-                                         float: { $0 / $1 }, double: { $0 / $1 }, int: nil)
+                                         DivKernel())
         },
         backward: { ctx in
             let b = try ctx.saved(1)
@@ -76,6 +98,11 @@ extension Ops {
                     // -grad * ((a / b) / b), the product last as PyTorch records it (MulBackward0).
                     ctx.needsGrad(1) ? try ctx.grad.neg().mul(ctx.saved(0).div(b).div(b)) : nil]
         })
+
+    /// `a / b`, true division (integers compute in float32).
+    struct DivKernel: BinaryKernel {
+        func float<T: FloatElement>(_ a: T, _ b: T) -> T { a / b }
+    }
 
     /// Division by a number inside backward formulas, recorded as PyTorch's `div.Scalar`
     /// (`DivBackward1`); scripts' `x / 2` is `div` (DivBackward0), as in PyTorch.
@@ -97,15 +124,25 @@ extension Ops {
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
             if !Tensor.resultType([a, b]).isFloatingPoint { try b.checkNoZeroDivisor() }
-            return try Tensor.arithmetic(a, b, op: "remainder",
-                                         float: { x, y in let r = fmodf(x, y); return r != 0 && (r < 0) != (y < 0) ? r + y : r },
-                                         double: { x, y in let r = fmod(x, y); return r != 0 && (r < 0) != (y < 0) ? r + y : r },
-                                         int: { x, y in let r = x % y; return r != 0 && (r < 0) != (y < 0) ? r &+ y : r })
+            return try Tensor.arithmetic(a, b, op: "remainder", RemainderKernel())
         },
         backward: { ctx in
             [ctx.grad,
              ctx.needsGrad(1) ? try ctx.grad.neg().mul(ctx.saved(0).floorDivide(ctx.saved(1))) : nil]
         })
+
+    /// Python's modulus: the remainder takes the sign of the divisor.
+    struct RemainderKernel: BinaryKernel {
+        func float<T: FloatElement>(_ x: T, _ y: T) -> T {
+            let r = T.fmod(x, y)
+            return r != 0 && (r < 0) != (y < 0) ? r + y : r
+        }
+        func int(_ x: Int64, _ y: Int64) -> Int64 {
+            let r = x % y
+            return r != 0 && (r < 0) != (y < 0) ? r &+ y : r
+        }
+        static var hasInt: Bool { true }
+    }
 
     static let floorDivide = Op(
         "floor_divide", Signature(["floor_divide"], [.tensor(), .operand()], metamethods: ["__idiv"]),
@@ -113,14 +150,19 @@ extension Ops {
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
             if !Tensor.resultType([a, b]).isFloatingPoint { try b.checkNoZeroDivisor() }
-            return try Tensor.arithmetic(a, b, op: "floor_divide",
-                                         float: { ($0 / $1).rounded(.down) }, double: { ($0 / $1).rounded(.down) },
-                                         int: { x, y in
-                                             if y == -1 { return 0 &- x }
-                                             let q = x / y
-                                             return (x % y != 0) && ((x < 0) != (y < 0)) ? q - 1 : q
-                                         })
+            return try Tensor.arithmetic(a, b, op: "floor_divide", FloorDivideKernel())
         })
+
+    /// Division rounded down.
+    struct FloorDivideKernel: BinaryKernel {
+        func float<T: FloatElement>(_ x: T, _ y: T) -> T { (x / y).rounded(.down) }
+        func int(_ x: Int64, _ y: Int64) -> Int64 {
+            if y == -1 { return 0 &- x }
+            let q = x / y
+            return (x % y != 0) && ((x < 0) != (y < 0)) ? q - 1 : q
+        }
+        static var hasInt: Bool { true }
+    }
 
     /// `number / tensor`, which PyTorch computes as `tensor.reciprocal() * number`.
     static let rdiv = Op(
@@ -135,9 +177,16 @@ extension Ops {
         gradFn: "NegBackward0",
         samples: [OpSample([.tensor([2, 2])])],
         forward: { call in
-            try Tensor.sameTypeUnary(call.inputs[0], op: "neg", float: { -$0 }, double: { -$0 }, int: { 0 &- $0 })
+            try Tensor.sameTypeUnary(call.inputs[0], op: "neg", NegKernel())
         },
         backward: { ctx in [try ctx.grad.neg()] })
+
+    /// `-x` (bools are rejected).
+    struct NegKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { -x }
+        func int(_ x: Int64) -> Int64 { 0 &- x }
+        static var hasInt: Bool { true }
+    }
 
     // MARK: - Powers
 
@@ -224,16 +273,23 @@ extension Tensor {
                 throw TorchError("Integers to negative integer powers are not allowed.")
             }
         }
-        return try arithmetic(a, b, dtype: dtype == .bool ? .int64 : dtype, op: "pow",
-                              float: { powf($0, $1) }, double: { Glibc.pow($0, $1) },
-                              int: { base, exponent in
-                                  var result: Int64 = 1, x = base, n = exponent
-                                  while n > 0 {
-                                      if n & 1 == 1 { result = result &* x }
-                                      x = x &* x
-                                      n >>= 1
-                                  }
-                                  return result
-                              })
+        return try arithmetic(a, b, dtype: dtype == .bool ? .int64 : dtype, op: "pow", Ops.PowKernel())
+    }
+}
+
+extension Ops {
+    /// `base ^ exponent`; integer powers by squaring, wrapping on overflow.
+    struct PowKernel: BinaryKernel {
+        func float<T: FloatElement>(_ base: T, _ exponent: T) -> T { T.pow(base, exponent) }
+        func int(_ base: Int64, _ exponent: Int64) -> Int64 {
+            var result: Int64 = 1, x = base, n = exponent
+            while n > 0 {
+                if n & 1 == 1 { result = result &* x }
+                x = x &* x
+                n >>= 1
+            }
+            return result
+        }
+        static var hasInt: Bool { true }
     }
 }

@@ -7,32 +7,42 @@ extension Ops {
     }
 
     static let eq = comparison("eq", "Element-wise `input == other`, as a bool tensor.") {
-        try Tensor.comparison($0, $1, float: { $0 == $1 }, double: { $0 == $1 }, int: { $0 == $1 })
+        try Tensor.comparison($0, $1, EqualKernel())
     }
     static let ne = comparison("ne", "Element-wise `input ~= other`, as a bool tensor.") {
-        try Tensor.comparison($0, $1, float: { $0 != $1 }, double: { $0 != $1 }, int: { $0 != $1 })
+        try Tensor.comparison($0, $1, NotEqualKernel())
     }
     static let lt = comparison("lt", "Element-wise `input < other`, as a bool tensor.") {
-        try Tensor.comparison($0, $1, float: { $0 < $1 }, double: { $0 < $1 }, int: { $0 < $1 })
+        try Tensor.comparison($0, $1, LessKernel())
     }
     static let le = comparison("le", "Element-wise `input <= other`, as a bool tensor.") {
-        try Tensor.comparison($0, $1, float: { $0 <= $1 }, double: { $0 <= $1 }, int: { $0 <= $1 })
+        try Tensor.comparison($0, $1, LessOrEqualKernel())
     }
     static let gt = comparison("gt", "Element-wise `input > other`, as a bool tensor.") {
-        try Tensor.comparison($0, $1, float: { $0 > $1 }, double: { $0 > $1 }, int: { $0 > $1 })
+        try Tensor.comparison($0, $1, GreaterKernel())
     }
     static let ge = comparison("ge", "Element-wise `input >= other`, as a bool tensor.") {
-        try Tensor.comparison($0, $1, float: { $0 >= $1 }, double: { $0 >= $1 }, int: { $0 >= $1 })
+        try Tensor.comparison($0, $1, GreaterOrEqualKernel())
     }
+
+    struct EqualKernel: ComparisonKernel { func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a == b } }
+    struct NotEqualKernel: ComparisonKernel { func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a != b } }
+    struct LessKernel: ComparisonKernel { func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a < b } }
+    struct LessOrEqualKernel: ComparisonKernel { func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a <= b } }
+    struct GreaterKernel: ComparisonKernel { func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a > b } }
+    struct GreaterOrEqualKernel: ComparisonKernel { func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a >= b } }
 
     static let logicalAnd = Op(
         "logical_and", Signature(["logical_and"], [.tensor(), .operand()], returns: "BoolTensor"),
         doc: "Element-wise logical AND of the truth values.",
         forward: { call in
             let a = try call.inputs[0].converted(to: .bool), b = try call.inputs[1].converted(to: .bool)
-            return try Tensor.arithmetic(a, b, dtype: .bool, op: "logical_and",
-                                         float: { _, _ in 0 }, double: { _, _ in 0 }, int: nil, bool: { $0 && $1 })
+            return try Tensor.arithmetic(a, b, dtype: .bool, op: "logical_and", LogicalAndKernel())
         })
+
+    struct LogicalAndKernel: LogicalKernel {
+        func bool(_ a: Bool, _ b: Bool) -> Bool { a && b }
+    }
 
     static let whereOp = Op(
         "where", Signature(["where"], .function, [Param("condition", .tensor), .operand("input"), .operand("other")]),

@@ -109,8 +109,7 @@ extension Tensor {
     /// `self += other` without graph or checks: the engine's gradient accumulation.
     func addInPlaceUnchecked(_ other: Tensor) throws {
         if try !updateInPlace(named: "add", other) {
-            let sum = try Tensor.arithmetic(self, other, dtype: dtype, op: "add",
-                                            float: { $0 + $1 }, double: { $0 + $1 }, int: { $0 &+ $1 }, bool: { $0 || $1 })
+            let sum = try Tensor.arithmetic(self, other, dtype: dtype, op: "add", Ops.AddKernel())
             try copyElements(from: sum)
         }
         storage.bumpVersion()
@@ -125,15 +124,11 @@ extension Tensor {
               (try? Shapes.broadcast(shape, other.shape)) == shape,
               !(other.storage === storage && !(other.numel == 1 || other.isBroadcastScalar)) else { return false }
         let y = try other.converted(to: dtype)
-        switch (name, dtype) {
-        case ("add", .float32): Tensor.zip(self, y, into: self) { (a: Float, b: Float) in a + b }
-        case ("add", _): Tensor.zip(self, y, into: self) { (a: Double, b: Double) in a + b }
-        case ("sub", .float32): Tensor.zip(self, y, into: self) { (a: Float, b: Float) in a - b }
-        case ("sub", _): Tensor.zip(self, y, into: self) { (a: Double, b: Double) in a - b }
-        case ("mul", .float32): Tensor.zip(self, y, into: self) { (a: Float, b: Float) in a * b }
-        case ("mul", _): Tensor.zip(self, y, into: self) { (a: Double, b: Double) in a * b }
-        case ("div", .float32): Tensor.zip(self, y, into: self) { (a: Float, b: Float) in a / b }
-        case ("div", _): Tensor.zip(self, y, into: self) { (a: Double, b: Double) in a / b }
+        switch name {
+        case "add": try Tensor.zip(self, y, into: self, Ops.AddKernel(), op: name)
+        case "sub": try Tensor.zip(self, y, into: self, Ops.SubKernel(), op: name)
+        case "mul": try Tensor.zip(self, y, into: self, Ops.MulKernel(), op: name)
+        case "div": try Tensor.zip(self, y, into: self, Ops.DivKernel(), op: name)
         default: return false
         }
         return true

@@ -481,16 +481,16 @@ extension Tensor {
     func logsumexpKernel(dims: [Int], keepdim: Bool) throws -> Tensor {
         if numel == 0 {
             return try sumKernel(dims: dims, keepdim: keepdim, dtype: dtype)
-                .mapFloats(float: { logf($0) }, double: { Glibc.log($0) })
+                .mapFloats(Ops.LogKernel())
         }
         // The maxima with infinities replaced by 0, so that all--inf or +inf slices stay exact.
         let maxima = try extremum(overDims: dims, largest: true, keepdim: true, name: "logsumexp")
-            .mapFloats(float: { $0.isInfinite ? 0 : $0 }, double: { $0.isInfinite ? 0 : $0 })
-        let shifted = try Tensor.arithmetic(self, maxima, op: "sub", float: { $0 - $1 }, double: { $0 - $1 }, int: nil)
-            .mapFloats(float: { expf($0) }, double: { Glibc.exp($0) })
+            .mapFloats(FiniteOrZeroKernel())
+        // Inputs are floats (logsumexp converts integers first).
+        let shifted = try Tensor.arithmetic(self, maxima, op: "sub", Ops.SubKernel()).mapFloats(Ops.ExpKernel())
         let sums = try shifted.sumKernel(dims: dims, keepdim: true, dtype: dtype)
-            .mapFloats(float: { logf($0) }, double: { Glibc.log($0) })
-        let result = try Tensor.arithmetic(sums, maxima, op: "add", float: { $0 + $1 }, double: { $0 + $1 }, int: nil)
+            .mapFloats(Ops.LogKernel())
+        let result = try Tensor.arithmetic(sums, maxima, op: "add", Ops.AddKernel())
         if keepdim || ndim == 0 { return result }
         var outShape: [Int] = []
         for (i, size) in shape.enumerated() where !dims.contains(i) { outShape.append(size) }
@@ -498,13 +498,18 @@ extension Tensor {
     }
 
     /// A float function applied to every element, in place on this fresh tensor.
-    func mapFloats(float: (Float) -> Float, double: (Double) -> Double) throws -> Tensor {
+    func mapFloats<K: UnaryKernel>(_ kernel: K) throws -> Tensor {
         switch dtype {
-        case .float32: Tensor.map(self, into: self, float)
-        case .float64: Tensor.map(self, into: self, double)
+        case .float32: Tensor.map(self, into: self, UnaryFloat<K, Float>(kernel: kernel))
+        case .float64: Tensor.map(self, into: self, UnaryFloat<K, Double>(kernel: kernel))
         default: break
         }
         return self
+    }
+
+    /// Infinities become 0 (logsumexp's shift), other values stay.
+    struct FiniteOrZeroKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { x.isInfinite ? 0 : x }
     }
 
     /// all/any over `dims`.

@@ -12,27 +12,39 @@ extension Ops {
         doc: "log(1 + x) for every element, accurate for small x.",
         gradFn: "Log1PBackward0", saves: [.input(0)],
         samples: [OpSample([.tensor([4], .positive)])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { log1pf($0) }, double: { Glibc.log1p($0) }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], Log1pKernel()) },
         backward: { ctx in [try ctx.grad.div(ctx.saved(0).add(Tensor.number(1)))] })
+
+    struct Log1pKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { T.log1p(x) }
+    }
 
     static let expm1 = Op(
         "expm1", Signature(["expm1"], [.tensor()]),
         doc: "exp(x) - 1 for every element, accurate for small x.",
         gradFn: "Expm1Backward0", saves: [.output],
         samples: [OpSample([.tensor([4])])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { expm1f($0) }, double: { Glibc.expm1($0) }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], Expm1Kernel()) },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0).add(Tensor.number(1)))] })
+
+    struct Expm1Kernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { T.expm1(x) }
+    }
 
     static let tan = Op(
         "tan", Signature(["tan"], [.tensor()]),
         doc: "The tangent of every element (radians).",
         gradFn: "TanBackward0", saves: [.output],
         samples: [OpSample([.tensor([4], .unitInterval)])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { tanf($0) }, double: { Glibc.tan($0) }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], TanKernel()) },
         backward: { ctx in
             let y = try ctx.saved(0)
             return [try ctx.grad.mul(y.mul(y).add(Tensor.number(1)))]
         })
+
+    struct TanKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { T.tan(x) }
+    }
 
     static let rsqrt = Op(
         "rsqrt", Signature(["rsqrt"], [.tensor()]),
@@ -40,7 +52,7 @@ extension Ops {
         gradFn: "RsqrtBackward0", saves: [.output],
         samples: [OpSample([.tensor([4], .positive)])],
         forward: { call in
-            try Tensor.floatUnary(call.inputs[0], float: { 1 / $0.squareRoot() }, double: { 1 / $0.squareRoot() })
+            try Tensor.floatUnary(call.inputs[0], RsqrtKernel())
         },
         backward: { ctx in
             // -0.5 * grad * y^3
@@ -48,29 +60,45 @@ extension Ops {
             return [try ctx.grad.mul(y.mul(y).mul(y)).mul(Tensor.number(-0.5))]
         })
 
+    struct RsqrtKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { 1 / T.sqrt(x) }
+    }
+
     static let exp2 = Op(
         "exp2", Signature(["exp2"], [.tensor()]),
         doc: "2 raised to every element.",
         gradFn: "Exp2Backward0", saves: [.output],
         samples: [OpSample([.tensor([4])])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { exp2f($0) }, double: { Glibc.exp2($0) }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], Exp2Kernel()) },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0)).mul(Tensor.number(M_LN2))] })
+
+    struct Exp2Kernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { T.exp2(x) }
+    }
 
     static let log2 = Op(
         "log2", Signature(["log2"], [.tensor()]),
         doc: "The base-2 logarithm of every element.",
         gradFn: "Log2Backward0", saves: [.input(0)],
         samples: [OpSample([.tensor([4], .positive)])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { log2f($0) }, double: { Glibc.log2($0) }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], Log2Kernel()) },
         backward: { ctx in [try ctx.grad.div(ctx.saved(0).mul(Tensor.number(M_LN2)))] })
+
+    struct Log2Kernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { T.log2(x) }
+    }
 
     static let log10 = Op(
         "log10", Signature(["log10"], [.tensor()]),
         doc: "The base-10 logarithm of every element.",
         gradFn: "Log10Backward0", saves: [.input(0)],
         samples: [OpSample([.tensor([4], .positive)])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { log10f($0) }, double: { Glibc.log10($0) }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], Log10Kernel()) },
         backward: { ctx in [try ctx.grad.div(ctx.saved(0).mul(Tensor.number(M_LN10)))] })
+
+    struct Log10Kernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { T.log10(x) }
+    }
 
     /// `x * x`, which PyTorch computes as `pow(x, 2)` (so its grad_fn is `PowBackward0`).
     static let square = Op(
@@ -82,24 +110,37 @@ extension Ops {
     // MARK: - Rounding
 
     /// A rounding op: integers pass through unchanged, bools are rejected, the gradient is 0.
-    private static func rounding(_ name: String, _ doc: String, gradFn: String,
-                                 float: @escaping @Sendable (Float) -> Float,
-                                 double: @escaping @Sendable (Double) -> Double) -> Op {
+    private static func rounding<K: UnaryKernel>(_ name: String, _ doc: String, gradFn: String, _ kernel: K) -> Op {
         Op(name, Signature([name], [.tensor()]),
            doc: doc, gradFn: gradFn,
            samples: [OpSample([.tensor([5])])],
            forward: { call in
-               try Tensor.sameTypeUnary(call.inputs[0], op: "\(name)_vml_cpu", float: float, double: double, int: { $0 })
+               try Tensor.sameTypeUnary(call.inputs[0], op: "\(name)_vml_cpu", kernel)
            },
            backward: { ctx in [try Tensor.zeros(ctx.grad.shape, dtype: ctx.grad.dtype)] })
     }
 
     static let floor = rounding("floor", "Rounds every element down to an integer value.", gradFn: "FloorBackward0",
-                                float: { $0.rounded(.down) }, double: { $0.rounded(.down) })
+                                RoundingKernel<Down>())
     static let ceil = rounding("ceil", "Rounds every element up to an integer value.", gradFn: "CeilBackward0",
-                               float: { $0.rounded(.up) }, double: { $0.rounded(.up) })
+                               RoundingKernel<Up>())
     static let trunc = rounding("trunc", "Rounds every element toward zero.", gradFn: "TruncBackward0",
-                                float: { $0.rounded(.towardZero) }, double: { $0.rounded(.towardZero) })
+                                RoundingKernel<TowardZero>())
+
+    /// Rounds floats by `Rule` (a type, so the rule is a constant in the loop); integers pass
+    /// through unchanged and bools are rejected.
+    struct RoundingKernel<Rule: RoundingRule>: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { x.rounded(Rule.rule) }
+        func int(_ x: Int64) -> Int64 { x }
+        static var hasInt: Bool { true }
+    }
+
+    /// A rounding rule as a type.
+    protocol RoundingRule: Sendable { static var rule: FloatingPointRoundingRule { get } }
+    enum Down: RoundingRule { static var rule: FloatingPointRoundingRule { .down } }
+    enum Up: RoundingRule { static var rule: FloatingPointRoundingRule { .up } }
+    enum TowardZero: RoundingRule { static var rule: FloatingPointRoundingRule { .towardZero } }
+    enum ToNearestOrEven: RoundingRule { static var rule: FloatingPointRoundingRule { .toNearestOrEven } }
 
     static let round = Op(
         "round", Signature(["round"], [.tensor(), .keyword("decimals", .int, .absent)]),
@@ -109,23 +150,27 @@ extension Ops {
         forward: { call in
             let x = call.inputs[0]
             guard let decimals = call.args[0].int else {
-                return try Tensor.sameTypeUnary(x, op: "round_vml_cpu", float: { $0.rounded(.toNearestOrEven) },
-                                                double: { $0.rounded(.toNearestOrEven) }, int: { $0 })
+                return try Tensor.sameTypeUnary(x, op: "round_vml_cpu", RoundingKernel<ToNearestOrEven>())
             }
             guard x.dtype.isFloatingPoint else {
                 throw TorchError("\"round_cpu\" not implemented for '\(x.dtype.scalarTypeName)'")
             }
-            // As PyTorch's round_decimals kernel: scale by 10^|decimals| in the element type.
-            let negative = decimals < 0
-            let scale = Glibc.pow(10, Double(decimals.magnitude))
-            let scaleF = Float(scale)
             return try Tensor.sameTypeUnary(
-                x, op: "round_cpu",
-                float: { negative ? ($0 / scaleF).rounded(.toNearestOrEven) * scaleF : ($0 * scaleF).rounded(.toNearestOrEven) / scaleF },
-                double: { negative ? ($0 / scale).rounded(.toNearestOrEven) * scale : ($0 * scale).rounded(.toNearestOrEven) / scale },
-                int: { $0 })
+                x, op: "round_cpu", RoundDecimalsKernel(negative: decimals < 0, scale: Glibc.pow(10, Double(decimals.magnitude))))
         },
         backward: { ctx in [try Tensor.zeros(ctx.grad.shape, dtype: ctx.grad.dtype)] })
+
+    /// As PyTorch's round_decimals kernel: scales by 10^|decimals| in the element type.
+    struct RoundDecimalsKernel: UnaryKernel {
+        let negative: Bool
+        let scale: Double
+        func float<T: FloatElement>(_ x: T) -> T {
+            let s = T(scale)
+            return negative ? (x / s).rounded(.toNearestOrEven) * s : (x * s).rounded(.toNearestOrEven) / s
+        }
+        func int(_ x: Int64) -> Int64 { x }
+        static var hasInt: Bool { true }
+    }
 
     static let frac = Op(
         "frac", Signature(["frac"], [.tensor()]),
@@ -137,10 +182,15 @@ extension Ops {
             guard x.dtype.isFloatingPoint else {
                 throw TorchError("\"frac_cpu\" not implemented for '\(x.dtype.scalarTypeName)'")
             }
-            return try Tensor.sameTypeUnary(x, op: "frac_cpu", float: { $0 - $0.rounded(.towardZero) },
-                                            double: { $0 - $0.rounded(.towardZero) }, int: { $0 })
+            return try Tensor.sameTypeUnary(x, op: "frac_cpu", FracKernel())
         },
         backward: { ctx in [ctx.grad] })
+
+    struct FracKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { x - x.rounded(.towardZero) }
+        func int(_ x: Int64) -> Int64 { x }
+        static var hasInt: Bool { true }
+    }
 
     // MARK: - Clamping
 
@@ -263,11 +313,18 @@ extension Ops {
         gradFn: "MaximumBackward0", saves: [.input(0), .input(1)],
         samples: [OpSample([.tensor([2, 3]), .tensor([3])])],
         forward: { call in
-            try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "maximum",
-                                  float: { $0.isNaN || $0 > $1 ? $0 : $1 }, double: { $0.isNaN || $0 > $1 ? $0 : $1 },
-                                  int: { Swift.max($0, $1) }, bool: { $0 || $1 })
+            try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "maximum", MaximumKernel())
         },
         backward: { ctx in try Ops.extremumBackward(ctx, selfLoses: { try $0.lt($1) }) })
+
+    /// The larger operand; NaN wins.
+    struct MaximumKernel: BinaryKernel {
+        func float<T: FloatElement>(_ a: T, _ b: T) -> T { a.isNaN || a > b ? a : b }
+        func int(_ a: Int64, _ b: Int64) -> Int64 { Swift.max(a, b) }
+        func bool(_ a: Bool, _ b: Bool) -> Bool { a || b }
+        static var hasInt: Bool { true }
+        static var hasBool: Bool { true }
+    }
 
     static let minimum = Op(
         "minimum", Signature(["minimum"], [.tensor(), .tensor("other")]),
@@ -275,11 +332,18 @@ extension Ops {
         gradFn: "MinimumBackward0", saves: [.input(0), .input(1)],
         samples: [OpSample([.tensor([2, 3]), .tensor([3])])],
         forward: { call in
-            try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "minimum",
-                                  float: { $0.isNaN || $0 < $1 ? $0 : $1 }, double: { $0.isNaN || $0 < $1 ? $0 : $1 },
-                                  int: { Swift.min($0, $1) }, bool: { $0 && $1 })
+            try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "minimum", MinimumKernel())
         },
         backward: { ctx in try Ops.extremumBackward(ctx, selfLoses: { try $0.gt($1) }) })
+
+    /// The smaller operand; NaN wins.
+    struct MinimumKernel: BinaryKernel {
+        func float<T: FloatElement>(_ a: T, _ b: T) -> T { a.isNaN || a < b ? a : b }
+        func int(_ a: Int64, _ b: Int64) -> Int64 { Swift.min(a, b) }
+        func bool(_ a: Bool, _ b: Bool) -> Bool { a && b }
+        static var hasInt: Bool { true }
+        static var hasBool: Bool { true }
+    }
 
     /// maximum/minimum backward: the winner takes the gradient, a tie splits it in halves.
     private static func extremumBackward(_ ctx: BackwardContext,
@@ -297,35 +361,59 @@ extension Ops {
         doc: "Element-wise logical OR of the truth values.",
         forward: { call in
             let a = try call.inputs[0].converted(to: .bool), b = try call.inputs[1].converted(to: .bool)
-            return try Tensor.arithmetic(a, b, dtype: .bool, op: "logical_or",
-                                         float: { _, _ in 0 }, double: { _, _ in 0 }, int: nil, bool: { $0 || $1 })
+            return try Tensor.arithmetic(a, b, dtype: .bool, op: "logical_or", LogicalOrKernel())
         })
+
+    struct LogicalOrKernel: LogicalKernel {
+        func bool(_ a: Bool, _ b: Bool) -> Bool { a || b }
+    }
 
     static let logicalXor = Op(
         "logical_xor", Signature(["logical_xor"], [.tensor(), .operand()], returns: "BoolTensor"),
         doc: "Element-wise logical exclusive OR of the truth values.",
         forward: { call in
             let a = try call.inputs[0].converted(to: .bool), b = try call.inputs[1].converted(to: .bool)
-            return try Tensor.arithmetic(a, b, dtype: .bool, op: "logical_xor",
-                                         float: { _, _ in 0 }, double: { _, _ in 0 }, int: nil, bool: { $0 != $1 })
+            return try Tensor.arithmetic(a, b, dtype: .bool, op: "logical_xor", LogicalXorKernel())
         })
+
+    struct LogicalXorKernel: LogicalKernel {
+        func bool(_ a: Bool, _ b: Bool) -> Bool { a != b }
+    }
 
     static let logicalNot = Op(
         "logical_not", Signature(["logical_not"], [.tensor()], returns: "BoolTensor"),
         doc: "Element-wise logical NOT: true where the element is zero (or false).",
-        forward: { call in try Tensor.classify(call.inputs[0], float: { $0 == 0 }, double: { $0 == 0 }, int: { $0 == 0 }, bool: { !$0 }) })
+        forward: { call in try Tensor.classify(call.inputs[0], LogicalNotKernel()) })
+
+    struct LogicalNotKernel: PredicateKernel {
+        func float<T: FloatElement>(_ x: T) -> Bool { x == 0 }
+        func int(_ x: Int64) -> Bool { x == 0 }
+        func bool(_ x: Bool) -> Bool { !x }
+    }
 
     static let isnan = Op(
         "isnan", Signature(["isnan"], [.tensor()], returns: "BoolTensor"),
         doc: "True where the element is NaN.",
-        forward: { call in try Tensor.classify(call.inputs[0], float: { $0.isNaN }, double: { $0.isNaN }, int: { _ in false }, bool: { _ in false }) })
+        forward: { call in try Tensor.classify(call.inputs[0], IsNaNKernel()) })
+
+    struct IsNaNKernel: PredicateKernel {
+        func float<T: FloatElement>(_ x: T) -> Bool { x.isNaN }
+        func int(_ x: Int64) -> Bool { false }
+        func bool(_ x: Bool) -> Bool { false }
+    }
 
     static let isinf = Op(
         "isinf", Signature(["isinf"], [.tensor()], returns: "BoolTensor"),
         doc: "True where the element is positive or negative infinity.",
         forward: { call in
-            try Tensor.classify(call.inputs[0], float: { $0.isInfinite }, double: { $0.isInfinite }, int: { _ in false }, bool: { _ in false })
+            try Tensor.classify(call.inputs[0], IsInfKernel())
         })
+
+    struct IsInfKernel: PredicateKernel {
+        func float<T: FloatElement>(_ x: T) -> Bool { x.isInfinite }
+        func int(_ x: Int64) -> Bool { false }
+        func bool(_ x: Bool) -> Bool { false }
+    }
 }
 
 extension Arg {
@@ -346,32 +434,26 @@ extension Tensor {
     static func clampKernel(_ x: Tensor, _ low: Tensor?, _ high: Tensor?, dtype: DType) throws -> Tensor {
         var result = try x.converted(to: dtype)
         if let low {
-            result = try arithmetic(result, low, dtype: dtype, op: "clamp",
-                                    float: { $0.isNaN ? $0 : ($1.isNaN || $0 < $1 ? $1 : $0) },
-                                    double: { $0.isNaN ? $0 : ($1.isNaN || $0 < $1 ? $1 : $0) },
-                                    int: { Swift.max($0, $1) })
+            result = try arithmetic(result, low, dtype: dtype, op: "clamp", ClampMinKernel())
         }
         if let high {
-            result = try arithmetic(result, high, dtype: dtype, op: "clamp",
-                                    float: { $0.isNaN ? $0 : ($1.isNaN || $0 > $1 ? $1 : $0) },
-                                    double: { $0.isNaN ? $0 : ($1.isNaN || $0 > $1 ? $1 : $0) },
-                                    int: { Swift.min($0, $1) })
+            result = try arithmetic(result, high, dtype: dtype, op: "clamp", ClampMaxKernel())
         }
         if result === x { result = try x.materialized() }
         return result
     }
 
-    /// A predicate of every element, as a bool tensor.
-    @inline(__always)
-    static func classify(_ a: Tensor, float: (Float) -> Bool, double: (Double) -> Bool,
-                         int: (Int64) -> Bool, bool: (Bool) -> Bool) throws -> Tensor {
-        let out = try Tensor.empty(a.shape, dtype: .bool)
-        switch a.dtype {
-        case .float32: map(a, into: out, float)
-        case .float64: map(a, into: out, double)
-        case .int64: map(a, into: out, int)
-        case .bool: map(a, into: out, bool)
-        }
-        return out
+    /// `x` raised to the bound `low`; a NaN input or bound gives NaN.
+    struct ClampMinKernel: BinaryKernel {
+        func float<T: FloatElement>(_ x: T, _ low: T) -> T { x.isNaN ? x : (low.isNaN || x < low ? low : x) }
+        func int(_ x: Int64, _ low: Int64) -> Int64 { Swift.max(x, low) }
+        static var hasInt: Bool { true }
+    }
+
+    /// `x` lowered to the bound `high`; a NaN input or bound gives NaN.
+    struct ClampMaxKernel: BinaryKernel {
+        func float<T: FloatElement>(_ x: T, _ high: T) -> T { x.isNaN ? x : (high.isNaN || x > high ? high : x) }
+        func int(_ x: Int64, _ high: Int64) -> Int64 { Swift.min(x, high) }
+        static var hasInt: Bool { true }
     }
 }

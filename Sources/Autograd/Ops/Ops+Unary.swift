@@ -9,40 +9,60 @@ extension Ops {
         doc: "The exponential of every element.",
         gradFn: "ExpBackward0", saves: [.output],
         samples: [OpSample([.tensor([2, 3])])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { expf($0) }, double: { Glibc.exp($0) }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], ExpKernel()) },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0))] })
+
+    struct ExpKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { T.exp(x) }
+    }
 
     static let log = Op(
         "log", Signature(["log"], [.tensor()]),
         doc: "The natural logarithm of every element.",
         gradFn: "LogBackward0", saves: [.input(0)],
         samples: [OpSample([.tensor([4], .positive)])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { logf($0) }, double: { Glibc.log($0) }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], LogKernel()) },
         backward: { ctx in [try ctx.grad.div(ctx.saved(0))] })
+
+    struct LogKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { T.log(x) }
+    }
 
     static let sin = Op(
         "sin", Signature(["sin"], [.tensor()]),
         doc: "The sine of every element (radians).",
         gradFn: "SinBackward0", saves: [.input(0)],
         samples: [OpSample([.tensor([4])])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { sinf($0) }, double: { Glibc.sin($0) }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], SinKernel()) },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0).cos())] })
+
+    struct SinKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { T.sin(x) }
+    }
 
     static let cos = Op(
         "cos", Signature(["cos"], [.tensor()]),
         doc: "The cosine of every element (radians).",
         gradFn: "CosBackward0", saves: [.input(0)],
         samples: [OpSample([.tensor([4])])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { cosf($0) }, double: { Glibc.cos($0) }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], CosKernel()) },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0).sin().neg())] })
+
+    struct CosKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { T.cos(x) }
+    }
 
     static let tanh = Op(
         "tanh", Signature(["tanh"], [.tensor()]),
         doc: "The hyperbolic tangent of every element.",
         gradFn: "TanhBackward0", saves: [.output],
         samples: [OpSample([.tensor([4])])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { tanhf($0) }, double: { Glibc.tanh($0) }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], TanhKernel()) },
         backward: { ctx in [try Ops.tanhBackward.apply([ctx.grad, ctx.saved(0)])] })
+
+    struct TanhKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { T.tanh(x) }
+    }
 
     /// The gradient of `tanh` as its own op, as PyTorch records it (`TanhBackwardBackward0`).
     static let tanhBackward = Op(
@@ -66,9 +86,13 @@ extension Ops {
         gradFn: "SigmoidBackward0", saves: [.output],
         samples: [OpSample([.tensor([4])])],
         forward: { call in
-            try Tensor.floatUnary(call.inputs[0], float: { 1 / (1 + expf(-$0)) }, double: { 1 / (1 + Glibc.exp(-$0)) })
+            try Tensor.floatUnary(call.inputs[0], SigmoidKernel())
         },
         backward: { ctx in [try Ops.sigmoidBackward.apply([ctx.grad, ctx.saved(0)])] })
+
+    struct SigmoidKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { 1 / (1 + T.exp(-x)) }
+    }
 
     /// The gradient of `sigmoid` as its own op, as PyTorch records it (`SigmoidBackwardBackward0`).
     static let sigmoidBackward = Op(
@@ -95,20 +119,30 @@ extension Ops {
         forward: { call in
             let x = call.inputs[0]
             guard x.dtype != .bool else { throw TorchError("\"clamp_min_scalar_cpu\" not implemented for 'Bool'") }
-            return try Tensor.sameTypeUnary(x, op: "relu", float: { $0 > 0 ? $0 : ($0.isNaN ? $0 : 0) },
-                                            double: { $0 > 0 ? $0 : ($0.isNaN ? $0 : 0) }, int: { max($0, 0) })
+            return try Tensor.sameTypeUnary(x, op: "relu", ReluKernel())
         },
         backward: { ctx in
             [try ctx.grad.masked(where: ctx.saved(0).le(Tensor.wrapped(.int(0))))]
         })
+
+    /// max(x, 0), keeping NaN.
+    struct ReluKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { x > 0 ? x : (x.isNaN ? x : 0) }
+        func int(_ x: Int64) -> Int64 { max(x, 0) }
+        static var hasInt: Bool { true }
+    }
 
     static let sqrt = Op(
         "sqrt", Signature(["sqrt"], [.tensor()]),
         doc: "The square root of every element.",
         gradFn: "SqrtBackward0", saves: [.output],
         samples: [OpSample([.tensor([4], .positive)])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { $0.squareRoot() }, double: { $0.squareRoot() }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], SqrtKernel()) },
         backward: { ctx in [try ctx.grad.div(ctx.saved(0).mul(Tensor.wrapped(.int(2))))] })
+
+    struct SqrtKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { T.sqrt(x) }
+    }
 
     static let abs = Op(
         "abs", Signature(["abs", "absolute"], [.tensor()]),
@@ -116,10 +150,18 @@ extension Ops {
         gradFn: "AbsBackward0", saves: [.input(0)],
         samples: [OpSample([.tensor([4], .awayFromZero)])],
         forward: { call in
-            try Tensor.sameTypeUnary(call.inputs[0], op: "abs", float: { Swift.abs($0) }, double: { Swift.abs($0) },
-                                     int: { $0 == .min ? $0 : Swift.abs($0) }, bool: { $0 })
+            try Tensor.sameTypeUnary(call.inputs[0], op: "abs", AbsKernel())
         },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0).sign())] })
+
+    /// |x|; the smallest int64 stays itself (as in PyTorch) instead of overflowing.
+    struct AbsKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { Swift.abs(x) }
+        func int(_ x: Int64) -> Int64 { x == .min ? x : Swift.abs(x) }
+        func bool(_ x: Bool) -> Bool { x }
+        static var hasInt: Bool { true }
+        static var hasBool: Bool { true }
+    }
 
     static let sign = Op(
         "sign", Signature(["sign"], [.tensor()]),
@@ -127,22 +169,32 @@ extension Ops {
         gradFn: "SignBackward0",
         samples: [OpSample([.tensor([4], .awayFromZero)])],
         forward: { call in
-            try Tensor.sameTypeUnary(call.inputs[0], op: "sign",
-                                     float: { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? 0 : 0)) },
-                                     double: { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) },
-                                     int: { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }, bool: { $0 })
+            try Tensor.sameTypeUnary(call.inputs[0], op: "sign", SignKernel())
         },
         backward: { ctx in [try Tensor.zeros(ctx.grad.shape, dtype: ctx.grad.dtype)] })
+
+    /// -1, 0 or 1 (NaN gives 0).
+    struct SignKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+        func int(_ x: Int64) -> Int64 { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+        func bool(_ x: Bool) -> Bool { x }
+        static var hasInt: Bool { true }
+        static var hasBool: Bool { true }
+    }
 
     static let reciprocal = Op(
         "reciprocal", Signature(["reciprocal"], [.tensor()]),
         doc: "1 / x for every element.",
         gradFn: "ReciprocalBackward0", saves: [.output],
         samples: [OpSample([.tensor([4], .awayFromZero)])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], float: { 1 / $0 }, double: { 1 / $0 }) },
+        forward: { call in try Tensor.floatUnary(call.inputs[0], ReciprocalKernel()) },
         backward: { ctx in
             // -grad * y², with the product last, as PyTorch's formula records it (MulBackward0).
             let y = try ctx.saved(0)
             return [try ctx.grad.neg().mul(y.mul(y))]
         })
+
+    struct ReciprocalKernel: UnaryKernel {
+        func float<T: FloatElement>(_ x: T) -> T { 1 / x }
+    }
 }
