@@ -56,6 +56,7 @@ extension Ops {
             }
             let shape = try Shapes.broadcast(c.shape, Shapes.broadcast(a.shape, b.shape))
             let dtype = Tensor.resultType([a, b])
+            if let out = try Tensor.whereDirect(c, a.converted(to: dtype), b.converted(to: dtype), shape) { return out }
             let out = try a.converted(to: dtype).expand(shape).materialized()
             let y = try b.converted(to: dtype).expand(shape).materialized()
             let cond = try c.expand(shape).materialized()
@@ -119,7 +120,34 @@ extension Tensor {
     /// `out[i] = keep[i] ? out[i] : other[i]` over contiguous buffers (the loop of `where`).
     static func select<T>(_ keep: UnsafeMutablePointer<Bool>, _ other: UnsafeMutablePointer<T>,
                           into out: UnsafeMutablePointer<T>, _ n: Int) {
-        for i in 0..<n where !keep[i] { out[i] = other[i] }
+        // A select, not a branch: relu masks are as good as random, and a mispredicted branch
+        // per element cost more than the whole pass.
+        for i in 0..<n { out[i] = keep[i] ? out[i] : other[i] }
+    }
+
+    /// `where(c, a, b)` in one pass when every operand either has all `shape`'s elements
+    /// contiguously or is a single element (relu's backward: a mask, the gradient, and 0);
+    /// nil when broadcasting needs the general path.
+    static func whereDirect(_ c: Tensor, _ a: Tensor, _ b: Tensor, _ shape: [Int]) throws -> Tensor? {
+        let n = Shapes.numel(shape) ?? 0
+        func step(_ t: Tensor) -> Int? { t.numel == 1 ? 0 : (t.numel == n && t.isContiguous ? 1 : nil) }
+        guard n > 1, let cs = step(c), let sa = step(a), let sb = step(b) else { return nil }
+        let out = try Tensor.empty(shape, dtype: a.dtype)
+        let keep = c.pointer(Bool.self)
+        switch a.dtype {
+        case .float32: pick(keep, cs, a.pointer(Float.self), sa, b.pointer(Float.self), sb, out.pointer(Float.self), n)
+        case .float64: pick(keep, cs, a.pointer(Double.self), sa, b.pointer(Double.self), sb, out.pointer(Double.self), n)
+        case .int64: pick(keep, cs, a.pointer(Int64.self), sa, b.pointer(Int64.self), sb, out.pointer(Int64.self), n)
+        case .bool: pick(keep, cs, a.pointer(Bool.self), sa, b.pointer(Bool.self), sb, out.pointer(Bool.self), n)
+        }
+        return out
+    }
+
+    /// `out[i] = c[i] ? a[i] : b[i]`, where a step of 0 repeats an operand's single element.
+    @inline(__always)
+    private static func pick<T>(_ c: UnsafeMutablePointer<Bool>, _ cs: Int, _ a: UnsafeMutablePointer<T>, _ sa: Int,
+                                _ b: UnsafeMutablePointer<T>, _ sb: Int, _ out: UnsafeMutablePointer<T>, _ n: Int) {
+        for i in 0..<n { out[i] = c[i &* cs] ? a[i &* sa] : b[i &* sb] }
     }
 
     /// Copies element `j` of `source` (same dtype) to element `i` of this tensor, exactly.
