@@ -7,8 +7,9 @@ import Synchronization
 public final class Tensor {
     // MARK: - Data
 
-    /// The memory this tensor (and every view of it) reads.
-    public let storage: Storage
+    /// The memory this tensor (and every view of it) reads. (A `var` only so uniqueness can
+    /// be asked of it; it never changes.)
+    public private(set) var storage: Storage
     /// The size of each dimension.
     public let shape: [Int]
     /// How many elements to step in storage for one step along each dimension.
@@ -202,6 +203,9 @@ public final class Tensor {
 
     /// Whether every element is the same stored value (all strides 0: an expanded scalar).
     var isBroadcastScalar: Bool { strides.allSatisfy { $0 == 0 } }
+
+    /// Whether no other tensor, view or saved alias shares this tensor's memory.
+    func ownsStorageAlone() -> Bool { isKnownUniquelyReferenced(&storage) }
 
     /// Whether this tensor has no graph history (`is_leaf`).
     public var isLeaf: Bool { gradFn == nil }

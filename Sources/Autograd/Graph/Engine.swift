@@ -199,6 +199,13 @@ public enum Engine {
                 if let needed, !needed[i] { continue }
                 if node is AccumulateGrad && !accumulate { continue }
                 guard grads.contains(where: { $0 != nil }) else { continue }
+                if let accumulator = node as? AccumulateGrad {
+                    // Handed over, not copied: the leaf may adopt a gradient only it holds.
+                    var incoming = grads[0]
+                    grads = []
+                    try accumulator.accumulate(&incoming, context: options)
+                    continue
+                }
                 let inputGrads = try node.apply(grads, context: options)
                 if detectAnomaly { try checkAnomaly(inputGrads, of: node) }
                 if !options.retainGraph { node.releaseSaved() }

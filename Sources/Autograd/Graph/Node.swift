@@ -102,9 +102,18 @@ public final class AccumulateGrad: Node {
     override public var name: String { "AccumulateGrad" }
 
     override func apply(_ grads: [Tensor?], context: BackwardRun) throws -> [Tensor?] {
-        guard let variable, let incoming = grads.first ?? nil else { return [] }
-        try variable.accumulateGrad(variable.runLeafHooks(incoming), createGraph: context.createGraph)
+        var incoming = grads.first ?? nil
+        try accumulate(&incoming, context: context)
         return []
+    }
+
+    /// Accumulates a gradient the engine hands over: when nothing else holds it, the leaf
+    /// adopts it as `.grad` instead of copying it (as PyTorch's AccumulateGrad steals it).
+    func accumulate(_ incoming: inout Tensor?, context: BackwardRun) throws {
+        guard let variable, let given = incoming else { return }
+        incoming = nil
+        var grad = try variable.runLeafHooks(given)
+        try variable.accumulateGrad(adopting: &grad, createGraph: context.createGraph)
     }
 }
 
@@ -126,6 +135,18 @@ extension Tensor {
 
     /// Adds `incoming` into `.grad` (in place, unless building a graph of the gradient).
     func accumulateGrad(_ incoming: Tensor, createGraph: Bool) throws {
+        var g = incoming
+        try accumulateGrad(adopting: &g, createGraph: createGraph)
+    }
+
+    /// Adds `incoming` into `.grad`; a first gradient that nothing else references, and that
+    /// owns all of its memory, becomes `.grad` itself rather than a copy of it.
+    func accumulateGrad(adopting incoming: inout Tensor, createGraph: Bool) throws {
+        if gradStorage == nil, !createGraph, incoming.isAdoptable(as: self),
+           isKnownUniquelyReferenced(&incoming), incoming.ownsStorageAlone() {
+            gradStorage = incoming
+            return
+        }
         let g = incoming.shape == shape ? incoming : try incoming.sumToShape(shape)
         if let existing = gradStorage {
             if createGraph || existing.requiresGrad {
@@ -140,5 +161,15 @@ extension Tensor {
             gradStorage = createGraph ? try Ops.copyOp.apply([Tensor.empty(shape, dtype: dtype), g])
                                       : try withNoGrad { try g.contiguousClone(keepGraph: false) }
         }
+    }
+}
+
+extension Tensor {
+    /// Whether this gradient could serve as `leaf`'s `.grad` as it is: plain data of the
+    /// leaf's shape and dtype, laid out from the start of its own buffer, outside any graph.
+    fileprivate func isAdoptable(as leaf: Tensor) -> Bool {
+        !requiresGrad && gradFn == nil && !isWrappedNumber && viewBase == nil && offset == 0
+            && dtype == leaf.dtype && shape == leaf.shape && isContiguous
+            && storage.byteCount == numel &* dtype.itemSize
     }
 }

@@ -6,8 +6,24 @@ extension Tensor {
     /// outrank 0-d tensors, which outrank wrapped numbers, unless a lower tier has a higher
     /// category (a float number with an int tensor gives the default float dtype).
     static func resultType(_ tensors: [Tensor]) -> DType {
+        var tiers = PromotionTiers()
+        for t in tensors { tiers.add(t) }
+        return tiers.result
+    }
+
+    /// The dtype of a binary op over `a` and `b` (no array to allocate on the per-op path).
+    static func resultType(_ a: Tensor, _ b: Tensor) -> DType {
+        var tiers = PromotionTiers()
+        tiers.add(a)
+        tiers.add(b)
+        return tiers.result
+    }
+
+    /// The promoted dtype of each tier of operands, as `resultType` collects them.
+    private struct PromotionTiers {
         var dimensioned: DType?, zeroDim: DType?, wrapped: DType?
-        for t in tensors {
+
+        mutating func add(_ t: Tensor) {
             if t.isWrappedNumber {
                 let d = DType.defaultFor(category: t.dtype.category)
                 wrapped = wrapped.map { DType.promote($0, d) } ?? d
@@ -17,10 +33,11 @@ extension Tensor {
                 dimensioned = dimensioned.map { DType.promote($0, t.dtype) } ?? t.dtype
             }
         }
-        return combine(dimensioned, combine(zeroDim, wrapped)) ?? .float32
+
+        var result: DType { Tensor.combine(dimensioned, Tensor.combine(zeroDim, wrapped)) ?? .float32 }
     }
 
-    private static func combine(_ higher: DType?, _ lower: DType?) -> DType? {
+    fileprivate static func combine(_ higher: DType?, _ lower: DType?) -> DType? {
         guard let higher else { return lower }
         guard let lower else { return higher }
         if higher.isFloatingPoint { return higher }
@@ -155,7 +172,7 @@ extension Tensor {
         _ a: Tensor, _ b: Tensor, dtype forced: DType? = nil, op: String, _ kernel: K
     ) throws -> Tensor {
         let shape = try Shapes.broadcast(a.shape, b.shape)
-        var dtype = forced ?? resultType([a, b])
+        var dtype = forced ?? resultType(a, b)
         if dtype == .bool && !K.hasBool { dtype = .int64 }
         let x = try a.converted(to: dtype), y = try b.converted(to: dtype)
         let out = try emptyResult(shape, dtype, like: x, y)
@@ -167,7 +184,7 @@ extension Tensor {
     @inline(__always)
     static func comparison<K: ComparisonKernel>(_ a: Tensor, _ b: Tensor, _ kernel: K) throws -> Tensor {
         let shape = try Shapes.broadcast(a.shape, b.shape)
-        var dtype = resultType([a, b])
+        var dtype = resultType(a, b)
         if dtype == .bool { dtype = .int64 }
         let x = try a.converted(to: dtype), y = try b.converted(to: dtype)
         let out = try emptyResult(shape, .bool, like: x, y)

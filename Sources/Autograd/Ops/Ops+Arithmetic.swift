@@ -88,7 +88,7 @@ extension Ops {
         samples: [OpSample([.tensor([2, 3]), .tensor([3], .awayFromZero)])],
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
-            let promoted = Tensor.resultType([a, b])
+            let promoted = Tensor.resultType(a, b)
             return try Tensor.arithmetic(a, b, dtype: promoted.isFloatingPoint ? promoted : .float32, op: "div",
                                          DivKernel())
         },
@@ -123,7 +123,7 @@ extension Ops {
         samples: [OpSample([.tensor([4], .positive), .number(0.7)])],
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
-            if !Tensor.resultType([a, b]).isFloatingPoint { try b.checkNoZeroDivisor() }
+            if !Tensor.resultType(a, b).isFloatingPoint { try b.checkNoZeroDivisor() }
             return try Tensor.arithmetic(a, b, op: "remainder", RemainderKernel())
         },
         backward: { ctx in
@@ -149,7 +149,7 @@ extension Ops {
         doc: "Divides element-wise and rounds down (Lua's `//`).",
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
-            if !Tensor.resultType([a, b]).isFloatingPoint { try b.checkNoZeroDivisor() }
+            if !Tensor.resultType(a, b).isFloatingPoint { try b.checkNoZeroDivisor() }
             return try Tensor.arithmetic(a, b, op: "floor_divide", FloorDivideKernel())
         })
 
@@ -266,7 +266,7 @@ extension Tensor {
 
     /// `a ^ b` in the promoted dtype; integer powers are exact and reject negative exponents.
     static func power(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let dtype = resultType([a, b])
+        let dtype = resultType(a, b)
         if !dtype.isFloatingPoint {
             let e = try b.converted(to: .int64)
             if (0..<e.numel).contains(where: { e.integerElement($0) < 0 }) {

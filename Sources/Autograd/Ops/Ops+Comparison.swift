@@ -55,7 +55,7 @@ extension Ops {
                 throw TorchError("where expected condition to be a boolean tensor, but got a tensor with dtype \(c.dtype.scalarTypeName)")
             }
             let shape = try Shapes.broadcast(c.shape, Shapes.broadcast(a.shape, b.shape))
-            let dtype = Tensor.resultType([a, b])
+            let dtype = Tensor.resultType(a, b)
             if let out = try Tensor.whereDirect(c, a.converted(to: dtype), b.converted(to: dtype), shape) { return out }
             let out = try a.converted(to: dtype).expand(shape).materialized()
             let y = try b.converted(to: dtype).expand(shape).materialized()
