@@ -244,8 +244,18 @@ public enum Engine {
             if slots.isEmpty { slots = [Tensor?](repeating: nil, count: count) }
             else { slots.append(contentsOf: repeatElement(nil, count: count - slots.count)) }
         }
-        if let existing = slots[slot] {
-            slots[slot] = try existing.add(grad)
+        if var existing = slots[slot] {
+            slots[slot] = nil
+            // As PyTorch's InputBuffer: a sum nothing but this slot holds, outside a recorded
+            // backward, grows in place instead of allocating a new tensor per path.
+            if !ThreadState.current.gradEnabled, existing.shape == grad.shape, existing.dtype == grad.dtype,
+               !existing.requiresGrad, !existing.isWrappedNumber, existing.isContiguous,
+               isKnownUniquelyReferenced(&existing), existing.ownsStorageAlone() {
+                try existing.addInPlaceUnchecked(grad)
+                slots[slot] = existing
+            } else {
+                slots[slot] = try existing.add(grad)
+            }
         } else {
             slots[slot] = grad
         }
