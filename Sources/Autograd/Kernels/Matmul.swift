@@ -28,54 +28,37 @@ extension Tensor {
         }
         let (x, transA, lda) = try blasOperand(a)
         let (y, transB, ldb) = try blasOperand(b)
-        _ = blasSingleThreaded
-        // Large products are split across the engine's workers, each running a single-threaded
-        // gemm: one thread pool for everything, instead of OpenBLAS's own threads spinning
-        // (sched_yield) against the element-wise workers on a small machine. The split is along
-        // the longer side of the result: each worker packs only its share of the operand on
-        // that side (`X @ W1` with 64 rows and 256 columns splits W1's columns, so W1 is
-        // packed once in all, not once per worker).
-        let work = Int(n) * Int(m) * Int(k)
-        let byColumns = m > n
-        let extent = Int(byColumns ? m : n)
-        let parts = work >= 1 << 21 && extent >= 2 * Parallel.workers ? Parallel.workers : 1
-        let share = (extent + parts - 1) / parts
-        let stop = Cancellation.probe()
+        _ = blasThreads
+        // OpenBLAS splits each call across its own threads. They wake within microseconds
+        // because they spin (sched_yield) for a moment after every call; a product split by
+        // the engine's workers instead paid a thread wake-up per call, which is most of a
+        // 64×784×256 product (0.21 ms against 0.15 ms).
         // Blocks of rows, so a cancelled script stops within a few tens of milliseconds: about
         // 2^30 multiply-adds per call (at least 64 rows). Smaller blocks cost more than they
-        // buy: every call packs its whole share of B again (64-row blocks made a 1024² product
-        // 20% slower).
+        // buy: every call packs all of B again (64-row blocks made a 1024² product 20% slower).
         let block = max(64, (1 << 30) / max(Int(m) * Int(k), 1))
-        Parallel.forEach(parts) { p in
-            let lo = p * share, hi = min(extent, lo + share)
-            guard lo < hi else { return }
-            let (firstRow, lastRow) = byColumns ? (0, Int(n)) : (lo, hi)
-            let (c0, c1) = byColumns ? (lo, hi) : (0, Int(m))
-            var r0 = firstRow
-            while r0 < lastRow {
-                if r0 > firstRow && stop() { return }
-                let r1 = min(lastRow, r0 + block)
-                // Row r0 of A: r0 rows down when stored as is, r0 columns across when transposed;
-                // column c0 of B: c0 across as is, c0 rows down when transposed.
-                let aOffset = transA == CblasNoTrans ? r0 * Int(lda) : r0
-                let bOffset = transB == CblasNoTrans ? c0 : c0 * Int(ldb)
-                let cOffset = r0 * Int(m) + c0
-                if out.dtype == .float32 {
-                    cblas_sgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), Int32(c1 - c0), k, 1,
-                                x.pointer(Float.self) + aOffset, lda, y.pointer(Float.self) + bOffset, ldb, 0,
-                                out.pointer(Float.self) + cOffset, m)
-                } else {
-                    cblas_dgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), Int32(c1 - c0), k, 1,
-                                x.pointer(Double.self) + aOffset, lda, y.pointer(Double.self) + bOffset, ldb, 0,
-                                out.pointer(Double.self) + cOffset, m)
-                }
-                r0 = r1
+        let stop = Cancellation.probe()
+        var r0 = 0
+        while r0 < Int(n) {
+            if r0 > 0 && stop() { return }
+            let r1 = min(Int(n), r0 + block)
+            // Row r0 of A: r0 rows down when stored as is, r0 columns across when transposed.
+            let aOffset = transA == CblasNoTrans ? r0 * Int(lda) : r0
+            if out.dtype == .float32 {
+                cblas_sgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, 1,
+                            x.pointer(Float.self) + aOffset, lda, y.pointer(Float.self), ldb, 0,
+                            out.pointer(Float.self) + r0 * Int(m), m)
+            } else {
+                cblas_dgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, 1,
+                            x.pointer(Double.self) + aOffset, lda, y.pointer(Double.self), ldb, 0,
+                            out.pointer(Double.self) + r0 * Int(m), m)
             }
+            r0 = r1
         }
     }
 
-    /// OpenBLAS runs single-threaded inside the engine's own workers (set once per process).
-    private static let blasSingleThreaded: Void = openblas_set_num_threads(1)
+    /// OpenBLAS uses as many threads as the engine's element-wise kernels (set once per process).
+    private static let blasThreads: Void = openblas_set_num_threads(Int32(Parallel.workers))
 
     /// A matrix as BLAS wants it: row-major with unit column stride, or its transpose.
     private static func blasOperand(_ t: Tensor) throws -> (Tensor, CBLAS_TRANSPOSE, Int32) {
