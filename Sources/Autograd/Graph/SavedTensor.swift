@@ -71,6 +71,43 @@ struct SavedTensor {
     }
 }
 
+/// A node's saved tensors, the first two held inline: most ops save one or two, and a
+/// separate array per recorded op was a heap allocation on the per-op path.
+struct SavedTensors {
+    private var first: SavedTensor?
+    private var second: SavedTensor?
+    private var rest: [SavedTensor] = []
+    private(set) var count = 0
+
+    init() {}
+
+    mutating func append(_ saved: SavedTensor) {
+        switch count {
+        case 0: first = saved
+        case 1: second = saved
+        default: rest.append(saved)
+        }
+        count += 1
+    }
+
+    /// The `i`-th saved tensor, or nil past the end.
+    subscript(i: Int) -> SavedTensor? {
+        guard i >= 0 && i < count else { return nil }
+        switch i {
+        case 0: return first
+        case 1: return second
+        default: return rest[i - 2]
+        }
+    }
+
+    /// Frees every saved tensor's data, collecting the nodes only they kept alive.
+    mutating func release(into stack: inout [Node]) {
+        if count > 0 { first?.release(into: &stack) }
+        if count > 1 { second?.release(into: &stack) }
+        for i in rest.indices { rest[i].release(into: &stack) }
+    }
+}
+
 /// PyTorch's texts for autograd errors (torch/csrc/autograd).
 enum AutogradMessages {
     static let savedTensorsFreed = "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."

@@ -161,7 +161,10 @@ public struct BackwardContext {
 
     /// The `i`-th tensor of the op's `saves` list, checked against in-place changes.
     public func saved(_ i: Int) throws -> Tensor {
-        try node.saved[i].unpack(for: node)
+        guard let saved = node.saved[i] else {
+            throw TorchError("\(node.name) has no saved tensor \(i): the op table declares \(node.saved.count)")
+        }
+        return try saved.unpack(for: node)
     }
 
     /// Set when forward mode evaluates the formula: every input wants its gradient.
@@ -187,7 +190,7 @@ public struct BackwardContext {
 final class OpNode: Node {
     let op: Op
     let args: [Arg]
-    var saved: [SavedTensor] = []
+    var saved = SavedTensors()
     private let outputShape: [Int]
     private let outputDtype: DType
 
@@ -203,7 +206,6 @@ final class OpNode: Node {
         super.init(edges: call.inputs.map {
             $0.gradientEdge() ?? Edge(node: nil, inputNr: 0, shape: $0.shape, dtype: $0.dtype)
         })
-        saved.reserveCapacity(op.saves.count)
         for slot in op.saves {
             switch slot {
             case .input(let i): saved.append(SavedTensor(input: call.inputs[i]))
@@ -222,15 +224,15 @@ final class OpNode: Node {
     }
 
     override func releaseSaved() {
-        guard !saved.isEmpty else { return }
+        guard saved.count > 0 else { return }
         var stack: [Node] = []
-        for i in saved.indices { saved[i].release(into: &stack) }
+        saved.release(into: &stack)
         if !stack.isEmpty { Node.release(&stack) }
     }
 
     override func takeStrongReferences(into stack: inout [Node]) {
         super.takeStrongReferences(into: &stack)
-        for i in saved.indices { saved[i].release(into: &stack) }
+        saved.release(into: &stack)
     }
 }
 
