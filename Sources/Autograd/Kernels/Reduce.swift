@@ -65,6 +65,12 @@ extension Tensor {
             out.setElement(0, mean ? total / Double(x.numel) : total)
             return out
         }
+        if dtype == .float32, let out = try x.contiguousSum(dims: dims, keepdim: keepdim, Float.self, mean: mean) {
+            return out
+        }
+        if dtype == .float64, let out = try x.contiguousSum(dims: dims, keepdim: keepdim, Double.self, mean: mean) {
+            return out
+        }
         switch dtype {
         case .float32:
             return try x.reduce(dims: dims, keepdim: keepdim, as: Float.self, into: .float32, initial: 0.0,
@@ -83,6 +89,38 @@ extension Tensor {
 }
 
 extension Tensor {
+    /// Sums a contiguous tensor over its leading dims or its trailing dims (a bias gradient,
+    /// `x:sum(2)`) without the general strided loop; nil for other dim sets. Accumulates in
+    /// double precision like `reduce`: rows in order over leading dims, and through `fastSum`
+    /// over trailing ones, as the sum of all elements does.
+    fileprivate func contiguousSum<T: FloatElement>(dims: [Int], keepdim: Bool, _: T.Type,
+                                                    mean: Bool) throws -> Tensor? {
+        guard isContiguous, !dims.isEmpty, dims.count < ndim,
+              dims == Array(0..<dims.count) || dims == Array((ndim - dims.count)..<ndim) else { return nil }
+        let leading = dims[0] == 0
+        var reduced = 1, kept = 1
+        for d in 0..<ndim { if dims.contains(d) { reduced &*= shape[d] } else { kept &*= shape[d] } }
+        let out = try Tensor.empty(reducedShape(dims, keepdim: keepdim), dtype: dtype)
+        let src = pointer(T.self), dst = out.pointer(T.self)
+        if leading {
+            // out[k] = Σ_r x[r, k]: whole rows added into double accumulators (vectorizes).
+            var acc = [Double](repeating: 0, count: kept)
+            acc.withUnsafeMutableBufferPointer { a in
+                for r in 0..<reduced {
+                    let row = src + r * kept
+                    for k in 0..<kept { a[k] += row[k].doubleValue }
+                }
+                for k in 0..<kept { dst[k] = T(converting: mean ? a[k] / Double(reduced) : a[k]) }
+            }
+        } else {
+            for k in 0..<kept {
+                let total = Tensor.fastSum(src + k * reduced, reduced)
+                dst[k] = T(converting: mean ? total / Double(reduced) : total)
+            }
+        }
+        return out
+    }
+
     /// The sum of a contiguous run of floats in double precision: eight independent
     /// accumulators per worker (so the adds pipeline and vectorize), partial sums combined.
     static func fastSum<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> Double {

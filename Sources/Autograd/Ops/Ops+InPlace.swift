@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// In-place ops (`add_`, `zero_`, slice assignment) and how they rewrite the graph.
 extension Ops {
     static let addInPlace = Op(inPlace: "add_", of: add, Signature(["add_"], .method, alphaParams),
@@ -158,8 +164,14 @@ extension Tensor {
                 storage.bumpVersion()
                 return self
             }
-            if op === Ops.zeroOp || (op === Ops.fillOp && others.first?.ndim == 0), isContiguous, tangent == nil {
-                let value = op === Ops.zeroOp ? 0 : try others[0].item().doubleValue
+            if op === Ops.zeroOp, isContiguous, tangent == nil {
+                // Zero is all-bits-zero in every dtype: one memset (`p.grad:zero_()` each step).
+                memset(storage.bytes + offset &* dtype.itemSize, 0, numel &* dtype.itemSize)
+                storage.bumpVersion()
+                return self
+            }
+            if op === Ops.fillOp && others.first?.ndim == 0, isContiguous, tangent == nil {
+                let value = try others[0].item().doubleValue
                 try copyElements(from: Tensor.scalar(value, dtype: dtype))
                 storage.bumpVersion()
                 return self
