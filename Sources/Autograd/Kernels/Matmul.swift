@@ -8,6 +8,8 @@ extension Tensor {
         let dtype = a.dtype
         let out = try Tensor.empty([n, m], dtype: dtype)
         switch dtype {
+        case .float32 where try productWithRepeatedValue(a, b, into: out, Float.self): break
+        case .float64 where try productWithRepeatedValue(a, b, into: out, Double.self): break
         case .float32, .float64: try blasGemm(a, b, out)
         case .int64: try gemm(a, b, out, Int64.self)
         case .bool:
@@ -15,6 +17,69 @@ extension Tensor {
             return try r.materialized(dtype: .bool)
         }
         return out
+    }
+
+    /// `out = a @ b` when one operand is a single value repeated (an expanded scalar: what the
+    /// gradient of `sum()` or `mean()` is when it reaches a matrix product). Each entry is then
+    /// that value times a sum of the other operand along the shared dim: one pass over it
+    /// instead of n·m·k multiply-adds. Sums run in double precision. Returns false, leaving
+    /// the product to BLAS, when neither operand repeats one value, or when the value or a sum
+    /// is not finite (`0 * inf` must come out as the sum of the products would).
+    private static func productWithRepeatedValue<T: FloatElement>(_ a: Tensor, _ b: Tensor, into out: Tensor,
+                                                                   _: T.Type) throws -> Bool {
+        let n = a.shape[0], k = a.shape[1], m = b.shape[1]
+        guard n > 0, m > 0, k > 1 else { return false }
+        let po = out.pointer(T.self)
+        if a.isBroadcastScalar {
+            // out[i, j] = v · Σ_p b[p, j]: every row the same.
+            let v = a.pointer(T.self)[0].doubleValue
+            let sums = lineSums(b, alongRows: true, T.self)
+            guard v.isFinite, sums.allSatisfy(\.isFinite) else { return false }
+            for j in 0..<m { po[j] = T(converting: v * sums[j]) }
+            for i in 1..<n { (po + i * m).update(from: po, count: m) }
+            return true
+        }
+        if b.isBroadcastScalar {
+            // out[i, j] = (Σ_p a[i, p]) · v: every column the same.
+            let v = b.pointer(T.self)[0].doubleValue
+            let sums = lineSums(a, alongRows: false, T.self)
+            guard v.isFinite, sums.allSatisfy(\.isFinite) else { return false }
+            for i in 0..<n {
+                let value = T(converting: sums[i] * v)
+                for j in 0..<m { po[i * m + j] = value }
+            }
+            return true
+        }
+        return false
+    }
+
+    /// The sums of a matrix down its columns (`alongRows`: one per column) or across its
+    /// rows (one per row), in double precision, for any strides.
+    private static func lineSums<T: FloatElement>(_ t: Tensor, alongRows: Bool, _: T.Type) -> [Double] {
+        let rows = t.shape[0], cols = t.shape[1], p = t.pointer(T.self)
+        // Sum along dim `d` of a matrix: `count` lines of `length` elements, `step` apart
+        // within a line and `gap` apart between lines.
+        let (count, length, step, gap) = alongRows ? (cols, rows, t.strides[0], t.strides[1])
+                                                   : (rows, cols, t.strides[1], t.strides[0])
+        var sums = [Double](repeating: 0, count: count)
+        sums.withUnsafeMutableBufferPointer { s in
+            if step == 1 {
+                for line in 0..<count { s[line] = Tensor.fastSum(p + line * gap, length) }
+            } else if gap == 1 {
+                // Lines run side by side in memory: add whole runs across them (vectorizes).
+                for e in 0..<length {
+                    let run = p + e * step
+                    for line in 0..<count { s[line] += run[line].doubleValue }
+                }
+            } else {
+                for line in 0..<count {
+                    var total = 0.0
+                    for e in 0..<length { total += p[line * gap + e * step].doubleValue }
+                    s[line] = total
+                }
+            }
+        }
+        return sums
     }
 
     /// `out = a @ b` through OpenBLAS. A transposed view (`w:t()`) is passed as a transpose flag
