@@ -65,7 +65,7 @@ public enum ForwardAD {
             inner.aux = call.aux
             let u = try Tensor.zeros(output.shape, dtype: output.dtype)
             try u.setRequiresGrad(true)
-            let node = OpNode(op: op, call: inner, output: output.detach())
+            let node = OpNode(op: op, call: inner, output: output.detach(), saveAll: true)
             let vjps = try backward(BackwardContext(grad: u, node: node, allInputsNeedGrad: true))
             var total: Tensor? = nil
             for (i, g) in vjps.enumerated() {

@@ -16,6 +16,8 @@ struct SavedTensor {
     private let version: Int
     /// How the tensor is described in version-mismatch errors.
     private let wasOutput: Bool
+    /// Set for a slot that was not kept because no gradient needs it.
+    private var isUnneeded = false
 
     /// Saves an input of an op.
     init(input t: Tensor) {
@@ -31,6 +33,18 @@ struct SavedTensor {
         }
     }
 
+    /// A slot the formula will not read this time (`SaveSlot.inputFor` an input that does
+    /// not require grad): unpacking it is an error.
+    static var unneeded: SavedTensor { SavedTensor() }
+
+    private init() {
+        version = 0
+        outputNr = 0
+        requiresGrad = false
+        wasOutput = false
+        isUnneeded = true
+    }
+
     /// Saves the output of the node that holds this saved tensor.
     init(output t: Tensor) {
         version = t.storage.version
@@ -43,6 +57,9 @@ struct SavedTensor {
     /// The saved tensor, checked for staleness; connected to the graph while grad mode is on
     /// (that is, when the backward pass itself is being recorded for higher-order gradients).
     func unpack(for owner: Node) throws -> Tensor {
+        guard !isUnneeded else {
+            throw TorchError("\(owner.name) did not save a tensor its formula reads: it is needed only for an input that does not require grad")
+        }
         guard let data else { throw TorchError(AutogradMessages.savedTensorsFreed) }
         if data.storage.version != version {
             // PyTorch names the saved output's own node, or the saved input's grad_fn as it is

@@ -144,6 +144,10 @@ public enum Arg: Sendable, Equatable {
 /// What a backward formula needs kept from the forward pass.
 public enum SaveSlot: Sendable {
     case input(Int)
+    /// Input `i`, needed only for the gradient of input `gradOf`: not kept when that input does
+    /// not require grad (as PyTorch's generated code saves `self` of `mul` only when `other`
+    /// needs its gradient), which spares `y * 0.999` an alias of `y` per op.
+    case inputFor(Int, gradOf: Int)
     case output
     case aux(Int)
 }
@@ -197,7 +201,9 @@ final class OpNode: Node {
     /// PyTorch's name for this node, fixed when it is recorded.
     private let nameText: String
 
-    init(op: Op, call: OpCall, output: Tensor) {
+    /// Records `op` applied by `call`; `saveAll` keeps every saved slot (forward mode evaluates
+    /// the formula for every input).
+    init(op: Op, call: OpCall, output: Tensor, saveAll: Bool = false) {
         self.op = op
         self.args = call.args
         self.nameText = op.gradFnOverload?(call) ?? op.gradFnName ?? op.name
@@ -209,6 +215,8 @@ final class OpNode: Node {
         for slot in op.saves {
             switch slot {
             case .input(let i): saved.append(SavedTensor(input: call.inputs[i]))
+            case .inputFor(let i, let j):
+                saved.append(saveAll || call.inputs[j].requiresGrad ? SavedTensor(input: call.inputs[i]) : .unneeded)
             case .output: saved.append(SavedTensor(output: output))
             case .aux(let i): saved.append(SavedTensor(input: call.aux[i]))
             }

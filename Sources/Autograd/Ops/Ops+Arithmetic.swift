@@ -62,7 +62,7 @@ extension Ops {
     static let mul = Op(
         "mul", Signature(["mul", "multiply"], [.tensor(), .operand()], metamethods: ["__mul"]).reflected(.commutative),
         doc: "Multiplies `input` by `other` element-wise, with broadcasting.",
-        gradFn: "MulBackward0", saves: [.input(0), .input(1)],
+        gradFn: "MulBackward0", saves: [.inputFor(0, gradOf: 1), .inputFor(1, gradOf: 0)],
         samples: [OpSample([.tensor([2, 3]), .tensor([1, 3])]), OpSample([.tensor([]), .number(3)])],
         forward: { call in
             try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "mul", MulKernel())
@@ -84,7 +84,7 @@ extension Ops {
     static let div = Op(
         "div", Signature(["div", "divide", "true_divide"], [.tensor(), .operand()], metamethods: ["__div"]).reflected(.swappedOp("rdiv")),
         doc: "Divides `input` by `other` element-wise (true division: integers give floats).",
-        gradFn: "DivBackward0", saves: [.input(0), .input(1)],
+        gradFn: "DivBackward0", saves: [.inputFor(0, gradOf: 1), .input(1)],
         samples: [OpSample([.tensor([2, 3]), .tensor([3], .awayFromZero)])],
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
