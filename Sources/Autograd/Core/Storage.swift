@@ -83,9 +83,9 @@ public final class Storage {
     /// enough that size arithmetic never overflows.
     public static let maxBytes = 1 << 36
     /// Storages alive in the process (for leak tests).
-    public static let live = Atomic<Int>(0)
+    public static let live = LiveCount(.storages)
     /// Bytes held by live storages in the process.
-    public static let liveBytes = Atomic<Int>(0)
+    public static let liveBytes = LiveCount(.bytes)
 }
 
 /// Where tensor bytes are charged: a script host's memory limit.

@@ -45,7 +45,7 @@ public final class Tensor {
     public internal(set) var isWrappedNumber = false
 
     /// Tensors alive in the process (for leak tests).
-    public static let live = Atomic<Int>(0)
+    public static let live = LiveCount(.tensors)
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType,
          viewBase: Tensor? = nil) {

@@ -40,7 +40,7 @@ public class Node {
     var passIndex = 0
 
     /// Nodes alive in the process (for leak tests).
-    public static let live = Atomic<Int>(0)
+    public static let live = LiveCount(.nodes)
 
     init(edges: [Edge]) {
         self.edges = edges
