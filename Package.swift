@@ -2,7 +2,7 @@
 // LuaGrad: a Swift autograd engine scripted from Lua 5.4.
 //
 // Dependencies point one way:
-//   COpenBLAS (system OpenBLAS, for matrix products) -> Autograd
+//   COpenBLAS (system OpenBLAS, for matrix products) + CThreadSlots (C thread-locals) -> Autograd
 //   CLua (system liblua5.4) + CLuaShim (C trampoline, macro wrappers)
 //     -> Autograd (pure Swift engine, knows nothing of Lua)
 //     -> LuaGrad (bridge + ScriptHost; the only importer of CLua)
@@ -49,9 +49,10 @@ let package = Package(
             providers: [.apt(["libedit-dev"])]
         ),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
+        .target(name: "CThreadSlots"),
         .target(
             name: "Autograd",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CThreadSlots"],
             swiftSettings: kernelSettings,
             linkerSettings: [.linkedLibrary("m")]
         ),

@@ -10,9 +10,9 @@ import Testing
 
 /// Live engine objects in the process.
 private struct LiveCounts: CustomStringConvertible {
-    var tensors = Tensor.live.load(ordering: .relaxed)
-    var nodes = Node.live.load(ordering: .relaxed)
-    var storages = Storage.live.load(ordering: .relaxed)
+    var tensors = Tensor.live.load()
+    var nodes = Node.live.load()
+    var storages = Storage.live.load()
 
     var description: String { "\(tensors) tensors, \(nodes) nodes, \(storages) storages" }
 

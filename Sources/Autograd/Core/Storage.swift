@@ -42,7 +42,7 @@ public final class Storage {
         guard byteCount >= 0, byteCount <= Storage.maxBytes else {
             throw TorchError("cannot allocate a tensor of \(byteCount) bytes: the limit is \(Storage.maxBytes) bytes")
         }
-        let account = ThreadState.current.memoryAccount
+        let account = ThreadState.withCurrent { $0.memoryAccount }
         try account?.reserve(byteCount)
         var raw: UnsafeMutableRawPointer?
         // Small buffers come from malloc (16-byte aligned, and much cheaper than
@@ -61,15 +61,15 @@ public final class Storage {
         bytes = raw
         self.byteCount = byteCount
         self.account = account
-        Storage.live.add(1, ordering: .relaxed)
-        Storage.liveBytes.add(byteCount, ordering: .relaxed)
+        Storage.live.add(1)
+        Storage.liveBytes.add(byteCount)
     }
 
     deinit {
         if byteCount >= BufferCache.minimumBytes { BufferCache.put(bytes, byteCount) } else { free(bytes) }
         account?.release(byteCount)
-        Storage.live.subtract(1, ordering: .relaxed)
-        Storage.liveBytes.subtract(byteCount, ordering: .relaxed)
+        Storage.live.subtract(1)
+        Storage.liveBytes.subtract(byteCount)
     }
 
     /// Marks an in-place write.

@@ -34,7 +34,10 @@ public final class Tensor {
     /// Which output of `gradFn` this tensor is.
     var outputNr = 0
     /// The node that accumulates into `.grad`, shared by every graph this leaf is in.
-    weak var accumulator: AccumulateGrad?
+    ///
+    /// Held strongly (it holds its leaf weakly, so there is no cycle): held weakly, as PyTorch
+    /// does, every short graph made a new node and a weak-reference side table for it.
+    var accumulator: AccumulateGrad?
     /// Whether a non-leaf keeps its `.grad` (`retain_grad()`).
     public internal(set) var retainsGrad = false
     /// The forward-mode tangent of a dual tensor (`unpack_dual(x).tangent`).
@@ -58,20 +61,19 @@ public final class Tensor {
         for s in shape { n &*= s }
         self.numel = n
         self.viewBase = viewBase
-        Tensor.live.add(1, ordering: .relaxed)
+        Tensor.live.add(1)
     }
 
     deinit {
-        Tensor.live.subtract(1, ordering: .relaxed)
+        Tensor.live.subtract(1)
         // A long chain of nodes must not be freed by recursion (a million-op graph would
         // overflow the stack): hand the node to the iterative teardown.
         // Most tensors die while their node is still held by the graph downstream: a plain
         // release then, with no stack to allocate.
         if gradFn != nil && isKnownUniquelyReferenced(&gradFn) {
-            var stack: [Node] = []
-            stack.append(gradFn.unsafelyUnwrapped)
+            let node = gradFn.unsafelyUnwrapped
             gradFn = nil
-            Node.release(&stack)
+            Node.releaseLast(node)
         }
     }
 
@@ -146,8 +148,8 @@ public final class Tensor {
     private static func cachedWrapped(_ key: WrappedKey, _ make: () throws -> Tensor) throws -> Tensor {
         // Scripts multiply by the same few constants over and over; wrapped numbers are never
         // written to, so each thread keeps the recent ones (keyed by bit pattern: -0.0 ≠ 0.0).
+        if let cached = ThreadState.withCurrent({ $0.wrappedNumbers[key] }) { return cached }
         let state = ThreadState.current
-        if let cached = state.wrappedNumbers[key] { return cached }
         // Cached numbers outlive the call that made them: charge them to no host's account.
         let account = state.memoryAccount
         state.memoryAccount = nil

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CThreadSlots
 
 /// Per-thread engine state: grad mode, the random generator and the caller's conventions.
 ///
@@ -17,6 +18,8 @@ public final class ThreadState {
     public var detectAnomaly = false
     /// Describes where the script is now (its traceback), for anomaly reports; set by a host.
     public var scriptTraceback: (() -> String)?
+    /// Scratch space of `Node.releaseLast`, kept so that freeing a graph allocates nothing.
+    var teardownStack: [Node] = []
     /// Recently wrapped numbers (`x * 0.999` in a loop wraps 0.999 once).
     var wrappedNumbers = WrappedNumberCache()
     /// The forward-mode dual level (0: outside any `dual_level`).
@@ -45,13 +48,27 @@ public final class ThreadState {
     init() {}
 
     /// The calling thread's state, created on first use.
+    ///
+    /// Read from a C thread-local slot (one load, several times per op); the pthread key only
+    /// owns the reference, so that the state is released when its thread ends.
     public static var current: ThreadState {
-        if let raw = pthread_getspecific(key) {
+        if let raw = ag_thread_state() {
             return Unmanaged<ThreadState>.fromOpaque(raw).takeUnretainedValue()
         }
         let state = ThreadState()
-        pthread_setspecific(key, Unmanaged.passRetained(state).toOpaque())
+        let raw = Unmanaged.passRetained(state).toOpaque()
+        pthread_setspecific(key, raw)
+        ag_set_thread_state(raw)
         return state
+    }
+
+    /// Runs `body` on the calling thread's state without retaining it (the thread's key holds
+    /// it while the thread runs): for the per-op path, where `current` paid a retain and a
+    /// release per read.
+    @inline(__always)
+    public static func withCurrent<R>(_ body: (ThreadState) throws -> R) rethrows -> R {
+        guard let raw = ag_thread_state() else { return try body(current) }
+        return try Unmanaged<ThreadState>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
     }
 
     /// Emits `message` once per thread.
@@ -62,6 +79,7 @@ public final class ThreadState {
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key) { raw in
+            ag_set_thread_state(nil)
             if let raw { Unmanaged<ThreadState>.fromOpaque(raw).release() }
         }
         return key

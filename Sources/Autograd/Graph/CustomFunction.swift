@@ -56,9 +56,7 @@ final class CustomNode: Node {
         count = outputs.count
         outputShapes = outputs.map(\.shape)
         outputDtypes = outputs.map(\.dtype)
-        super.init(edges: inputs.map {
-            $0.gradientEdge() ?? Edge(node: nil, inputNr: 0, shape: $0.shape, dtype: $0.dtype)
-        })
+        super.init(edges: Edges(inputs.lazy.map(\.edgeOrNone)))
     }
 
     deinit { onRelease?() }
@@ -66,7 +64,7 @@ final class CustomNode: Node {
     override var name: String { nameText }
     override var outputCount: Int { count }
 
-    override func apply(_ grads: [Tensor?], context: BackwardRun) throws -> [Tensor?] {
+    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> [Tensor?] {
         guard let body else { throw TorchError(AutogradMessages.savedTensorsFreed) }
         // Missing output gradients arrive as zeros, as PyTorch materializes them.
         var full: [Tensor?] = []

@@ -125,7 +125,10 @@ public enum Engine {
         var cursor = 0
         while cursor < nodes.count {
             first.append(targets.count)
-            for edge in nodes[cursor].edges { targets.append(edge.node.map(number) ?? -1) }
+            let node = nodes[cursor]
+            // By index: iterating a node's edges with for-in copied them (and retained every
+            // node and shape they hold) per node.
+            for k in 0..<node.edges.count { targets.append(node.edges[k].node.map(number) ?? -1) }
             cursor += 1
         }
         first.append(targets.count)
@@ -162,7 +165,7 @@ public enum Engine {
         }
 
         // 4. Execute in order, summing gradients per node output.
-        var buffers = [[Tensor?]](repeating: [], count: count)
+        var buffers = [OutputGrads](repeating: OutputGrads(), count: count)
         for (r, (edge, grad)) in roots.enumerated() {
             guard let node = edge.node else { continue }
             try add(grad, to: &buffers[rootNumbers[r]], node: node, slot: edge.inputNr)
@@ -172,8 +175,8 @@ public enum Engine {
         try withGradMode(options.createGraph) {
             for i in order {
                 let node = nodes[i]
-                var grads = buffers[i]
-                buffers[i] = []
+                var grads = OutputGrads()
+                swap(&grads, &buffers[i])
                 if !node.hooks.isEmpty {
                     for k in grads.indices { if let g = grads[k] { grads[k] = try node.runHooks(on: g, output: k) } }
                 }
@@ -198,11 +201,10 @@ public enum Engine {
                 }
                 if let needed, !needed[i] { continue }
                 if node is AccumulateGrad && !accumulate { continue }
-                guard grads.contains(where: { $0 != nil }) else { continue }
+                guard !grads.isEmpty else { continue }
                 if let accumulator = node as? AccumulateGrad {
                     // Handed over, not copied: the leaf may adopt a gradient only it holds.
-                    var incoming = grads[0]
-                    grads = []
+                    var incoming = grads.take(0)
                     try accumulator.accumulate(&incoming, context: options)
                     continue
                 }
@@ -210,8 +212,9 @@ public enum Engine {
                 if detectAnomaly { try checkAnomaly(inputGrads, of: node) }
                 if !options.retainGraph { node.releaseSaved() }
                 let base = first[i], edgeCount = first[i + 1] - base
-                for (k, edge) in node.edges.enumerated() {
-                    guard k < edgeCount, targets[base + k] >= 0, let next = edge.node,
+                for k in 0..<min(node.edges.count, edgeCount) {
+                    let edge = node.edges[k]
+                    guard targets[base + k] >= 0, let next = edge.node,
                           k < inputGrads.count, var g = inputGrads[k] else { continue }
                     if g.shape != edge.shape { g = try g.sumToShape(edge.shape) }
                     if g.dtype != edge.dtype { g = try g.to(edge.dtype) }
@@ -238,17 +241,11 @@ public enum Engine {
     }
 
     /// Adds `grad` to the gradient collected so far for output `slot` of `node`.
-    private static func add(_ grad: Tensor, to slots: inout [Tensor?], node: Node, slot: Int) throws {
-        if slots.count <= slot {
-            let count = max(node.outputCount, slot + 1)
-            if slots.isEmpty { slots = [Tensor?](repeating: nil, count: count) }
-            else { slots.append(contentsOf: repeatElement(nil, count: count - slots.count)) }
-        }
-        if var existing = slots[slot] {
-            slots[slot] = nil
+    private static func add(_ grad: Tensor, to slots: inout OutputGrads, node: Node, slot: Int) throws {
+        if var existing = slots.take(slot) {
             // As PyTorch's InputBuffer: a sum nothing but this slot holds, outside a recorded
             // backward, grows in place instead of allocating a new tensor per path.
-            if !ThreadState.current.gradEnabled, existing.shape == grad.shape, existing.dtype == grad.dtype,
+            if !ThreadState.withCurrent({ $0.gradEnabled }), existing.shape == grad.shape, existing.dtype == grad.dtype,
                !existing.requiresGrad, !existing.isWrappedNumber, existing.isContiguous,
                isKnownUniquelyReferenced(&existing), existing.ownsStorageAlone() {
                 try existing.addInPlaceUnchecked(grad)

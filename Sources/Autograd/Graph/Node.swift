@@ -11,13 +11,86 @@ public struct Edge {
     let dtype: DType
 }
 
+/// A node's edges, the first two held inline: most ops have one or two inputs, and an array
+/// per recorded op was a heap allocation (and a capacity query) on the per-op path.
+public struct Edges: RandomAccessCollection {
+    private var first: Edge?
+    private var second: Edge?
+    private var rest: [Edge] = []
+    public private(set) var count = 0
+
+    /// No edges.
+    public init() {}
+
+    /// The edges of `inputs`, in order.
+    init(_ inputs: some Sequence<Edge>) {
+        for edge in inputs { append(edge) }
+    }
+
+    mutating func append(_ edge: Edge) {
+        switch count {
+        case 0: first = edge
+        case 1: second = edge
+        default: rest.append(edge)
+        }
+        count += 1
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(i: Int) -> Edge {
+        precondition(i >= 0 && i < count, "edge index out of range")
+        switch i {
+        case 0: return first.unsafelyUnwrapped
+        case 1: return second.unsafelyUnwrapped
+        default: return rest[i - 2]
+        }
+    }
+}
+
+/// The gradients collected for one node's outputs during a backward pass (nil for an output
+/// that got none): output 0 inline, since most nodes have one output and an array per node
+/// was a heap allocation per node per pass.
+public struct OutputGrads {
+    private var first: Tensor?
+    private var rest: [Tensor?] = []
+
+    /// No gradient for any output yet.
+    init() {}
+
+    /// How many outputs have a place (at least one).
+    public var count: Int { 1 + rest.count }
+
+    public var indices: Range<Int> { 0..<count }
+
+    /// The gradient of output `i`, or nil (also past the end).
+    public subscript(i: Int) -> Tensor? {
+        get { i == 0 ? first : i - 1 < rest.count ? rest[i - 1] : nil }
+        set {
+            if i == 0 { first = newValue; return }
+            if rest.count < i { rest.append(contentsOf: repeatElement(nil, count: i - rest.count)) }
+            rest[i - 1] = newValue
+        }
+    }
+
+    /// Moves the gradient of output `i` out, leaving nil.
+    mutating func take(_ i: Int) -> Tensor? {
+        if i == 0 { return first.take() }
+        return i - 1 < rest.count ? rest[i - 1].take() : nil
+    }
+
+    /// Whether any output got a gradient.
+    var isEmpty: Bool { first == nil && !rest.contains { $0 != nil } }
+}
+
 /// A step of the recorded graph: turns gradients of its outputs into gradients of its inputs.
 ///
 /// Nodes hold data (saved tensors, arguments, edges), never closures that capture their own
 /// outputs: under ARC such closures would form cycles nothing collects.
 public class Node {
     /// One edge per differentiable input, in input order.
-    public internal(set) var edges: [Edge]
+    public internal(set) final var edges: Edges
     /// PyTorch's class name of this node (`MulBackward0`).
     public var name: String { "Node" }
     /// The name PyTorch's `grad_fn.name()` and its messages use: C++ nodes that are not
@@ -28,29 +101,29 @@ public class Node {
     /// How many outputs the forward op produced.
     var outputCount: Int { 1 }
     /// Non-leaf tensors made by this node that keep their `.grad`, by output number.
-    var retainedGrads: [(output: Int, tensor: WeakTensor)] = []
+    final var retainedGrads: [(output: Int, tensor: WeakTensor)] = []
     /// Where the forward call that recorded this node was made (anomaly mode only).
-    var forwardTrace: String?
+    final var forwardTrace: String?
     /// Hooks on the gradients of this node's outputs (`register_hook` on a non-leaf).
-    var hooks: [(output: Int, hook: GradHook)] = []
+    final var hooks: [(output: Int, hook: GradHook)] = []
 
     /// The backward pass that last numbered this node, and its number there (the engine's
     /// scratch space: a dictionary lookup per node cost more than many small ops).
-    var pass = 0
-    var passIndex = 0
+    final var pass = 0
+    final var passIndex = 0
 
     /// Nodes alive in the process (for leak tests).
     public static let live = LiveCount(.nodes)
 
-    init(edges: [Edge]) {
+    init(edges: Edges) {
         self.edges = edges
-        Node.live.add(1, ordering: .relaxed)
+        Node.live.add(1)
     }
 
-    deinit { Node.live.subtract(1, ordering: .relaxed) }
+    deinit { Node.live.subtract(1) }
 
     /// Computes input gradients from output gradients (`grads[i]` is nil when output i got none).
-    func apply(_ grads: [Tensor?], context: BackwardRun) throws -> [Tensor?] {
+    func apply(_ grads: OutputGrads, context: BackwardRun) throws -> [Tensor?] {
         fatalError("subclasses implement apply")
     }
 
@@ -59,11 +132,27 @@ public class Node {
 
     /// Moves out every node this one holds strongly, for the iterative teardown.
     func takeStrongReferences(into stack: inout [Node]) {
-        for edge in edges { if let n = edge.node { stack.append(n) } }
-        edges = []
+        var taken = Edges()
+        swap(&taken, &edges)
+        for k in taken.indices { if let n = taken[k].node { stack.append(n) } }
     }
 
     // MARK: - Iterative teardown
+
+    /// Releases `node`, whose last reference the caller hands over, and whatever chain only it
+    /// kept alive, without recursion.
+    public static func releaseLast(_ node: consuming Node) {
+        // A stack per thread, kept between calls: a fresh array per dying node was an
+        // allocation on the per-op path (every result that dies with its node comes here).
+        var stack = ThreadState.withCurrent { state in
+            var taken: [Node] = []
+            swap(&taken, &state.teardownStack)
+            return taken
+        }
+        stack.append(node)
+        release(&stack)
+        ThreadState.withCurrent { state in swap(&stack, &state.teardownStack) }
+    }
 
     /// Releases the nodes in `stack`, freeing whatever chains only they kept alive, without
     /// recursion. The caller must hold no other reference to them.
@@ -96,13 +185,13 @@ public final class AccumulateGrad: Node {
     init(variable: Tensor) {
         self.variable = variable
         self.shape = variable.shape
-        super.init(edges: [])
+        super.init(edges: Edges())
     }
 
     override public var name: String { "AccumulateGrad" }
 
-    override func apply(_ grads: [Tensor?], context: BackwardRun) throws -> [Tensor?] {
-        var incoming = grads.first ?? nil
+    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> [Tensor?] {
+        var incoming = grads[0]
         try accumulate(&incoming, context: context)
         return []
     }
@@ -125,7 +214,13 @@ extension Tensor {
         return Edge(node: gradAccumulator(), inputNr: 0, shape: shape, dtype: dtype)
     }
 
-    /// The leaf's accumulator, created on first use and shared while any graph holds it.
+    /// The edge of an op's input: where its gradient flows, or nowhere (a nil node) when it
+    /// does not require grad.
+    var edgeOrNone: Edge {
+        gradientEdge() ?? Edge(node: nil, inputNr: 0, shape: shape, dtype: dtype)
+    }
+
+    /// The leaf's accumulator, created on first use and kept while the leaf lives.
     func gradAccumulator() -> AccumulateGrad {
         if let accumulator { return accumulator }
         let made = AccumulateGrad(variable: self)

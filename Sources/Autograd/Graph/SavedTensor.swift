@@ -70,7 +70,7 @@ struct SavedTensor {
                 data, producedBy: name, outputNr: outputNr, version: data.storage.version,
                 expected: version))
         }
-        guard requiresGrad, ThreadState.current.gradEnabled,
+        guard requiresGrad, ThreadState.withCurrent({ $0.gradEnabled }),
               let edgeNode = wasOutput ? owner : node else { return data }
         let connected = data.detach()
         connected.requiresGrad = true

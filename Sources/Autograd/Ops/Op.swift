@@ -70,32 +70,34 @@ public final class Op: Sendable {
 
     /// Runs the op on `inputs` and `args`, recording a graph node when gradients are needed.
     public func apply(_ inputs: [Tensor], _ args: [Arg] = []) throws -> Tensor {
-        try run(inputs, args).output
+        var call = OpCall(inputs: inputs, args: args)
+        return try run(&call)
     }
 
     /// Runs the op and returns its main result followed by its extra outputs.
     public func applyAll(_ inputs: [Tensor], _ args: [Arg] = []) throws -> [Tensor] {
-        let (output, call) = try run(inputs, args)
+        var call = OpCall(inputs: inputs, args: args)
+        let output = try run(&call)
         return [output] + call.aux.prefix(extraOutputs)
     }
 
-    private func run(_ inputs: [Tensor], _ args: [Arg]) throws -> (output: Tensor, call: OpCall) {
+    private func run(_ call: inout OpCall) throws -> Tensor {
         if let inPlaceBase {
-            return (try inputs[0].applyInPlace(inPlaceBase, Array(inputs.dropFirst()), args), OpCall(inputs: [], args: []))
+            return try call.inputs[0].applyInPlace(inPlaceBase, Array(call.inputs.dropFirst()), call.args)
         }
-        var call = OpCall(inputs: inputs, args: args)
         let output = try forward(&call)
-        let state = ThreadState.current
-        if backward != nil, output.dtype.isFloatingPoint, state.gradEnabled,
-           inputs.contains(where: { $0.requiresGrad }) {
-            let node = OpNode(op: self, call: call, output: output)
-            if state.detectAnomaly { node.forwardTrace = state.scriptTraceback?() }
-            output.gradFn = node
-            output.outputNr = 0
-            output.requiresGrad = true
+        return try ThreadState.withCurrent { state in
+            if backward != nil, output.dtype.isFloatingPoint, state.gradEnabled,
+               call.inputs.contains(where: { $0.requiresGrad }) {
+                let node = OpNode(op: self, call: call, output: output)
+                if state.detectAnomaly { node.forwardTrace = state.scriptTraceback?() }
+                output.gradFn = node
+                output.outputNr = 0
+                output.requiresGrad = true
+            }
+            if state.dualLevel > 0 { try ForwardAD.propagate(self, call, output: output) }
+            return output
         }
-        if state.dualLevel > 0 { try ForwardAD.propagate(self, call, output: output) }
-        return (output, call)
     }
 }
 
@@ -209,9 +211,7 @@ final class OpNode: Node {
         self.nameText = op.gradFnOverload?(call) ?? op.gradFnName ?? op.name
         self.outputShape = output.shape
         self.outputDtype = output.dtype
-        super.init(edges: call.inputs.map {
-            $0.gradientEdge() ?? Edge(node: nil, inputNr: 0, shape: $0.shape, dtype: $0.dtype)
-        })
+        super.init(edges: Edges(call.inputs.lazy.map(\.edgeOrNone)))
         for slot in op.saves {
             switch slot {
             case .input(let i): saved.append(SavedTensor(input: call.inputs[i]))
@@ -225,9 +225,9 @@ final class OpNode: Node {
 
     override var name: String { nameText }
 
-    override func apply(_ grads: [Tensor?], context: BackwardRun) throws -> [Tensor?] {
+    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> [Tensor?] {
         guard let backward = op.backward else { return [] }
-        let grad = try grads.first.flatMap { $0 } ?? Tensor.zeros(outputShape, dtype: outputDtype)
+        let grad = try grads[0] ?? Tensor.zeros(outputShape, dtype: outputDtype)
         return try backward(BackwardContext(grad: grad, node: self))
     }
 

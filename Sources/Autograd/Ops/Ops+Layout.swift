@@ -495,13 +495,13 @@ final class PiecesNode: Node {
         self.dim = dim
         self.lengths = lengths
         self.squeezed = squeezed
-        super.init(edges: [input])
+        super.init(edges: Edges(CollectionOfOne(input)))
     }
 
     override var name: String { nodeName }
     override var outputCount: Int { lengths.count }
 
-    override func apply(_ grads: [Tensor?], context: BackwardRun) throws -> [Tensor?] {
+    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> [Tensor?] {
         var parts: [Tensor] = []
         for (k, length) in lengths.enumerated() {
             if k < grads.count, let g = grads[k] {

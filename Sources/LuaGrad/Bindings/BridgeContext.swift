@@ -107,7 +107,7 @@ final class BridgeContext {
         if bytesSinceFullCollection >= fullCollectionThreshold {
             lg_gc_collect(L)
             bytesSinceFullCollection = 0
-            fullCollectionThreshold = max(64 << 20, Storage.liveBytes.load(ordering: .relaxed))
+            fullCollectionThreshold = max(64 << 20, Storage.liveBytes.load())
         }
     }
 

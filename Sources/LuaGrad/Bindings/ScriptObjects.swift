@@ -112,8 +112,7 @@ enum NodeObject {
         let slot = raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
         if let p = slot.pointee {
             slot.pointee = nil
-            var stack = [Unmanaged<Node>.fromOpaque(p).takeRetainedValue()]
-            Node.release(&stack)
+            Node.releaseLast(Unmanaged<Node>.fromOpaque(p).takeRetainedValue())
         }
         return 0
     }
