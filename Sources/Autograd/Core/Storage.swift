@@ -9,74 +9,94 @@ import Synchronization
 ///
 /// The version counter lives here because every view of the same memory must see an
 /// in-place change (PyTorch shares one counter between a tensor and its views).
-public final class Storage {
-    /// The first byte; 64-byte aligned for vector loads (16 for small buffers).
-    public let bytes: UnsafeMutableRawPointer
-    /// The size of the buffer in bytes.
-    public let byteCount: Int
-    /// Bumped by every in-place write; checked when saved tensors are unpacked.
-    public internal(set) var version = 0
-    /// Where these bytes are charged (the allocating thread's `memoryAccount`), if anywhere.
-    private let account: (any MemoryAccount)?
-    /// The grad_fn name of the last recorded in-place op on this memory, for PyTorch's
-    /// version-mismatch message ("which is output 0 of Add").
-    var lastInPlaceNode: String?
-
+///
+/// Small buffers live in the storage object itself (a `ManagedBuffer`'s tail): a separate
+/// malloc and free for the few bytes of a 0-d tensor was a tenth of a small op.
+public final class Storage: ManagedBuffer<StorageHeader, UInt64> {
     /// Allocates room for `count` elements of `dtype`, uninitialized; throws instead of trapping.
-    convenience init(count: Int, dtype: DType) throws {
+    static func make(count: Int, dtype: DType) throws -> Storage {
         let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.itemSize)
         guard count >= 0, !overflow else {
             throw TorchError("cannot allocate a tensor of \(count) elements")
         }
-        try self.init(byteCount: bytes)
+        let storage = try make(byteCount: bytes)
         switch dtype {
-        case .bool: self.bytes.bindMemory(to: Bool.self, capacity: count)
-        case .int64: self.bytes.bindMemory(to: Int64.self, capacity: count)
-        case .float32: self.bytes.bindMemory(to: Float.self, capacity: count)
-        case .float64: self.bytes.bindMemory(to: Double.self, capacity: count)
+        case .bool: storage.bytes.bindMemory(to: Bool.self, capacity: count)
+        case .int64: storage.bytes.bindMemory(to: Int64.self, capacity: count)
+        case .float32: storage.bytes.bindMemory(to: Float.self, capacity: count)
+        case .float64: storage.bytes.bindMemory(to: Double.self, capacity: count)
         }
+        return storage
     }
 
     /// Allocates `byteCount` uninitialized bytes; throws instead of trapping when it cannot.
-    init(byteCount: Int) throws {
-        guard byteCount >= 0, byteCount <= Storage.maxBytes else {
-            throw TorchError("cannot allocate a tensor of \(byteCount) bytes: the limit is \(Storage.maxBytes) bytes")
+    static func make(byteCount: Int) throws -> Storage {
+        guard byteCount >= 0, byteCount <= maxBytes else {
+            throw TorchError("cannot allocate a tensor of \(byteCount) bytes: the limit is \(maxBytes) bytes")
         }
         let account = ThreadState.withCurrent { $0.memoryAccount }
         try account?.reserve(byteCount)
-        var raw: UnsafeMutableRawPointer?
-        // Small buffers come from malloc (16-byte aligned, and much cheaper than
-        // posix_memalign); large ones are aligned for vector loads.
-        if byteCount <= Storage.smallBytes {
-            raw = malloc(max(byteCount, 16))
-        } else if let cached = BufferCache.take(byteCount) {
-            raw = cached
-        } else if posix_memalign(&raw, 64, byteCount) != 0 {
-            raw = nil
+        var external: UnsafeMutableRawPointer?
+        if byteCount > inlineBytes {
+            // Mid-sized buffers come from malloc (16-byte aligned, and much cheaper than
+            // posix_memalign); large ones are aligned for vector loads, and reused when one of
+            // the same size was freed recently.
+            if byteCount <= smallBytes {
+                external = malloc(byteCount)
+            } else if let cached = BufferCache.take(byteCount) {
+                external = cached
+            } else if posix_memalign(&external, 64, byteCount) != 0 {
+                external = nil
+            }
+            guard external != nil else {
+                account?.release(byteCount)
+                throw TorchError("DefaultCPUAllocator: not enough memory: you tried to allocate \(byteCount) bytes.")
+            }
         }
-        guard let raw else {
-            account?.release(byteCount)
-            throw TorchError("DefaultCPUAllocator: not enough memory: you tried to allocate \(byteCount) bytes.")
+        let words = external == nil ? (byteCount + 7) / 8 : 0
+        let made = create(minimumCapacity: words) { buffer in
+            StorageHeader(bytes: external ?? buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) },
+                          byteCount: byteCount, isInline: external == nil, account: account)
         }
-        bytes = raw
-        self.byteCount = byteCount
-        self.account = account
         Storage.live.add(1)
         Storage.liveBytes.add(byteCount)
+        return unsafeDowncast(made, to: Storage.self)
     }
 
     deinit {
-        if byteCount >= BufferCache.minimumBytes { BufferCache.put(bytes, byteCount) } else { free(bytes) }
-        account?.release(byteCount)
+        let byteCount = header.byteCount
+        if !header.isInline {
+            if byteCount >= BufferCache.minimumBytes { BufferCache.put(header.bytes, byteCount) }
+            else { free(header.bytes) }
+        }
+        header.account?.release(byteCount)
         Storage.live.subtract(1)
         Storage.liveBytes.subtract(byteCount)
     }
 
+    /// The first byte; 64-byte aligned for vector loads (8 for buffers held inline).
+    @inline(__always) public var bytes: UnsafeMutableRawPointer { header.bytes }
+    /// The size of the buffer in bytes.
+    @inline(__always) public var byteCount: Int { header.byteCount }
+    /// Bumped by every in-place write; checked when saved tensors are unpacked.
+    public internal(set) var version: Int {
+        @inline(__always) get { header.version }
+        set { header.version = newValue }
+    }
+    /// The grad_fn name of the last recorded in-place op on this memory, for PyTorch's
+    /// version-mismatch message ("which is output 0 of Add").
+    var lastInPlaceNode: String? {
+        get { header.lastInPlaceNode }
+        set { header.lastInPlaceNode = newValue }
+    }
+
     /// Marks an in-place write.
-    @inline(__always) func bumpVersion() { version &+= 1 }
+    @inline(__always) func bumpVersion() { header.version &+= 1 }
 
     // MARK: - Accounting
 
+    /// Buffers up to this size live inside the storage object.
+    static let inlineBytes = 256
     /// Buffers up to this size skip 64-byte alignment.
     static let smallBytes = 1024
     /// No single tensor may exceed this many bytes (64 GiB): far past any sane use, but small
@@ -86,6 +106,19 @@ public final class Storage {
     public static let live = LiveCount(.storages)
     /// Bytes held by live storages in the process.
     public static let liveBytes = LiveCount(.bytes)
+}
+
+/// What a `Storage` knows besides its bytes (the header of its `ManagedBuffer`).
+public struct StorageHeader {
+    /// The first byte: the object's own tail for small buffers, else a separate allocation.
+    let bytes: UnsafeMutableRawPointer
+    let byteCount: Int
+    /// Whether `bytes` is the object's tail (nothing to free).
+    let isInline: Bool
+    /// Where these bytes are charged (the allocating thread's `memoryAccount`), if anywhere.
+    let account: (any MemoryAccount)?
+    var version = 0
+    var lastInPlaceNode: String?
 }
 
 /// Where tensor bytes are charged: a script host's memory limit.

@@ -83,7 +83,7 @@ public final class Tensor {
     public static func empty(_ shape: [Int], dtype: DType = .float32) throws -> Tensor {
         try Shapes.validate(shape)
         let count = Shapes.numel(shape) ?? 0
-        let storage = try Storage(count: count, dtype: dtype)
+        let storage = try Storage.make(count: count, dtype: dtype)
         return Tensor(storage: storage, shape: shape, strides: Shapes.contiguousStrides(shape),
                       offset: 0, dtype: dtype)
     }
@@ -92,7 +92,7 @@ public final class Tensor {
     /// `model` is contiguous (no array allocation: the hot path of element-wise ops).
     static func empty(like model: Tensor, dtype: DType) throws -> Tensor {
         guard model.isContiguous else { return try empty(model.shape, dtype: dtype) }
-        let storage = try Storage(count: model.numel, dtype: dtype)
+        let storage = try Storage.make(count: model.numel, dtype: dtype)
         return Tensor(storage: storage, shape: model.shape, strides: model.strides, offset: 0, dtype: dtype)
     }
 
@@ -103,7 +103,7 @@ public final class Tensor {
         guard Shapes.numel(shape) == values.count else {
             throw TorchError("shape \(Shapes.format(shape)) is invalid for input of size \(values.count)")
         }
-        let storage = try Storage(count: values.count, dtype: T.dtype)
+        let storage = try Storage.make(count: values.count, dtype: T.dtype)
         let p = storage.bytes.assumingMemoryBound(to: T.self)
         values.withUnsafeBufferPointer { src in
             if let base = src.baseAddress { p.update(from: base, count: src.count) }

@@ -166,9 +166,8 @@ public enum Engine {
 
         // 4. Execute in order, summing gradients per node output.
         var buffers = [OutputGrads](repeating: OutputGrads(), count: count)
-        for (r, (edge, grad)) in roots.enumerated() {
-            guard let node = edge.node else { continue }
-            try add(grad, to: &buffers[rootNumbers[r]], node: node, slot: edge.inputNr)
+        for (r, (edge, grad)) in roots.enumerated() where edge.node != nil {
+            try add(grad, to: &buffers[rootNumbers[r]], slot: edge.inputNr)
         }
         var captured = [Tensor?](repeating: nil, count: capture.count)
         let detectAnomaly = ThreadState.current.detectAnomaly
@@ -189,7 +188,7 @@ public enum Engine {
                         captured[k] = g.shape == edge.shape ? g : try g.sumToShape(edge.shape)
                     }
                 }
-                for (output, weak) in node.retainedGrads {
+                if !node.retainedGrads.isEmpty { for (output, weak) in node.retainedGrads {
                     // retain_grad accumulates across passes, as a leaf's .grad does.
                     if let t = weak.tensor, t.retainsGrad, output < grads.count, let g = grads[output] {
                         if let existing = t.gradStorage {
@@ -198,7 +197,7 @@ public enum Engine {
                             t.gradStorage = options.createGraph ? g : try g.materialized()
                         }
                     }
-                }
+                } }
                 if let needed, !needed[i] { continue }
                 if node is AccumulateGrad && !accumulate { continue }
                 guard !grads.isEmpty else { continue }
@@ -212,13 +211,13 @@ public enum Engine {
                 if detectAnomaly { try checkAnomaly(inputGrads, of: node) }
                 if !options.retainGraph { node.releaseSaved() }
                 let base = first[i], edgeCount = first[i + 1] - base
-                for k in 0..<min(node.edges.count, edgeCount) {
+                for k in 0..<min(node.edges.count, edgeCount, inputGrads.count) {
+                    let target = targets[base + k]
+                    guard target >= 0, var g = inputGrads[k] else { continue }
                     let edge = node.edges[k]
-                    guard targets[base + k] >= 0, let next = edge.node,
-                          k < inputGrads.count, var g = inputGrads[k] else { continue }
                     if g.shape != edge.shape { g = try g.sumToShape(edge.shape) }
                     if g.dtype != edge.dtype { g = try g.to(edge.dtype) }
-                    try add(g, to: &buffers[targets[base + k]], node: next, slot: edge.inputNr)
+                    try add(g, to: &buffers[target], slot: edge.inputNr)
                 }
             }
         }
@@ -241,7 +240,7 @@ public enum Engine {
     }
 
     /// Adds `grad` to the gradient collected so far for output `slot` of `node`.
-    private static func add(_ grad: Tensor, to slots: inout OutputGrads, node: Node, slot: Int) throws {
+    private static func add(_ grad: Tensor, to slots: inout OutputGrads, slot: Int) throws {
         if var existing = slots.take(slot) {
             // As PyTorch's InputBuffer: a sum nothing but this slot holds, outside a recorded
             // backward, grows in place instead of allocating a new tensor per path.

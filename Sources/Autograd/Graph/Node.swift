@@ -9,6 +9,7 @@ public struct Edge {
     /// The input's shape: gradients that broadcast to it are sum-reduced to it by the engine.
     let shape: [Int]
     let dtype: DType
+
 }
 
 /// A node's edges, the first two held inline: most ops have one or two inputs, and an array

@@ -3,6 +3,9 @@
 /// The forward kernel, the backward formula, PyTorch's grad_fn name, the Lua names, the
 /// signature and the doc line live together; Swift methods, Lua bindings, the reference docs
 /// and the gradcheck test are all driven from these values (see `OpTable`).
+///
+/// Ops are constants of the table (`Ops.mul`, ...), alive for the whole process: graph nodes
+/// refer to theirs without retaining it.
 public final class Op: Sendable {
     /// The canonical (PyTorch) name: `mul`.
     public let name: String
@@ -183,7 +186,7 @@ public struct BackwardContext {
     }
 
     /// Whether input `i` wants a gradient (formulas skip work for the others).
-    public func needsGrad(_ i: Int) -> Bool { allInputsNeedGrad || node.edges[i].node != nil }
+    public func needsGrad(_ i: Int) -> Bool { allInputsNeedGrad || node.inputNeedsGrad(i) }
 
     /// The shape of input `i`.
     public func inputShape(_ i: Int) -> [Int] { node.edges[i].shape }
@@ -194,26 +197,35 @@ public struct BackwardContext {
 
 /// The graph node recorded for one application of a table op.
 final class OpNode: Node {
-    let op: Op
+    /// Unowned: ops are the table's constants, alive for the whole process (`Op.init` is
+    /// internal and only `Ops` statics call it), and a retain and release per recorded op
+    /// was measurable.
+    unowned(unsafe) let op: Op
     let args: [Arg]
     var saved = SavedTensors()
     private let outputShape: [Int]
     private let outputDtype: DType
 
-    /// PyTorch's name for this node, fixed when it is recorded.
-    private let nameText: String
+    /// PyTorch's name for this node when it depends on the overload called (`SumBackward1`);
+    /// nil when the op's `gradFnName` applies.
+    private let overloadName: String?
+    /// Bit `i` set when input `i` requires grad (inputs past 64 are looked up in `edges`).
+    private let needsGradBits: UInt64
 
     /// Records `op` applied by `call`; `saveAll` keeps every saved slot (forward mode evaluates
     /// the formula for every input).
     init(op: Op, call: OpCall, output: Tensor, saveAll: Bool = false) {
         self.op = op
         self.args = call.args
-        self.nameText = op.gradFnOverload?(call) ?? op.gradFnName ?? op.name
+        self.overloadName = op.gradFnOverload?(call)
+        var bits: UInt64 = 0
+        for k in call.inputs.indices where k < 64 && call.inputs[k].requiresGrad { bits |= 1 << UInt64(k) }
+        self.needsGradBits = bits
         self.outputShape = output.shape
         self.outputDtype = output.dtype
         super.init(edges: Edges(call.inputs.lazy.map(\.edgeOrNone)))
-        for slot in op.saves {
-            switch slot {
+        for k in op.saves.indices {
+            switch op.saves[k] {
             case .input(let i): saved.append(SavedTensor(input: call.inputs[i]))
             case .inputFor(let i, let j):
                 saved.append(saveAll || call.inputs[j].requiresGrad ? SavedTensor(input: call.inputs[i]) : .unneeded)
@@ -223,7 +235,13 @@ final class OpNode: Node {
         }
     }
 
-    override var name: String { nameText }
+    override var name: String { overloadName ?? op.gradFnName ?? op.name }
+
+    /// Whether input `i` wants a gradient (its edge leads somewhere): read by formulas for
+    /// every input, so kept as bits rather than looked up in the edges.
+    @inline(__always) func inputNeedsGrad(_ i: Int) -> Bool {
+        i < 64 ? needsGradBits & (1 << UInt64(i)) != 0 : edges[i].node != nil
+    }
 
     override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> [Tensor?] {
         guard let backward = op.backward else { return [] }
