@@ -254,7 +254,7 @@ extension Tensor {
             // The engine may hand over a broadcast view or a tensor shared with the graph;
             // `.grad` must own contiguous memory that later in-place updates can change.
             // With create_graph the copy is recorded, as PyTorch records it (CopyBackwards).
-            gradStorage = createGraph ? try Ops.copyOp.apply([Tensor.empty(shape, dtype: dtype), g])
+            gradStorage = createGraph ? try Ops.copyOp.apply(Tensor.empty(shape, dtype: dtype), g)
                                       : try withNoGrad { try g.contiguousClone(keepGraph: false) }
         }
     }

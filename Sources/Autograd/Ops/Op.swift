@@ -73,12 +73,32 @@ public final class Op: Sendable {
 
     /// Runs the op on `inputs` and `args`, recording a graph node when gradients are needed.
     public func apply(_ inputs: [Tensor], _ args: [Arg] = []) throws -> Tensor {
+        try apply(OpInputs(inputs), args)
+    }
+
+    /// Runs the op on one tensor operand (no array: the per-op path of unary ops).
+    public func apply(_ input: Tensor, _ args: [Arg] = []) throws -> Tensor {
+        try apply(OpInputs(input), args)
+    }
+
+    /// Runs the op on two tensor operands (no array: the per-op path of binary ops).
+    public func apply(_ a: Tensor, _ b: Tensor, _ args: [Arg] = []) throws -> Tensor {
+        try apply(OpInputs(a, b), args)
+    }
+
+    /// Runs the op on `inputs` and `args`.
+    public func apply(_ inputs: OpInputs, _ args: [Arg] = []) throws -> Tensor {
         var call = OpCall(inputs: inputs, args: args)
         return try run(&call)
     }
 
     /// Runs the op and returns its main result followed by its extra outputs.
     public func applyAll(_ inputs: [Tensor], _ args: [Arg] = []) throws -> [Tensor] {
+        try applyAll(OpInputs(inputs), args)
+    }
+
+    /// Runs the op and returns its main result followed by its extra outputs.
+    public func applyAll(_ inputs: OpInputs, _ args: [Arg] = []) throws -> [Tensor] {
         var call = OpCall(inputs: inputs, args: args)
         let output = try run(&call)
         return [output] + call.aux.prefix(extraOutputs)
@@ -104,10 +124,60 @@ public final class Op: Sendable {
     }
 }
 
+/// The tensor operands of one op invocation, the first two held inline: nearly every op has
+/// one or two, and an array per call was a heap allocation on the per-op path (forward ops
+/// and every op a backward formula runs).
+public struct OpInputs: RandomAccessCollection, MutableCollection {
+    private var first: Tensor?
+    private var second: Tensor?
+    private var rest: [Tensor] = []
+    public private(set) var count: Int
+
+    public init(_ a: Tensor) {
+        first = a
+        count = 1
+    }
+
+    public init(_ a: Tensor, _ b: Tensor) {
+        first = a
+        second = b
+        count = 2
+    }
+
+    public init(_ tensors: [Tensor]) {
+        count = tensors.count
+        if count > 0 { first = tensors[0] }
+        if count > 1 { second = tensors[1] }
+        if count > 2 { rest = Array(tensors[2...]) }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(i: Int) -> Tensor {
+        get {
+            precondition(i >= 0 && i < count, "input index out of range")
+            switch i {
+            case 0: return first.unsafelyUnwrapped
+            case 1: return second.unsafelyUnwrapped
+            default: return rest[i - 2]
+            }
+        }
+        set {
+            precondition(i >= 0 && i < count, "input index out of range")
+            switch i {
+            case 0: first = newValue
+            case 1: second = newValue
+            default: rest[i - 2] = newValue
+            }
+        }
+    }
+}
+
 /// The arguments of one op invocation.
 public struct OpCall {
     /// Tensor operands, in signature order (numbers given for tensors arrive wrapped as 0-d).
-    public var inputs: [Tensor]
+    public var inputs: OpInputs
     /// Non-tensor arguments, in signature order.
     public var args: [Arg]
     /// Extra tensors the forward kernel computes for the backward formula (`SaveSlot.aux`).

@@ -191,12 +191,12 @@ extension Tensor {
                 throw TorchError("in-place operations on views of non-contiguous tensors that require grad are not supported")
             }
             let geometry = self.geometry(relativeTo: base)
-            let rebased = try Ops.copySlices.apply([base, result], [.ints(geometry)])
+            let rebased = try Ops.copySlices.apply(base, result, [.ints(geometry)])
             try writeBack(result)
             base.gradFn = rebased.gradFn
             base.outputNr = 0
             base.requiresGrad = true
-            let rederived = try Ops.asStrided.apply([base], [.ints(geometry)])
+            let rederived = try Ops.asStrided.apply(base, [.ints(geometry)])
             gradFn = rederived.gradFn
         } else {
             try writeBack(result)

@@ -111,7 +111,7 @@ extension Ops {
         doc: "Joins tensors of equal shape along a new dimension `dim`.",
         gradFn: "StackBackward0",
         samples: [OpSample([.tensor([2, 3]), .tensor([2, 3])], [.int(1)])],
-        forward: { call in try Tensor.stackKernel(call.inputs, dim: call.args[0].int ?? 0) },
+        forward: { call in try Tensor.stackKernel(Array(call.inputs), dim: call.args[0].int ?? 0) },
         backward: { ctx in
             let d = try Shapes.wrapDim(ctx.args[0].int ?? 0, ctx.grad.ndim)
             return try (0..<ctx.inputCount).map { i in ctx.needsGrad(i) ? try ctx.grad.select(d, i) : nil }
@@ -676,20 +676,34 @@ extension Tensor {
         }
         var shape = x.shape
         shape[d] = index.numel
-        let out = try Tensor.empty(shape, dtype: dtype)
-        var positions = [Int](repeating: 0, count: index.numel)
-        for i in 0..<index.numel {
-            guard let k = Tensor.wrapPosition(index.integerElement(i), x.shape[d]) else {
+        let out = try x.gather(along: d, at: x.positions(index, along: d), shape: shape)
+        return ndim == 0 ? out.raw([], []) : out
+    }
+
+    /// The positions `index` (int64, any shape) names along `d`, wrapped and checked.
+    private func positions(_ index: Tensor, along d: Int) throws -> [Int] {
+        try (0..<index.numel).map { i in
+            guard let k = Tensor.wrapPosition(index.integerElement(i), shape[d]) else {
                 throw TorchError("index out of range in self")
             }
-            positions[i] = k
+            return k
         }
-        if x.isContiguous {
-            x.copyBlocks(along: d, at: positions, into: out)
+    }
+
+    /// The slices at `positions` along `d`, copied into a new contiguous tensor of `shape`
+    /// (this tensor's shape with `positions.count` slices along `d`, or a shape laid out the
+    /// same way, such as `X[idx]`'s `idx.shape + rest`).
+    private func gather(along d: Int, at positions: [Int], shape: [Int]) throws -> Tensor {
+        let out = try Tensor.empty(shape, dtype: dtype)
+        if isContiguous {
+            copyBlocks(along: d, at: positions, into: out)
         } else {
-            for (i, k) in positions.enumerated() { try out.rawSelect(d, i).copyElements(from: x.rawSelect(d, k)) }
+            var slices = self.shape
+            slices[d] = positions.count
+            let view = out.raw(slices, Shapes.contiguousStrides(slices), offset: 0)
+            for (i, k) in positions.enumerated() { try view.rawSelect(d, i).copyElements(from: rawSelect(d, k)) }
         }
-        return ndim == 0 ? out.raw([], []) : out
+        return out
     }
 
     /// Copies the slices at `positions` along `d` of this contiguous tensor into `out`, one
@@ -920,10 +934,9 @@ extension Tensor {
         guard ndim > 0 else { throw TorchError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number") }
         switch key.dtype {
         case .int64:
-            let positions = try key.materialized()
-            let rows = try indexSelectKernel(dim: 0, positions.raw([key.numel], [1]))
-            let shape = key.shape + self.shape.dropFirst()
-            return rows.raw(shape, Shapes.contiguousStrides(shape), offset: 0)
+            // The rows `key` names, in `key`'s shape: read the positions straight from the key
+            // (any layout) into one new tensor, with no copy or view of the key in between.
+            return try gather(along: 0, at: positions(key, along: 0), shape: key.shape + shape.dropFirst())
         case .bool:
             guard key.ndim >= 1, key.ndim <= ndim else {
                 throw TorchError("too many indices for tensor of dimension \(ndim) (got \(key.ndim))")

@@ -50,7 +50,7 @@ extension Tensor {
 
     /// The result of a batched product, reshaped as PyTorch's `_unsafe_view`.
     private func unsafeViewed(_ shape: [Int]) throws -> Tensor {
-        try Ops.unsafeView.apply([self], [.ints(shape)])
+        try Ops.unsafeView.apply(self, [.ints(shape)])
     }
 
     /// torch.matmul with PyTorch's `_matmul_impl` (operands of 1 or 2 dims go to `matmul`).

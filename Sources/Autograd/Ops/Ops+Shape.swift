@@ -120,7 +120,7 @@ extension Ops {
             return x.view(shape: shape, strides: strides, offset: x.offset + i * x.strides[d])
         },
         backward: { ctx in
-            [try Ops.selectBackward.apply([ctx.grad], [.ints(ctx.inputShape(0)), ctx.args[0], ctx.args[1]])]
+            [try Ops.selectBackward.apply(ctx.grad, [.ints(ctx.inputShape(0)), ctx.args[0], ctx.args[1]])]
         })
 
     /// The gradient of `select`: zeros with the incoming gradient written at the index.
@@ -150,7 +150,7 @@ extension Ops {
             return x.view(shape: shape, strides: strides, offset: x.offset + start * x.strides[d])
         },
         backward: { ctx in
-            [try Ops.sliceBackward.apply([ctx.grad], [.ints(ctx.inputShape(0))] + ctx.args)]
+            [try Ops.sliceBackward.apply(ctx.grad, [.ints(ctx.inputShape(0))] + ctx.args)]
         })
 
     /// The gradient of `slice`: zeros with the incoming gradient written into the range.
@@ -173,7 +173,7 @@ extension Ops {
         doc: "Joins tensors along an existing dimension `dim`.",
         gradFn: "CatBackward0",
         samples: [OpSample([.tensor([2, 3]), .tensor([1, 3])], [.int(0)])],
-        forward: { call in try Tensor.catKernel(call.inputs, dim: call.args[0].int ?? 0) },
+        forward: { call in try Tensor.catKernel(Array(call.inputs), dim: call.args[0].int ?? 0) },
         backward: { ctx in
             let d = try Shapes.wrapDim(ctx.args[0].int ?? 0, ctx.grad.ndim)
             var start = 0

@@ -58,7 +58,7 @@ extension Ops {
         gradFn: "TanhBackward0", saves: [.output],
         samples: [OpSample([.tensor([4])])],
         forward: { call in try Tensor.floatUnary(call.inputs[0], TanhKernel()) },
-        backward: { ctx in [try Ops.tanhBackward.apply([ctx.grad, ctx.saved(0)])] })
+        backward: { ctx in [try Ops.tanhBackward.apply(ctx.grad, ctx.saved(0))] })
 
     struct TanhKernel: UnaryKernel {
         func float<T: FloatElement>(_ x: T) -> T { T.tanh(x) }
@@ -88,7 +88,7 @@ extension Ops {
         forward: { call in
             try Tensor.floatUnary(call.inputs[0], SigmoidKernel())
         },
-        backward: { ctx in [try Ops.sigmoidBackward.apply([ctx.grad, ctx.saved(0)])] })
+        backward: { ctx in [try Ops.sigmoidBackward.apply(ctx.grad, ctx.saved(0))] })
 
     struct SigmoidKernel: UnaryKernel {
         func float<T: FloatElement>(_ x: T) -> T { 1 / (1 + T.exp(-x)) }

@@ -73,13 +73,17 @@ struct OpBindings: Sendable {
             // The common case, `torch.sin(x)` or `x:mul(y)`: only tensor operands, all given.
             if op.signature.takesOnlyOperands && s.top == Int32(op.signature.params.count) && op.extraOutputs == 0
                 && !(1...Swift.max(s.top, 1)).contains(where: { s.isNoneOrNil($0) }) {
-                var inputs: [Tensor] = []
-                inputs.reserveCapacity(Int(s.top))
-                for (k, p) in op.signature.params.enumerated() {
-                    let i = Int32(k + 1)
-                    if let t = s.tensor(i) { inputs.append(t) }
-                    else if p.kind == .tensorOrNumber, let n = s.scalar(i) { inputs.append(try Tensor.wrapping(n)) }
-                    else { throw LuaError.badArgument(i, name, expected: p.kind == .tensor ? "Tensor" : "Tensor or number", got: s.typeName(i)) }
+                func operand(_ k: Int) throws -> Tensor {
+                    let i = Int32(k + 1), p = op.signature.params[k]
+                    if let t = s.tensor(i) { return t }
+                    if p.kind == .tensorOrNumber, let n = s.scalar(i) { return try Tensor.wrapping(n) }
+                    throw LuaError.badArgument(i, name, expected: p.kind == .tensor ? "Tensor" : "Tensor or number", got: s.typeName(i))
+                }
+                // One and two operands go inline (no array per call).
+                let inputs = switch s.top {
+                case 1: OpInputs(try operand(0))
+                case 2: OpInputs(try operand(0), try operand(1))
+                default: OpInputs(try (0..<Int(s.top)).map(operand))
                 }
                 return OpBindings.pushResult(try op.apply(inputs), of: op, s)
             }
@@ -130,11 +134,11 @@ struct OpBindings: Sendable {
         luaEntry(L) { s in
             let plan = OpBindings.shared.plans[Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))]
             if let a = s.tensor(1) {
-                if let b = s.tensor(2) { s.push(try plan.tensorTensor.apply([a, b])) }
-                else { s.push(try plan.tensorNumber.apply([a, try operand(s, 2, plan.name)])) }
+                if let b = s.tensor(2) { s.push(try plan.tensorTensor.apply(a, b)) }
+                else { s.push(try plan.tensorNumber.apply(a, try operand(s, 2, plan.name))) }
             } else {
                 let a = try operand(s, 1, plan.name), b = try s.checkTensor(2, plan.name)
-                s.push(try plan.numberTensor.apply(plan.swapsNumber ? [b, a] : [a, b]))
+                s.push(try plan.swapsNumber ? plan.numberTensor.apply(b, a) : plan.numberTensor.apply(a, b))
             }
             return 1
         }
