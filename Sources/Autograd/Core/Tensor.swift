@@ -60,6 +60,7 @@ public final class Tensor {
         var n = 1
         for s in shape { n &*= s }
         self.numel = n
+        self.isContiguous = Tensor.isContiguous(shape, strides)
         self.viewBase = viewBase
         Tensor.live.add(1)
     }
@@ -194,7 +195,13 @@ public final class Tensor {
     public var ndim: Int { shape.count }
 
     /// Whether elements are laid out row-major with no gaps.
-    public var isContiguous: Bool {
+    ///
+    /// Fixed at creation (shape and strides never change), since kernels ask it several times
+    /// per op.
+    public let isContiguous: Bool
+
+    /// Whether `strides` lay out `shape` row-major with no gaps.
+    private static func isContiguous(_ shape: [Int], _ strides: [Int]) -> Bool {
         var expected = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
             if strides[i] != expected { return false }
