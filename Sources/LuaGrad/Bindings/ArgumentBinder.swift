@@ -29,18 +29,23 @@ struct ArgumentBinder {
 
         var inputs: [Tensor] = []
         var args: [Arg] = []
+        args.reserveCapacity(signature.params.count)
         var position = first
         for param in signature.params {
             var slot: Int32? = nil
             var fromKeyword = false
             if !param.keywordOnly, position <= last { slot = position }
-            if slot == nil, let table = keywordTable, keywords[param.name] != nil {
-                lua_getfield_raw(stack.L, table, param.name)
-                slot = stack.top
-                fromKeyword = true
+            // Without a keyword table there is nothing to look up (hashing each parameter's name
+            // was a tenth of a call like `x:norm()`).
+            if let table = keywordTable {
+                if slot == nil, keywords[param.name] != nil {
+                    lua_getfield_raw(stack.L, table, param.name)
+                    slot = stack.top
+                    fromKeyword = true
+                }
+                keywords.removeValue(forKey: param.name)
             }
             defer { if fromKeyword { stack.pop() } }
-            keywords.removeValue(forKey: param.name)
 
             guard let i = slot, !stack.isNoneOrNil(i) || param.kind == .dims || param.kind == .dtype else {
                 if let value = param.defaultValue {
