@@ -277,6 +277,14 @@ extension Tensor {
         for (i, size) in target.enumerated() where size == 1 && shape[lead + i] != 1 {
             dims.append(lead + i)
         }
+        if !dims.isEmpty, !requiresGrad, !ThreadState.withCurrent({ $0.gradEnabled }) {
+            // Nothing to record (the usual backward pass): the kernel straight away, and its
+            // contiguous result seen in the target shape. Through the ops, the bookkeeping of a
+            // sum and a reshape cost more than the sum of a small gradient.
+            let reduced = try sumKernel(dims: dims, keepdim: true, dtype: dtype)
+            return Tensor(storage: reduced.storage, shape: target, strides: Shapes.contiguousStrides(target),
+                          offset: reduced.offset, dtype: dtype)
+        }
         var reduced = dims.isEmpty ? self : try sum(dims: dims, keepdim: true)
         if lead > 0 || reduced.shape != target { reduced = try reduced.reshape(target) }
         return reduced
