@@ -4,12 +4,21 @@ import Synchronization
 public struct Edge {
     /// The node that receives the gradient (nil when that input does not require grad).
     public let node: Node?
-    /// Which output of `node` the tensor was.
-    public let inputNr: Int
     /// The input's shape: gradients that broadcast to it are sum-reduced to it by the engine.
     let shape: [Int]
+    // Packed with the dtype into one word: two edges live in every node of the graph.
+    private let output: Int32
     let dtype: DType
 
+    /// Which output of `node` the tensor was.
+    public var inputNr: Int { Int(output) }
+
+    init(node: Node?, inputNr: Int, shape: [Int], dtype: DType) {
+        self.node = node
+        self.shape = shape
+        self.output = Int32(truncatingIfNeeded: inputNr)
+        self.dtype = dtype
+    }
 }
 
 /// A node's edges, the first two held inline: most ops have one or two inputs, and an array
@@ -102,11 +111,29 @@ public class Node {
     /// How many outputs the forward op produced.
     var outputCount: Int { 1 }
     /// Non-leaf tensors made by this node that keep their `.grad`, by output number.
-    final var retainedGrads: [(output: Int, tensor: WeakTensor)] = []
+    final var retainedGrads: [(output: Int, tensor: WeakTensor)] {
+        get { extras?.retainedGrads ?? [] }
+        set { extrasForWriting.retainedGrads = newValue }
+    }
     /// Where the forward call that recorded this node was made (anomaly mode only).
-    final var forwardTrace: String?
+    final var forwardTrace: String? {
+        get { extras?.forwardTrace }
+        set { extrasForWriting.forwardTrace = newValue }
+    }
     /// Hooks on the gradients of this node's outputs (`register_hook` on a non-leaf).
-    final var hooks: [(output: Int, hook: GradHook)] = []
+    final var hooks: [(output: Int, hook: GradHook)] {
+        get { extras?.hooks ?? [] }
+        set { extrasForWriting.hooks = newValue }
+    }
+    /// What few nodes carry (hooks, retained grads, an anomaly trace), kept apart so that a
+    /// node of the per-op graph stays small: the scalar chain holds 40 000 of them.
+    private final var extras: NodeExtras?
+    private final var extrasForWriting: NodeExtras {
+        if let extras { return extras }
+        let made = NodeExtras()
+        extras = made
+        return made
+    }
 
     /// The backward pass that last numbered this node, and its number there (the engine's
     /// scratch space: a dictionary lookup per node cost more than many small ops).
@@ -166,6 +193,13 @@ public class Node {
             }
         }
     }
+}
+
+/// The rarely used parts of a node.
+final class NodeExtras {
+    var retainedGrads: [(output: Int, tensor: WeakTensor)] = []
+    var forwardTrace: String?
+    var hooks: [(output: Int, hook: GradHook)] = []
 }
 
 /// A weak reference to a tensor, so nodes can point at their outputs without cycles.

@@ -10,10 +10,11 @@ struct SavedTensor {
     private(set) var data: Tensor?
     /// The node gradients of `data` flow into (strong for inputs).
     private var node: Node?
-    private let outputNr: Int
-    private let requiresGrad: Bool
     /// The storage version when saved; a later in-place change makes the saved data stale.
     private let version: Int
+    // The small fields last, packed into one word (every op node holds two saved tensors).
+    private let outputNr: Int32
+    private let requiresGrad: Bool
     /// How the tensor is described in version-mismatch errors.
     private let wasOutput: Bool
     /// Set for a slot that was not kept because no gradient needs it.
@@ -22,7 +23,7 @@ struct SavedTensor {
     /// Saves an input of an op.
     init(input t: Tensor) {
         version = t.storage.version
-        outputNr = t.outputNr
+        outputNr = Int32(truncatingIfNeeded: t.outputNr)
         requiresGrad = t.requiresGrad
         wasOutput = false
         if t.requiresGrad {
@@ -48,7 +49,7 @@ struct SavedTensor {
     /// Saves the output of the node that holds this saved tensor.
     init(output t: Tensor) {
         version = t.storage.version
-        outputNr = t.outputNr
+        outputNr = Int32(truncatingIfNeeded: t.outputNr)
         requiresGrad = true
         wasOutput = true
         data = t.detach()
@@ -67,7 +68,7 @@ struct SavedTensor {
             let name = wasOutput ? owner.qualifiedName
                 : data.storage.lastInPlaceNode ?? node.flatMap { $0 is AccumulateGrad ? nil : $0.qualifiedName }
             throw TorchError(AutogradMessages.modifiedInPlace(
-                data, producedBy: name, outputNr: outputNr, version: data.storage.version,
+                data, producedBy: name, outputNr: Int(outputNr), version: data.storage.version,
                 expected: version))
         }
         guard requiresGrad, ThreadState.withCurrent({ $0.gradEnabled }),
@@ -75,7 +76,7 @@ struct SavedTensor {
         let connected = data.detach()
         connected.requiresGrad = true
         connected.gradFn = edgeNode
-        connected.outputNr = outputNr
+        connected.outputNr = Int(outputNr)
         return connected
     }
 
