@@ -16,8 +16,6 @@ public final class Tensor {
     public let strides: [Int]
     /// The position of the first element in storage, in elements.
     public let offset: Int
-    /// The element type.
-    public let dtype: DType
     /// The number of elements.
     public let numel: Int
     /// The tensor this one is a view of (the root base), if it is a view.
@@ -25,8 +23,6 @@ public final class Tensor {
 
     // MARK: - Autograd state
 
-    /// Whether gradients flow to this tensor (`requires_grad`).
-    public internal(set) var requiresGrad = false
     /// The accumulated gradient of a leaf (or of a non-leaf that retains its grad).
     public internal(set) var gradStorage: Tensor?
     /// The node that made this tensor; nil for leaves.
@@ -38,12 +34,26 @@ public final class Tensor {
     /// Held strongly (it holds its leaf weakly, so there is no cycle): held weakly, as PyTorch
     /// does, every short graph made a new node and a weak-reference side table for it.
     var accumulator: AccumulateGrad?
-    /// Whether a non-leaf keeps its `.grad` (`retain_grad()`).
-    public internal(set) var retainsGrad = false
     /// The forward-mode tangent of a dual tensor (`unpack_dual(x).tangent`).
     public internal(set) var tangent: Tensor?
     /// Hooks on this leaf's gradient, run before it accumulates into `.grad`.
     var leafHooks: [GradHook] = []
+
+    // MARK: - One-byte fields
+    // Declared last so that they share one word: a class lays out its fields in declaration
+    // order, and interleaved with the words above they padded every tensor by 24 bytes.
+
+    /// The element type.
+    public let dtype: DType
+    /// Whether elements are laid out row-major with no gaps.
+    ///
+    /// Fixed at creation (shape and strides never change), since kernels ask it several times
+    /// per op.
+    public let isContiguous: Bool
+    /// Whether gradients flow to this tensor (`requires_grad`).
+    public internal(set) var requiresGrad = false
+    /// Whether a non-leaf keeps its `.grad` (`retain_grad()`).
+    public internal(set) var retainsGrad = false
     /// A Lua or Swift number wrapped as a 0-d tensor: it takes part in type promotion as a scalar.
     public internal(set) var isWrappedNumber = false
 
@@ -193,12 +203,6 @@ public final class Tensor {
 
     /// The number of dimensions.
     public var ndim: Int { shape.count }
-
-    /// Whether elements are laid out row-major with no gaps.
-    ///
-    /// Fixed at creation (shape and strides never change), since kernels ask it several times
-    /// per op.
-    public let isContiguous: Bool
 
     /// Whether `strides` lay out `shape` row-major with no gaps.
     private static func isContiguous(_ shape: [Int], _ strides: [Int]) -> Bool {
