@@ -34,33 +34,38 @@ public final class Storage: ManagedBuffer<StorageHeader, UInt64> {
         guard byteCount >= 0, byteCount <= maxBytes else {
             throw TorchError("cannot allocate a tensor of \(byteCount) bytes: the limit is \(maxBytes) bytes")
         }
-        let account = ThreadState.withCurrent { $0.memoryAccount }
-        try account?.reserve(byteCount)
-        var external: UnsafeMutableRawPointer?
-        if byteCount > inlineBytes {
-            // Mid-sized buffers come from malloc (16-byte aligned, and much cheaper than
-            // posix_memalign); large ones are aligned for vector loads, and reused when one of
-            // the same size was freed recently.
-            if byteCount <= smallBytes {
-                external = malloc(byteCount)
-            } else if let cached = BufferCache.take(byteCount) {
-                external = cached
-            } else if posix_memalign(&external, 64, byteCount) != 0 {
-                external = nil
+        // The account is read in place from the thread's state: a local copy of it cost a
+        // retain and a release per storage.
+        return try ThreadState.withCurrent { state in
+            try state.memoryAccount?.reserve(byteCount)
+            var external: UnsafeMutableRawPointer?
+            if byteCount > inlineBytes {
+                external = allocateApart(byteCount)
+                guard external != nil else {
+                    state.memoryAccount?.release(byteCount)
+                    throw TorchError("DefaultCPUAllocator: not enough memory: you tried to allocate \(byteCount) bytes.")
+                }
             }
-            guard external != nil else {
-                account?.release(byteCount)
-                throw TorchError("DefaultCPUAllocator: not enough memory: you tried to allocate \(byteCount) bytes.")
+            let made = create(minimumCapacity: external == nil ? (byteCount + 7) / 8 : 0) { buffer in
+                StorageHeader(bytes: external ?? buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) },
+                              byteCount: byteCount, isInline: external == nil, account: state.memoryAccount)
             }
+            Storage.live.add(1)
+            Storage.liveBytes.add(byteCount)
+            return unsafeDowncast(made, to: Storage.self)
         }
-        let words = external == nil ? (byteCount + 7) / 8 : 0
-        let made = create(minimumCapacity: words) { buffer in
-            StorageHeader(bytes: external ?? buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) },
-                          byteCount: byteCount, isInline: external == nil, account: account)
-        }
-        Storage.live.add(1)
-        Storage.liveBytes.add(byteCount)
-        return unsafeDowncast(made, to: Storage.self)
+    }
+
+    /// A buffer of `byteCount` bytes outside the storage object, or nil when memory is out.
+    ///
+    /// Mid-sized buffers come from malloc (16-byte aligned, and much cheaper than
+    /// posix_memalign); large ones are aligned for vector loads, and reused when one of the
+    /// same size was freed recently.
+    private static func allocateApart(_ byteCount: Int) -> UnsafeMutableRawPointer? {
+        if byteCount <= smallBytes { return malloc(byteCount) }
+        if let cached = BufferCache.take(byteCount) { return cached }
+        var raw: UnsafeMutableRawPointer?
+        return posix_memalign(&raw, 64, byteCount) == 0 ? raw : nil
     }
 
     deinit {
