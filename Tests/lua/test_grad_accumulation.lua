@@ -48,3 +48,40 @@ describe("first gradients", function()
     assert.are.equal(pt.text("hooked h.grad"), tostring(h.grad))
   end)
 end)
+
+describe("the .grad object", function()
+  it("is the same object on every read, as in PyTorch", function()
+    local p = torch.ones(3, { requires_grad = true })
+    ;(p * 2):sum():backward()
+    assert.are.equal(pt.text("same object"), tostring(rawequal(p.grad, p.grad)):gsub("^%l", string.upper))
+    local g1 = p.grad
+    ;(p * 2):sum():backward()
+    assert.are.equal(pt.text("held .grad after a second pass"), tostring(g1))
+    assert.are.equal(pt.text("same object after a second pass"), tostring(rawequal(g1, p.grad)):gsub("^%l", string.upper))
+    p.grad = nil
+    assert.are.equal(pt.text("cleared"), tostring(p.grad):gsub("nil", "None"))
+    ;(p * 3):sum():backward()
+    assert.are.equal(pt.text("new .grad after clearing"), tostring(p.grad))
+  end)
+
+  it("freed by the script, is replaced by a new object on the next read", function()
+    local q = torch.ones(2, { requires_grad = true })
+    ;(q * 2):sum():backward()
+    local g = q.grad
+    g:free()
+    assert.is_false(rawequal(g, q.grad))
+    assert.are.equal(pt.text("q.grad"), tostring(q.grad))
+  end)
+
+  it("is collected once nothing refers to it", function()
+    local before = collectgarbage("count")
+    for _ = 1, 20000 do
+      local p = torch.ones(2, { requires_grad = true })
+      ;(p * 2):sum():backward()
+      local _ = p.grad
+    end
+    collectgarbage(); collectgarbage()
+    assert.is_true(collectgarbage("count") < before + 512)
+  end)
+end)
+

@@ -9,6 +9,8 @@ final class BridgeContext {
     var tensorMetatable: UnsafeRawPointer?
     /// Registry reference of the tensor metatable.
     var tensorMetatableRef: Int32 = LUA_NOREF
+    /// Registry reference of the weak table of `.grad` userdata, keyed by tensor.
+    var gradObjectsRef: Int32 = LUA_NOREF
     /// The grad_fn metatable and its registry reference.
     var nodeMetatable: UnsafeRawPointer?
     var nodeMetatableRef: Int32 = LUA_NOREF

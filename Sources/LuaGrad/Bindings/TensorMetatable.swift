@@ -25,7 +25,7 @@ enum TensorMetatable {
     private static func field(_ t: Tensor, _ name: String, _ s: LuaStack) throws -> Int32 {
         switch name {
         case "grad":
-            if let g = t.grad { s.push(g) } else { s.pushNil() }
+            if let g = t.grad { TensorUserdata.pushReused(s.L, g) } else { s.pushNil() }
         case "requires_grad": s.push(t.requiresGrad)
         case "is_leaf": s.push(t.isLeaf)
         case "retains_grad": s.push(t.retainsGrad)

@@ -30,6 +30,30 @@ enum TensorUserdata {
         context.account(L, bytes: tensor.numel &* tensor.dtype.itemSize)
     }
 
+    /// Pushes the userdata an earlier call made for `tensor` while it is still alive, else a new
+    /// one that later calls will reuse.
+    ///
+    /// For `.grad`: PyTorch gives the same object on every read, and a training loop reads
+    /// every parameter's gradient each step, where a new userdata (and its collection and
+    /// `__gc` later) cost more than the rest of the read. The table is weak-valued, so a
+    /// userdata nothing else refers to is still collected; one freed by `free()` is replaced.
+    static func pushReused(_ L: OpaquePointer, _ tensor: Tensor) {
+        let context = BridgeContext.get(L)
+        let key = UnsafeRawPointer(Unmanaged.passUnretained(tensor).toOpaque())
+        lua_rawgeti(L, lg_registryindex(), lua_Integer(context.gradObjectsRef))
+        if lua_rawgetp(L, -1, key) == LUA_TUSERDATA, let slot = slot(L, -1), slot.pointee == UnsafeMutableRawPointer(mutating: key) {
+            lua_rotate(L, -2, 1)
+            lg_pop(L, 1)
+            return
+        }
+        lg_pop(L, 1)
+        push(L, tensor)
+        lua_pushvalue(L, -1)
+        lua_rawsetp(L, -3, key)
+        lua_rotate(L, -2, 1)
+        lg_pop(L, 1)
+    }
+
     /// Releases the tensor held at `i` (for `__gc`, `__close` and `free()`).
     static func release(_ L: OpaquePointer, _ i: Int32) {
         guard let slot = slot(L, i), let p = slot.pointee else { return }

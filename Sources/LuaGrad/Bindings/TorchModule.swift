@@ -135,6 +135,14 @@ enum TorchModule {
         context.tensorMetatableRef = luaL_ref(L, lg_registryindex())
         s.pop() // metatable
 
+        // The userdata of `.grad` tensors, by tensor, held weakly (see `TensorUserdata.pushReused`).
+        lg_newtable(L)
+        lg_newtable(L)
+        s.push("v")
+        s.setField(-2, "__mode")
+        lua_setmetatable(L, -2)
+        context.gradObjectsRef = luaL_ref(L, lg_registryindex())
+
         // torch.* functions
         for (name, group) in bindings.functions {
             pushOpFunction(s, group)
