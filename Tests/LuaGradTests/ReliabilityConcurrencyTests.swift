@@ -1,6 +1,5 @@
 import Autograd
 import Foundation
-import Synchronization
 import Testing
 
 @testable import LuaGrad
@@ -11,7 +10,7 @@ import Testing
 
 /// Tensors sent to one host's thread by another.
 private final class Mailbox: Sendable {
-    private let items = Mutex<[TensorHandoff]>([])
+    private let items = Locked<[TensorHandoff]>([])
 
     func send(_ handoff: TensorHandoff) { items.withLock { $0.append(handoff) } }
     func receiveAll() -> [TensorHandoff] { items.withLock { items in defer { items = [] }; return items } }
@@ -45,8 +44,8 @@ private final class Handover<Value>: @unchecked Sendable {
     @Test func fourHostsOnFourThreadsTenThousandCallsEach() throws {
         let threads = 4, iterations = 10_000
         let mailboxes = (0..<threads).map { _ in Mailbox() }
-        let failures = Mutex<[String]>([])
-        let received = Mutex<Int>(0)
+        let failures = Locked<[String]>([])
+        let received = Locked<Int>(0)
         onThreads(threads) { index in
             do {
                 let host = try ScriptHost(options: .init(memoryLimit: 64 << 20, timeout: .seconds(60)))
@@ -101,8 +100,8 @@ private final class Handover<Value>: @unchecked Sendable {
 
     @Test func cancellingOneHostLeavesTheOthersRunning() throws {
         let threads = 4
-        let cancellers = Mutex<[Int: ScriptCanceller]>([:])
-        let outcomes = Mutex<[Int: String]>([:])
+        let cancellers = Locked<[Int: ScriptCanceller]>([:])
+        let outcomes = Locked<[Int: String]>([:])
         onThreads(threads + 1) { index in
             if index == threads {
                 // The canceller: waits until host 2 is running, then stops it.
@@ -140,8 +139,8 @@ private final class Handover<Value>: @unchecked Sendable {
             """)
         // This thread's own settings are untouched.
         #expect(ThreadState.current.gradEnabled)
-        let seen = Mutex<[String]>([])
-        let otherThreadGradMode = Mutex<Bool>(false)
+        let seen = Locked<[String]>([])
+        let otherThreadGradMode = Locked<Bool>(false)
         onThreads(1) { _ in
             let results = try? host.value.run(string: "return torch.is_grad_enabled(), torch.randn(1):item()")
             let texts = (results ?? []).map(\.description)
@@ -167,3 +166,20 @@ private final class Handover<Value>: @unchecked Sendable {
         #expect(try a.run(string: "return x:sum():item()") == [.number(30)])
     }
 }
+
+/// A value behind a pthread mutex (NSLock). The tests use it rather than `Synchronization.Mutex`,
+/// whose futex-based lock lives in the uninstrumented standard library: ThreadSanitizer cannot
+/// see it order accesses, and reported races inside `withLock` (scripts/sanitize).
+private final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
+
