@@ -108,9 +108,14 @@ public enum Engine {
         //    edge targets are resolved to numbers once (`targets[first[i]..<first[i + 1]]`,
         //    -1 for an edge with no node), so the rest of the pass works on flat arrays.
         let pass = Engine.passes.add(1, ordering: .relaxed).newValue
+        // Room for a small graph from the start: growing three arrays from empty cost several
+        // reallocations per pass, most of a short pass's bookkeeping.
         var nodes: [Node] = []
         var first: [Int] = []
         var targets: [Int] = []
+        nodes.reserveCapacity(16)
+        first.reserveCapacity(17)
+        targets.reserveCapacity(32)
         func number(_ node: Node) -> Int {
             // The node remembers its number in this pass; the identity check keeps a stale or
             // concurrently overwritten mark from ever naming another node.
