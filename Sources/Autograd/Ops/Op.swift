@@ -127,7 +127,7 @@ public final class Op: Sendable {
 /// The tensor operands of one op invocation, the first two held inline: nearly every op has
 /// one or two, and an array per call was a heap allocation on the per-op path (forward ops
 /// and every op a backward formula runs).
-public struct OpInputs: RandomAccessCollection, MutableCollection {
+public struct OpInputs: RandomAccessCollection {
     private var first: Tensor?
     private var second: Tensor?
     private var rest: [Tensor] = []
@@ -155,21 +155,11 @@ public struct OpInputs: RandomAccessCollection, MutableCollection {
     public var endIndex: Int { count }
 
     public subscript(i: Int) -> Tensor {
-        get {
-            precondition(i >= 0 && i < count, "input index out of range")
-            switch i {
-            case 0: return first.unsafelyUnwrapped
-            case 1: return second.unsafelyUnwrapped
-            default: return rest[i - 2]
-            }
-        }
-        set {
-            precondition(i >= 0 && i < count, "input index out of range")
-            switch i {
-            case 0: first = newValue
-            case 1: second = newValue
-            default: rest[i - 2] = newValue
-            }
+        precondition(i >= 0 && i < count, "input index out of range")
+        switch i {
+        case 0: return first.unsafelyUnwrapped
+        case 1: return second.unsafelyUnwrapped
+        default: return rest[i - 2]
         }
     }
 }
