@@ -56,7 +56,13 @@ let package = Package(
             swiftSettings: kernelSettings,
             linkerSettings: [.linkedLibrary("m")]
         ),
-        .target(name: "LuaGrad", dependencies: ["Autograd", "CLua", "CLuaShim"], swiftSettings: releaseSettings),
+        .target(
+            name: "LuaGrad",
+            dependencies: ["Autograd", "CLua", "CLuaShim"],
+            // The library's Lua sources, compiled in (see Sources/LuaGrad/Prelude/LuaLibrary.swift).
+            resources: [.embedInCode("Lua")],
+            swiftSettings: releaseSettings
+        ),
         .executableTarget(name: "luagrad", dependencies: ["LuaGrad", "CEditLine", "CJemalloc"]),
         .executableTarget(name: "EmbedDemo", dependencies: ["LuaGrad", "Autograd"], path: "examples/EmbedDemo"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"], exclude: ["Fixtures"]),

@@ -174,27 +174,13 @@ enum TorchModule {
         s.push("LuaGrad 0.1")
         s.setField(module, "__version__")
 
-        try runPrelude(s, autogradPrelude, name: "=luagrad.autograd", module: module)
+        try LuaLibrary.runExtensions(s, module: module)
+        try LuaLibrary.installPreloads(s)
 
         lua_pushvalue(L, module)
         s.push(registryKey)
         lg_insert(L, -2)
         lua_rawset(L, lg_registryindex())
-    }
-
-    /// Runs a chunk of the library written in Lua, passing it the module.
-    private static func runPrelude(_ s: LuaStack, _ source: String, name: String, module: Int32) throws {
-        var source = source
-        let status = source.withUTF8 { buffer in
-            buffer.withMemoryRebound(to: CChar.self) {
-                luaL_loadbufferx(s.L, $0.baseAddress, $0.count, name, "t")
-            }
-        }
-        guard status == LUA_OK else { throw LuaError("luagrad prelude: \(s.string(-1) ?? "load error")") }
-        lua_pushvalue(s.L, module)
-        guard lg_pcall(s.L, 1, 0, 0) == LUA_OK else {
-            throw LuaError("luagrad prelude: \(s.string(-1) ?? "error")")
-        }
     }
 
     private static func pushOpFunction(_ s: LuaStack, _ group: Int) {

@@ -1,9 +1,6 @@
-/// The parts of `torch.autograd` and `torch.func` written in Lua on top of the bindings:
-/// custom functions and the functional transforms, which are compositions of
-/// `torch.autograd.grad` (and read most naturally as Lua).
-///
-/// The chunk receives the `torch` module and fills in its tables.
-let autogradPrelude = #"""
+-- torch.autograd.Function and the functional transforms (torch.func, torch.autograd.functional),
+-- written in Lua on top of the bindings: they are compositions of torch.autograd.grad and read
+-- most naturally as Lua. Run when the torch module opens; receives the module.
 local torch = ...
 local autograd = torch.autograd
 local unpack, pack = table.unpack, table.pack
@@ -412,4 +409,3 @@ function forward_ad.dual_level(fn)
   if not results[1] then error(results[2], 0) end
   return unpack(results, 2, results.n)
 end
-"""#

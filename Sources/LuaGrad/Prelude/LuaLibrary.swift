@@ -1,0 +1,97 @@
+import CLua
+import CLuaShim
+
+/// The parts of LuaGrad written in Lua: `.lua` files under `Sources/LuaGrad/Lua/`, compiled
+/// into the binary by SwiftPM (`embedInCode`), so they need no files at run time and give
+/// tracebacks with their own names and line numbers (`luagrad/autograd.lua:12:`).
+///
+/// Two kinds of chunk:
+/// - **extensions** run when the torch module opens, in order, each receiving the module
+///   (`local torch = ...`) and filling in its tables (`torch.autograd.Function`, ...);
+/// - **modules** are found by `require` through `package.preload` (`require "luagrad.plot"`)
+///   and compiled the first time they are required.
+///
+/// Adding a file: put `NAME.lua` in `Sources/LuaGrad/Lua/` (file names must be unique: SwiftPM
+/// flattens folders into `PackageResources.NAME_lua`) and list it below.
+enum LuaLibrary {
+    /// One embedded chunk: the file name tracebacks show and its source.
+    struct Chunk {
+        /// `luagrad/autograd.lua`, as messages show it.
+        let file: String
+        let source: [UInt8]
+    }
+
+    /// Run when the torch module opens, in this order (later chunks may use earlier ones).
+    static let extensions: [Chunk] = [
+        Chunk(file: "luagrad/autograd.lua", source: PackageResources.autograd_lua),
+    ]
+
+    /// Found by `require NAME` through `package.preload`.
+    static let modules: [(name: String, chunk: Chunk)] = []
+
+    // MARK: - Loading
+
+    /// Compiles `chunk` (text only) and pushes it as a function, or throws the load error.
+    static func load(_ chunk: Chunk, on L: OpaquePointer) throws {
+        let status = chunk.source.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                luaL_loadbufferx(L, $0.baseAddress, $0.count, "@" + chunk.file, "t")
+            }
+        }
+        guard status == LUA_OK else {
+            defer { lg_pop(L, 1) }
+            throw LuaError(LuaStack(L: L).string(-1) ?? "\(chunk.file): load error")
+        }
+    }
+
+    /// Runs every extension with the module at `module` as its argument (protected).
+    static func runExtensions(_ s: LuaStack, module: Int32) throws {
+        for chunk in extensions {
+            try load(chunk, on: s.L)
+            lua_pushvalue(s.L, module)
+            try call(s, arguments: 1, chunk: chunk)
+        }
+    }
+
+    /// Makes every module `require`-able (`preload.lua` sets `package.preload[name]`).
+    /// Does nothing in a state without the `package` library.
+    static func installPreloads(_ s: LuaStack) throws {
+        let L = s.L
+        guard !modules.isEmpty else { return }
+        lua_getfield_raw(L, lg_registryindex(), LUA_LOADED_TABLE)
+        lua_getfield_raw(L, -1, "package")
+        let hasPackage = s.type(-1) == LUA_TTABLE
+        if hasPackage { lua_getfield_raw(L, -1, "preload") }
+        guard hasPackage, s.type(-1) == LUA_TTABLE else { return s.pop(hasPackage ? 3 : 2) }
+        let preload = s.top
+        let bootstrap = Chunk(file: "luagrad/preload.lua", source: PackageResources.preload_lua)
+        try load(bootstrap, on: L)
+        lua_pushvalue(L, preload)
+        lua_createtable(L, Int32(modules.count), 0)
+        for (index, entry) in modules.enumerated() {
+            s.push(entry.name)
+            lua_rawseti(L, -2, lua_Integer(index + 1))
+        }
+        s.push(function: compileModule)
+        try call(s, arguments: 3, chunk: bootstrap)
+        s.pop(3)
+    }
+
+    /// `compile(i)` for `preload.lua`: pushes the `i`-th module's compiled chunk.
+    private static let compileModule: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            guard let i = s.integer(1), i >= 1, i <= modules.count else {
+                throw LuaError("luagrad: no embedded module #\(s.integer(1) ?? 0)")
+            }
+            try load(modules[Int(i) - 1].chunk, on: s.L)
+            return 1
+        }
+    }
+
+    private static func call(_ s: LuaStack, arguments: Int32, chunk: Chunk) throws {
+        guard lg_pcall(s.L, arguments, 0, 0) == LUA_OK else {
+            defer { s.pop() }
+            throw LuaError(s.string(-1) ?? "\(chunk.file): error while opening torch")
+        }
+    }
+}
