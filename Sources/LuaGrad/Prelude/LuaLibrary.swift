@@ -24,6 +24,7 @@ enum LuaLibrary {
     /// Run when the torch module opens, in this order (later chunks may use earlier ones).
     static let extensions: [Chunk] = [
         Chunk(file: "luagrad/autograd.lua", source: PackageResources.autograd_lua),
+        Chunk(file: "luagrad/nn_functional.lua", source: PackageResources.nn_functional_lua),
         Chunk(file: "luagrad/nn_init.lua", source: PackageResources.nn_init_lua),
     ]
 
