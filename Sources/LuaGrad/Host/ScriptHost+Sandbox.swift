@@ -1,3 +1,4 @@
+import Autograd
 import CLua
 import CLuaShim
 
@@ -10,12 +11,26 @@ extension ScriptHost {
     func installSandbox() throws {
         try withStack { L in
             try loadString(Self.sandboxSource, chunkName: "=luagrad.sandbox", on: L)
-            _ = try state.protectedCall(L, arguments: 0, results: 0)
+            lua_pushboolean(L, options.grantedDirectory == nil ? 0 : 1)
+            _ = try state.protectedCall(L, arguments: 1, results: 0)
+        }
+    }
+
+    /// Confines torch's file functions to `directory` (`Options.grantedDirectory`).
+    func grantDirectory(_ directory: String) throws {
+        let access: FileAccess
+        do { access = try FileAccess.granting(directory) } catch let error as TorchError {
+            throw ScriptError.host(error.message)
+        }
+        try withStack { L in
+            guard BridgeContext.exists(L) else { return }
+            BridgeContext.get(L).fileAccess = access
         }
     }
 
     /// The allow-list, applied by trusted code before any script runs.
     static let sandboxSource = #"""
+        local grantsDirectory = ...
         local G = _G
         local pairs, type, error, tostring, select = pairs, type, error, tostring, select
 
@@ -55,10 +70,15 @@ extension ScriptHost {
 
         -- torch functions that reach the file system or start programs: torch.io.read_csv
         -- reads files, torch.viz.svg writes one and runs Graphviz. (torch.viz.dot stays: it
-        -- returns text.)
+        -- returns text.) The file functions that check paths against the host's granted
+        -- directory stay when there is one.
         local torch = package.loaded.torch
         if type(torch) == "table" then
-          torch.io, torch.save, torch.load = nil, nil, nil
+          if grantsDirectory then
+            if type(torch.io) == "table" then keep(torch.io, { "save_npy", "load_npy" }) end
+          else
+            torch.io, torch.save, torch.load = nil, nil, nil
+          end
           if type(torch.viz) == "table" then torch.viz.svg = nil end
         end
 
