@@ -62,20 +62,20 @@ enum SavedStructure {
                 return .object([("float", .string(d.isNaN ? "nan" : d < 0 ? "-inf" : "inf"))])
             case LUA_TTABLE: return try table(at: i, path: path, depth: depth)
             default:
-                throw LuaError("save(): cannot save a \(s.typeName(i))\(where_(path)) (tensors, numbers, strings, booleans and tables can be saved)")
+                throw LuaError("save(): cannot save a \(s.typeName(i))\(location(path)) (tensors, numbers, strings, booleans and tables can be saved)")
             }
         }
 
-        private func where_(_ path: [String]) -> String {
+        private func location(_ path: [String]) -> String {
             path.isEmpty ? "" : " at '\(path.joined(separator: "."))'"
         }
 
         private mutating func table(at t: Int32, path: [String], depth: Int) throws -> JSON {
             let L = s.L
             if depth > 0 { isPlainStateDict = false }
-            guard depth < maxDepth else { throw LuaError("save(): tables nest more than \(maxDepth) deep\(where_(path))") }
+            guard depth < maxDepth else { throw LuaError("save(): tables nest more than \(maxDepth) deep\(location(path))") }
             guard let identity = lua_topointer(L, t), open.insert(identity).inserted else {
-                throw LuaError("save(): the table contains itself\(where_(path))")
+                throw LuaError("save(): the table contains itself\(location(path))")
             }
             defer { open.remove(identity) }
             guard lua_checkstack(L, 10) != 0 else { throw LuaError("save(): stack overflow") }
@@ -88,7 +88,7 @@ enum SavedStructure {
                     walk.isPlainStateDict = false
                     (keyJSON, segment) = (.integer(n), String(n))
                 } else {
-                    throw LuaError("save(): a \(walk.s.typeName(key)) key\(walk.where_(path)) cannot be saved (keys must be strings or integers)")
+                    throw LuaError("save(): a \(walk.s.typeName(key)) key\(walk.location(path)) cannot be saved (keys must be strings or integers)")
                 }
                 pairs.append(.array([keyJSON, try walk.value(at: key + 1, path: path + [segment], depth: depth + 1)]))
             }
@@ -123,7 +123,7 @@ enum SavedStructure {
                 if s.type(-2) == LUA_TSTRING, let key = s.string(-2) { strings.append(key) }
                 else if lua_isinteger(L, -2) != 0, let key = s.integer(-2) { integers.append(key) }
                 else {
-                    throw LuaError("save(): a \(s.typeName(-2)) key\(where_(path)) cannot be saved (keys must be strings or integers)")
+                    throw LuaError("save(): a \(s.typeName(-2)) key\(location(path)) cannot be saved (keys must be strings or integers)")
                 }
                 s.pop()
             }
