@@ -44,6 +44,7 @@ enum TorchModule {
         Distributions.install(s, module: module)
         CSVReader.install(s, module: module)
         Viz.install(s, module: module)
+        FileFunctions.install(s, module: module)
         s.push("LuaGrad 0.1")
         s.setField(module, "__version__")
 
