@@ -24,6 +24,10 @@ enum LuaLibrary {
     /// Run when the torch module opens, in this order (later chunks may use earlier ones).
     static let extensions: [Chunk] = [
         Chunk(file: "luagrad/autograd.lua", source: PackageResources.autograd_lua),
+        Chunk(file: "luagrad/nn_module.lua", source: PackageResources.nn_module_lua),
+        Chunk(file: "luagrad/nn_containers.lua", source: PackageResources.nn_containers_lua),
+        Chunk(file: "luagrad/nn_layers.lua", source: PackageResources.nn_layers_lua),
+        Chunk(file: "luagrad/nn_losses.lua", source: PackageResources.nn_losses_lua),
     ]
 
     /// Found by `require NAME` through `package.preload`.
