@@ -567,7 +567,7 @@ end
 
 -- One module's share of load_state_dict (PyTorch's _load_from_state_dict): copies the entries
 -- it owns, and notes what is missing, unexpected or of the wrong size.
-local function load_module(module, dict, keys, prefix, strict, report)
+local function load_module(module, dict, keys, prefix, report)
   local own = ordered_dict()
   for name, p in rawget(module, "_parameters"):items() do own:set(name, p) end
   local non_persistent = rawget(module, "_non_persistent")
@@ -578,7 +578,7 @@ local function load_module(module, dict, keys, prefix, strict, report)
     local key = prefix .. name
     local input = dict[key]
     if input == nil then
-      if strict then report.missing[#report.missing + 1] = key end
+      report.missing[#report.missing + 1] = key
     elseif not torch.is_tensor(input) then
       report.errors[#report.errors + 1] = string.format('While copying the parameter named "%s", ' ..
         "expected torch.Tensor or Tensor-like object from checkpoint but received %s", key, type(input))
@@ -599,13 +599,11 @@ local function load_module(module, dict, keys, prefix, strict, report)
     end
   end
   local children = rawget(module, "_modules")
-  if strict then
-    for _, key in ipairs(keys) do
-      local rest = key:sub(#prefix + 1)
-      local head = rest:match("^([^.]*)%.")
-      if (head and children.values[head] == nil) or (not head and own.values[rest] == nil) then
-        report.unexpected[#report.unexpected + 1] = key
-      end
+  for _, key in ipairs(keys) do
+    local rest = key:sub(#prefix + 1)
+    local head = rest:match("^([^.]*)%.")
+    if (head and children.values[head] == nil) or (not head and own.values[rest] == nil) then
+      report.unexpected[#report.unexpected + 1] = key
     end
   end
   for name, child in children:items() do
@@ -614,7 +612,7 @@ local function load_module(module, dict, keys, prefix, strict, report)
     for _, key in ipairs(keys) do
       if key:sub(1, #child_prefix) == child_prefix then child_keys[#child_keys + 1] = key end
     end
-    load_module(child, dict, child_keys, child_prefix, strict, report)
+    load_module(child, dict, child_keys, child_prefix, report)
   end
 end
 
@@ -629,7 +627,9 @@ function Module:load_state_dict(state_dict, options)
   if type(options) == "boolean" then strict = options
   elseif type(options) == "table" and options.strict ~= nil then strict = options.strict end
   local report = { missing = {}, unexpected = {}, errors = {} }
-  load_module(self, state_dict, state_dict_keys(state_dict), "", strict, report)
+  -- Like PyTorch, missing and unexpected keys are always collected (and returned); only
+  -- strict turns them into an error.
+  load_module(self, state_dict, state_dict_keys(state_dict), "", report)
   local messages = {}
   if strict then
     if #report.missing > 0 then
