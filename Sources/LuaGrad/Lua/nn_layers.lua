@@ -50,24 +50,21 @@ function Linear:reset_parameters()
   end
 end
 
--- PyTorch's matmul message for an input whose last dim is not in_features, raised at the
--- caller of the module (the user's line), before F.linear would raise it inside this file.
+-- PyTorch's matmul message for an input whose last dim is not in_features (`addmm:` with a
+-- bias, `mm:` without; the leading dims count as rows), raised at the caller of the module
+-- (the user's line) rather than inside this file.
 local function check_input(self, input)
   if not torch.is_tensor(input) then
     error("linear(): argument 'input' must be Tensor, not " .. type(input), 4)
   end
   local shape = input.shape
   local n = #shape
-  local in_features = self.weight.shape[2]
+  local out_features, in_features = self.weight.shape[1], self.weight.shape[2]
   if n == 0 or shape[n] == in_features then return end
-  if n == 1 then
-    error(string.format("size mismatch, got input (%d), mat (%dx%d), vec (%d)",
-      self.weight.shape[1], self.weight.shape[1], in_features, shape[1]), 4)
-  end
   local rows = 1
   for i = 1, n - 1 do rows = rows * shape[i] end
-  error(string.format("mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)",
-    rows, shape[n], in_features, self.weight.shape[1]), 4)
+  error(string.format("%s: mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)",
+    self.bias ~= nil and "addmm" or "mm", rows, shape[n], in_features, out_features), 4)
 end
 
 function Linear:forward(input)

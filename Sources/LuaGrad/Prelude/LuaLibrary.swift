@@ -25,6 +25,7 @@ enum LuaLibrary {
     static let extensions: [Chunk] = [
         Chunk(file: "luagrad/autograd.lua", source: PackageResources.autograd_lua),
         Chunk(file: "luagrad/nn_module.lua", source: PackageResources.nn_module_lua),
+        Chunk(file: "luagrad/nn_state.lua", source: PackageResources.nn_state_lua),
         Chunk(file: "luagrad/nn_containers.lua", source: PackageResources.nn_containers_lua),
         Chunk(file: "luagrad/nn_layers.lua", source: PackageResources.nn_layers_lua),
         Chunk(file: "luagrad/nn_losses.lua", source: PackageResources.nn_losses_lua),
