@@ -62,6 +62,12 @@ describe("Linear", function()
     end)
     assert.is_false(ok)
     assert.is_truthy(err:find("test_nn_layers.lua:" .. (debug.getinfo(1, "l").currentline - 3) .. ":", 1, true))
+    local net = nn.Sequential(nn.ReLU(), nn.Linear(4, 3))
+    ok, err = pcall(function()
+      return net(torch.ones(2, 5)) -- through a container: still this line
+    end)
+    assert.is_false(ok)
+    assert.is_truthy(err:find("test_nn_layers.lua:" .. (debug.getinfo(1, "l").currentline - 3) .. ":", 1, true))
   end)
 
   it("casts to float64", function()

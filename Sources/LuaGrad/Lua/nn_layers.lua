@@ -34,8 +34,8 @@ function Linear:__init(in_features, out_features, options)
   elseif type(options) == "table" and options.bias ~= nil then bias = options.bias end
   local dtype = options_of(options).dtype
   self.in_features, self.out_features = in_features, out_features
-  self.weight = nn.Parameter(torch.empty(out_features, in_features, { dtype = dtype }))
-  if bias then self.bias = nn.Parameter(torch.empty(out_features, { dtype = dtype })) end
+  self.weight = nn.Parameter(torch.empty({ out_features, in_features, dtype = dtype }))
+  if bias then self.bias = nn.Parameter(torch.empty({ out_features, dtype = dtype })) end
   self:reset_parameters()
 end
 
@@ -51,11 +51,11 @@ function Linear:reset_parameters()
 end
 
 -- PyTorch's matmul message for an input whose last dim is not in_features (`addmm:` with a
--- bias, `mm:` without; the leading dims count as rows), raised at the caller of the module
--- (the user's line) rather than inside this file.
+-- bias, `mm:` without; the leading dims count as rows), raised at the user's line (through
+-- any containers) rather than inside this file.
 local function check_input(self, input)
   if not torch.is_tensor(input) then
-    error("linear(): argument 'input' must be Tensor, not " .. type(input), 4)
+    nn._error("linear(): argument 'input' must be Tensor, not " .. type(input))
   end
   local shape = input.shape
   local n = #shape
@@ -63,8 +63,8 @@ local function check_input(self, input)
   if n == 0 or shape[n] == in_features then return end
   local rows = 1
   for i = 1, n - 1 do rows = rows * shape[i] end
-  error(string.format("%s: mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)",
-    self.bias ~= nil and "addmm" or "mm", rows, shape[n], in_features, out_features), 4)
+  nn._error(string.format("%s: mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)",
+    self.bias ~= nil and "addmm" or "mm", rows, shape[n], in_features, out_features))
 end
 
 function Linear:forward(input)
@@ -95,14 +95,14 @@ end
 
 function LazyLinear:forward(input)
   if not torch.is_tensor(input) then
-    error("linear(): argument 'input' must be Tensor, not " .. type(input), 3)
+    nn._error("linear(): argument 'input' must be Tensor, not " .. type(input))
   end
-  if input.ndim == 0 then error("LazyLinear: the input must have at least one dimension", 3) end
+  if input.ndim == 0 then nn._error("LazyLinear: the input must have at least one dimension") end
   local bias, dtype = self._pending_bias, self._pending_dtype
   self._pending_bias, self._pending_dtype = nil, nil
   self.in_features = input.shape[input.ndim]
-  self.weight = nn.Parameter(torch.empty(self.out_features, self.in_features, { dtype = dtype }))
-  if bias then self.bias = nn.Parameter(torch.empty(self.out_features, { dtype = dtype })) end
+  self.weight = nn.Parameter(torch.empty({ self.out_features, self.in_features, dtype = dtype }))
+  if bias then self.bias = nn.Parameter(torch.empty({ self.out_features, dtype = dtype })) end
   setmetatable(self, Linear)
   self:reset_parameters()
   return self:forward(input)

@@ -6,6 +6,23 @@ local torch = ...
 torch.nn = torch.nn or {}
 local nn = torch.nn
 
+-- MARK: Errors
+
+local getinfo = debug and debug.getinfo -- captured at load: a sandbox may remove `debug` later
+
+--- Raises `message` at the user's line: the first Lua frame outside LuaGrad's own files, so a
+--- layer called by a container called by the user reports the user's call.
+function nn._error(message)
+  local level = 2
+  while getinfo do
+    local info = getinfo(level, "S")
+    if info == nil then level = 2; break end
+    if info.what ~= "C" and not info.source:find("^@luagrad/") then break end
+    level = level + 1
+  end
+  error(message, level)
+end
+
 -- MARK: Ordered dictionaries
 
 -- A name -> value map that remembers insertion order, as Python's dict does: a module's
@@ -417,7 +434,7 @@ end
 function Module:__call(...)
   local forward = self.forward
   if forward == nil then
-    error('Module [' .. getmetatable(self).__name .. '] is missing the required "forward" function', 2)
+    nn._error('Module [' .. getmetatable(self).__name .. '] is missing the required "forward" function')
   end
   return forward(self, ...)
 end
