@@ -1,6 +1,7 @@
 -- torch.nn's layers: Linear, LazyLinear, Identity, Flatten, the activations and Dropout
--- (torch/nn/modules/linear.py, flatten.py, activation.py, dropout.py). Forwards are
--- torch.nn.functional calls; initialisation draws what PyTorch draws, in the same order.
+-- (torch/nn/modules/linear.py, flatten.py, activation.py, dropout.py). Forwards are tensor
+-- methods where the op exists (relu, tanh, softmax, ...) and torch.nn.functional otherwise;
+-- initialisation (torch.nn.init) draws what PyTorch draws, in the same order.
 local torch = ...
 local nn = torch.nn
 local Module = nn.Module
@@ -154,7 +155,7 @@ end
 
 local ReLU = activation("ReLU", function(self, input)
   if self.inplace then return input:relu_() end
-  return F().relu(input)
+  return input:relu()
 end, function(self) return self.inplace and "inplace=True" or "" end)
 function ReLU:__init(inplace) self.inplace = inplace_option(inplace) end
 
@@ -183,8 +184,8 @@ function GELU:__init(approximate)
   self.approximate = approximate
 end
 
-activation("Sigmoid", function(_, input) return F().sigmoid(input) end)
-activation("Tanh", function(_, input) return F().tanh(input) end)
+activation("Sigmoid", function(_, input) return input:sigmoid() end)
+activation("Tanh", function(_, input) return input:tanh() end)
 
 -- PyTorch's implicit softmax dim (dim=None): the first dim for 0-, 1- and 3-d inputs, else the
 -- second (1-based here).
@@ -204,12 +205,12 @@ local function dim_init(self, dim)
 end
 
 local Softmax = activation("Softmax", function(self, input)
-  return F().softmax(input, { dim = softmax_dim(self, input) })
+  return input:softmax(softmax_dim(self, input))
 end, dim_repr)
 Softmax.__init = dim_init
 
 local LogSoftmax = activation("LogSoftmax", function(self, input)
-  return F().log_softmax(input, { dim = softmax_dim(self, input) })
+  return input:log_softmax(softmax_dim(self, input))
 end, dim_repr)
 LogSoftmax.__init = dim_init
 
