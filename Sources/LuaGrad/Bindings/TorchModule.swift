@@ -154,6 +154,17 @@ enum TorchModule {
         }
         Help.install(s, module: module)
 
+        // torch._C._nn: ops PyTorch keeps out of `torch` (losses, one_hot, gelu), as in PyTorch;
+        // torch.nn.functional (nn_functional.lua) wraps them with PyTorch's arguments.
+        lg_newtable(L)
+        lg_newtable(L)
+        for (name, group) in bindings.nnFunctions {
+            pushOpFunction(s, group)
+            s.setField(-2, name)
+        }
+        s.setField(-2, "_nn")
+        s.setField(module, "_C")
+
         // torch.autograd
         lg_newtable(L)
         for (name, function) in ModuleFunctions.autograd {

@@ -24,6 +24,7 @@ enum LuaLibrary {
     /// Run when the torch module opens, in this order (later chunks may use earlier ones).
     static let extensions: [Chunk] = [
         Chunk(file: "luagrad/autograd.lua", source: PackageResources.autograd_lua),
+        Chunk(file: "luagrad/nn_init.lua", source: PackageResources.nn_init_lua),
         Chunk(file: "luagrad/nn_module.lua", source: PackageResources.nn_module_lua),
         Chunk(file: "luagrad/nn_state.lua", source: PackageResources.nn_state_lua),
         Chunk(file: "luagrad/nn_containers.lua", source: PackageResources.nn_containers_lua),
