@@ -58,13 +58,13 @@ describe("Linear", function()
     assert.are.equal(pt.text("shape 3-d"), message_of(function() return nn.Linear(4, 3)(torch.ones(2, 3, 5)) end))
     local lin = nn.Linear(4, 3)
     local ok, err = pcall(function()
-      return lin(torch.ones(2, 5)) -- this line
+      local _ = lin(torch.ones(2, 5)) -- this line
     end)
     assert.is_false(ok)
     assert.is_truthy(err:find("test_nn_layers.lua:" .. (debug.getinfo(1, "l").currentline - 3) .. ":", 1, true))
     local net = nn.Sequential(nn.ReLU(), nn.Linear(4, 3))
     ok, err = pcall(function()
-      return net(torch.ones(2, 5)) -- through a container: still this line
+      local _ = net(torch.ones(2, 5)) -- through a container: still this line
     end)
     assert.is_false(ok)
     assert.is_truthy(err:find("test_nn_layers.lua:" .. (debug.getinfo(1, "l").currentline - 3) .. ":", 1, true))
