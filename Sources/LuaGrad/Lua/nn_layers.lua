@@ -7,7 +7,7 @@ local nn = torch.nn
 local Module = nn.Module
 local python_number = nn._python_number
 
-local function F() return torch.nn.functional end
+local F = torch.nn.functional -- nn_functional.lua runs first (LuaLibrary.extensions)
 
 -- The trailing options table of a constructor, or {}.
 local function options_of(value)
@@ -70,7 +70,7 @@ end
 
 function Linear:forward(input)
   check_input(self, input)
-  return F().linear(input, self.weight, self.bias)
+  return F.linear(input, self.weight, self.bias)
 end
 
 function Linear:extra_repr()
@@ -160,7 +160,7 @@ end, function(self) return self.inplace and "inplace=True" or "" end)
 function ReLU:__init(inplace) self.inplace = inplace_option(inplace) end
 
 local LeakyReLU = activation("LeakyReLU", function(self, input)
-  return F().leaky_relu(input, { negative_slope = self.negative_slope })
+  return F.leaky_relu(input, { negative_slope = self.negative_slope })
 end, function(self)
   return "negative_slope=" .. python_number(self.negative_slope) .. (self.inplace and ", inplace=True" or "")
 end)
@@ -173,7 +173,7 @@ function LeakyReLU:__init(negative_slope, inplace)
 end
 
 local GELU = activation("GELU", function(self, input)
-  return F().gelu(input, { approximate = self.approximate })
+  return F.gelu(input, { approximate = self.approximate })
 end, function(self) return "approximate='" .. self.approximate .. "'" end)
 function GELU:__init(approximate)
   if type(approximate) == "table" then approximate = approximate.approximate end
@@ -219,7 +219,7 @@ LogSoftmax.__init = dim_init
 --- `nn.Dropout(p=0.5)`: in training mode zeroes each element with probability p and scales
 --- the rest by 1/(1-p) (PyTorch's mask draws); the identity in eval mode.
 local Dropout = activation("Dropout", function(self, input)
-  return F().dropout(input, { p = self.p, training = self.training, inplace = self.inplace })
+  return F.dropout(input, { p = self.p, training = self.training, inplace = self.inplace })
 end, function(self)
   return "p=" .. python_number(self.p) .. ", inplace=" .. (self.inplace and "True" or "False")
 end)

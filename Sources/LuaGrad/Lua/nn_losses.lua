@@ -7,7 +7,7 @@ local torch = ...
 local nn = torch.nn
 local Module = nn.Module
 
-local function F() return torch.nn.functional end
+local F = torch.nn.functional -- nn_functional.lua runs first (LuaLibrary.extensions)
 
 local valid_reductions = { mean = true, sum = true, none = true }
 
@@ -49,32 +49,32 @@ local function loss(name, fields, buffers, forward)
 end
 
 loss("MSELoss", {}, {}, function(self, input, target)
-  return F().mse_loss(input, target, { reduction = self.reduction })
+  return F.mse_loss(input, target, { reduction = self.reduction })
 end)
 
 loss("L1Loss", {}, {}, function(self, input, target)
-  return F().l1_loss(input, target, { reduction = self.reduction })
+  return F.l1_loss(input, target, { reduction = self.reduction })
 end)
 
 loss("HuberLoss", { delta = 1.0 }, {}, function(self, input, target)
-  return F().huber_loss(input, target, { reduction = self.reduction, delta = self.delta })
+  return F.huber_loss(input, target, { reduction = self.reduction, delta = self.delta })
 end)
 
 loss("CrossEntropyLoss", { ignore_index = -100, label_smoothing = 0.0 }, { "weight" }, function(self, input, target)
-  return F().cross_entropy(input, target, { weight = self.weight, ignore_index = self.ignore_index,
+  return F.cross_entropy(input, target, { weight = self.weight, ignore_index = self.ignore_index,
     reduction = self.reduction, label_smoothing = self.label_smoothing })
 end)
 
 loss("NLLLoss", { ignore_index = -100 }, { "weight" }, function(self, input, target)
-  return F().nll_loss(input, target, { weight = self.weight, ignore_index = self.ignore_index,
+  return F.nll_loss(input, target, { weight = self.weight, ignore_index = self.ignore_index,
     reduction = self.reduction })
 end)
 
 loss("BCELoss", {}, { "weight" }, function(self, input, target)
-  return F().binary_cross_entropy(input, target, { weight = self.weight, reduction = self.reduction })
+  return F.binary_cross_entropy(input, target, { weight = self.weight, reduction = self.reduction })
 end)
 
 loss("BCEWithLogitsLoss", {}, { "weight", "pos_weight" }, function(self, input, target)
-  return F().binary_cross_entropy_with_logits(input, target, { weight = self.weight,
+  return F.binary_cross_entropy_with_logits(input, target, { weight = self.weight,
     reduction = self.reduction, pos_weight = self.pos_weight })
 end)
