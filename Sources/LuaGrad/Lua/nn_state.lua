@@ -5,7 +5,7 @@ local torch = ...
 local nn = torch.nn
 local Module = nn.Module
 
--- MARK: State dicts
+-- MARK: Ordered tables
 
 -- What state_dict() returns: a plain table of name -> tensor whose `pairs` runs in insertion
 -- order (PyTorch's key order). Keys added later go to the end, as in an OrderedDict.
@@ -55,7 +55,7 @@ local function state_dict_keys(dict)
   return keys
 end
 
--- MARK: State dicts
+-- MARK: Saving and loading
 
 --- `m:state_dict()`: parameters and persistent buffers, detached, by dotted name; `pairs`
 --- runs in PyTorch's order (a module's own entries, then its children's).
