@@ -81,7 +81,10 @@ function Sequential:extend(modules)
 end
 
 function Sequential:forward(input)
-  for _, module in rawget(self, "_modules"):items() do input = module(input) end
+  -- Indexed rather than items(): a training step calls this once per batch per container.
+  local modules = rawget(self, "_modules")
+  local keys, values = modules.keys, modules.values
+  for i = 1, #keys do input = values[keys[i]](input) end
   return input
 end
 
