@@ -30,6 +30,11 @@ enum LuaLibrary {
         Chunk(file: "luagrad/autograd.lua", source: PackageResources.autograd_lua),
         Chunk(file: "luagrad/nn_functional.lua", source: PackageResources.nn_functional_lua),
         Chunk(file: "luagrad/nn_init.lua", source: PackageResources.nn_init_lua),
+        Chunk(file: "luagrad/nn_module.lua", source: PackageResources.nn_module_lua),
+        Chunk(file: "luagrad/nn_state.lua", source: PackageResources.nn_state_lua),
+        Chunk(file: "luagrad/nn_containers.lua", source: PackageResources.nn_containers_lua),
+        Chunk(file: "luagrad/nn_layers.lua", source: PackageResources.nn_layers_lua),
+        Chunk(file: "luagrad/nn_losses.lua", source: PackageResources.nn_losses_lua),
     ]
 
     /// Found by `require NAME` through `package.preload`.
