@@ -168,6 +168,7 @@ enum TorchModule {
         s.setField(-2, "forward_ad")
         s.setField(module, "autograd")
         Distributions.install(s, module: module)
+        GeneratorObject.install(s, module: module)
         CSVReader.install(s, module: module)
         Viz.install(s, module: module)
 

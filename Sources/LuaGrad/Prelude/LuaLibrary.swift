@@ -24,6 +24,9 @@ enum LuaLibrary {
     /// Run when the torch module opens, in this order (later chunks may use earlier ones).
     static let extensions: [Chunk] = [
         Chunk(file: "luagrad/autograd.lua", source: PackageResources.autograd_lua),
+        Chunk(file: "luagrad/optim.lua", source: PackageResources.optim_lua),
+        Chunk(file: "luagrad/lr_scheduler.lua", source: PackageResources.lr_scheduler_lua),
+        Chunk(file: "luagrad/data.lua", source: PackageResources.data_lua),
     ]
 
     /// Found by `require NAME` through `package.preload`.
