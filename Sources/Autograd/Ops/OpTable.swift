@@ -33,10 +33,12 @@ public enum OpTable {
         + creationOps
         + mathOps
         + trainingOps
+        + pointwiseOps + inPlaceUpdateOps + randomIntegerOps
 
     /// Ops the graph uses internally (gradients of views, in-place rebasing); not bound to Lua.
     public static let internalOps: [Op] = [
         Ops.unsafeView, Ops.slice, Ops.selectBackward, Ops.sliceBackward, Ops.zeroOp, Ops.fillOp, Ops.copyOp,
         Ops.copySlices, Ops.asStrided, Ops.index, Ops.tanhBackward, Ops.sigmoidBackward, Ops.divScalar,
+        Ops.randomOp,
     ] + trainingInternalOps
 }

@@ -66,7 +66,7 @@ extension Ops {
         })
 
     static let rand = Op(
-        "rand", Signature(["rand"], .function, [Param("size", .sizes)] + creationKeywords),
+        "rand", Signature(["rand"], .function, [Param("size", .sizes)] + creationKeywords).drawingRandomNumbers(),
         doc: "Uniform random numbers in [0, 1), the same stream as PyTorch's CPU generator.",
         forward: { call in
             try Tensor.random(call.args[0].ints ?? [], dtype: call.args[1].dtype ?? .float32, normal: false)
@@ -74,7 +74,7 @@ extension Ops {
         })
 
     static let randn = Op(
-        "randn", Signature(["randn"], .function, [Param("size", .sizes)] + creationKeywords),
+        "randn", Signature(["randn"], .function, [Param("size", .sizes)] + creationKeywords).drawingRandomNumbers(),
         doc: "Standard normal random numbers, the same stream as PyTorch's CPU generator.",
         forward: { call in
             try Tensor.random(call.args[0].ints ?? [], dtype: call.args[1].dtype ?? .float32, normal: true)

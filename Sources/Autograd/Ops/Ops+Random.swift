@@ -46,7 +46,7 @@ extension Ops {
     static let randint = Op(
         "randint", Signature(["randint"], .function, [
             Param("low", .number), Param("high", .data, default: .absent), Param("size", .sizes),
-        ] + creationOptions),
+        ] + creationOptions).drawingRandomNumbers(),
         doc: "Random integers in [`low`, `high`) of `size`: `randint(low, high, size)` or `randint(high, size)` (int64 unless `dtype` says otherwise).",
         forward: { call in
             // A given `high` arrives as an input, an absent one as an `.absent` argument.
@@ -74,7 +74,7 @@ extension Ops {
 
     static let randperm = Op(
         "randperm", Signature(["randperm"], .function, [Param("n", .int)] + creationOptions)
-            .returningPositions([0]),
+            .returningPositions([0]).drawingRandomNumbers(),
         doc: "A random permutation of the positions 1..`n` (int64 unless `dtype` says otherwise).",
         forward: { call in
             try Tensor.permutation(call.args[0].int ?? 0, dtype: call.args[1].dtype ?? .int64)
@@ -114,14 +114,14 @@ extension Ops {
     static let multinomial = Op(
         "multinomial", Signature(["multinomial"], [
             .tensor(), Param("num_samples", .int), Param("replacement", .bool, default: .bool(false)),
-        ]).returningPositions([0]),
+        ]).returningPositions([0]).drawingRandomNumbers(),
         doc: "`num_samples` category positions (1-based) drawn from the weights in each row of `input` (1-D or 2-D), with or without replacement.",
         forward: { call in
             try call.inputs[0].multinomialKernel(numSamples: call.args[0].int ?? 0, replacement: call.args[1].bool ?? false)
         })
 
     static let bernoulli = Op(
-        "bernoulli", Signature(["bernoulli"], [.tensor(), Param("p", .double, default: .absent)]),
+        "bernoulli", Signature(["bernoulli"], [.tensor(), Param("p", .double, default: .absent)]).drawingRandomNumbers(),
         doc: "1 with probability `p` (or each element of `input` when `p` is nil), else 0, in the dtype of `input`.",
         forward: { call in try call.inputs[0].bernoulliKernel(p: call.args[0].double) })
 

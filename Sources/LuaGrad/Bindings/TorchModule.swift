@@ -42,6 +42,7 @@ enum TorchModule {
         addNNFunctions(s, module: module)
         addAutograd(s, module: module)
         Distributions.install(s, module: module)
+        GeneratorObject.install(s, module: module)
         CSVReader.install(s, module: module)
         Viz.install(s, module: module)
         FileFunctions.install(s, module: module)

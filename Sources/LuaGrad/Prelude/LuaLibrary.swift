@@ -35,6 +35,9 @@ enum LuaLibrary {
         Chunk(file: "luagrad/nn_containers.lua", source: PackageResources.nn_containers_lua),
         Chunk(file: "luagrad/nn_layers.lua", source: PackageResources.nn_layers_lua),
         Chunk(file: "luagrad/nn_losses.lua", source: PackageResources.nn_losses_lua),
+        Chunk(file: "luagrad/optim.lua", source: PackageResources.optim_lua),
+        Chunk(file: "luagrad/lr_scheduler.lua", source: PackageResources.lr_scheduler_lua),
+        Chunk(file: "luagrad/data.lua", source: PackageResources.data_lua),
     ]
 
     /// Found by `require NAME` through `package.preload`.
