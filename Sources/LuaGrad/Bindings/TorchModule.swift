@@ -153,6 +153,7 @@ enum TorchModule {
             s.setField(module, name)
         }
         Help.install(s, module: module)
+        TerminalQuery.install(s, module: module)
 
         // torch._C._nn: ops PyTorch keeps out of `torch` (losses, one_hot, gelu), as in PyTorch;
         // torch.nn.functional (nn_functional.lua) wraps them with PyTorch's arguments.
