@@ -384,9 +384,8 @@ function plot.plot(X, Y, ...)
   end
   local fmts = options.fmts or D2L_FORMATS
   for i, y in ipairs(ys) do
-    local x = #xs == 0 and nil or xs[(i - 1) % #xs + 1]
     local fmt = fmts[i] or "-"
-    if x == nil then ax:plot(y, fmt) else ax:plot(x, y, fmt) end
+    if #xs == 0 then ax:plot(y, fmt) else ax:plot(xs[(i - 1) % #xs + 1], y, fmt) end
   end
   plot.set_axes(ax, xlabel, ylabel, options.xlim, options.ylim, options.xscale, options.yscale, options.legend)
   return fig

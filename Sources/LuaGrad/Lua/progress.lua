@@ -179,7 +179,12 @@ function Bar:wrap(f, s, control)
   end
   local started = false
   local function step()
-    if started then self:update(1) else started = true end
+    if started then
+      self:update(1)
+    else
+      started = true
+      if self.enabled then self:draw() end
+    end
     local results = table.pack(f(s, control))
     control = results[1]
     if control == nil then
@@ -203,12 +208,6 @@ setmetatable(progress, {
       return progress.bar(second):wrap(f)
     end
     return progress.bar():wrap(...)
-  end,
-})
-
-return progress.bar(s):wrap(f)
-    end
-    return progress.bar():wrap(f, s, control)
   end,
 })
 
