@@ -93,7 +93,8 @@ local function linear_ticks(vmin, vmax, nbins)
     for k = first, last do
       local v = k * step + base
       if abs(v) < step * 1e-10 then v = 0 end
-      positions[#positions + 1] = v + offset
+      -- 3 * 0.2 is 0.6000000000000001: keep the round number the tick stands for.
+      positions[#positions + 1] = tonumber(string.format("%.12g", v + offset))
       if v >= lo - step * 1e-10 and v <= hi + step * 1e-10 then inside = inside + 1 end
     end
     result = positions
