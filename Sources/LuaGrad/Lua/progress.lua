@@ -199,12 +199,18 @@ end
 --- `progress(f, s, control)` wraps any generic-for iterator; `progress(f, options)` takes
 --- options after an iterator that is a single function (such as `loader:iter()`). For an
 --- iterator with state and options both, use `progress.bar(options):wrap(ipairs(t))`.
+local IPAIRS = ipairs({})
 setmetatable(progress, {
   __call = function(_, ...)
     local f, second = ...
     -- Two arguments whose second is a plain table: an iterator function and options. (An
     -- iterator from pairs or ipairs always comes as three values.)
     if select("#", ...) == 2 and type(second) == "table" and getmetatable(second) == nil then
+      if f == next or f == IPAIRS then
+        -- progress(ipairs(t), options): Lua kept only ipairs' first value.
+        error("progress: an iterator with state (pairs, ipairs) loses it before options; "
+          .. "write progress.bar(options):wrap(ipairs(t))", 2)
+      end
       return progress.bar(second):wrap(f)
     end
     return progress.bar():wrap(...)
