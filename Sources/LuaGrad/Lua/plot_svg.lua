@@ -116,7 +116,7 @@ local function layout(axes, cell)
     for _, label in ipairs(yt.labels) do widest = max(widest, label_width(label)) end
     local left = EDGE_PAD + widest + TICK_PAD + TICK_LENGTH + (axes.ylabel and FONT * 1.2 + LABEL_PAD or 0)
     local bottom = EDGE_PAD + FONT * 1.2 + TICK_PAD + TICK_LENGTH + (axes.xlabel and FONT * 1.2 + LABEL_PAD or 0)
-    local top = EDGE_PAD + FONT * 0.5 + (axes.title and FONT * 1.2 * 1.2 + 6 or 0)
+    local top = EDGE_PAD + FONT * 0.8 + (axes.title and FONT * 1.2 * 1.2 + 6 or 0)
     local last = xt.labels[#xt.labels]
     local right = EDGE_PAD + max(FONT * 0.5, last and label_width(last) / 2 or 0)
     box = { x = cell.x + left, y = cell.y + top, w = max(1, cell.w - left - right), h = max(1, cell.h - top - bottom) }
