@@ -5,6 +5,10 @@ extension OpTable {
     static let trainingOps: [Op] = [
         // Random fills
         Ops.uniformInPlace, Ops.normalInPlace, Ops.bernoulliInPlace,
+        // Affine maps
+        Ops.addmm, Ops.linear,
+        // Losses
+        Ops.mseLoss, Ops.nllLoss, Ops.crossEntropyLoss,
     ]
 
     /// What the in-place random fills write (`uniform_` of `uniform`): recorded, not bound.

@@ -126,7 +126,8 @@ public struct Param: Sendable {
 
 /// The kinds of values a parameter takes; the binder converts script values accordingly.
 public enum ParamKind: Sendable, Equatable {
-    /// A tensor.
+    /// A tensor. An optional one (with a default) leaves an argument either way: `.absent`
+    /// when not given, `.bool(true)` when given (the tensor itself goes to the inputs).
     case tensor
     /// A tensor, or a number wrapped as a 0-d tensor that promotes like a Python scalar.
     case tensorOrNumber

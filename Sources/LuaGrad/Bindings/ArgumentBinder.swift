@@ -85,6 +85,9 @@ struct ArgumentBinder {
         switch p.kind {
         case .tensor:
             inputs.append(try stack.checkTensor(i, function))
+            // An optional tensor leaves one argument either way (`.absent` when not given), so
+            // ops with several (`weight`, `pos_weight`) know which ones arrived.
+            if p.defaultValue != nil { args.append(.bool(true)) }
         case .tensorOrNumber:
             if let t = stack.tensor(i) { inputs.append(t) }
             else if let s = stack.scalar(i) { inputs.append(try Tensor.wrapping(s)) }
