@@ -76,8 +76,14 @@ public enum OpReference {
         let receiver = signature.params.first?.name ?? "x"
         let name = signature.names[0]
         var forms: [String] = []
-        if signature.exposure != .method { forms.append("torch.\(name)(\(all))") }
-        if signature.exposure != .function { forms.append("\(receiver):\(name)(\(rest))") }
+        switch signature.exposure {
+        case .functionAndMethod:
+            forms.append("torch.\(name)(\(all))")
+            forms.append("\(receiver):\(name)(\(rest))")
+        case .function: forms.append("torch.\(name)(\(all))")
+        case .method: forms.append("\(receiver):\(name)(\(rest))")
+        case .nn: forms.append("torch._C._nn.\(name)(\(all))")
+        }
         return forms
     }
 

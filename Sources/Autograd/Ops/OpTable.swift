@@ -32,6 +32,7 @@ public enum OpTable {
         + layoutOps
         + creationOps
         + mathOps
+        + trainingOps
         + pointwiseOps + inPlaceUpdateOps + randomIntegerOps
 
     /// Ops the graph uses internally (gradients of views, in-place rebasing); not bound to Lua.
@@ -39,5 +40,5 @@ public enum OpTable {
         Ops.unsafeView, Ops.slice, Ops.selectBackward, Ops.sliceBackward, Ops.zeroOp, Ops.fillOp, Ops.copyOp,
         Ops.copySlices, Ops.asStrided, Ops.index, Ops.tanhBackward, Ops.sigmoidBackward, Ops.divScalar,
         Ops.randomOp,
-    ]
+    ] + trainingInternalOps
 }

@@ -77,7 +77,7 @@ public struct Signature: Sendable {
         if drawsRandomNumbers { keywords.append("generator=nil") }
         if !keywords.isEmpty { positional.append("{" + keywords.joined(separator: ", ") + "}") }
         // Method-only ops read as the Tensor method they are; `help` adds the call form.
-        let prefix = exposure == .method ? "Tensor." : "torch."
+        let prefix = exposure == .method ? "Tensor." : exposure == .nn ? "torch._C._nn." : "torch."
         return "\(prefix)\(names[0])(\(positional.joined(separator: ", "))) -> \(returns)"
     }
 }
@@ -90,6 +90,9 @@ public enum Exposure: Sendable {
     case function
     /// `x:f(...)` only.
     case method
+    /// `torch._C._nn.f(...)` only: functions PyTorch keeps out of `torch` (`mse_loss`,
+    /// `one_hot`, `gelu`), which `torch.nn.functional` wraps with PyTorch's arguments.
+    case nn
 }
 
 /// One parameter of an op.
@@ -134,7 +137,8 @@ public struct Param: Sendable {
 
 /// The kinds of values a parameter takes; the binder converts script values accordingly.
 public enum ParamKind: Sendable, Equatable {
-    /// A tensor.
+    /// A tensor. An optional one (with a default) leaves an argument either way: `.absent`
+    /// when not given, `.bool(true)` when given (the tensor itself goes to the inputs).
     case tensor
     /// A tensor, or a number wrapped as a 0-d tensor that promotes like a Python scalar.
     case tensorOrNumber
@@ -162,6 +166,13 @@ public enum ParamKind: Sendable, Equatable {
     case positions
     /// Nested tables of numbers or booleans (`torch.tensor{{1, 2}, {3, 4}}`), passed as an input.
     case data
+    /// An int64 tensor of class labels (`nll_loss`, `one_hot`): 1-based in Lua, so label 1 is
+    /// the first class; tensors of other dtypes pass unchanged for the op to judge.
+    case labels
+    /// One class label (`ignore_index`): 1-based in Lua, like `labels`.
+    case label
+    /// A string (`approximate="tanh"`).
+    case string
 }
 
 /// How a binary metamethod treats a number on its left (`2 - x`).

@@ -87,6 +87,9 @@ struct ArgumentBinder {
         switch p.kind {
         case .tensor:
             inputs.append(try stack.checkTensor(i, function))
+            // An optional tensor leaves one argument either way (`.absent` when not given), so
+            // ops with several (`weight`, `pos_weight`) know which ones arrived.
+            if p.defaultValue != nil { args.append(.bool(true)) }
         case .tensorOrNumber:
             if let t = stack.tensor(i) { inputs.append(t) }
             else if let s = stack.scalar(i) { inputs.append(try Tensor.wrapping(s)) }
@@ -135,6 +138,16 @@ struct ArgumentBinder {
                 throw LuaError("bad argument #\(i) to '\(function)' (\(p.name) must be an int64 tensor of positions, got \(t.dtype))")
             }
             inputs.append(try t.fromLuaPositions())
+        case .labels:
+            // 1-based class labels in Lua: every value shifts down by one (0 and negatives too,
+            // so the op reports them out of range and `ignore_index` shifts alike).
+            let t = try stack.tensor(i) ?? TensorData(stack: stack, function: function).tensor(from: i)
+            inputs.append(t.dtype == .int64 ? try t.sub(Tensor.number(1)) : t)
+        case .label:
+            args.append(.int(try int(i, p) - 1))
+        case .string:
+            guard let text = stack.string(i) else { throw bad(i, "string") }
+            args.append(.string(text))
         }
     }
 

@@ -13,6 +13,8 @@ struct OpBindings: Sendable {
     let functions: [(name: String, group: Int)]
     /// `x:NAME` methods: name and group.
     let methods: [(name: String, group: Int)]
+    /// `torch._C._nn.NAME` functions (`Exposure.nn`): name and group.
+    let nnFunctions: [(name: String, group: Int)]
     /// Metamethods: `__add` and the group of its op.
     let metamethods: [(name: String, group: Int)]
     /// Group index by canonical op name, for reflected metamethods (`rsub`).
@@ -24,6 +26,7 @@ struct OpBindings: Sendable {
         var groups: [[Op]] = []
         var index: [String: Int] = [:]
         var functions: [(String, Int)] = [], methods: [(String, Int)] = [], metas: [(String, Int)] = []
+        var nnFunctions: [(String, Int)] = []
         for op in ops {
             let canonical = op.signature.names[0]
             let group: Int
@@ -35,8 +38,14 @@ struct OpBindings: Sendable {
                 groups.append([op])
                 index[canonical] = group
                 for name in op.signature.names {
-                    if op.signature.exposure != .method { functions.append((name, group)) }
-                    if op.signature.exposure != .function { methods.append((name, group)) }
+                    switch op.signature.exposure {
+                    case .functionAndMethod:
+                        functions.append((name, group))
+                        methods.append((name, group))
+                    case .function: functions.append((name, group))
+                    case .method: methods.append((name, group))
+                    case .nn: nnFunctions.append((name, group))
+                    }
                 }
             }
             for meta in op.signature.metamethods where !metas.contains(where: { $0.0 == meta }) {
@@ -46,16 +55,19 @@ struct OpBindings: Sendable {
         // A name exposed as a function by any overload is a function (pow(2, x)); likewise methods.
         for (g, overloads) in groups.enumerated() {
             let name = overloads[0].signature.names[0]
-            if overloads.contains(where: { $0.signature.exposure != .method }), !functions.contains(where: { $0.0 == name }) {
+            if overloads.contains(where: { $0.signature.exposure == .function || $0.signature.exposure == .functionAndMethod }),
+               !functions.contains(where: { $0.0 == name }) {
                 functions.append((name, g))
             }
-            if overloads.contains(where: { $0.signature.exposure != .function }), !methods.contains(where: { $0.0 == name }) {
+            if overloads.contains(where: { $0.signature.exposure == .method || $0.signature.exposure == .functionAndMethod }),
+               !methods.contains(where: { $0.0 == name }) {
                 methods.append((name, g))
             }
         }
         self.groups = groups
         self.functions = functions.map { (name: $0.0, group: $0.1) }
         self.methods = methods.map { (name: $0.0, group: $0.1) }
+        self.nnFunctions = nnFunctions.map { (name: $0.0, group: $0.1) }
         self.metamethods = metas.map { (name: $0.0, group: $0.1) }
         self.groupByName = index
         self.plans = self.metamethods.map { MetamethodPlan(name: $0.name, group: groups[$0.group], groups: groups, index: index) }

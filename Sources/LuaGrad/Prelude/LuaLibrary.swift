@@ -11,6 +11,10 @@ import CLuaShim
 /// - **modules** are found by `require` through `package.preload` (`require "luagrad.plot"`)
 ///   and compiled the first time they are required.
 ///
+/// The host's own chunks (the sandbox, the hook guards, the test framework of `luagrad test`)
+/// are `Chunk`s declared where they run (`ScriptHost+Sandbox.swift`, `TestFramework.swift`),
+/// loaded with `load`.
+///
 /// Adding a file: put `NAME.lua` in `Sources/LuaGrad/Lua/` (file names must be unique: SwiftPM
 /// flattens folders into `PackageResources.NAME_lua`) and list it below.
 enum LuaLibrary {
@@ -24,6 +28,8 @@ enum LuaLibrary {
     /// Run when the torch module opens, in this order (later chunks may use earlier ones).
     static let extensions: [Chunk] = [
         Chunk(file: "luagrad/autograd.lua", source: PackageResources.autograd_lua),
+        Chunk(file: "luagrad/nn_functional.lua", source: PackageResources.nn_functional_lua),
+        Chunk(file: "luagrad/nn_init.lua", source: PackageResources.nn_init_lua),
         Chunk(file: "luagrad/optim.lua", source: PackageResources.optim_lua),
         Chunk(file: "luagrad/lr_scheduler.lua", source: PackageResources.lr_scheduler_lua),
         Chunk(file: "luagrad/data.lua", source: PackageResources.data_lua),
