@@ -107,7 +107,7 @@ extension Ops {
     /// Division by a number inside backward formulas, recorded as PyTorch's `div.Scalar`
     /// (`DivBackward1`); scripts' `x / 2` is `div` (DivBackward0), as in PyTorch.
     static let divScalar = Op(
-        "div_scalar", Signature(["div_scalar"], .method, [.tensor(), .operand()]),
+        "div_scalar", Signature(["div_scalar"], .internal, [.tensor(), .operand()]),
         doc: "Divides by a number (what backward formulas record as div.Scalar).",
         gradFn: "DivBackward1", saves: [.input(1)],
         samples: [OpSample([.tensor([2, 3]), .number(4)])],

@@ -17,7 +17,7 @@ extension Ops {
 
     /// The out-of-place op behind `zero_`.
     static let zeroOp = Op(
-        "zero", Signature(["zero"], .method, [.tensor()]),
+        "zero", Signature(["zero"], .internal, [.tensor()]),
         doc: "Zeros shaped like the tensor (what `zero_` writes).",
         gradFn: "ZeroBackward0",
         forward: { call in try Tensor.zeros(call.inputs[0].shape, dtype: call.inputs[0].dtype) },
@@ -27,7 +27,7 @@ extension Ops {
 
     /// The out-of-place op behind `fill_`.
     static let fillOp = Op(
-        "fill", Signature(["fill"], .method, [.tensor(), .operand("value")]),
+        "fill", Signature(["fill"], .internal, [.tensor(), .operand("value")]),
         doc: "The value broadcast to the tensor's shape (what `fill_` writes).",
         gradFn: "FillBackward0",
         forward: { call in
@@ -45,7 +45,7 @@ extension Ops {
 
     /// The out-of-place op behind `copy_`.
     static let copyOp = Op(
-        "copy", Signature(["copy"], .method, [.tensor(), .operand("src")]),
+        "copy", Signature(["copy"], .internal, [.tensor(), .operand("src")]),
         doc: "`src` broadcast to the tensor's shape and dtype (what `copy_` writes).",
         gradFn: "CopyBackwards",
         forward: { call in
@@ -60,7 +60,7 @@ extension Ops {
 
     /// Writes a region of a base tensor: what in-place changes to a view do to the view's base.
     static let copySlices = Op(
-        "copy_slices", Signature(["copy_slices"], .function, [.tensor("base"), .tensor("src"), Param("geometry", .sizes)]),
+        "copy_slices", Signature(["copy_slices"], .internal, [.tensor("base"), .tensor("src"), Param("geometry", .sizes)]),
         doc: "A copy of `base` with the strided region `geometry` replaced by `src`.",
         gradFn: "CopySlices",
         forward: { call in
@@ -78,7 +78,7 @@ extension Ops {
 
     /// A strided view of a contiguous base: how a view is re-derived after its base changed.
     static let asStrided = Op(
-        "as_strided", Signature(["as_strided"], .method, [.tensor(), Param("geometry", .sizes)]),
+        "as_strided", Signature(["as_strided"], .internal, [.tensor(), Param("geometry", .sizes)]),
         doc: "A view of the tensor's memory with the given geometry.",
         gradFn: "AsStridedBackward0",
         forward: { call in try call.inputs[0].region(call.args[0].ints ?? []) },

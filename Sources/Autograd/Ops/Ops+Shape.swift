@@ -17,7 +17,7 @@ extension Ops {
 
     /// What `reshape` runs when the data must be copied first.
     static let unsafeView = Op(
-        "_unsafe_view", Signature(["_unsafe_view"], .method, [.tensor(), Param("size", .sizes)]),
+        "_unsafe_view", Signature(["_unsafe_view"], .internal, [.tensor(), Param("size", .sizes)]),
         doc: "Reshapes a contiguous copy of the tensor (what reshape runs on non-contiguous input).",
         gradFn: "UnsafeViewBackward0",
         forward: { call in
@@ -125,7 +125,7 @@ extension Ops {
 
     /// The gradient of `select`: zeros with the incoming gradient written at the index.
     static let selectBackward = Op(
-        "select_backward", Signature(["select_backward"], .function, [.tensor("grad"), Param("input_sizes", .sizes), Param("dim", .dim), Param("index", .int)]),
+        "select_backward", Signature(["select_backward"], .internal, [.tensor("grad"), Param("input_sizes", .sizes), Param("dim", .dim), Param("index", .int)]),
         doc: "Scatters a gradient into zeros of `input_sizes` at `index` along `dim`.",
         gradFn: "SelectBackwardBackward0",
         forward: { call in
@@ -136,7 +136,7 @@ extension Ops {
         backward: { ctx in [try ctx.grad.select(ctx.args[1].int ?? 0, ctx.args[2].int ?? 0)] })
 
     static let slice = Op(
-        "slice", Signature(["narrow_range"], .method, [.tensor(), Param("dim", .dim), Param("start", .int), Param("end", .int), Param("step", .int, default: .int(1))]),
+        "slice", Signature(["narrow_range"], .internal, [.tensor(), Param("dim", .dim), Param("start", .int), Param("end", .int), Param("step", .int, default: .int(1))]),
         doc: "Elements `start` up to (not including) `end` along `dim`, as a view.",
         gradFn: "SliceBackward0",
         forward: { call in
@@ -155,7 +155,7 @@ extension Ops {
 
     /// The gradient of `slice`: zeros with the incoming gradient written into the range.
     static let sliceBackward = Op(
-        "slice_backward", Signature(["slice_backward"], .function, [.tensor("grad"), Param("input_sizes", .sizes), Param("dim", .dim), Param("start", .int), Param("end", .int), Param("step", .int)]),
+        "slice_backward", Signature(["slice_backward"], .internal, [.tensor("grad"), Param("input_sizes", .sizes), Param("dim", .dim), Param("start", .int), Param("end", .int), Param("step", .int)]),
         doc: "Scatters a gradient into zeros of `input_sizes` over a range along `dim`.",
         gradFn: "SliceBackwardBackward0",
         forward: { call in
@@ -192,12 +192,6 @@ extension Ops {
         doc: "The same data with a new shape (one size may be -1): a view when possible, else a copy.",
         samples: [OpSample([.tensor([2, 3])], [.ints([6])])],
         forward: { call in try call.inputs[0].reshape(call.args[0].ints ?? []) })
-
-    static let flatten = Op(
-        "flatten", Signature(["flatten"], [.tensor()]),
-        doc: "The elements as a 1-d tensor (a view when possible).",
-        samples: [OpSample([.tensor([2, 3])])],
-        forward: { call in try call.inputs[0].reshape([-1]) })
 
     static let contiguous = Op(
         "contiguous", Signature(["contiguous"], .method, [.tensor()]),

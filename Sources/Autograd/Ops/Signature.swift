@@ -79,6 +79,9 @@ public enum Exposure: Sendable {
     case function
     /// `x:f(...)` only.
     case method
+    /// Not reachable from Lua: an op the graph records for gradients of views and in-place
+    /// writes, or one that other ops and `Tensor` methods run (`OpTable.internalOps`).
+    case `internal`
 }
 
 /// One parameter of an op.
