@@ -22,14 +22,13 @@ extension Tensor {
         }
     }
 
-    /// var/std over the dims of `args` (Welford's algorithm in double precision).
-    func varianceKernel(_ args: [Arg], name: String, root: Bool) throws -> Tensor {
+    /// var/std over `given` dims, all when nil (Welford's algorithm in double precision).
+    func varianceKernel(dims given: [Int]?, keepdim: Bool, correction: Double, name: String, root: Bool) throws -> Tensor {
         guard dtype.isFloatingPoint else {
             throw TorchError("std and var only support floating point and complex dtypes")
         }
-        let correction = try Tensor.varianceCorrection(args)
-        let dims = try reductionDims(args[0].ints)
-        let keepdim = args[0].isAbsent ? false : (args[2].bool ?? false)
+        let dims = try reductionDims(given)
+        let keepdim = given == nil ? false : keepdim
         let count = dims.reduce(1) { $0 * (ndim == 0 ? 1 : shape[$1]) }
         if Double(count) - correction <= 0 {
             ThreadState.current.warnOnce("\(name)(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor (input numel divided by output numel).")

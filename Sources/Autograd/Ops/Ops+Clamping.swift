@@ -38,8 +38,8 @@ extension Ops {
                   OpSample([.tensor([5])], [.absent, .scalar(.double(0.25))])],
         forward: { call in
             let x = call.inputs[0]
-            let low = try call.args[0].scalarBound.map { try Tensor.wrapped($0) }
-            let high = try call.args[1].scalarBound.map { try Tensor.wrapped($0) }
+            let low = try call.arg("min").scalarBound.map { try Tensor.wrapped($0) }
+            let high = try call.arg("max").scalarBound.map { try Tensor.wrapped($0) }
             guard low != nil || high != nil else {
                 throw TorchError("torch.clamp: At least one of 'min' or 'max' must not be None")
             }
@@ -51,8 +51,8 @@ extension Ops {
             // PyTorch 2.15: the gradient passes strictly inside (min, max) only.
             let x = try ctx.saved(0)
             var inside: Tensor? = nil
-            if let low = ctx.args[0].scalarBound { inside = try x.gt(Tensor.wrapped(low)) }
-            if let high = ctx.args[1].scalarBound {
+            if let low = try ctx.arg("min").scalarBound { inside = try x.gt(Tensor.wrapped(low)) }
+            if let high = try ctx.arg("max").scalarBound {
                 let below = try x.lt(Tensor.wrapped(high))
                 inside = try inside.map { try $0.logicalAnd(below) } ?? below
             }
@@ -70,8 +70,8 @@ extension Ops {
                   OpSample([.tensor([2, 3]), .tensor([3]), .tensor([1])], [.bool(true), .bool(false)])],
         forward: { call in
             let x = call.inputs[0]
-            let low = call.args[0].bool == true ? call.inputs[1] : nil
-            let high = call.args[1].bool == true ? call.inputs[2] : nil
+            let low = try call.bool("has_min") ? call.inputs[1] : nil
+            let high = try call.bool("has_max") ? call.inputs[2] : nil
             guard low != nil || high != nil else {
                 throw TorchError("torch.clamp: At least one of 'min' or 'max' must not be None")
             }
@@ -85,8 +85,8 @@ extension Ops {
             // tie with one bound the two share it in halves, an input equal to both bounds
             // keeps it all, and when min > max it all goes to max.
             let x = try ctx.saved(0)
-            let low = ctx.args[0].bool == true ? try ctx.saved(1) : nil
-            let high = ctx.args[1].bool == true ? try ctx.saved(2) : nil
+            let low = try ctx.bool("has_min") ? try ctx.saved(1) : nil
+            let high = try ctx.bool("has_max") ? try ctx.saved(2) : nil
             let dtype = ctx.grad.dtype
             func weight(_ parts: [(Tensor, Double)]) throws -> Tensor {
                 var total = try Tensor.zeros([], dtype: dtype)

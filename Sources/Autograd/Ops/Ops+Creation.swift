@@ -12,42 +12,42 @@ extension Ops {
         forward: { call in
             let data = call.inputs[0]
             let inferred = data.isWrappedNumber ? DType.defaultFor(category: data.dtype.category) : data.dtype
-            let out = try data.materialized(dtype: call.args[0].dtype ?? inferred)
-            return try out.creationResult(requiresGrad: call.args[1])
+            let out = try data.materialized(dtype: call.dtype("dtype") ?? inferred)
+            return try out.creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     static let zeros = Op(
         "zeros", Signature(["zeros"], .function, [Param("size", .sizes)] + creationOptions),
         doc: "A tensor of `size` filled with 0.",
         forward: { call in
-            try Tensor.full(call.args[0].ints ?? [], 0, dtype: call.args[1].dtype ?? .float32)
-                .creationResult(requiresGrad: call.args[2])
+            try Tensor.full(call.ints("size"), 0, dtype: call.dtype("dtype") ?? .float32)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     static let ones = Op(
         "ones", Signature(["ones"], .function, [Param("size", .sizes)] + creationOptions),
         doc: "A tensor of `size` filled with 1.",
         forward: { call in
-            try Tensor.full(call.args[0].ints ?? [], 1, dtype: call.args[1].dtype ?? .float32)
-                .creationResult(requiresGrad: call.args[2])
+            try Tensor.full(call.ints("size"), 1, dtype: call.dtype("dtype") ?? .float32)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     static let empty = Op(
         "empty", Signature(["empty"], .function, [Param("size", .sizes)] + creationOptions),
         doc: "A tensor of `size` (LuaGrad fills it with 0 rather than leaving memory uninitialized).",
         forward: { call in
-            try Tensor.full(call.args[0].ints ?? [], 0, dtype: call.args[1].dtype ?? .float32)
-                .creationResult(requiresGrad: call.args[2])
+            try Tensor.full(call.ints("size"), 0, dtype: call.dtype("dtype") ?? .float32)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     static let full = Op(
         "full", Signature(["full"], .function, [Param("size", .sizes), Param("fill_value", .number)] + creationOptions),
         doc: "A tensor of `size` filled with `fill_value` (its dtype follows the value's type).",
         forward: { call in
-            guard case .scalar(let value) = call.args[1] else { throw TorchError("full(): fill_value must be a number") }
-            let dtype = call.args[2].dtype ?? DType.of(value)
-            return try Tensor.full(call.args[0].ints ?? [], value.doubleValue, dtype: dtype)
-                .creationResult(requiresGrad: call.args[3])
+            let value = try call.scalar("fill_value")
+            let dtype = try call.dtype("dtype") ?? DType.of(value)
+            return try Tensor.full(call.ints("size"), value.doubleValue, dtype: dtype)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     static let arange = Op(
@@ -57,14 +57,14 @@ extension Ops {
         ] + creationOptions),
         doc: "Values from `start` (default 0) up to but excluding `end`, spaced by `step`, as in PyTorch.",
         forward: { call in
-            guard case .scalar(let first) = call.args[0] else { throw TorchError("arange(): start must be a number") }
+            let first = try call.scalar("start")
             var start = Scalar.int(0), end = first
-            if case .scalar(let e) = call.args[1] { start = first; end = e }
-            let step: Scalar = if case .scalar(let s) = call.args[2] { s } else { .int(1) }
+            if let e = try call.optionalScalar("end") { start = first; end = e }
+            let step = try call.scalar("step")
             let isFloat = [start, end, step].contains { if case .double = $0 { true } else { false } }
-            let dtype = call.args[3].dtype ?? (isFloat ? .float32 : .int64)
+            let dtype = try call.dtype("dtype") ?? (isFloat ? .float32 : .int64)
             return try Tensor.arange(start: start.doubleValue, end: end.doubleValue, step: step.doubleValue, dtype: dtype)
-                .creationResult(requiresGrad: call.args[4])
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     static let linspace = Op(
@@ -73,21 +73,19 @@ extension Ops {
         ] + creationOptions),
         doc: "`steps` values evenly spaced from `start` to `end`, both included (float32 unless `dtype` says otherwise).",
         forward: { call in
-            guard case .scalar(let start) = call.args[0], case .scalar(let end) = call.args[1] else {
-                throw TorchError("linspace(): start and end must be numbers")
-            }
-            let dtype = call.args[3].dtype ?? .float32
-            return try Tensor.linspaceKernel(start: start, end: end, steps: call.args[2].int ?? 0, dtype: dtype)
-                .creationResult(requiresGrad: call.args[4])
+            let start = try call.scalar("start"), end = try call.scalar("end")
+            let dtype = try call.dtype("dtype") ?? .float32
+            return try Tensor.linspaceKernel(start: start, end: end, steps: call.int("steps"), dtype: dtype)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     static let eye = Op(
         "eye", Signature(["eye"], .function, [Param("n", .int), Param("m", .int, default: .absent)] + creationOptions),
         doc: "An `n` × `m` matrix (square when `m` is nil) with ones on the diagonal and zeros elsewhere.",
         forward: { call in
-            let n = call.args[0].int ?? 0
-            return try Tensor.identity(n, call.args[1].int ?? n, dtype: call.args[2].dtype ?? .float32)
-                .creationResult(requiresGrad: call.args[3])
+            let n = try call.int("n")
+            return try Tensor.identity(n, call.optionalInt("m") ?? n, dtype: call.dtype("dtype") ?? .float32)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     // MARK: - Shaped like another tensor
@@ -97,8 +95,8 @@ extension Ops {
     private static func like(_ name: String, doc: String, value: Double) -> Op {
         Op(name, Signature([name], .function, [.tensor()] + creationOptions), doc: doc, forward: { call in
             let x = call.inputs[0]
-            return try Tensor.full(x.shape, value, dtype: call.args[0].dtype ?? x.dtype)
-                .creationResult(requiresGrad: call.args[1])
+            return try Tensor.full(x.shape, value, dtype: call.dtype("dtype") ?? x.dtype)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
     }
 
@@ -111,10 +109,10 @@ extension Ops {
         "full_like", Signature(["full_like"], .function, [.tensor(), Param("fill_value", .number)] + creationOptions),
         doc: "`fill_value` (converted to the dtype of `input`, or `dtype`) with the shape of `input`.",
         forward: { call in
-            guard case .scalar(let value) = call.args[0] else { throw TorchError("full_like(): fill_value must be a number") }
+            let value = try call.scalar("fill_value")
             let x = call.inputs[0]
-            return try Tensor.full(x.shape, value.doubleValue, dtype: call.args[1].dtype ?? x.dtype)
-                .creationResult(requiresGrad: call.args[2])
+            return try Tensor.full(x.shape, value.doubleValue, dtype: call.dtype("dtype") ?? x.dtype)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 }
 
@@ -123,8 +121,8 @@ extension Ops {
 extension Tensor {
     /// Applies a creation op's `requires_grad` keyword, refusing it for integer and bool
     /// results with the wording PyTorch's factories use.
-    func creationResult(requiresGrad flag: Arg) throws -> Tensor {
-        if flag.bool == true {
+    func creationResult(requiresGrad flag: Bool) throws -> Tensor {
+        if flag {
             guard dtype.isFloatingPoint else {
                 throw TorchError("Only Tensors of floating point and complex dtype can require gradients")
             }

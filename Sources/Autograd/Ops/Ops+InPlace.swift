@@ -65,12 +65,12 @@ extension Ops {
         gradFn: "CopySlices",
         forward: { call in
             let out = try call.inputs[0].materialized()
-            try out.region(call.args[0].ints ?? []).copyElements(from: call.inputs[1])
+            try out.region(call.ints("geometry")).copyElements(from: call.inputs[1])
             return out
         },
         backward: { ctx in
             let g = try ctx.grad.materialized()
-            let region = try g.region(ctx.args[0].ints ?? [])
+            let region = try g.region(ctx.ints("geometry"))
             let src = try region.materialized()
             try region.copyElements(from: Tensor.zeros([], dtype: g.dtype))
             return [g, ctx.needsGrad(1) ? src : nil]
@@ -81,10 +81,10 @@ extension Ops {
         "as_strided", Signature(["as_strided"], .internal, [.tensor(), Param("geometry", .sizes)]),
         doc: "A view of the tensor's memory with the given geometry.",
         gradFn: "AsStridedBackward0",
-        forward: { call in try call.inputs[0].region(call.args[0].ints ?? []) },
+        forward: { call in try call.inputs[0].region(call.ints("geometry")) },
         backward: { ctx in
             let out = try Tensor.zeros(ctx.inputShape(0), dtype: ctx.grad.dtype)
-            try out.region(ctx.args[0].ints ?? []).addElements(ctx.grad)
+            try out.region(ctx.ints("geometry")).addElements(ctx.grad)
             return [out]
         })
 }

@@ -13,11 +13,11 @@ extension Ops {
         gradFn: "IndexSelectBackward0", saves: [.input(1)],
         samples: [OpSample([.tensor([3, 4]), .indices([5], bound: 3)], [.int(0)]),
                   OpSample([.tensor([3, 4]), .indices([], bound: 4)], [.int(1)])],
-        forward: { call in try call.inputs[0].indexSelectKernel(dim: call.args[0].int ?? 0, call.inputs[1]) },
+        forward: { call in try call.inputs[0].indexSelectKernel(dim: call.int("dim"), call.inputs[1]) },
         backward: { ctx in
             let index = try ctx.saved(0)
             let zeros = try Tensor.zeros(ctx.inputShape(0), dtype: ctx.grad.dtype)
-            return [try zeros.indexAdd(ctx.args[0].int ?? 0, index, ctx.grad), nil]
+            return [try zeros.indexAdd(ctx.int("dim"), index, ctx.grad), nil]
         })
 
     static let indexAdd = Op(
@@ -25,11 +25,11 @@ extension Ops {
         doc: "A copy with the slices of `source` added at positions `index` along `dim`.",
         gradFn: "IndexAddBackward0", saves: [.input(1)],
         samples: [OpSample([.tensor([3, 4]), .indices([5], bound: 3), .tensor([5, 4])], [.int(0)])],
-        forward: { call in try call.inputs[0].indexAddKernel(dim: call.args[0].int ?? 0, call.inputs[1], call.inputs[2]) },
+        forward: { call in try call.inputs[0].indexAddKernel(dim: call.int("dim"), call.inputs[1], call.inputs[2]) },
         backward: { ctx in
             guard ctx.needsGrad(2) else { return [ctx.grad, nil, nil] }
             let index = try ctx.saved(0)
-            var g = try ctx.grad.indexSelect(ctx.args[0].int ?? 0, index)
+            var g = try ctx.grad.indexSelect(ctx.int("dim"), index)
             if g.shape != ctx.inputShape(2) { g = try g.reshape(ctx.inputShape(2)) }
             return [ctx.grad, nil, g]
         })
@@ -40,11 +40,11 @@ extension Ops {
         gradFn: "GatherBackward0", saves: [.input(1)],
         samples: [OpSample([.tensor([3, 4]), .indices([2, 4], bound: 3)], [.int(0)]),
                   OpSample([.tensor([3, 4]), .indices([3, 5], bound: 4)], [.int(1)])],
-        forward: { call in try call.inputs[0].gatherKernel(dim: call.args[0].int ?? 0, call.inputs[1]) },
+        forward: { call in try call.inputs[0].gatherKernel(dim: call.int("dim"), call.inputs[1]) },
         backward: { ctx in
             let index = try ctx.saved(0)
             let zeros = try Tensor.zeros(ctx.inputShape(0), dtype: ctx.grad.dtype)
-            return [try zeros.scatterAdd(ctx.args[0].int ?? 0, index, ctx.grad), nil]
+            return [try zeros.scatterAdd(ctx.int("dim"), index, ctx.grad), nil]
         })
 
     static let scatter = Op(
@@ -53,11 +53,11 @@ extension Ops {
         gradFn: "ScatterBackward0", saves: [.input(1)],
         samples: [OpSample([.tensor([3, 4]), .indices([1, 4], bound: 3), .tensor([2, 5])], [.int(0)])],
         forward: { call in
-            try call.inputs[0].scatterKernel(dim: call.args[0].int ?? 0, call.inputs[1], source: call.inputs[2])
+            try call.inputs[0].scatterKernel(dim: call.int("dim"), call.inputs[1], source: call.inputs[2])
         },
         backward: { ctx in
             let index = try ctx.saved(0)
-            let d = ctx.args[0].int ?? 0
+            let d = try ctx.int("dim")
             return [ctx.needsGrad(0) ? try ctx.grad.scatter(d, index, value: .int(0)) : nil, nil,
                     ctx.needsGrad(2) ? try ctx.grad.gather(d, index).zeroPadded(to: ctx.inputShape(2)) : nil]
         })
@@ -68,10 +68,10 @@ extension Ops {
         gradFn: "ScatterBackward1", saves: [.input(1)],
         samples: [OpSample([.tensor([3, 4]), .indices([2, 4], bound: 3)], [.int(0), .scalar(.double(2.5))])],
         forward: { call in
-            guard case .scalar(let value) = call.args[1] else { throw TorchError("scatter(): value must be a number") }
-            return try call.inputs[0].scatterKernel(dim: call.args[0].int ?? 0, call.inputs[1], value: value)
+            let value = try call.scalar("value")
+            return try call.inputs[0].scatterKernel(dim: call.int("dim"), call.inputs[1], value: value)
         },
-        backward: { ctx in [try ctx.grad.scatter(ctx.args[0].int ?? 0, ctx.saved(0), value: .int(0)), nil] })
+        backward: { ctx in [try ctx.grad.scatter(ctx.int("dim"), ctx.saved(0), value: .int(0)), nil] })
 
     static let scatterAdd = Op(
         "scatter_add", Signature(["scatter_add"], [.tensor(), Param("dim", .dim), Param("index", .positions), .tensor("src")]),
@@ -79,10 +79,10 @@ extension Ops {
         gradFn: "ScatterAddBackward0", saves: [.input(1)],
         samples: [OpSample([.tensor([3, 4]), .indices([2, 4], bound: 3), .tensor([2, 4])], [.int(0)])],
         forward: { call in
-            try call.inputs[0].scatterKernel(dim: call.args[0].int ?? 0, call.inputs[1], source: call.inputs[2], accumulate: true)
+            try call.inputs[0].scatterKernel(dim: call.int("dim"), call.inputs[1], source: call.inputs[2], accumulate: true)
         },
         backward: { ctx in
-            [ctx.grad, nil, ctx.needsGrad(2) ? try ctx.grad.gather(ctx.args[0].int ?? 0, ctx.saved(0)).zeroPadded(to: ctx.inputShape(2)) : nil]
+            [ctx.grad, nil, ctx.needsGrad(2) ? try ctx.grad.gather(ctx.int("dim"), ctx.saved(0)).zeroPadded(to: ctx.inputShape(2)) : nil]
         })
 
     // MARK: - In place

@@ -7,9 +7,9 @@ extension Ops {
         doc: "Joins tensors of equal shape along a new dimension `dim`.",
         gradFn: "StackBackward0",
         samples: [OpSample([.tensor([2, 3]), .tensor([2, 3])], [.int(1)])],
-        forward: { call in try Tensor.stackKernel(Array(call.inputs), dim: call.args[0].int ?? 0) },
+        forward: { call in try Tensor.stackKernel(Array(call.inputs), dim: call.int("dim")) },
         backward: { ctx in
-            let d = try Shapes.wrapDim(ctx.args[0].int ?? 0, ctx.grad.ndim)
+            let d = try Shapes.wrapDim(ctx.int("dim"), ctx.grad.ndim)
             return try (0..<ctx.inputCount).map { i in ctx.needsGrad(i) ? try ctx.grad.select(d, i) : nil }
         })
 
@@ -18,8 +18,8 @@ extension Ops {
         doc: "The tensor tiled `repeats` times along each dim (`repeat` is a Lua keyword: `x:tile(...)` or `x['repeat'](x, ...)`).",
         gradFn: "RepeatBackward0",
         samples: [OpSample([.tensor([2, 3])], [.ints([2, 1, 2])])],
-        forward: { call in try call.inputs[0].repeatKernel(call.args[0].ints ?? []) },
-        backward: { ctx in [try ctx.grad.repeatBackward(ctx.args[0].ints ?? [], inputShape: ctx.inputShape(0))] })
+        forward: { call in try call.inputs[0].repeatKernel(call.ints("repeats")) },
+        backward: { ctx in [try ctx.grad.repeatBackward(ctx.ints("repeats"), inputShape: ctx.inputShape(0))] })
 
     static let tile = Op(
         "tile", Signature(["tile"], [.tensor(), Param("dims", .sizes)]),
@@ -27,7 +27,7 @@ extension Ops {
         samples: [OpSample([.tensor([2, 3])], [.ints([2])])],
         forward: { call in
             let x = call.inputs[0]
-            let reps = call.args[0].ints ?? []
+            let reps = try call.ints("dims")
             return try x.repeat([Int](repeating: 1, count: Swift.max(x.ndim - reps.count, 0)) + reps)
         })
 

@@ -27,7 +27,7 @@ extension Ops {
         gradFn: "MaskedFillBackward0", saves: [.input(1)],
         samples: [OpSample([.tensor([2, 3]), .mask([2, 3])], [.scalar(.double(0.5))])],
         forward: { call in
-            guard case .scalar(let value) = call.args[0] else { throw TorchError("masked_fill(): value must be a number") }
+            let value = try call.scalar("value")
             return try call.inputs[0].maskedFillKernel(call.inputs[1], value)
         },
         backward: { ctx in [try ctx.grad.maskedFill(ctx.saved(0), .int(0)), nil] })

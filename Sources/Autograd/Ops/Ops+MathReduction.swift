@@ -13,7 +13,7 @@ extension Ops {
             .keyword("dtype", .dtype, .absent),
         ]),
         doc: "The product of all elements, or of those along `dim` (integers and bools give int64).",
-        gradFn: "ProdBackward0", gradFnOverload: { $0.args[0].isAbsent ? "ProdBackward0" : "ProdBackward1" },
+        gradFn: "ProdBackward0", gradFnOverload: { !$0.isGiven("dim") ? "ProdBackward0" : "ProdBackward1" },
         saves: [.input(0), .output],
         samples: [
             OpSample([.tensor([2, 3])], [.absent, .bool(false), .absent]),
@@ -22,15 +22,15 @@ extension Ops {
         ],
         forward: { call in
             let x = call.inputs[0]
-            let dtype = call.args[2].dtype ?? (x.dtype.isFloatingPoint ? x.dtype : .int64)
-            let dims = call.args[0].int.map { [$0] }
-            let keepdim = dims != nil && call.args[1].bool == true
+            let dtype = try call.dtype("dtype") ?? (x.dtype.isFloatingPoint ? x.dtype : .int64)
+            let dims = try call.optionalInt("dim").map { [$0] }
+            let keepdim = try dims != nil && call.bool("keepdim")
             return try x.converted(to: dtype).prodKernel(dims: x.reductionDims(dims), keepdim: keepdim)
         },
         backward: { ctx in
             let x = try ctx.saved(0), result = try ctx.saved(1)
             guard x.ndim > 0 else { return [ctx.grad] }
-            guard let dim = ctx.args[0].int else {
+            guard let dim = try ctx.optionalInt("dim") else {
                 // Whole product: grad * result / x, or the zero-safe formula when x has zeros.
                 if !x.containsZero { return [try ctx.grad.mul(result.div(x))] }
                 let flat = try x.contiguous().reshape([-1])
@@ -38,7 +38,7 @@ extension Ops {
             }
             let d = try Shapes.wrapDim(dim, x.ndim)
             var g = ctx.grad, r = result
-            if ctx.args[1].bool != true { g = try g.unsqueeze(d); r = try r.unsqueeze(d) }
+            if try !ctx.bool("keepdim") { g = try g.unsqueeze(d); r = try r.unsqueeze(d) }
             if !x.containsZero { return [try g.mul(r.div(x))] }
             return [try Tensor.prodSafeZerosBackward(g, x, dim: d)]
         })
@@ -60,8 +60,11 @@ extension Ops {
             OpSample([.tensor([2, 3])], [.ints([1]), .absent, .bool(true), .double(0)]),
             OpSample([.tensor([3, 2])], [.ints([0]), .bool(false), .bool(false), .absent]),
         ],
-        forward: { call in try call.inputs[0].varianceKernel(call.args, name: "var", root: false) },
-        backward: { ctx in [try Tensor.varianceBackward(ctx.grad, ctx.saved(0), ctx.args)] })
+        forward: { call in
+            try call.inputs[0].varianceKernel(dims: call.optionalInts("dim"), keepdim: call.bool("keepdim"),
+                                              correction: Tensor.varianceCorrection(call), name: "var", root: false)
+        },
+        backward: { ctx in [try Tensor.varianceBackward(ctx.grad, ctx.saved(0), ctx)] })
 
     static let std = Op(
         "std", Signature(["std"], spreadParams),
@@ -71,11 +74,14 @@ extension Ops {
             OpSample([.tensor([2, 3])], [.absent, .absent, .bool(false), .absent]),
             OpSample([.tensor([2, 3])], [.ints([-1]), .absent, .bool(false), .double(0)]),
         ],
-        forward: { call in try call.inputs[0].varianceKernel(call.args, name: "std", root: true) },
+        forward: { call in
+            try call.inputs[0].varianceKernel(dims: call.optionalInts("dim"), keepdim: call.bool("keepdim"),
+                                              correction: Tensor.varianceCorrection(call), name: "std", root: true)
+        },
         backward: { ctx in
             let result = try ctx.saved(1)
             let gradVar = try ctx.grad.div(result.mul(Tensor.number(2))).masked(where: result.eq(Tensor.number(0)))
-            return [try Tensor.varianceBackward(gradVar, ctx.saved(0), ctx.args)]
+            return [try Tensor.varianceBackward(gradVar, ctx.saved(0), ctx)]
         })
 
     // MARK: - Extrema
@@ -112,8 +118,8 @@ extension Ops {
                OpSample([.tensor([3, 2])], [.int(0), .bool(true)]),
            ],
            forward: { call in
-               guard call.args[0].int != nil else {
-                   if call.args[1].bool == true {
+               guard call.isGiven("dim") else {
+                   if try call.bool("keepdim") {
                        throw TorchError("\(name)(): keepdim=true needs a dim to reduce")
                    }
                    return try all.apply(call.inputs)
@@ -147,14 +153,14 @@ extension Ops {
            gradFn: gradFn, saves: [.aux(0)], extraOutputs: 1,
            samples: [OpSample([.tensor([2, 3])], [.int(1), .bool(false)]), OpSample([.tensor([3, 2])], [.int(0), .bool(true)])],
            forward: { call in
-               let (values, indices) = try call.inputs[0].extremum(along: call.args[0].int ?? 0, largest: largest,
-                                                                    keepdim: call.args[1].bool ?? false, name: name)
+               let (values, indices) = try call.inputs[0].extremum(along: call.int("dim"), largest: largest,
+                                                                    keepdim: try call.bool("keepdim"), name: name)
                call.aux = [indices]
                return values
            },
            backward: { ctx in
-               [try Tensor.valueSelectingBackward(ctx.grad, dim: ctx.args[0].int ?? 0, indices: ctx.saved(0),
-                                                  sizes: ctx.inputShape(0), keepdim: ctx.args[1].bool ?? false)]
+               [try Tensor.valueSelectingBackward(ctx.grad, dim: ctx.int("dim"), indices: ctx.saved(0),
+                                                  sizes: ctx.inputShape(0), keepdim: try ctx.bool("keepdim"))]
            })
     }
 
@@ -175,14 +181,14 @@ extension Ops {
            ],
            forward: { call in
                let x = call.inputs[0]
-               let given = !(call.args[0].ints ?? []).isEmpty
-               return try x.extremum(overDims: x.reductionDims(call.args[0].ints), largest: largest,
-                                     keepdim: call.args[1].bool ?? false, name: name, dimsGiven: given)
+               let given = try !(call.optionalInts("dim") ?? []).isEmpty
+               return try x.extremum(overDims: x.reductionDims(call.optionalInts("dim")), largest: largest,
+                                     keepdim: try call.bool("keepdim"), name: name, dimsGiven: given)
            },
            backward: { ctx in
                // PyTorch's scale_grad_by_count: grad / count * mask, count of the tied positions.
                let x = try ctx.saved(0), result = try ctx.saved(1)
-               let dims = ctx.args[0].ints ?? [], keepdim = ctx.args[1].bool ?? false
+               let dims = try ctx.optionalInts("dim") ?? [], keepdim = try ctx.bool("keepdim")
                let g = try ctx.grad.expandReduced(to: x.shape, dims: dims, keepdim: keepdim)
                let mask = try result.expandReduced(to: x.shape, dims: dims, keepdim: keepdim).eq(x)
                return [try g.div(mask.sum(dims: dims, keepdim: true)).mul(mask)]
@@ -198,8 +204,8 @@ extension Ops {
            forward: { call in
                let x = call.inputs[0]
                guard x.dtype != .bool else { throw TorchError("\(name)(): does not support bool input") }
-               let keepdim = call.args[1].bool ?? false
-               guard let dim = call.args[0].int else {
+               let keepdim = try call.bool("keepdim")
+               guard let dim = try call.optionalInt("dim") else {
                    let position = try x.argExtremumFlat(largest: largest, name: name)
                    return keepdim ? try position.reshapedView([Int](repeating: 1, count: x.ndim)) : position
                }
@@ -220,11 +226,11 @@ extension Ops {
         forward: { call in
             let x = call.inputs[0]
             let input = x.dtype.isFloatingPoint ? x : try x.converted(to: .float32)
-            return try input.logsumexpKernel(dims: x.reductionDims(call.args[0].ints), keepdim: call.args[1].bool ?? false)
+            return try input.logsumexpKernel(dims: x.reductionDims(call.optionalInts("dim")), keepdim: call.bool("keepdim"))
         },
         backward: { ctx in
             let x = try ctx.saved(0), result = try ctx.saved(1)
-            let dims = ctx.args[0].ints ?? [], keepdim = ctx.args[1].bool ?? false
+            let dims = try ctx.ints("dim"), keepdim = try ctx.bool("keepdim")
             let g = try ctx.grad.expandReduced(to: x.shape, dims: dims, keepdim: keepdim)
             let r = try result.expandReduced(to: x.shape, dims: dims, keepdim: keepdim)
             return [try g.mul(x.sub(r).exp())]
@@ -239,8 +245,8 @@ extension Ops {
                       : "Whether any element is true (nonzero), overall or along `dim`.",
            forward: { call in
                let x = call.inputs[0]
-               let keepdim = call.args[0].isAbsent ? false : (call.args[1].bool ?? false)
-               return try x.truthKernel(dims: x.reductionDims(call.args[0].ints), keepdim: keepdim, every: every)
+               let keepdim = try call.isGiven("dim") && call.bool("keepdim")
+               return try x.truthKernel(dims: x.reductionDims(call.optionalInts("dim")), keepdim: keepdim, every: every)
            })
     }
 
@@ -282,10 +288,10 @@ extension Tensor {
     }
 
     /// PyTorch's var_backward: 2 / (n - correction) * grad * (x - mean).
-    static func varianceBackward(_ grad: Tensor, _ x: Tensor, _ args: [Arg]) throws -> Tensor {
+    static func varianceBackward(_ grad: Tensor, _ x: Tensor, _ args: some OpArguments) throws -> Tensor {
         let correction = try Tensor.varianceCorrection(args)
-        let keepdim = args[2].bool ?? false
-        guard let dims = args[0].ints, x.ndim > 0 else {
+        let keepdim = try args.bool("keepdim")
+        guard let dims = try args.optionalInts("dim"), x.ndim > 0 else {
             let dof = Double(x.numel) - correction
             if dof <= 0 {
                 let mean = try x.mean()
@@ -301,14 +307,14 @@ extension Tensor {
     }
 
     /// The correction of a var/std call: `correction`, else 0 for `unbiased=false`, else 1.
-    static func varianceCorrection(_ args: [Arg]) throws -> Double {
-        if let c = args[3].double {
-            guard args[1].isAbsent else {
+    static func varianceCorrection(_ args: some OpArguments) throws -> Double {
+        if let c = try args.optionalDouble("correction") {
+            guard !args.isGiven("unbiased") else {
                 throw TorchError("var(): cannot pass both correction and unbiased arguments")
             }
             return c
         }
-        return args[1].bool == false ? 0 : 1
+        return try args.isGiven("unbiased") && !args.bool("unbiased") ? 0 : 1
     }
 
     /// A view of this contiguous tensor with a new shape of the same element count.

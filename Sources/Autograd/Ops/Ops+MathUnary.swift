@@ -145,11 +145,11 @@ extension Ops {
     static let round = Op(
         "round", Signature(["round"], [.tensor(), .keyword("decimals", .int, .absent)]),
         doc: "Rounds every element to the nearest integer (ties to even), or to `decimals` decimal places.",
-        gradFn: "RoundBackward0", gradFnOverload: { $0.args[0].isAbsent ? "RoundBackward0" : "RoundBackward1" },
+        gradFn: "RoundBackward0", gradFnOverload: { !$0.isGiven("decimals") ? "RoundBackward0" : "RoundBackward1" },
         samples: [OpSample([.tensor([5])], [.absent]), OpSample([.tensor([5])], [.int(1)])],
         forward: { call in
             let x = call.inputs[0]
-            guard let decimals = call.args[0].int else {
+            guard let decimals = try call.optionalInt("decimals") else {
                 return try Tensor.sameTypeUnary(x, op: "round_vml_cpu", RoundingKernel<ToNearestOrEven>())
             }
             guard x.dtype.isFloatingPoint else {

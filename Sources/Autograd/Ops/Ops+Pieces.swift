@@ -11,13 +11,13 @@ extension Ops {
         forward: { call in
             let x = call.inputs[0]
             guard x.ndim > 0 else { throw TorchError("chunk expects at least a 1-dimensional tensor") }
-            let chunks = call.args[0].int ?? 0
+            let chunks = try call.int("chunks")
             guard chunks > 0 else { throw TorchError("chunk expects `chunks` to be greater than 0, got: \(chunks)") }
             // Every piece is a result; more than a script could ever take is refused up front.
             guard chunks <= Ops.maxPieces else {
                 throw TorchError("chunk: \(chunks) pieces are more than the \(Ops.maxPieces) a call can return")
             }
-            let d = try Shapes.wrapDim(call.args[1].int ?? 0, x.ndim)
+            let d = try Shapes.wrapDim(call.int("dim"), x.ndim)
             let size = x.shape[d]
             if size == 0 {
                 // PyTorch gives `chunks` empty pieces here, through split_with_sizes.
@@ -38,7 +38,7 @@ extension Ops {
             guard sizes.dtype == .int64, sizes.ndim <= 1 else {
                 throw TorchError("split(): argument 'split_size_or_sections' must be an integer or a table of integers, not a \(sizes.ndim > 1 ? "nested table" : sizes.dtype.description) value")
             }
-            let d = x.ndim > 0 ? try Shapes.wrapDim(call.args[0].int ?? 0, x.ndim) : 0
+            let d = x.ndim > 0 ? try Shapes.wrapDim(call.int("dim"), x.ndim) : 0
             if sizes.ndim == 0 {
                 guard x.ndim > 0 else { throw TorchError("split expects at least a 1-dimensional tensor") }
                 let step = Int(sizes.integerElement(0))
@@ -71,11 +71,11 @@ extension Ops {
         gradFn: "UnbindBackward0", extraOutputs: variadicOutputs,
         samples: [OpSample([.tensor([3, 2])], [.int(1)])],
         forward: { call in
-            let x = call.inputs[0]
+            let x = call.inputs[0], dim = try call.int("dim")
             guard x.ndim > 0 else {
-                throw TorchError("Dimension specified as \(ThreadState.userPosition(call.args[0].int ?? 0)) but tensor has no dimensions")
+                throw TorchError("Dimension specified as \(ThreadState.userPosition(dim)) but tensor has no dimensions")
             }
-            let d = try Shapes.wrapDim(call.args[0].int ?? 0, x.ndim)
+            let d = try Shapes.wrapDim(dim, x.ndim)
             return try x.pieces(call: &call, dim: d, lengths: [Int](repeating: 1, count: x.shape[d]), node: "UnbindBackward0", squeeze: true)
         })
 

@@ -11,16 +11,16 @@ extension Ops {
         "rand", Signature(["rand"], .function, [Param("size", .sizes)] + creationOptions),
         doc: "Uniform random numbers in [0, 1), the same stream as PyTorch's CPU generator.",
         forward: { call in
-            try Tensor.random(call.args[0].ints ?? [], dtype: call.args[1].dtype ?? .float32, normal: false)
-                .creationResult(requiresGrad: call.args[2])
+            try Tensor.random(call.ints("size"), dtype: call.dtype("dtype") ?? .float32, normal: false)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     static let randn = Op(
         "randn", Signature(["randn"], .function, [Param("size", .sizes)] + creationOptions),
         doc: "Standard normal random numbers, the same stream as PyTorch's CPU generator.",
         forward: { call in
-            try Tensor.random(call.args[0].ints ?? [], dtype: call.args[1].dtype ?? .float32, normal: true)
-                .creationResult(requiresGrad: call.args[2])
+            try Tensor.random(call.ints("size"), dtype: call.dtype("dtype") ?? .float32, normal: true)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     // MARK: - Shaped like another tensor
@@ -30,8 +30,8 @@ extension Ops {
         doc: "Uniform random numbers in [0, 1) with the shape (and dtype) of `input`.",
         forward: { call in
             let x = call.inputs[0]
-            return try Tensor.random(x.shape, dtype: call.args[0].dtype ?? x.dtype, normal: false)
-                .creationResult(requiresGrad: call.args[1])
+            return try Tensor.random(x.shape, dtype: call.dtype("dtype") ?? x.dtype, normal: false)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     static let randnLike = Op(
@@ -39,8 +39,8 @@ extension Ops {
         doc: "Standard normal random numbers with the shape (and dtype) of `input`.",
         forward: { call in
             let x = call.inputs[0]
-            return try Tensor.random(x.shape, dtype: call.args[0].dtype ?? x.dtype, normal: true)
-                .creationResult(requiresGrad: call.args[1])
+            return try Tensor.random(x.shape, dtype: call.dtype("dtype") ?? x.dtype, normal: true)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     static let randintLike = Op(
@@ -50,10 +50,10 @@ extension Ops {
         doc: "Random integers in [`low`, `high`) (`low` is 0 when only one bound is given) with the shape (and dtype) of `input`.",
         forward: { call in
             let x = call.inputs[0]
-            var low = try integerBound(call.args[0], "randint_like", "low"), high = low
-            if call.args[1].isAbsent { low = 0 } else { high = try integerBound(call.args[1], "randint_like", "high") }
-            return try Tensor.randomIntegers(low: low, high: high, shape: x.shape, dtype: call.args[2].dtype ?? x.dtype)
-                .creationResult(requiresGrad: call.args[3])
+            var low = try integerBound(call.arg("low"), "randint_like", "low"), high = low
+            if !call.isGiven("high") { low = 0 } else { high = try integerBound(call.arg("high"), "randint_like", "high") }
+            return try Tensor.randomIntegers(low: low, high: high, shape: x.shape, dtype: call.dtype("dtype") ?? x.dtype)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     // MARK: - Integers and permutations
@@ -67,9 +67,10 @@ extension Ops {
         ] + creationOptions),
         doc: "Random integers in [`low`, `high`) of `size`: `randint(low, high, size)` or `randint(high, size)` (int64 unless `dtype` says otherwise).",
         forward: { call in
-            // A given `high` arrives as an input, an absent one as an `.absent` argument.
+            // A given `high` arrives as an input, an absent one as an `.absent` argument, so the
+            // arguments after `low` shift and are read by position rather than by name.
             let rest = Array(call.args.dropFirst(call.inputs.isEmpty ? 2 : 1))
-            var low = try integerBound(call.args[0], "randint", "low"), high = low
+            var low = try integerBound(call.arg("low"), "randint", "low"), high = low
             var size = rest[0].ints ?? []
             switch call.inputs.first {
             case let second? where second.ndim == 0:
@@ -87,7 +88,7 @@ extension Ops {
                 throw TorchError("randint(): high must be an integer and size a table of integers")
             }
             return try Tensor.randomIntegers(low: low, high: high, shape: size, dtype: rest[1].dtype ?? .int64)
-                .creationResult(requiresGrad: rest[2])
+                .creationResult(requiresGrad: rest[2].bool == true)
         })
 
     static let randperm = Op(
@@ -95,8 +96,8 @@ extension Ops {
             .returningPositions([0]),
         doc: "A random permutation of the positions 1..`n` (int64 unless `dtype` says otherwise).",
         forward: { call in
-            try Tensor.permutation(call.args[0].int ?? 0, dtype: call.args[1].dtype ?? .int64)
-                .creationResult(requiresGrad: call.args[2])
+            try Tensor.permutation(call.int("n"), dtype: call.dtype("dtype") ?? .int64)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     // MARK: - Normal
@@ -109,12 +110,12 @@ extension Ops {
     static let normalTensorNumber = Op(
         "normal", Signature(["normal"], .function, [Param("mean", .tensor), Param("std", .double, default: .double(1))]),
         doc: "Normal random numbers with element-wise `mean` and one `std`.",
-        forward: { call in try Tensor.normalSamples(mean: call.inputs[0], std: call.args[0].double ?? 1) })
+        forward: { call in try Tensor.normalSamples(mean: call.inputs[0], std: call.double("std")) })
 
     static let normalNumberTensor = Op(
         "normal", Signature(["normal"], .function, [Param("mean", .double), Param("std", .tensor)]),
         doc: "Normal random numbers with one `mean` and element-wise `std`.",
-        forward: { call in try Tensor.normalSamples(mean: call.args[0].double ?? 0, std: call.inputs[0]) })
+        forward: { call in try Tensor.normalSamples(mean: call.double("mean"), std: call.inputs[0]) })
 
     static let normalNumbers = Op(
         "normal", Signature(["normal"], .function, [
@@ -122,9 +123,9 @@ extension Ops {
         ] + creationOptions),
         doc: "Normal random numbers of `size` with mean `mean` and standard deviation `std`.",
         forward: { call in
-            try Tensor.normalSamples(mean: call.args[0].double ?? 0, std: call.args[1].double ?? 1,
-                                     shape: call.args[2].ints ?? [], dtype: call.args[3].dtype ?? .float32)
-                .creationResult(requiresGrad: call.args[4])
+            try Tensor.normalSamples(mean: call.double("mean"), std: call.double("std"),
+                                     shape: try call.ints("size"), dtype: call.dtype("dtype") ?? .float32)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     // MARK: - Sampling from probabilities
@@ -135,13 +136,13 @@ extension Ops {
         ]).returningPositions([0]),
         doc: "`num_samples` category positions (1-based) drawn from the weights in each row of `input` (1-D or 2-D), with or without replacement.",
         forward: { call in
-            try call.inputs[0].multinomialKernel(numSamples: call.args[0].int ?? 0, replacement: call.args[1].bool ?? false)
+            try call.inputs[0].multinomialKernel(numSamples: call.int("num_samples"), replacement: call.bool("replacement"))
         })
 
     static let bernoulli = Op(
         "bernoulli", Signature(["bernoulli"], [.tensor(), Param("p", .double, default: .absent)]),
         doc: "1 with probability `p` (or each element of `input` when `p` is nil), else 0, in the dtype of `input`.",
-        forward: { call in try call.inputs[0].bernoulliKernel(p: call.args[0].double) })
+        forward: { call in try call.inputs[0].bernoulliKernel(p: call.optionalDouble("p")) })
 
     /// A bound of `randint` that must be an integer (a float with an integral value counts).
     private static func integerBound(_ arg: Arg, _ function: String, _ name: String) throws -> Int64 {

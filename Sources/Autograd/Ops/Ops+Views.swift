@@ -13,11 +13,11 @@ extension Ops {
         samples: [OpSample([.tensor([2, 3, 4])], [.int(0), .int(2)])],
         forward: { call in
             let x = call.inputs[0]
-            let a = try Shapes.wrapDim(call.args[0].int ?? 0, x.ndim)
-            let b = try Shapes.wrapDim(call.args[1].int ?? 0, x.ndim)
+            let a = try Shapes.wrapDim(call.int("dim0"), x.ndim)
+            let b = try Shapes.wrapDim(call.int("dim1"), x.ndim)
             return x.transposedView(a, b)
         },
-        backward: { ctx in [try ctx.grad.transpose(ctx.args[0].int ?? 0, ctx.args[1].int ?? 0)] })
+        backward: { ctx in [try ctx.grad.transpose(ctx.int("dim0"), ctx.int("dim1"))] })
 
     static let permute = Op(
         "permute", Signature(["permute"], [.tensor(), Param("dims", .dims)] + moreDims),
@@ -57,7 +57,7 @@ extension Ops {
         samples: [OpSample([.tensor([2, 3, 4])], [.ints([0]), .ints([2])])],
         forward: { call in
             let x = call.inputs[0]
-            let order = try movedimOrder(ndim: x.ndim, source: call.args[0].ints ?? [], destination: call.args[1].ints ?? [])
+            let order = try movedimOrder(ndim: x.ndim, source: call.ints("source"), destination: call.ints("destination"))
             return try x.permute(order)
         })
 
@@ -85,10 +85,10 @@ extension Ops {
         forward: { call in
             let x = call.inputs[0]
             guard x.ndim > 0 else { throw TorchError("narrow() cannot be applied to a 0-dim tensor.") }
-            let d = try Shapes.wrapDim(call.args[0].int ?? 0, x.ndim)
+            let d = try Shapes.wrapDim(call.int("dim"), x.ndim)
             let size = x.shape[d]
-            var start = call.args[1].int ?? 0
-            let length = call.args[2].int ?? 0
+            var start = try call.int("start")
+            let length = try call.int("length")
             guard start >= -size, start <= size else {
                 let base = ThreadState.current.indexBase
                 let range = base == 1 ? "[-\(size), -1] or [1, \(size + 1)]" : "[\(-size), \(size)]"
@@ -110,7 +110,7 @@ extension Ops {
         forward: { call in
             let x = call.inputs[0]
             if x.ndim == 0 { return try x.reshape([1]) }
-            let start = try Shapes.wrapDim(call.args[0].int ?? 0, x.ndim), end = try Shapes.wrapDim(call.args[1].int ?? -1, x.ndim)
+            let start = try Shapes.wrapDim(call.int("start_dim"), x.ndim), end = try Shapes.wrapDim(call.int("end_dim"), x.ndim)
             guard start <= end else { throw TorchError("flatten() has invalid args: start_dim cannot come after end_dim") }
             if start == end { return x }
             let merged = x.shape[start...end].reduce(1, *)
