@@ -16,3 +16,9 @@ extension OpTable {
         Ops.uniformFill, Ops.normalFill, Ops.bernoulliFill,
     ]
 }
+
+extension Array where Element == Arg {
+    /// Argument `i`, or `.absent` when the caller passed fewer (Swift callers may leave
+    /// trailing optional arguments out; the Lua binder always passes them all).
+    func at(_ i: Int) -> Arg { i < count ? self[i] : .absent }
+}

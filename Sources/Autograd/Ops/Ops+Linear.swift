@@ -27,13 +27,13 @@ extension Ops {
             }
             return try withNoGrad {
                 // BLAS adds `beta * C` after the products' sums, as here.
-                let product = try Tensor.matmulKernel(a, b).scaled(by: call.args[1])
-                return try product.add(bias.detach().scaled(by: call.args[0]))
+                let product = try Tensor.matmulKernel(a, b).scaled(by: call.args.at(1))
+                return try product.add(bias.detach().scaled(by: call.args.at(0)))
             }
         },
         backward: { ctx in
-            let alpha = ctx.args[1]
-            return [ctx.needsGrad(0) ? try ctx.grad.scaled(by: ctx.args[0]) : nil,
+            let alpha = ctx.args.at(1)
+            return [ctx.needsGrad(0) ? try ctx.grad.scaled(by: ctx.args.at(0)) : nil,
                     ctx.needsGrad(1) ? try ctx.grad.mm(ctx.saved(1).t()).scaled(by: alpha) : nil,
                     ctx.needsGrad(2) ? try ctx.saved(0).t().mm(ctx.grad).scaled(by: alpha) : nil]
         })

@@ -18,7 +18,7 @@ extension Ops {
         doc: "Uniform random numbers in [`from`, `to`) shaped like the tensor (what `uniform_` writes).",
         gradFn: "UniformBackward0",
         forward: { call in
-            try call.inputs[0].uniformDraws(from: call.args[0].double ?? 0, to: call.args[1].double ?? 1)
+            try call.inputs[0].uniformDraws(from: call.args.at(0).double ?? 0, to: call.args.at(1).double ?? 1)
         },
         backward: { ctx in [try Tensor.zeros(ctx.grad.shape, dtype: ctx.grad.dtype)] })
 
@@ -39,7 +39,7 @@ extension Ops {
         doc: "Normal random numbers shaped like the tensor (what `normal_` writes).",
         gradFn: "NormalBackward0",
         forward: { call in
-            try call.inputs[0].normalDraws(mean: call.args[0].double ?? 0, std: call.args[1].double ?? 1)
+            try call.inputs[0].normalDraws(mean: call.args.at(0).double ?? 0, std: call.args.at(1).double ?? 1)
         },
         backward: { ctx in [try Tensor.zeros(ctx.grad.shape, dtype: ctx.grad.dtype)] })
 
@@ -57,7 +57,7 @@ extension Ops {
         "bernoulli_p", Signature(["bernoulli_p"], .method, [.tensor(), Param("p", .double, default: .double(0.5))]),
         doc: "1 with probability `p`, else 0, shaped like the tensor (what `bernoulli_` writes).",
         gradFn: "BernoulliBackward2",
-        forward: { call in try call.inputs[0].bernoulliDraws(p: call.args[0].double ?? 0.5) },
+        forward: { call in try call.inputs[0].bernoulliDraws(p: call.args.at(0).double ?? 0.5) },
         backward: { ctx in [try Tensor.zeros(ctx.grad.shape, dtype: ctx.grad.dtype)] })
 
     static let bernoulliInPlace = Op(
