@@ -1,6 +1,6 @@
 # PyTorch twin of examples/autograd.lua: the same steps, printing the same lines.
 # Regenerate the expected output with:
-#   /work/shared/oracle/pt < Tests/examples/autograd.py > Tests/examples/autograd.out
+#   scripts/oracle < Tests/examples/autograd.py > Tests/examples/autograd.out
 # (the oracle imports torch and math). Lua booleans are printed as lowercase `true`/`false`,
 # Lua's nil as `nil`.
 

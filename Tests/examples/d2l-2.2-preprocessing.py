@@ -1,6 +1,6 @@
 # PyTorch twin of examples/d2l-2.2-preprocessing.lua: the same steps, printing the same lines.
 # Regenerate the expected output with:
-#   /work/shared/oracle/pt < Tests/examples/d2l-2.2-preprocessing.py > Tests/examples/d2l-2.2-preprocessing.out
+#   scripts/oracle < Tests/examples/d2l-2.2-preprocessing.py > Tests/examples/d2l-2.2-preprocessing.out
 # D2L reads the file with pandas; the oracle has no pandas, so the twin reads it with the csv
 # module and prints the frames the way pandas does for this data (and the Lua example does).
 import csv

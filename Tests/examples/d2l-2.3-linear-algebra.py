@@ -1,6 +1,6 @@
 # PyTorch twin of examples/d2l-2.3-linear-algebra.lua: the same steps, printing the same lines.
 # Regenerate the expected output with:
-#   /work/shared/oracle/pt < Tests/examples/d2l-2.3-linear-algebra.py > Tests/examples/d2l-2.3-linear-algebra.out
+#   scripts/oracle < Tests/examples/d2l-2.3-linear-algebra.py > Tests/examples/d2l-2.3-linear-algebra.out
 # Lua booleans print as `true`/`false`; print(a, b) in Lua separates with a tab.
 
 

@@ -1,6 +1,6 @@
 # PyTorch twin of examples/d2l-2.4-calculus.lua: the same steps, printing the same lines.
 # Regenerate the expected output with:
-#   /work/shared/oracle/pt < Tests/examples/d2l-2.4-calculus.py > Tests/examples/d2l-2.4-calculus.out
+#   scripts/oracle < Tests/examples/d2l-2.4-calculus.py > Tests/examples/d2l-2.4-calculus.out
 # print(a, b) in Lua separates with a tab.
 
 print("-- 2.4.1 Derivatives and Differentiation")

@@ -1,6 +1,6 @@
 # PyTorch twin of examples/d2l-2.6-probability.lua: the same steps, printing the same lines.
 # Regenerate the expected output with:
-#   /work/shared/oracle/pt < Tests/examples/d2l-2.6-probability.py > Tests/examples/d2l-2.6-probability.out
+#   scripts/oracle < Tests/examples/d2l-2.6-probability.py > Tests/examples/d2l-2.6-probability.out
 # Positions are 1-based in Lua, so the twin adds 1 to sampled category indices.
 from torch.distributions.multinomial import Multinomial
 

@@ -163,7 +163,8 @@ extension String {
     init(format14g value: Double) {
         var buffer = [CChar](repeating: 0, count: 64)
         _ = withVaList([value]) { vsnprintf(&buffer, 64, "%.14g", $0) }
-        self = String(cString: buffer)
+        // The pointer form: `String(cString:)` of an array is deprecated.
+        self = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }
 

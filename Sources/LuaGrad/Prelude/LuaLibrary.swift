@@ -11,6 +11,10 @@ import CLuaShim
 /// - **modules** are found by `require` through `package.preload` (`require "luagrad.plot"`)
 ///   and compiled the first time they are required.
 ///
+/// The host's own chunks (the sandbox, the hook guards, the test framework of `luagrad test`)
+/// are `Chunk`s declared where they run (`ScriptHost+Sandbox.swift`, `TestFramework.swift`),
+/// loaded with `load`.
+///
 /// Adding a file: put `NAME.lua` in `Sources/LuaGrad/Lua/` (file names must be unique: SwiftPM
 /// flattens folders into `PackageResources.NAME_lua`) and list it below.
 enum LuaLibrary {

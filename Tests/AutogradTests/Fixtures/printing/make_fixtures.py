@@ -1,7 +1,7 @@
 """Regenerates printing_cases.json: what PyTorch's str() prints for many tensors.
 
 Run from this folder with the oracle's Python (PyTorch 2.15, CPU):
-    /work/shared/oracle/pt < make_fixtures.py
+    ../../../../scripts/oracle < make_fixtures.py
 or  ~/.cache/luagrad-oracle/bin/python make_fixtures.py
 
 Each case stores the expression, dtype, shape, the exact flat values (float.hex()

@@ -2,7 +2,7 @@
 
 Regenerate (from this folder) with the PyTorch oracle:
 
-    cd Tests/AutogradTests/Fixtures/random && /work/shared/oracle/pt < make_fixtures.py
+    cd Tests/AutogradTests/Fixtures/random && ../../../../scripts/oracle < make_fixtures.py
 
 Every fixture file holds a list of cases. A case seeds the default generator with
 `torch.manual_seed(seed)` and then runs its steps in order, so a case with several
