@@ -67,6 +67,20 @@ function F.sigmoid(input) return (run(torch.sigmoid, input)) end
 --- The hyperbolic tangent.
 function F.tanh(input) return (run(torch.tanh, input)) end
 
+--- x where x > 0, negative_slope * x elsewhere: `F.leaky_relu(x, 0.2)` or
+--- `F.leaky_relu(x, {negative_slope = 0.2})` (default 0.01).
+function F.leaky_relu(input, negative_slope, opts)
+  if type(negative_slope) == "table" then negative_slope, opts = negative_slope.negative_slope, negative_slope end
+  options("leaky_relu", opts, { negative_slope = true })
+  return (run(nn.leaky_relu, input, negative_slope or 0.01))
+end
+
+--- x Φ(x) (Φ the standard normal CDF); `{approximate = "tanh"}` uses PyTorch's tanh form.
+function F.gelu(input, opts)
+  local o = options("gelu", opts, { approximate = true })
+  return (run(nn.gelu, input, o.approximate or "none"))
+end
+
 --- softmax along `dim` (1-based; PyTorch's implicit choice when nil), in `dtype` when given.
 function F.softmax(input, dim, opts)
   if type(dim) == "table" then dim, opts = dim.dim, dim end
@@ -153,6 +167,28 @@ function F.l1_loss(input, target, opts)
   local diff = run(torch.abs, run(torch.sub, input, target))
   if code == 0 then return diff end
   return (run(code == 1 and torch.mean or torch.sum, diff))
+end
+
+--- The Huber loss: 0.5 z^2 where z = |input - target| < delta (default 1), delta (z - 0.5 delta)
+--- elsewhere, reduced by `reduction`.
+function F.huber_loss(input, target, opts)
+  local o = options("huber_loss", opts, { reduction = true, delta = true })
+  return (run(nn.huber_loss, input, target, reduction_enum(o.reduction), o.delta or 1.0))
+end
+
+--- The binary cross entropy of probabilities `input` (in [0, 1]) against `target`, times
+--- `weight` when given.
+function F.binary_cross_entropy(input, target, opts)
+  local o = options("binary_cross_entropy", opts, { weight = true, reduction = true })
+  return (run(nn.binary_cross_entropy, input, target, o.weight, reduction_enum(o.reduction)))
+end
+
+--- The binary cross entropy of sigmoid(input), computed stably from the logits; `weight`
+--- weighs each element, `pos_weight` the positive term.
+function F.binary_cross_entropy_with_logits(input, target, opts)
+  local o = options("binary_cross_entropy_with_logits", opts, { weight = true, pos_weight = true, reduction = true })
+  return (run(torch.binary_cross_entropy_with_logits, input, target, o.weight, o.pos_weight,
+    reduction_enum(o.reduction)))
 end
 
 --- The negative log likelihood of 1-based class labels under log-probabilities `input`
