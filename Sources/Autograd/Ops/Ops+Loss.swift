@@ -154,7 +154,9 @@ extension Ops {
             // weight, divided by the element count for the mean.
             let x = try ctx.saved(0), t = try ctx.saved(1)
             let scale = try lossScale(ctx, weight: ctx.saved(2), count: x.numel)
-            let denominator = try Ops.clampNumbers.apply(Tensor.number(1).sub(x).mul(x), [.scalar(.double(1e-12)), .absent])
+            // PyTorch's EPSILON is a float: 1e-12 rounded to float32.
+            let epsilon = Double(Float(1e-12))
+            let denominator = try Ops.clampNumbers.apply(Tensor.number(1).sub(x).mul(x), [.scalar(.double(epsilon)), .absent])
             let gx = ctx.needsGrad(0) ? try x.sub(t).div(denominator).mul(scale) : nil
             let gt = ctx.needsGrad(1) ? try x.div(Tensor.number(1).sub(x)).log().neg().mul(scale) : nil
             return [gx, gt]
