@@ -7,6 +7,7 @@
 //     -> Autograd (pure Swift engine, knows nothing of Lua)
 //     -> LuaGrad (bridge + ScriptHost; the only importer of CLua)
 //     -> luagrad (command-line program, with jemalloc as its malloc)
+//   CZmq (system libzmq) + LuaGrad -> JupyterKernel (`luagrad kernel`: the Jupyter protocol) -> luagrad
 import PackageDescription
 
 // Release builds skip the runtime exclusivity checks: they cost ~8% of a small-tensor op from
@@ -48,6 +49,12 @@ let package = Package(
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
         ),
+        // No pkgConfig: libzmq.pc's Cflags carry Kerberos include paths that SwiftPM refuses
+        // (a warning on every build); the header and library are in the default paths.
+        .systemLibrary(
+            name: "CZmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(name: "CThreadSlots"),
         .target(
@@ -63,7 +70,13 @@ let package = Package(
             resources: [.embedInCode("Lua")],
             swiftSettings: releaseSettings
         ),
-        .executableTarget(name: "luagrad", dependencies: ["LuaGrad", "CEditLine", "CJemalloc"]),
+        .target(
+            name: "JupyterKernel",
+            dependencies: ["LuaGrad", "CZmq"],
+            // The kernel's Lua side (display, completion, inspection), compiled in.
+            resources: [.embedInCode("Lua")]
+        ),
+        .executableTarget(name: "luagrad", dependencies: ["LuaGrad", "JupyterKernel", "CEditLine", "CJemalloc"]),
         .executableTarget(name: "EmbedDemo", dependencies: ["LuaGrad", "Autograd"], path: "examples/EmbedDemo"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"], exclude: ["Fixtures"]),
         .testTarget(name: "LuaGradTests", dependencies: ["LuaGrad", "Autograd"]),
