@@ -43,7 +43,7 @@ public enum KernelSpec {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let data = try JSONSerialization.data(
-                withJSONObject: json(executable: executable), options: [.prettyPrinted, .sortedKeys])
+                withJSONObject: json(executable: executable), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: folder + "/kernel.json"), options: .atomic)
         } catch {
             throw KernelError("cannot write the kernelspec in '\(folder)': \(error.localizedDescription)")

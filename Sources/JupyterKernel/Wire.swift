@@ -85,7 +85,7 @@ struct Wire: Sendable {
     /// Compact JSON of `object` (an empty object if it cannot be encoded, which the kernel's
     /// own dictionaries of strings, numbers, booleans, arrays and dictionaries never are).
     static func encode(_ object: JSONObject) -> [UInt8] {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
             return Array("{}".utf8)
         }
         return Array(data)
