@@ -80,5 +80,6 @@ let package = Package(
         .executableTarget(name: "EmbedDemo", dependencies: ["LuaGrad", "Autograd"], path: "examples/EmbedDemo"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"], exclude: ["Fixtures"]),
         .testTarget(name: "LuaGradTests", dependencies: ["LuaGrad", "Autograd"]),
+        .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel"]),
     ]
 )
