@@ -184,7 +184,8 @@ function kernel.inspect(code, cursor)
   print = real_print
   local text = table.concat(lines, "\n")
   if not ok or text == "" or text:match("^help: no documentation") then
-    return path .. ": " .. type(value) .. "\n" .. tostring(value)
+    local shown, text_of_value = pcall(tostring, value)
+    return path .. ": " .. type(value) .. (shown and "\n" .. text_of_value or "")
   end
   return text
 end
