@@ -73,6 +73,8 @@ struct ArgumentBinder {
         if position <= last {
             throw LuaError("\(function)() takes at most \(signature.params.filter { !$0.keywordOnly }.count) positional arguments, but argument #\(position) was given")
         }
+        // `generator` is read by the caller (OpBindings), which draws from it.
+        if signature.drawsRandomNumbers { keywords.removeValue(forKey: "generator") }
         if let unknown = keywords.keys.sorted().first {
             throw LuaError("\(function)() got an unexpected keyword argument '\(unknown)'")
         }

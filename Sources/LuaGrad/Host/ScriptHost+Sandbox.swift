@@ -1,3 +1,4 @@
+import Autograd
 import CLua
 import CLuaShim
 
@@ -10,12 +11,25 @@ extension ScriptHost {
     func installSandbox() throws {
         try withStack { L in
             try LuaLibrary.load(Self.sandbox, on: L)
-            _ = try state.protectedCall(L, arguments: 0, results: 0)
+            lua_pushboolean(L, options.grantedDirectory == nil ? 0 : 1)
+            _ = try state.protectedCall(L, arguments: 1, results: 0)
         }
     }
 
     /// The allow-list (`Sources/LuaGrad/Lua/sandbox.lua`).
     static let sandbox = LuaLibrary.Chunk(file: "luagrad/sandbox.lua", source: PackageResources.sandbox_lua)
+
+    /// Confines torch's file functions to `directory` (`Options.grantedDirectory`).
+    func grantDirectory(_ directory: String) throws {
+        let access: FileAccess
+        do { access = try FileAccess.granting(directory) } catch let error as TorchError {
+            throw ScriptError.host(error.message)
+        }
+        try withStack { L in
+            guard BridgeContext.exists(L) else { return }
+            BridgeContext.get(L).fileAccess = access
+        }
+    }
 
     // MARK: - Keeping the hook
 

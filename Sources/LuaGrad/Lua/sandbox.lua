@@ -1,7 +1,9 @@
 -- The sandbox's allow-list (docs/security.md), applied by trusted code before any script runs:
 -- trims the standard library in place, so that every path to a library (`_G`,
--- `package.loaded`, the string metatable) sees the trimmed tables.
+-- `package.loaded`, the string metatable) sees the trimmed tables. Receives whether the host
+-- granted a directory to torch's file functions (ScriptHost.Options.grantedDirectory).
 
+local grantsDirectory = ...
 local G = _G
 local pairs, type, error, tostring, select = pairs, type, error, tostring, select
 
@@ -41,10 +43,15 @@ keep(package.loaded, {
 
 -- torch functions that reach the file system or start programs: torch.io.read_csv
 -- reads files, torch.viz.svg writes one and runs Graphviz. (torch.viz.dot stays: it
--- returns text.)
+-- returns text.) The file functions that check paths against the host's granted
+-- directory stay when there is one.
 local torch = package.loaded.torch
 if type(torch) == "table" then
-  torch.io, torch.save, torch.load = nil, nil, nil
+  if grantsDirectory then
+    if type(torch.io) == "table" then keep(torch.io, { "save_npy", "load_npy" }) end
+  else
+    torch.io, torch.save, torch.load = nil, nil, nil
+  end
   if type(torch.viz) == "table" then torch.viz.svg = nil end
 end
 
