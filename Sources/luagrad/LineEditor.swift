@@ -27,20 +27,16 @@ enum LineEditor {
 
     /// Characters that end a name: everything but letters, digits, `_`, `.` and `:`, so
     /// libedit hands the completer a whole dotted name (`torch.nn.functional.re`).
-    nonisolated(unsafe) private static let wordBreaks = strdup(" \t\n\"\\'`@$><=;|&{}()[],+-*/%^~#!?")
+    private static let wordBreaks: StaticString = " \t\n\"\\'`@$><=;|&{}()[],+-*/%^~#!?"
 
     /// Sets libedit up: our SIGINT handling instead of libedit's, the reading function that
     /// notices Ctrl-C, and the completer.
     static func start(completingFrom host: ScriptHost) {
         completionHost = host
         InterruptSignal.install()
-        rl_catch_signals = 0
-        rl_getc_function = readCharacter
-        rl_attempted_completion_function = complete
-        // Never fall back to completing file names.
-        rl_completion_entry_function = { _, _ in nil }
-        rl_completer_word_break_characters = wordBreaks
-        rl_completion_append_character = 0
+        // A static string: its NUL-terminated bytes live as long as the program, as libedit needs.
+        let breaks = UnsafeRawPointer(wordBreaks.utf8Start).assumingMemoryBound(to: CChar.self)
+        lg_edit_configure(readCharacter, complete, { _, _ in nil }, breaks)
         using_history()
         stifle_history(1000)
     }
@@ -79,8 +75,8 @@ enum LineEditor {
     /// `end`, as a malloc'd, NULL-terminated array whose first entry is what replaces the word
     /// (the matches' common prefix), or NULL when there are none.
     private static let complete: @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { _, start, end in
-        rl_attempted_completion_over = 1
-        guard let host = completionHost, let buffer = rl_line_buffer else { return nil }
+        lg_edit_completion_done()
+        guard let host = completionHost, let buffer = lg_edit_line_buffer() else { return nil }
         let line = String(cString: buffer)
         let found = host.completions(for: line, cursor: Int(end))
         guard !found.matches.isEmpty else { return nil }

@@ -29,7 +29,7 @@ struct REPL {
 
         var pending: String?
         while true {
-            fflush(stdout)
+            fflush(nil)
             let line: String
             switch LineEditor.read(prompt: pending == nil ? "> " : ">> ") {
             case .end:
