@@ -13,5 +13,7 @@
 
 int luaopen_luagrad(lua_State *L);
 int luaopen_torch(lua_State *L);
+/// `require "luagrad.test"`: the test runner (docs/lua-module.md).
+int luaopen_luagrad_test(lua_State *L);
 
 #endif
