@@ -7,9 +7,10 @@ extension Tensor: CustomStringConvertible {
         case .int64: elements = .integer { self.integerElement($0) }
         case .bool: elements = .boolean { self.element($0) != 0 }
         }
-        return TensorFormatter.string(shape: shape, dtype: dtype, elements: elements,
+        let text = TensorFormatter.string(shape: shape, dtype: dtype, elements: elements,
                                       requiresGrad: requiresGrad && isLeaf, gradFnName: gradFn?.name,
                                       tangent: tangent.map(Tensor.tangentText))
+        return isParameter ? "Parameter containing:\n" + text : text
     }
 }
 

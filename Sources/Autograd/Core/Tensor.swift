@@ -56,6 +56,10 @@ public final class Tensor {
     public internal(set) var retainsGrad = false
     /// A Lua or Swift number wrapped as a 0-d tensor: it takes part in type promotion as a scalar.
     public internal(set) var isWrappedNumber = false
+    /// Marked by `torch.nn.Parameter`: printing starts with `Parameter containing:`, as PyTorch's
+    /// `Parameter.__repr__` does. A flag on the object rather than a subclass, so every handle on
+    /// the tensor (Lua userdata, Swift reference) agrees.
+    public var isParameter = false
 
     /// Tensors alive in the process (for leak tests).
     public static let live = LiveCount(.tensors)

@@ -17,6 +17,9 @@ public struct Signature: Sendable {
     /// Results (0 is the main one, then extra outputs) that hold 0-based positions, which the
     /// Lua binding shows 1-based (`argmax`, the indices of `max(x, dim)`, `sort`).
     public var positionResults: [Int] = []
+    /// Whether the op draws random numbers, and so takes a `generator` keyword (a script's
+    /// `torch.Generator`, used instead of the thread's generator for the call).
+    public var drawsRandomNumbers = false
 
     /// An op reachable as `torch.name(...)` and `x:name(...)`.
     public init(_ names: [String], _ params: [Param], metamethods: [String] = [], returns: String = "Tensor") {
@@ -51,6 +54,13 @@ public struct Signature: Sendable {
         return copy
     }
 
+    /// This signature marked as drawing random numbers (it accepts `{generator=g}`).
+    public func drawingRandomNumbers() -> Signature {
+        var copy = self
+        copy.drawsRandomNumbers = true
+        return copy
+    }
+
     /// The Lua call form shown by `help()`: `torch.sum(input, dim=nil, {keepdim=false})`.
     public var usage: String {
         var positional: [String] = []
@@ -64,6 +74,7 @@ public struct Signature: Sendable {
                 positional.append(p.kind == .sizes ? "\(p.name)..." : p.name)
             }
         }
+        if drawsRandomNumbers { keywords.append("generator=nil") }
         if !keywords.isEmpty { positional.append("{" + keywords.joined(separator: ", ") + "}") }
         // Method-only ops read as the Tensor method they are; `help` adds the call form.
         let prefix = exposure == .method ? "Tensor." : exposure == .nn ? "torch._C._nn." : "torch."
@@ -82,6 +93,9 @@ public enum Exposure: Sendable {
     /// `torch._C._nn.f(...)` only: functions PyTorch keeps out of `torch` (`mse_loss`,
     /// `one_hot`, `gelu`), which `torch.nn.functional` wraps with PyTorch's arguments.
     case nn
+    /// Not reachable from Lua: an op the graph records for gradients of views and in-place
+    /// writes, or one that other ops and `Tensor` methods run (`OpTable.internalOps`).
+    case `internal`
 }
 
 /// One parameter of an op.
@@ -126,7 +140,8 @@ public struct Param: Sendable {
 
 /// The kinds of values a parameter takes; the binder converts script values accordingly.
 public enum ParamKind: Sendable, Equatable {
-    /// A tensor.
+    /// A tensor. An optional one (with a default) leaves an argument either way: `.absent`
+    /// when not given, `.bool(true)` when given (the tensor itself goes to the inputs).
     case tensor
     /// A tensor, or a number wrapped as a 0-d tensor that promotes like a Python scalar.
     case tensorOrNumber

@@ -73,6 +73,8 @@ struct ArgumentBinder {
         if position <= last {
             throw LuaError("\(function)() takes at most \(signature.params.filter { !$0.keywordOnly }.count) positional arguments, but argument #\(position) was given")
         }
+        // `generator` is read by the caller (OpBindings), which draws from it.
+        if signature.drawsRandomNumbers { keywords.removeValue(forKey: "generator") }
         if let unknown = keywords.keys.sorted().first {
             throw LuaError("\(function)() got an unexpected keyword argument '\(unknown)'")
         }
@@ -85,6 +87,9 @@ struct ArgumentBinder {
         switch p.kind {
         case .tensor:
             inputs.append(try stack.checkTensor(i, function))
+            // An optional tensor leaves one argument either way (`.absent` when not given), so
+            // ops with several (`weight`, `pos_weight`) know which ones arrived.
+            if p.defaultValue != nil { args.append(.bool(true)) }
         case .tensorOrNumber:
             if let t = stack.tensor(i) { inputs.append(t) }
             else if let s = stack.scalar(i) { inputs.append(try Tensor.wrapping(s)) }

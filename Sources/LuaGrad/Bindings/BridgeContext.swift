@@ -28,6 +28,8 @@ final class BridgeContext {
     var activeState: OpaquePointer?
     /// Tensor bytes allocated since the collector was last told about them.
     var pendingBytes = 0
+    /// Where torch's file functions may read and write (set by the host).
+    var fileAccess = FileAccess.unrestricted
 
     /// The context of `L` (created by `TorchModule.open`).
     static func get(_ L: OpaquePointer) -> BridgeContext {

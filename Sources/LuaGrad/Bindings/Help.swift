@@ -37,24 +37,23 @@ enum Help {
         if s.isNoneOrNil(i) {
             return """
                 help(f) shows an op's usage and doc line: help(torch.ones), help(x.sum), help(torch.add).
-                help(torch) lists the ops; help(x) lists a tensor's methods.
+                help(torch) lists the ops and the other functions; help(x) lists a tensor's methods.
                 """
         }
         if s.tensor(i) != nil { return methodList(s) }
         if isModule(i, s) { return opList() }
         let bindings = OpBindings.shared
-        if let name = find(i, in: moduleTable, s) {
-            if let group = bindings.functions.first(where: { $0.name == name })?.group {
-                return opText(group)
-            }
-            return "torch.\(name) is not in the op table (see docs/lua-api.md)."
+        let moduleName = find(i, in: moduleTable, s)
+        if let name = moduleName, let group = bindings.functions.first(where: { $0.name == name })?.group {
+            return opText(group)
         }
-        if let name = find(i, in: methodsTable, s) {
-            if let group = bindings.methods.first(where: { $0.name == name })?.group {
-                return opText(group)
-            }
-            return "Tensor:\(name) is not in the op table (see docs/lua-api.md)."
+        let methodName = find(i, in: methodsTable, s)
+        if let name = methodName, let group = bindings.methods.first(where: { $0.name == name })?.group {
+            return opText(group)
         }
+        if let entry = referenceEntry(for: i, s) { return entry.helpText }
+        if let name = moduleName { return "torch.\(name) is not in the op table (see docs/lua-api.md)." }
+        if let name = methodName { return "Tensor:\(name) is not in the op table (see docs/lua-api.md)." }
         if let name = find(i, in: autogradTable, s) {
             return "torch.autograd.\(name) is not in the op table (see docs/lua-api.md)."
         }
@@ -79,9 +78,8 @@ enum Help {
         var seen: Set<String> = []
         let methodsOnly = bindings.methods.map(\.name).filter { !functions.contains($0) && seen.insert($0).inserted }
         lines.append("Tensor methods only (x:NAME): " + methodsOnly.joined(separator: " "))
-        let others = (GradModes.functions + ModuleFunctions.all).map(\.0) + ["help"]
-            + ModuleFunctions.autograd.map { "autograd.\($0.0)" }
-        lines.append("Not ops (see docs/lua-api.md): " + others.joined(separator: " "))
+        let others = ModuleReference.entries.flatMap { [$0.path] + $0.aliases }
+        lines.append("Not ops (help(torch.NAME) for one of them): " + others.joined(separator: " "))
         return lines.joined(separator: "\n")
     }
 
@@ -97,6 +95,30 @@ enum Help {
     }
 
     // MARK: - Finding the value
+
+    /// The `ModuleReference` entry of the function at `i`, found by identity along each
+    /// entry's paths under `torch`.
+    private static func referenceEntry(for i: Int32, _ s: LuaStack) -> ModuleReference.Entry? {
+        let i = s.absolute(i)
+        guard s.type(i) == LUA_TFUNCTION, moduleTable(s) else { return nil }
+        defer { s.pop() }
+        let module = s.top
+        return ModuleReference.entries.first { entry in
+            ([entry.path] + entry.aliases).contains { isValue(i, at: $0, under: module, s) }
+        }
+    }
+
+    /// Whether `table.path` (raw lookups, `path` dotted) is the value at `i`.
+    private static func isValue(_ i: Int32, at path: String, under table: Int32, _ s: LuaStack) -> Bool {
+        let base = s.top
+        defer { lua_settop(s.L, base) }
+        lua_pushvalue(s.L, table)
+        for key in path.split(separator: ".") {
+            guard s.type(-1) == LUA_TTABLE else { return false }
+            lua_getfield_raw(s.L, -1, String(key))
+        }
+        return lua_rawequal(s.L, -1, i) != 0
+    }
 
     /// The `torch` module table, as stored by `TorchModule`.
     private static func moduleTable(_ s: LuaStack) -> Bool {

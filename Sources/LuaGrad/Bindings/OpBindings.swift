@@ -3,9 +3,9 @@ import CLua
 import CLuaShim
 
 /// The op table arranged for Lua: overload groups by name, and which names are functions,
-/// methods and metamethods. Built once per process from `OpTable.all`.
+/// methods and metamethods. Built once per process from `OpTable.bound`.
 struct OpBindings: Sendable {
-    static let shared = OpBindings(OpTable.all)
+    static let shared = OpBindings(OpTable.bound)
 
     /// Ops sharing a Lua name, tried in table order (`pow` has three).
     let groups: [[Op]]
@@ -45,6 +45,7 @@ struct OpBindings: Sendable {
                     case .function: functions.append((name, group))
                     case .method: methods.append((name, group))
                     case .nn: nnFunctions.append((name, group))
+                    case .internal: break
                     }
                 }
             }
@@ -100,8 +101,9 @@ struct OpBindings: Sendable {
                 return OpBindings.pushResult(try op.apply(inputs), of: op, s)
             }
             let (inputs, args) = try ArgumentBinder(stack: s, function: name).bind(op.signature)
+            let generator = op.signature.drawsRandomNumbers ? try GeneratorObject.keyword(s, function: name) : nil
             if op.extraOutputs > 0 || !op.signature.positionResults.isEmpty {
-                let results = try op.applyAll(inputs, args)
+                let results = try GeneratorObject.drawing(from: generator) { try op.applyAll(inputs, args) }
                 guard lua_checkstack(s.L, Int32(clamping: results.count + 1)) != 0 else {
                     throw LuaError("\(name)(): too many results (\(results.count)) for the Lua stack")
                 }
@@ -110,7 +112,7 @@ struct OpBindings: Sendable {
                 }
                 return Int32(results.count)
             }
-            let result = try op.apply(inputs, args)
+            let result = try GeneratorObject.drawing(from: generator) { try op.apply(inputs, args) }
             return OpBindings.pushResult(result, of: op, s)
         }
     }

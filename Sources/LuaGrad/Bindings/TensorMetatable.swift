@@ -39,6 +39,7 @@ enum TensorMetatable {
         case "device": s.push("cpu")
         case "_version": s.push(t.storage.version)
         case "is_cuda": s.push(false)
+        case "_is_parameter": s.push(t.isParameter)
         default: s.pushNil()
         }
         return 1
@@ -59,6 +60,10 @@ enum TensorMetatable {
             case "requires_grad":
                 guard s.type(3) == LUA_TBOOLEAN else { throw LuaError("requires_grad must be a boolean") }
                 try t.setRequiresGrad(s.boolean(3))
+            case "_is_parameter":
+                // Set by torch.nn.Parameter (nn_module.lua) on the fresh leaf it makes.
+                guard s.type(3) == LUA_TBOOLEAN else { throw LuaError("_is_parameter must be a boolean") }
+                t.isParameter = s.boolean(3)
             case let other:
                 throw LuaError("cannot set field '\(other)' of a Tensor")
             }
@@ -163,7 +168,8 @@ extension String {
     init(format14g value: Double) {
         var buffer = [CChar](repeating: 0, count: 64)
         _ = withVaList([value]) { vsnprintf(&buffer, 64, "%.14g", $0) }
-        self = String(cString: buffer)
+        // The pointer form: `String(cString:)` of an array is deprecated.
+        self = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }
 

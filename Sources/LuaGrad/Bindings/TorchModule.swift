@@ -21,18 +21,50 @@ enum TorchModule {
     /// Where the built module is kept in the registry.
     static let registryKey = "luagrad.module"
 
+    /// Builds the module, leaves it on the stack and keeps it in the registry. Each part is
+    /// one function below, in this order; the metatables go to the registry (`BridgeContext`).
     private static func build(_ s: LuaStack) throws {
-        let L = s.L
-        guard lua_checkstack(L, 40) != 0 else { throw LuaError("stack overflow while opening torch") }
+        guard lua_checkstack(s.L, 40) != 0 else { throw LuaError("stack overflow while opening torch") }
         // Lua scripts count positions from 1: engine messages follow.
         ThreadState.current.indexBase = 1
-        let context = BridgeContext.install(L)
-        let bindings = OpBindings.shared
-
-        lg_newtable(L)
+        let context = BridgeContext.install(s.L)
+        lg_newtable(s.L)
         let module = s.top
 
-        // dtypes
+        addDTypes(s, module: module, context: context)
+        makeSizeMetatable(s, context)
+        makeNodeMetatable(s, context)
+        makeGradModeGuardMetatable(s, context)
+        makeTensorMetatable(s, context)
+        makeGradObjectsTable(s, context)
+        addFunctions(s, module: module)
+        Help.install(s, module: module)
+        TerminalQuery.install(s, module: module)
+        addNNFunctions(s, module: module)
+        addAutograd(s, module: module)
+        Distributions.install(s, module: module)
+        GeneratorObject.install(s, module: module)
+        CSVReader.install(s, module: module)
+        Viz.install(s, module: module)
+        FileFunctions.install(s, module: module)
+        s.push("LuaGrad 0.1")
+        s.setField(module, "__version__")
+
+        try LuaLibrary.runExtensions(s, module: module)
+        try LuaLibrary.installPreloads(s)
+
+        lua_pushvalue(s.L, module)
+        s.push(registryKey)
+        lg_insert(s.L, -2)
+        lua_rawset(s.L, lg_registryindex())
+    }
+
+    // MARK: - Dtypes
+
+    /// `torch.float32`, ... (one table each, with its own metatable) and the aliases
+    /// `float`, `double`, `long`.
+    private static func addDTypes(_ s: LuaStack, module: Int32, context: BridgeContext) {
+        let L = s.L
         for dtype in DType.allCases {
             lg_newtable(L)
             s.push(dtype.shortName)
@@ -40,16 +72,7 @@ enum TorchModule {
             s.push(dtype.isFloatingPoint)
             s.setField(-2, "is_floating_point")
             lg_newtable(L)
-            lg_pushswiftfunction(L, { L in
-                luaEntry(L) { s in
-                    guard s.type(1) == LUA_TTABLE else { throw LuaError.badArgument(1, "__tostring", expected: "torch.dtype", got: s.typeName(1)) }
-                    lua_getfield_raw(s.L, 1, "name")
-                    let name = s.string(-1) ?? "?"
-                    s.push("torch.\(name)")
-                    return 1
-                }
-            }, 0)
-            s.setField(-2, "__tostring")
+            setFunction(s, "__tostring", dtypeToString)
             s.push("torch.dtype")
             s.setField(-2, "__name")
             lua_setmetatable(L, -2)
@@ -62,20 +85,37 @@ enum TorchModule {
             context.push(L, dtype)
             s.setField(module, alias)
         }
+    }
 
-        // torch.Size metatable
-        lg_newtable(L)
+    /// A dtype's `__tostring`: `torch.float32`.
+    private static let dtypeToString: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            guard s.type(1) == LUA_TTABLE else { throw LuaError.badArgument(1, "__tostring", expected: "torch.dtype", got: s.typeName(1)) }
+            lua_getfield_raw(s.L, 1, "name")
+            let name = s.string(-1) ?? "?"
+            s.push("torch.\(name)")
+            return 1
+        }
+    }
+
+    // MARK: - Metatables of the small objects
+
+    /// `torch.Size`: printing, equality and `numel`.
+    private static func makeSizeMetatable(_ s: LuaStack, _ context: BridgeContext) {
+        lg_newtable(s.L)
         setFunction(s, "__tostring", SizeObject.toString)
         setFunction(s, "__eq", SizeObject.equal)
-        lg_newtable(L)
+        lg_newtable(s.L)
         setFunction(s, "numel", SizeObject.numel)
         s.setField(-2, "__index")
         s.push("torch.Size")
         s.setField(-2, "__name")
-        context.sizeMetatableRef = luaL_ref(L, lg_registryindex())
+        context.sizeMetatableRef = luaL_ref(s.L, lg_registryindex())
+    }
 
-        // grad_fn metatable
-        lg_newtable(L)
+    /// `grad_fn` nodes: fields, printing, identity and release; the metatable is hidden.
+    private static func makeNodeMetatable(_ s: LuaStack, _ context: BridgeContext) {
+        lg_newtable(s.L)
         setFunction(s, "__index", NodeObject.index)
         setFunction(s, "__tostring", NodeObject.toString)
         setFunction(s, "__eq", NodeObject.equal)
@@ -84,33 +124,30 @@ enum TorchModule {
         s.setField(-2, "__name")
         s.push(false)
         s.setField(-2, "__metatable")
-        context.nodeMetatable = lua_topointer(L, -1)
-        context.nodeMetatableRef = luaL_ref(L, lg_registryindex())
+        context.nodeMetatable = lua_topointer(s.L, -1)
+        context.nodeMetatableRef = luaL_ref(s.L, lg_registryindex())
+    }
 
-        // grad-mode guard metatable
-        lg_newtable(L)
+    /// The guards `torch.no_grad()` and its kin return: `__close` restores the mode.
+    private static func makeGradModeGuardMetatable(_ s: LuaStack, _ context: BridgeContext) {
+        lg_newtable(s.L)
         setFunction(s, "__close", GradModes.close)
         s.push("torch.grad_mode")
         s.setField(-2, "__name")
-        context.guardMetatableRef = luaL_ref(L, lg_registryindex())
+        context.guardMetatableRef = luaL_ref(s.L, lg_registryindex())
+    }
 
-        // The tensor metatable: methods table behind a raw-lookup __index, then metamethods.
+    // MARK: - Tensors
+
+    /// The tensor metatable: the methods table behind a raw-lookup `__index`, then the
+    /// metamethods (operators from the op table).
+    private static func makeTensorMetatable(_ s: LuaStack, _ context: BridgeContext) {
+        let L = s.L
         lg_newtable(L)
         let metatable = s.top
-        lg_newtable(L)
-        let methods = s.top
-        for (name, group) in bindings.methods {
-            pushOpFunction(s, group)
-            s.setField(methods, name)
-        }
-        for (name, function) in TensorMethods.all {
-            s.push(function: function)
-            s.setField(methods, name)
-        }
-        lua_pushvalue(L, methods)
+        pushMethodsTable(s)
         lg_pushindexer(L, TensorMetatable.index)
         s.setField(metatable, "__index")
-        s.pop() // methods
         setFunction(s, "__newindex", TensorMetatable.newIndex)
         setFunction(s, "__tostring", TensorMetatable.toString)
         setFunction(s, "__len", TensorMetatable.length)
@@ -121,7 +158,7 @@ enum TorchModule {
         setFunction(s, "__unm", OpBindings.unaryMinus)
         setFunction(s, "__gc", TensorMetatable.release)
         setFunction(s, "__close", TensorMetatable.release)
-        for (plan, (name, _)) in bindings.metamethods.enumerated() where name != "__unm" {
+        for (plan, (name, _)) in OpBindings.shared.metamethods.enumerated() where name != "__unm" {
             s.push(Int64(plan))
             s.push(function: OpBindings.binaryMetamethod, upvalues: 1)
             s.setField(metatable, name)
@@ -131,20 +168,38 @@ enum TorchModule {
         s.push("Tensor")
         s.setField(metatable, "__metatable")
         context.tensorMetatable = lua_topointer(L, metatable)
-        lua_pushvalue(L, metatable)
         context.tensorMetatableRef = luaL_ref(L, lg_registryindex())
-        s.pop() // metatable
+    }
 
-        // The userdata of `.grad` tensors, by tensor, held weakly (see `TensorUserdata.pushReused`).
-        lg_newtable(L)
-        lg_newtable(L)
+    /// Pushes the tensor methods: the op table's, then the others (`TensorMethods`).
+    private static func pushMethodsTable(_ s: LuaStack) {
+        lg_newtable(s.L)
+        let methods = s.top
+        for (name, group) in OpBindings.shared.methods {
+            pushOpFunction(s, group)
+            s.setField(methods, name)
+        }
+        for (name, function) in TensorMethods.all {
+            s.push(function: function)
+            s.setField(methods, name)
+        }
+    }
+
+    /// The userdata of `.grad` tensors, by tensor, held weakly (see `TensorUserdata.pushReused`).
+    private static func makeGradObjectsTable(_ s: LuaStack, _ context: BridgeContext) {
+        lg_newtable(s.L)
+        lg_newtable(s.L)
         s.push("v")
         s.setField(-2, "__mode")
-        lua_setmetatable(L, -2)
-        context.gradObjectsRef = luaL_ref(L, lg_registryindex())
+        lua_setmetatable(s.L, -2)
+        context.gradObjectsRef = luaL_ref(s.L, lg_registryindex())
+    }
 
-        // torch.* functions
-        for (name, group) in bindings.functions {
+    // MARK: - Functions
+
+    /// `torch.*` functions: the op table's, then grad modes and the other module functions.
+    private static func addFunctions(_ s: LuaStack, module: Int32) {
+        for (name, group) in OpBindings.shared.functions {
             pushOpFunction(s, group)
             s.setField(module, name)
         }
@@ -152,55 +207,47 @@ enum TorchModule {
             s.push(function: function)
             s.setField(module, name)
         }
-        Help.install(s, module: module)
+    }
 
-        // torch._C._nn: ops PyTorch keeps out of `torch` (losses, one_hot, gelu), as in PyTorch;
-        // torch.nn.functional (nn_functional.lua) wraps them with PyTorch's arguments.
-        lg_newtable(L)
-        lg_newtable(L)
-        for (name, group) in bindings.nnFunctions {
+    /// `torch._C._nn`: ops PyTorch keeps out of `torch` (losses, one_hot, gelu), as PyTorch
+    /// does; `torch.nn.functional` (nn_functional.lua) wraps them with PyTorch's arguments.
+    private static func addNNFunctions(_ s: LuaStack, module: Int32) {
+        lg_newtable(s.L)
+        lg_newtable(s.L)
+        for (name, group) in OpBindings.shared.nnFunctions {
             pushOpFunction(s, group)
             s.setField(-2, name)
         }
         s.setField(-2, "_nn")
         s.setField(module, "_C")
+    }
 
-        // torch.autograd
-        lg_newtable(L)
-        for (name, function) in ModuleFunctions.autograd {
-            s.push(function: function)
-            s.setField(-2, name)
-        }
-        lg_newtable(L)
-        for (name, function) in ModuleFunctions.forwardAD {
-            s.push(function: function)
-            s.setField(-2, name)
-        }
+    /// `torch.autograd` and `torch.autograd.forward_ad` (their Swift halves; autograd.lua adds
+    /// the rest).
+    private static func addAutograd(_ s: LuaStack, module: Int32) {
+        lg_newtable(s.L)
+        setFunctions(s, ModuleFunctions.autograd)
+        lg_newtable(s.L)
+        setFunctions(s, ModuleFunctions.forwardAD)
         s.setField(-2, "forward_ad")
         s.setField(module, "autograd")
-        Distributions.install(s, module: module)
-        CSVReader.install(s, module: module)
-        Viz.install(s, module: module)
-
-        s.push("LuaGrad 0.1")
-        s.setField(module, "__version__")
-
-        try LuaLibrary.runExtensions(s, module: module)
-        try LuaLibrary.installPreloads(s)
-
-        lua_pushvalue(L, module)
-        s.push(registryKey)
-        lg_insert(L, -2)
-        lua_rawset(L, lg_registryindex())
     }
+
+    // MARK: - Helpers
 
     private static func pushOpFunction(_ s: LuaStack, _ group: Int) {
         s.push(Int64(group))
         s.push(function: OpBindings.call, upvalues: 1)
     }
 
+    /// Sets `name` of the table on top to `f`.
     private static func setFunction(_ s: LuaStack, _ name: String, _ f: lg_SwiftFunction) {
         s.push(function: f)
         s.setField(-2, name)
+    }
+
+    /// Sets every function of `functions` in the table on top.
+    private static func setFunctions(_ s: LuaStack, _ functions: [(String, lg_SwiftFunction)]) {
+        for (name, function) in functions { setFunction(s, name, function) }
     }
 }

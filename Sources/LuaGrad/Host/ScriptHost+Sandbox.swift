@@ -1,3 +1,4 @@
+import Autograd
 import CLua
 import CLuaShim
 
@@ -9,86 +10,26 @@ extension ScriptHost {
     /// trimmed tables.
     func installSandbox() throws {
         try withStack { L in
-            try loadString(Self.sandboxSource, chunkName: "=luagrad.sandbox", on: L)
-            _ = try state.protectedCall(L, arguments: 0, results: 0)
+            try LuaLibrary.load(Self.sandbox, on: L)
+            lua_pushboolean(L, options.grantedDirectory == nil ? 0 : 1)
+            _ = try state.protectedCall(L, arguments: 1, results: 0)
         }
     }
 
-    /// The allow-list, applied by trusted code before any script runs.
-    static let sandboxSource = #"""
-        local G = _G
-        local pairs, type, error, tostring, select = pairs, type, error, tostring, select
+    /// The allow-list (`Sources/LuaGrad/Lua/sandbox.lua`).
+    static let sandbox = LuaLibrary.Chunk(file: "luagrad/sandbox.lua", source: PackageResources.sandbox_lua)
 
-        -- Keeps the listed fields of a table and removes the rest.
-        local function keep(t, names)
-          local allowed = {}
-          for _, name in pairs(names) do allowed[name] = true end
-          local remove = {}
-          for key in pairs(t) do
-            if not allowed[key] then remove[#remove + 1] = key end
-          end
-          for _, key in pairs(remove) do t[key] = nil end
-        end
-
-        -- Globals. Libraries not listed (io, debug) disappear with their functions.
-        keep(G, {
-          "_G", "_VERSION", "assert", "collectgarbage", "error", "getmetatable", "ipairs", "load",
-          "next", "pairs", "pcall", "print", "rawequal", "rawget", "rawlen", "rawset", "require",
-          "select", "setmetatable", "tonumber", "tostring", "type", "xpcall",
-          "coroutine", "math", "os", "package", "string", "table", "utf8", "torch",
-        })
-        keep(G.os, { "clock", "date", "time" })
-        -- string.dump makes binary chunks, which the sandbox never loads.
-        G.string.dump = nil
-
-        -- require: only modules already loaded or given to package.preload by the host; no
-        -- file searchers, no C loaders.
-        local package = G.package
-        keep(package, { "config", "loaded", "preload", "searchers" })
-        local preload = package.searchers[1]
-        keep(package.searchers, {})
-        package.searchers[1] = preload
-        package.path, package.cpath = "", ""
-        keep(package.loaded, {
-          "_G", "coroutine", "math", "os", "package", "string", "table", "utf8", "luagrad", "torch",
-        })
-
-        -- torch functions that reach the file system or start programs: torch.io.read_csv
-        -- reads files, torch.viz.svg writes one and runs Graphviz. (torch.viz.dot stays: it
-        -- returns text.)
-        local torch = package.loaded.torch
-        if type(torch) == "table" then
-          torch.io, torch.save, torch.load = nil, nil, nil
-          if type(torch.viz) == "table" then torch.viz.svg = nil end
-        end
-
-        -- load: text chunks only (a crafted binary chunk can crash the VM).
-        do
-          local load = load
-          G.load = function(chunk, name, mode, ...)
-            local f, message
-            if select("#", ...) > 0 then
-              f, message = load(chunk, name, "t", (...))
-            else
-              f, message = load(chunk, name, "t")
-            end
-            return f, message
-          end
-        end
-
-        -- collectgarbage: no stopping the collector or changing its mode.
-        do
-          local collectgarbage, pack, unpack = collectgarbage, table.pack, table.unpack
-          local allowed = { collect = true, count = true, step = true, isrunning = true }
-          G.collectgarbage = function(option, ...)
-            if option ~= nil and not allowed[option] then
-              error("collectgarbage('" .. tostring(option) .. "') is not allowed in the sandbox", 2)
-            end
-            local results = pack(collectgarbage(option, ...))
-            return unpack(results, 1, results.n)
-          end
-        end
-        """#
+    /// Confines torch's file functions to `directory` (`Options.grantedDirectory`).
+    func grantDirectory(_ directory: String) throws {
+        let access: FileAccess
+        do { access = try FileAccess.granting(directory) } catch let error as TorchError {
+            throw ScriptError.host(error.message)
+        }
+        try withStack { L in
+            guard BridgeContext.exists(L) else { return }
+            BridgeContext.get(L).fileAccess = access
+        }
+    }
 
     // MARK: - Keeping the hook
 
@@ -97,26 +38,13 @@ extension ScriptHost {
     /// Installed in the sandbox, and whenever an instruction or time limit is set.
     func installHookGuards() throws {
         try withStack { L in
-            try loadString(Self.hookGuardSource, chunkName: "=luagrad.limits", on: L)
+            try LuaLibrary.load(Self.hookGuards, on: L)
             _ = try state.protectedCall(L, arguments: 0, results: 0)
         }
     }
 
-    static let hookGuardSource = #"""
-        local setmetatable, rawget, type, error = setmetatable, rawget, type, error
-        _G.setmetatable = function(t, mt)
-          if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
-            error("__gc metamethods are not allowed under the host's limits (a finalizer cannot be interrupted)", 2)
-          end
-          local object = setmetatable(t, mt)
-          return object
-        end
-        if type(debug) == "table" then
-          debug.sethook = function()
-            error("debug.sethook is not available: the host's limits use the hook", 2)
-          end
-        end
-        """#
+    /// The guards (`Sources/LuaGrad/Lua/limits.lua`).
+    static let hookGuards = LuaLibrary.Chunk(file: "luagrad/limits.lua", source: PackageResources.limits_lua)
 
     // MARK: - Protected metatables
 

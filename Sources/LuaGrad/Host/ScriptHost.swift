@@ -43,10 +43,17 @@ public final class ScriptHost {
         public var instructionLimit: Int?
         /// How long one call may run. Going over stops the script with `.timeout`. nil: no cap.
         public var timeout: Duration?
+        /// The one directory torch's file functions (`torch.save`, `torch.load`,
+        /// `torch.io.save_npy`, `torch.io.load_npy`) may use. When set, paths are relative to it
+        /// and a path that leaves it (`..`, an absolute path elsewhere, a symbolic link) is
+        /// refused. In the sandbox the functions exist only when a directory is granted.
+        /// nil: anywhere outside the sandbox, nowhere inside it. The directory must exist.
+        public var grantedDirectory: String?
 
         public init(
             output: ((String) -> Void)? = nil, predefineTorch: Bool = true, sandbox: Bool = false,
-            memoryLimit: Int? = nil, instructionLimit: Int? = nil, timeout: Duration? = nil
+            memoryLimit: Int? = nil, instructionLimit: Int? = nil, timeout: Duration? = nil,
+            grantedDirectory: String? = nil
         ) {
             self.output = output
             self.predefineTorch = predefineTorch
@@ -54,6 +61,7 @@ public final class ScriptHost {
             self.memoryLimit = memoryLimit
             self.instructionLimit = instructionLimit
             self.timeout = timeout
+            self.grantedDirectory = grantedDirectory
         }
     }
 
@@ -75,6 +83,7 @@ public final class ScriptHost {
             try installPrint()
             try installTorch()
             try protectBridgedMetatables()
+            if let directory = options.grantedDirectory { try grantDirectory(directory) }
             if options.sandbox { try installSandbox() }
             if options.sandbox || options.instructionLimit != nil || options.timeout != nil {
                 try installHookGuards()

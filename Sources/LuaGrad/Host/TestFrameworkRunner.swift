@@ -106,9 +106,7 @@ public struct TestRunner {
             try host.run(
                 string: #"local dir = ...; package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. package.path"#,
                 name: "luagrad test", arguments: [.string(TestDiscovery.directory(of: path))])
-            guard let runner = try host.run(string: TestFramework.source, name: TestFramework.chunkName).first else {
-                return FileResult(failures: [Failure(file: path, location: path, name: "(test framework)", message: "did not load")])
-            }
+            let runner = try host.loadTestFramework()
             let arguments: [LuaValue]
             do {
                 arguments = [try host.load(file: path), .string(path)]

@@ -11,6 +11,10 @@ import CLuaShim
 /// - **modules** are found by `require` through `package.preload` (`require "luagrad.plot"`)
 ///   and compiled the first time they are required.
 ///
+/// The host's own chunks (the sandbox, the hook guards, the test framework of `luagrad test`)
+/// are `Chunk`s declared where they run (`ScriptHost+Sandbox.swift`, `TestFramework.swift`),
+/// loaded with `load`.
+///
 /// Adding a file: put `NAME.lua` in `Sources/LuaGrad/Lua/` (file names must be unique: SwiftPM
 /// flattens folders into `PackageResources.NAME_lua`) and list it below.
 enum LuaLibrary {
@@ -24,11 +28,25 @@ enum LuaLibrary {
     /// Run when the torch module opens, in this order (later chunks may use earlier ones).
     static let extensions: [Chunk] = [
         Chunk(file: "luagrad/autograd.lua", source: PackageResources.autograd_lua),
+        Chunk(file: "luagrad/nn_functional.lua", source: PackageResources.nn_functional_lua),
         Chunk(file: "luagrad/nn_init.lua", source: PackageResources.nn_init_lua),
+        Chunk(file: "luagrad/nn_module.lua", source: PackageResources.nn_module_lua),
+        Chunk(file: "luagrad/nn_state.lua", source: PackageResources.nn_state_lua),
+        Chunk(file: "luagrad/nn_containers.lua", source: PackageResources.nn_containers_lua),
+        Chunk(file: "luagrad/nn_layers.lua", source: PackageResources.nn_layers_lua),
+        Chunk(file: "luagrad/nn_losses.lua", source: PackageResources.nn_losses_lua),
+        Chunk(file: "luagrad/optim.lua", source: PackageResources.optim_lua),
+        Chunk(file: "luagrad/lr_scheduler.lua", source: PackageResources.lr_scheduler_lua),
+        Chunk(file: "luagrad/data.lua", source: PackageResources.data_lua),
     ]
 
     /// Found by `require NAME` through `package.preload`.
-    static let modules: [(name: String, chunk: Chunk)] = []
+    static let modules: [(name: String, chunk: Chunk)] = [
+        ("luagrad.plot", Chunk(file: "luagrad/plot.lua", source: PackageResources.plot_lua)),
+        ("luagrad.plot_ticks", Chunk(file: "luagrad/plot_ticks.lua", source: PackageResources.plot_ticks_lua)),
+        ("luagrad.plot_svg", Chunk(file: "luagrad/plot_svg.lua", source: PackageResources.plot_svg_lua)),
+        ("luagrad.progress", Chunk(file: "luagrad/progress.lua", source: PackageResources.progress_lua)),
+    ]
 
     // MARK: - Loading
 
