@@ -20,8 +20,11 @@ enum TestModule {
     /// The module name scripts `require`.
     static let name = "luagrad.test"
 
-    /// The runner, in Lua, after `local FRAMEWORK = <the framework's source>` (see `source`).
+    /// The module, in Lua. Receives the framework's three chunks (compiled, not yet run: each
+    /// test file runs them afresh, as `luagrad test` loads them into a fresh host) and their
+    /// file names.
     private static let runner = #"""
+local values_chunk, assertions_chunk, runner_chunk, values_file, assertions_file, runner_file = ...
 local M = {}
 
 -- The directory part of `path` ("." when there is none), as `luagrad test` computes it.
@@ -35,7 +38,9 @@ end
 --- Runs one test file with a fresh copy of the framework and returns its report:
 --- {passed=, skipped=, failures={{name=, location=, message=}, ...}}.
 function M.run_file(path)
-  local run = assert(load(FRAMEWORK, "=luagrad.test", "t"))()
+  local helpers = values_chunk(values_file, assertions_file, runner_file)
+  assertions_chunk(helpers)
+  local run = runner_chunk(helpers)
   local dir = directory(path)
   local saved = package.path
   package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. package.path
@@ -79,19 +84,8 @@ end
 return M
 """#
 
-    /// The runner with the framework's source inlined as a long string literal (a bracket
-    /// level the framework never uses).
-    static var source: String {
-        var level = 1
-        while TestFramework.source.contains("]" + String(repeating: "=", count: level) + "]") { level += 1 }
-        let equals = String(repeating: "=", count: level)
-        // A newline right after the opening bracket is skipped by Lua: the source stays as is.
-        let literal = "[" + equals + "[\n" + TestFramework.source + "]" + equals + "]"
-        return "local FRAMEWORK = " + literal + "\n" + runner
-    }
-
-    /// Sets `package.preload["luagrad.test"]` to the compiled runner (nothing in a state
-    /// without the `package` library, or when compiling fails for lack of memory).
+    /// Sets `package.preload["luagrad.test"]` to `load` (nothing in a state without the
+    /// `package` library).
     static func installPreload(_ s: LuaStack) {
         let L = s.L
         let top = s.top
@@ -101,14 +95,28 @@ return M
         guard s.type(-1) == LUA_TTABLE else { return }
         lua_getfield_raw(L, -1, "preload")
         guard s.type(-1) == LUA_TTABLE else { return }
-        let preload = s.top
-        var text = source
-        let status = text.withUTF8 { buffer in
-            buffer.withMemoryRebound(to: CChar.self) {
-                luaL_loadbufferx(L, $0.baseAddress, $0.count, "=" + name, "t")
+        s.push(function: load)
+        s.setField(-2, name)
+    }
+
+    /// The preload loader (an `lg_SwiftFunction`): compiles the module and the framework's
+    /// chunks, runs the module (protected) and returns its table.
+    private static let load: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            let L = s.L
+            guard lua_checkstack(L, 8) != 0 else { throw LuaError("stack overflow while loading luagrad.test") }
+            var text = runner
+            let status = text.withUTF8 { buffer in
+                buffer.withMemoryRebound(to: CChar.self) {
+                    luaL_loadbufferx(L, $0.baseAddress, $0.count, "=" + name, "t")
+                }
             }
+            guard status == LUA_OK else { throw RaisedLuaValue() }
+            let chunks = [TestFramework.values, TestFramework.assertions, TestFramework.runner]
+            for chunk in chunks { try LuaLibrary.load(chunk, on: L) }
+            for chunk in chunks { s.push(chunk.file) }
+            guard lg_pcall(L, Int32(2 * chunks.count), 1, 0) == LUA_OK else { throw RaisedLuaValue() }
+            return 1
         }
-        guard status == LUA_OK else { return }
-        s.setField(preload, name)
     }
 }
