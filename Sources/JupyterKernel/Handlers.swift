@@ -68,16 +68,10 @@ extension Kernel {
     private func complete(_ request: Message) {
         let code = request.content["code"] as? String ?? ""
         let cursor = Self.byteOffset(code, characterOffset: request.content["cursor_pos"] as? Int ?? code.unicodeScalars.count)
-        var matches: [String] = []
-        var start = cursor
-        do {
-            (matches, start) = try lua.complete(code, cursor: cursor)
-        } catch {
-            Log.write("completion failed: \(error)")
-        }
+        let completions = lua.complete(code, cursor: cursor)
         reply("complete_reply", [
-            "status": "ok", "matches": matches, "metadata": [String: Any](),
-            "cursor_start": Self.characterOffset(code, byteOffset: start),
+            "status": "ok", "matches": completions.matches, "metadata": [String: Any](),
+            "cursor_start": Self.characterOffset(code, byteOffset: completions.start),
             "cursor_end": Self.characterOffset(code, byteOffset: cursor),
         ], to: request, on: shell)
     }

@@ -6,7 +6,6 @@ import LuaGrad
 final class LuaSide {
     let host: ScriptHost
     private let runFunction: LuaValue
-    private let completeFunction: LuaValue
     private let inspectFunction: LuaValue
 
     /// What a cell produced.
@@ -27,7 +26,6 @@ final class LuaSide {
         let table = try host.run(string: source, name: "luagrad/kernel.lua", arguments: [publish]).first?.tableValue
         guard let table else { throw KernelError("kernel.lua did not return its table") }
         runFunction = table["run"]
-        completeFunction = table["complete"]
         inspectFunction = table["inspect"]
     }
 
@@ -71,12 +69,11 @@ final class LuaSide {
 
     // MARK: - Completion and inspection
 
-    /// The names that complete the one ending at byte `cursor`, and where it starts.
-    func complete(_ code: String, cursor: Int) throws -> (matches: [String], start: Int) {
+    /// The completions of the dotted name ending at byte `cursor`: whole replacements of the
+    /// text from `start` (the REPL's engine, `ScriptHost.completions`).
+    func complete(_ code: String, cursor: Int) -> Completions {
         clearStaleInterrupt()
-        let results = try host.call(completeFunction, [.string(code), .integer(Int64(cursor))])
-        let matches = results.first?.arrayValue?.compactMap(\.stringValue) ?? []
-        return (matches, Int(results.count > 1 ? results[1].integerValue ?? Int64(cursor) : Int64(cursor)))
+        return host.completions(for: code, cursor: cursor)
     }
 
     /// The `help` text of the name around byte `cursor`, or nil.

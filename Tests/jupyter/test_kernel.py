@@ -27,9 +27,9 @@ class LuaGradKernelTests(jupyter_kernel_test.KernelTests):
     ]
     code_inspect_sample = "torch.ones"
     completion_samples = [
-        {"text": "torch.aran", "matches": {"arange"}},
+        {"text": "torch.aran", "matches": {"torch.arange"}},
         {"text": "prin", "matches": {"print"}},
-        {"text": "string.up", "matches": {"upper"}},
+        {"text": "string.up", "matches": {"string.upper"}},
         {"text": "while", "matches": {"while"}},
     ]
     complete_code_samples = ["x = 1", "print(x)", "for i = 1, 3 do print(i) end", "1 + 1"]
@@ -87,18 +87,26 @@ class LuaGradKernelTests(jupyter_kernel_test.KernelTests):
         self.assertEqual(reply["content"]["status"], "ok")
         self.assertIn("<svg", results[0]["content"]["data"]["image/svg+xml"])
 
+    def test_luagrad_plot_figure_displays_as_svg(self):
+        reply, _ = self.run_cell('plot = require "luagrad.plot"\nx = torch.arange(0, 3, 0.1)')
+        self.assertEqual(reply["content"]["status"], "ok")
+        reply, messages = self.run_cell('plot.plot(x, {x * x}, {xlabel = "x", legend = {"x^2"}})')
+        data = [m for m in messages if m["msg_type"] == "execute_result"][0]["content"]["data"]
+        self.assertIn("<svg", data["image/svg+xml"])
+        self.assertIn("text/plain", data)
+
     # MARK: completion and inspection
 
     def test_luagrad_completes_tensor_methods_and_table_fields(self):
         self.run_cell("x = torch.ones(2); config = {learning_rate = 0.1, layers = 2}")
         self.kc.complete("x:su")
         matches = self.get_non_kernel_info_reply(timeout=10)["content"]["matches"]
-        self.assertIn("sum", matches)
-        self.assertIn("sub", matches)
+        self.assertIn("x:sum", matches)
+        self.assertIn("x:sub", matches)
         self.kc.complete("config.l")
         reply = self.get_non_kernel_info_reply(timeout=10)["content"]
-        self.assertEqual(set(reply["matches"]), {"learning_rate", "layers"})
-        self.assertEqual((reply["cursor_start"], reply["cursor_end"]), (7, 8))
+        self.assertEqual(set(reply["matches"]), {"config.learning_rate", "config.layers"})
+        self.assertEqual((reply["cursor_start"], reply["cursor_end"]), (0, 8))
 
     def test_luagrad_inspect_says_help(self):
         self.kc.inspect("y = torch.arange(4)", cursor_pos=13)

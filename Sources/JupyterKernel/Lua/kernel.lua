@@ -1,5 +1,5 @@
--- The Lua side of `luagrad kernel`: how a cell's values are shown, what completes, what
--- inspect says. Loaded once per kernel with the Swift callback that publishes display_data;
+-- The Lua side of `luagrad kernel`: how a cell's values are shown and what inspect says
+-- (completion is the host's, shared with the REPL: ScriptHost.completions). Loaded once per kernel with the Swift callback that publishes display_data;
 -- returns the table of functions the Swift side calls (JupyterKernel/LuaSide.swift).
 local publish_display = ...
 local kernel = {}
@@ -73,34 +73,7 @@ do
   end
 end
 
--- MARK: Completion
-
--- Identifiers, without the Lua keywords.
-local keywords = {}
-for word in ([[and break do else elseif end false for function goto if in local nil not or
-  repeat return then true until while]]):gmatch("%a+") do keywords[word] = true end
-
--- The names a tensor answers to: its methods (from help(x)'s list) and fields, probed.
-local tensor_names
-local function tensor_members(x)
-  if tensor_names then return tensor_names end
-  local listed = {}
-  local real_print = print
-  print = function(...) listed[#listed + 1] = table.concat({ ... }, " ") end
-  pcall(help, x)
-  print = real_print
-  local methods, fields = {}, {}
-  for word in table.concat(listed, " "):gmatch("[%a_][%w_]*") do
-    local ok, member = pcall(function() return x[word] end)
-    if ok and type(member) == "function" then methods[word] = true end
-  end
-  for _, word in ipairs({ "grad", "requires_grad", "is_leaf", "retains_grad", "grad_fn", "shape",
-                          "dtype", "ndim", "data", "T", "device" }) do
-    fields[word] = true
-  end
-  tensor_names = { methods = methods, fields = fields }
-  return tensor_names
-end
+-- MARK: Inspection
 
 -- The value of a dotted path ("torch.nn") from the globals, or nil; never raises.
 local function resolve(path)
@@ -113,61 +86,6 @@ local function resolve(path)
   end
   return value
 end
-
--- The keys of a table and of the tables its metatables' `__index` chain leads to.
-local function table_keys(value, into, methods_only)
-  local seen_tables = {}
-  while type(value) == "table" and not seen_tables[value] do
-    seen_tables[value] = true
-    for key, member in pairs(value) do
-      if type(key) == "string" and key:match("^[%a_][%w_]*$") and (not methods_only or type(member) == "function") then
-        into[key] = true
-      end
-    end
-    local mt = getmetatable(value)
-    value = type(mt) == "table" and rawget(mt, "__index") or nil
-  end
-end
-
--- What can follow `base` and `separator` ("." or ":"), as a set of names.
-local function members(base, separator)
-  local names = {}
-  if torch and torch.is_tensor and torch.is_tensor(base) then
-    local known = tensor_members(base)
-    for name in pairs(known.methods) do names[name] = true end
-    if separator == "." then for name in pairs(known.fields) do names[name] = true end end
-  elseif type(base) == "table" then
-    table_keys(base, names, separator == ":")
-  elseif type(base) == "string" and separator == ":" then
-    table_keys(string, names, true)
-  end
-  return names
-end
-
--- `complete(code, cursor)`: the matches for the name that ends at byte `cursor` and the
--- byte offset where it starts.
-function kernel.complete(code, cursor)
-  local before = code:sub(1, cursor)
-  local expression = before:match("[%a_][%w_%.:]*$") or ""
-  local base_path, separator, prefix = expression:match("^(.-)([.:])([%a_]?[%w_]*)$")
-  local names
-  if base_path and base_path ~= "" then
-    names = members(resolve(base_path), separator)
-  else
-    prefix = expression
-    names = {}
-    table_keys(_G, names)
-    for word in pairs(keywords) do names[word] = true end
-  end
-  local matches = {}
-  for name in pairs(names) do
-    if name:sub(1, #prefix) == prefix then matches[#matches + 1] = name end
-  end
-  table.sort(matches)
-  return matches, cursor - #prefix
-end
-
--- MARK: Inspection
 
 -- `inspect(code, cursor)`: what `help` says about the name around byte `cursor`, or nil.
 function kernel.inspect(code, cursor)
