@@ -131,7 +131,7 @@ private final class Scratch {
             local data = torch.io.read_csv("sub/data.csv")
             return saved, data.nrows, data.y[2], #fig:svg()
             """)
-        #expect(results.count == 4 && results[0] == "sub/figure.svg" && results[1] == 2 && results[2] == 4.0)
+        #expect(results.count == 4 && results[0] == "sub/figure.svg" && results[1] == 2 && results[2] == 4)
         let written = try String(contentsOfFile: scratch.granted + "/sub/figure.svg", encoding: .utf8)
         #expect(results[3] == .number(Double(written.utf8.count)) || results[3] == .integer(Int64(written.utf8.count)))
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.granted + "/sub").sorted() == ["data.csv", "figure.svg"])
