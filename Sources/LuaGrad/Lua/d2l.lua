@@ -155,6 +155,13 @@ function d2l.Module:__init(plot_train_per_epoch, plot_valid_per_epoch)
   self.board = d2l.ProgressBoard()
 end
 
+-- The model's board, made with the defaults when a subclass's __init did not call
+-- d2l.Module.__init (the book's super().__init__()).
+local function board_of(model)
+  if model.board == nil then d2l.Module.__init(model) end
+  return model.board
+end
+
 function d2l.Module:loss(y_hat, y) raise("Module:loss is not defined: a subclass defines it", 2) end
 
 function d2l.Module:forward(X)
@@ -167,7 +174,7 @@ end
 function d2l.Module:plot(key, value, train)
   local trainer = self.trainer
   if trainer == nil then raise("Module:plot: the Trainer is not set (call trainer:fit(model, data))", 2) end
-  self.board.xlabel = "epoch"
+  board_of(self).xlabel = "epoch"
   local x, n
   if train then
     x = trainer.train_batch_idx / trainer.num_train_batches
@@ -258,7 +265,7 @@ end
 
 function d2l.Trainer:prepare_model(model)
   model.trainer = self
-  model.board.xlim = {0, self.max_epochs}
+  board_of(model).xlim = {0, self.max_epochs}
   self.model = model
 end
 
