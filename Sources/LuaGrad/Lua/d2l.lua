@@ -440,7 +440,7 @@ end
 function d2l.Classifier:accuracy(Y_hat, Y, averaged)
   Y_hat = Y_hat:reshape(-1, Y_hat.shape[Y_hat.ndim])
   local preds = Y_hat:argmax(2):to(Y.dtype)
-  local compare = (preds == Y:reshape(-1)):to(torch.float32)
+  local compare = preds:eq(Y:reshape(-1)):to(torch.float32)
   if averaged == false then return compare end
   return compare:mean()
 end
