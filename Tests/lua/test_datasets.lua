@@ -180,6 +180,21 @@ describe("d2l", function()
     assert.is_true(torch.allclose(model.net.bias.grad, torch.tensor{0.8}))
   end)
 
+  it("draws the board's lines into an SVG file when given svg", function()
+    local path = os.tmpname() .. ".svg"
+    local board = d2l.ProgressBoard{xlabel = "epoch", svg = path, display = false}
+    board:draw(1, 0.5, "train_loss", 2)
+    board:draw(2, 0.25, "train_loss", 2)
+    assert.are.same({{1.5, 0.375}}, board.data.train_loss)
+    board:save(path)
+    local f = assert(io.open(path))
+    local text = f:read("a")
+    f:close()
+    os.remove(path)
+    assert.is_truthy(text:find("<svg", 1, true))
+    assert.is_truthy(text:find("train_loss", 1, true))
+  end)
+
   it("checks its arguments", function()
     fails_with("max_epochs must be a non-negative integer", d2l.Trainer, {max_epochs = 1.5})
     fails_with("w must be a tensor", d2l.SyntheticRegressionData, {w = {1, 2}, b = 1})

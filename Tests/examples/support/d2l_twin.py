@@ -1,9 +1,9 @@
 # What the d2l examples' PyTorch twins share: the book's d2l/torch.py (1.0.3) helpers for
 # chapters 3-5, in plain torch, doing what LuaGrad's `require "d2l"` does, in the same order
-# (Sources/LuaGrad/Lua/d2l.lua). A twin runs it with
-#   exec(open(d2l_twin_path()).read())
-# where d2l_twin_path finds this file from the current directory (run
-# Tests/examples/regenerate from inside the repository).
+# (Sources/LuaGrad/Lua/d2l.lua). Each twin finds this file by walking up from the current
+# directory and exec()s it (scripts/oracle runs snippets from standard input, so a twin has no
+# __file__): run Tests/examples/regenerate from inside the repository. It lives in support/
+# so that regenerate, which runs every Tests/examples/*.py, does not take it for a twin.
 import os
 import torch
 from torch import nn
@@ -11,6 +11,7 @@ from torch.nn import functional as F
 
 
 def repo_file(relative):
+    """The path of `relative` in the repository that contains the current directory."""
     here = os.getcwd()
     while True:
         candidate = os.path.join(here, relative)
