@@ -44,7 +44,7 @@ private final class Scratch {
             table.sort(names)
             return type(torch.save), type(torch.load), table.concat(names, " ")
             """)
-        #expect(results == ["function", "function", "load_npy save_npy"])
+        #expect(results == ["function", "function", "load_idx load_npy save_npy"])
     }
 
     @Test func pathsAreRelativeToTheGrantedDirectory() throws {
