@@ -85,8 +85,10 @@ let package = Package(
         .target(
             name: "LuaGrad",
             dependencies: ["Autograd", "CLua", "CLuaShim"],
-            // The library's Lua sources, compiled in (see Sources/LuaGrad/Prelude/LuaLibrary.swift).
-            resources: [.embedInCode("Lua")],
+            // The library's Lua sources, compiled in (see Sources/LuaGrad/Prelude/LuaLibrary.swift),
+            // and the data sets it ships (Sources/LuaGrad/Data/README.md: origin and licence).
+            exclude: ["Data/README.md"],
+            resources: [.embedInCode("Lua"), .embedInCode("Data")],
             swiftSettings: releaseSettings
         ),
         .target(

@@ -45,7 +45,7 @@ private final class Scratch {
             table.sort(names)
             return type(torch.save), type(torch.load), table.concat(names, " ")
             """)
-        #expect(results == ["function", "function", "load_npy read_csv save_npy write_text"])
+        #expect(results == ["function", "function", "load_idx load_npy read_csv save_npy write_text"])
     }
 
     @Test func pathsAreRelativeToTheGrantedDirectory() throws {

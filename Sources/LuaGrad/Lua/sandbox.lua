@@ -48,7 +48,7 @@ keep(package.loaded, {
 local torch = package.loaded.torch
 if type(torch) == "table" then
   if grantsDirectory then
-    if type(torch.io) == "table" then keep(torch.io, { "save_npy", "load_npy", "write_text", "read_csv" }) end
+    if type(torch.io) == "table" then keep(torch.io, { "save_npy", "load_npy", "load_idx", "write_text", "read_csv" }) end
   else
     torch.io, torch.save, torch.load = nil, nil, nil
   end

@@ -38,6 +38,7 @@ enum LuaLibrary {
         Chunk(file: "luagrad/optim.lua", source: PackageResources.optim_lua),
         Chunk(file: "luagrad/lr_scheduler.lua", source: PackageResources.lr_scheduler_lua),
         Chunk(file: "luagrad/data.lua", source: PackageResources.data_lua),
+        Chunk(file: "luagrad/datasets.lua", source: PackageResources.datasets_lua),
     ]
 
     /// Found by `require NAME` through `package.preload`.
@@ -46,6 +47,7 @@ enum LuaLibrary {
         ("luagrad.plot_ticks", Chunk(file: "luagrad/plot_ticks.lua", source: PackageResources.plot_ticks_lua)),
         ("luagrad.plot_svg", Chunk(file: "luagrad/plot_svg.lua", source: PackageResources.plot_svg_lua)),
         ("luagrad.progress", Chunk(file: "luagrad/progress.lua", source: PackageResources.progress_lua)),
+        ("d2l", Chunk(file: "luagrad/d2l.lua", source: PackageResources.d2l_lua)),
     ]
 
     // MARK: - Loading
