@@ -132,6 +132,8 @@ enum ModuleReference {
               doc: "A tensor from a NumPy .npy file (little-endian, C order)."),
         Entry(path: "io.write_text", usage: "torch.io.write_text(path, text)",
               doc: "Writes a string to a file atomically, inside the granted directory in a sandbox (luagrad.plot saves with it)."),
+        Entry(path: "io.load_idx", usage: "torch.io.load_idx(path, {dtype=nil}) -> Tensor",
+              doc: "A tensor from an IDX file (MNIST's and Fashion-MNIST's format), its shape and dtype from the header."),
     ]
 
     // MARK: - Generators
