@@ -7,6 +7,7 @@
 //     -> Autograd (pure Swift engine, knows nothing of Lua)
 //     -> LuaGrad (bridge + ScriptHost; the only importer of CLua)
 //     -> luagrad (command-line program, with jemalloc as its malloc)
+//   CMPIShim (Open MPI through dlopen, for torch.distributed) -> LuaGrad
 import PackageDescription
 
 // Release builds skip the runtime exclusivity checks: they cost ~8% of a small-tensor op from
@@ -50,6 +51,8 @@ let package = Package(
         ),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(name: "CThreadSlots"),
+        // Open MPI, opened with dlopen by torch.distributed: the build needs no MPI.
+        .target(name: "CMPIShim", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "Autograd",
             dependencies: ["COpenBLAS", "CThreadSlots"],
@@ -58,7 +61,7 @@ let package = Package(
         ),
         .target(
             name: "LuaGrad",
-            dependencies: ["Autograd", "CLua", "CLuaShim"],
+            dependencies: ["Autograd", "CLua", "CLuaShim", "CMPIShim"],
             // The library's Lua sources, compiled in (see Sources/LuaGrad/Prelude/LuaLibrary.swift).
             resources: [.embedInCode("Lua")],
             swiftSettings: releaseSettings

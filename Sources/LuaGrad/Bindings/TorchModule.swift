@@ -46,6 +46,7 @@ enum TorchModule {
         CSVReader.install(s, module: module)
         Viz.install(s, module: module)
         FileFunctions.install(s, module: module)
+        DistributedFunctions.install(s, module: module)
         s.push("LuaGrad 0.1")
         s.setField(module, "__version__")
 
