@@ -318,8 +318,7 @@ function DistributedSampler:indices()
   local indices
   if self.shuffle then
     local g = torch.Generator():manual_seed(self.seed + self.epoch)
-    indices = torch.randperm(n, { generator = g }):tolist()
-    for k = 1, n do indices[k] = indices[k] + 1 end
+    indices = torch.randperm(n, { generator = g }):tolist()  -- positions 1..n
   else
     indices = {}
     for k = 1, n do indices[k] = k end
