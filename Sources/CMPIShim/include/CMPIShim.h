@@ -45,29 +45,34 @@ void lg_mpi_abort(int code);
 /// MPI's text for an error code.
 void lg_mpi_error_string(int code, char *text, size_t capacity);
 
-// MARK: - Non-blocking operations (all on MPI_COMM_WORLD)
+// MARK: - Operations (all on MPI_COMM_WORLD)
+//
+// Each blocks until done when `request` is NULL; otherwise it starts the non-blocking variant
+// (MPI_Iallreduce, ...) and stores its request.
 
-/// MPI_Iallreduce in place on `buffer`.
-int lg_mpi_iallreduce(void *buffer, int count, lg_mpi_type type, lg_mpi_op op, lg_mpi_request *request);
-/// MPI_Ibcast.
-int lg_mpi_ibcast(void *buffer, int count, lg_mpi_type type, int root, lg_mpi_request *request);
-/// MPI_Ireduce in place on the root (`buffer` is both input and, on the root, output).
-int lg_mpi_ireduce(void *buffer, int count, lg_mpi_type type, lg_mpi_op op, int root, int is_root,
-                   lg_mpi_request *request);
-/// MPI_Iallgather of `count` elements from each rank into `output` (size x count elements).
-int lg_mpi_iallgather(const void *input, void *output, int count, lg_mpi_type type, lg_mpi_request *request);
-/// MPI_Igather into `output` on the root (ignored elsewhere).
-int lg_mpi_igather(const void *input, void *output, int count, lg_mpi_type type, int root, lg_mpi_request *request);
-/// MPI_Iscatter from `input` on the root (ignored elsewhere).
-int lg_mpi_iscatter(const void *input, void *output, int count, lg_mpi_type type, int root, lg_mpi_request *request);
-/// MPI_Ireduce_scatter_block: `input` holds size x count elements, `output` receives count.
-int lg_mpi_ireduce_scatter_block(const void *input, void *output, int count, lg_mpi_type type, lg_mpi_op op,
-                                 lg_mpi_request *request);
-/// MPI_Ibarrier.
-int lg_mpi_ibarrier(lg_mpi_request *request);
-/// MPI_Isend and MPI_Irecv (`source` -1: any source).
-int lg_mpi_isend(const void *buffer, int count, lg_mpi_type type, int destination, int tag, lg_mpi_request *request);
-int lg_mpi_irecv(void *buffer, int count, lg_mpi_type type, int source, int tag, lg_mpi_request *request);
+/// MPI_Allreduce in place on `buffer`.
+int lg_mpi_allreduce(void *buffer, int count, lg_mpi_type type, lg_mpi_op op, lg_mpi_request *request);
+/// MPI_Bcast.
+int lg_mpi_bcast(void *buffer, int count, lg_mpi_type type, int root, lg_mpi_request *request);
+/// MPI_Reduce in place on the root (`buffer` is both input and, on the root, output).
+int lg_mpi_reduce(void *buffer, int count, lg_mpi_type type, lg_mpi_op op, int root, int is_root,
+                  lg_mpi_request *request);
+/// MPI_Allgather of `count` elements from each rank into `output` (size x count elements).
+int lg_mpi_allgather(const void *input, void *output, int count, lg_mpi_type type, lg_mpi_request *request);
+/// MPI_Gather into `output` on the root (ignored elsewhere).
+int lg_mpi_gather(const void *input, void *output, int count, lg_mpi_type type, int root, lg_mpi_request *request);
+/// MPI_Scatter from `input` on the root (ignored elsewhere).
+int lg_mpi_scatter(const void *input, void *output, int count, lg_mpi_type type, int root, lg_mpi_request *request);
+/// MPI_Reduce_scatter_block: `input` holds size x count elements, `output` receives count.
+int lg_mpi_reduce_scatter_block(const void *input, void *output, int count, lg_mpi_type type, lg_mpi_op op,
+                                lg_mpi_request *request);
+/// MPI_Barrier.
+int lg_mpi_barrier(lg_mpi_request *request);
+/// MPI_Send and MPI_Recv (`source` -1: any source; a blocking receive writes the sender's rank
+/// to `sender`, a started one reports it when tested).
+int lg_mpi_send(const void *buffer, int count, lg_mpi_type type, int destination, int tag, lg_mpi_request *request);
+int lg_mpi_recv(void *buffer, int count, lg_mpi_type type, int source, int tag, lg_mpi_request *request,
+                int *sender);
 
 /// MPI_Test: sets `*done`, and on completion the sender's rank in `*source` (for receives).
 int lg_mpi_test(lg_mpi_request *request, int *done, int *source);

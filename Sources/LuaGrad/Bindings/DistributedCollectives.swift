@@ -5,10 +5,12 @@ import CMPIShim
 
 /// The collectives and point-to-point operations of `torch.distributed._C`.
 ///
-/// Each starts a non-blocking MPI operation on MPI_COMM_WORLD and returns the number of a
-/// `DistributedWork`; `distributed.lua` waits for it at once unless the caller asked for
-/// `async_op`. Arguments arrive checked by `distributed.lua` and are checked again here, since
-/// a wrong buffer size would let MPI write past a tensor.
+/// Each runs an MPI operation on MPI_COMM_WORLD and returns the number of a `DistributedWork`.
+/// The last argument, `async`, says whether it is started non-blocking (`async_op`, and DDP's
+/// buckets) or runs blocking: Open MPI's blocking collectives move large buffers about twice
+/// as fast as its non-blocking ones, but cannot be interrupted by the host's time limit (see
+/// `DistributedWork.wait`). Arguments arrive checked by `distributed.lua` and are checked again
+/// here, since a wrong buffer size would let MPI write past a tensor.
 enum DistributedCollectives {
     static let functions: [(String, lg_SwiftFunction)] = [
         ("all_reduce", allReduce), ("broadcast", broadcast), ("reduce", reduce), ("all_gather", allGather),
@@ -65,14 +67,18 @@ enum DistributedCollectives {
         return tensors
     }
 
-    /// Starts an operation and registers its work; pushes the work's number.
-    private static func start(_ s: LuaStack, _ name: String, buffers: [MPIBuffer],
+    /// Runs an operation and registers its work; pushes the work's number. Blocking unless
+    /// the argument `async` (the last one, at `asyncIndex`) is true: `body` gets a request to
+    /// fill for a started operation, or nil to block, and where a blocking receive writes the
+    /// sender's rank.
+    private static func start(_ s: LuaStack, _ name: String, asyncIndex: Int32, buffers: [MPIBuffer],
                               completion: ((Int32) throws -> Void)? = nil,
-                              _ body: (UnsafeMutablePointer<lg_mpi_request?>) -> Int32) throws -> Int32 {
+                              _ body: (UnsafeMutablePointer<lg_mpi_request?>?, UnsafeMutablePointer<Int32>) -> Int32) throws -> Int32 {
         var request: lg_mpi_request? = nil
-        let status = body(&request)
+        var sender: Int32 = -1
+        let status = s.boolean(asyncIndex) ? body(&request, &sender) : body(nil, &sender)
         guard status == 0 else { throw LuaError("\(name): \(DistributedRuntime.errorText(status))") }
-        let work = DistributedWork(name: name, request: request, buffers: buffers, completion: completion)
+        let work = DistributedWork(name: name, request: request, source: sender, buffers: buffers, completion: completion)
         s.push(DistributedRuntime.register(work))
         return 1
     }
@@ -93,7 +99,7 @@ enum DistributedCollectives {
 
     // MARK: - Collectives
 
-    /// `_C.all_reduce(t, op)`.
+    /// `_C.all_reduce(t, op, async)`.
     static let allReduce: lg_SwiftFunction = { L in
         DistributedFunctions.locked(L) { s in
             try requireGroup()
@@ -101,13 +107,13 @@ enum DistributedCollectives {
             let (op, average) = try reduction(s, 2, dtype: t.dtype, "all_reduce")
             let buffer = try MPIBuffer(t)
             let count = try buffer.count("all_reduce")
-            return try start(s, "all_reduce", buffers: [buffer], completion: average ? { _ in divideByWorldSize(buffer) } : nil) {
-                lg_mpi_iallreduce(buffer.pointer, count, buffer.type, op, $0)
+            return try start(s, "all_reduce", asyncIndex: 3, buffers: [buffer], completion: average ? { _ in divideByWorldSize(buffer) } : nil) { request, _ in
+                lg_mpi_allreduce(buffer.pointer, count, buffer.type, op, request)
             }
         }
     }
 
-    /// `_C.broadcast(t, src)`.
+    /// `_C.broadcast(t, src, async)`.
     static let broadcast: lg_SwiftFunction = { L in
         DistributedFunctions.locked(L) { s in
             try requireGroup()
@@ -115,11 +121,13 @@ enum DistributedCollectives {
             let root = try rank(s, 2, "src", "broadcast")
             let buffer = try MPIBuffer(t)
             let count = try buffer.count("broadcast")
-            return try start(s, "broadcast", buffers: [buffer]) { lg_mpi_ibcast(buffer.pointer, count, buffer.type, root, $0) }
+            return try start(s, "broadcast", asyncIndex: 3, buffers: [buffer]) { request, _ in
+                lg_mpi_bcast(buffer.pointer, count, buffer.type, root, request)
+            }
         }
     }
 
-    /// `_C.reduce(t, dst, op)`: the result lands in `t` on `dst`; elsewhere `t` is unchanged.
+    /// `_C.reduce(t, dst, op, async)`: the result lands in `t` on `dst`; elsewhere `t` is unchanged.
     static let reduce: lg_SwiftFunction = { L in
         DistributedFunctions.locked(L) { s in
             try requireGroup()
@@ -130,13 +138,13 @@ enum DistributedCollectives {
             // Only the root receives: elsewhere a non-contiguous tensor is read, never written back.
             let buffer = try isRoot ? MPIBuffer(t) : MPIBuffer(input: t)
             let count = try buffer.count("reduce")
-            return try start(s, "reduce", buffers: [buffer], completion: average && isRoot ? { _ in divideByWorldSize(buffer) } : nil) {
-                lg_mpi_ireduce(buffer.pointer, count, buffer.type, op, root, isRoot ? 1 : 0, $0)
+            return try start(s, "reduce", asyncIndex: 4, buffers: [buffer], completion: average && isRoot ? { _ in divideByWorldSize(buffer) } : nil) { request, _ in
+                lg_mpi_reduce(buffer.pointer, count, buffer.type, op, root, isRoot ? 1 : 0, request)
             }
         }
     }
 
-    /// `_C.all_gather(list, t)`: every rank's `t` into `list[rank + 1]`.
+    /// `_C.all_gather(list, t, async)`: every rank's `t` into `list[rank + 1]`.
     static let allGather: lg_SwiftFunction = { L in
         DistributedFunctions.locked(L) { s in
             try requireGroup()
@@ -146,13 +154,15 @@ enum DistributedCollectives {
             let gathered = try MPIBuffer(count: t.numel * outputs.count, dtype: t.dtype)
             let count = try input.count("all_gather")
             _ = try gathered.count("all_gather")
-            return try start(s, "all_gather", buffers: [input, gathered], completion: { _ in
+            return try start(s, "all_gather", asyncIndex: 3, buffers: [input, gathered], completion: { _ in
                 for (k, output) in outputs.enumerated() { try gathered.copySlice(at: k * t.numel, into: output) }
-            }) { lg_mpi_iallgather(input.pointer, gathered.pointer, count, input.type, $0) }
+            }) { request, _ in
+                lg_mpi_allgather(input.pointer, gathered.pointer, count, input.type, request)
+            }
         }
     }
 
-    /// `_C.gather(t, list, dst)`: every rank's `t` into `list` on `dst` (nil elsewhere).
+    /// `_C.gather(t, list, dst, async)`: every rank's `t` into `list` on `dst` (nil elsewhere).
     static let gather: lg_SwiftFunction = { L in
         DistributedFunctions.locked(L) { s in
             try requireGroup()
@@ -164,13 +174,15 @@ enum DistributedCollectives {
             let gathered = try MPIBuffer(count: isRoot ? t.numel * outputs.count : 0, dtype: t.dtype)
             let count = try input.count("gather")
             _ = try gathered.count("gather")
-            return try start(s, "gather", buffers: [input, gathered], completion: { _ in
+            return try start(s, "gather", asyncIndex: 4, buffers: [input, gathered], completion: { _ in
                 for (k, output) in outputs.enumerated() { try gathered.copySlice(at: k * t.numel, into: output) }
-            }) { lg_mpi_igather(input.pointer, gathered.pointer, count, input.type, root, $0) }
+            }) { request, _ in
+                lg_mpi_gather(input.pointer, gathered.pointer, count, input.type, root, request)
+            }
         }
     }
 
-    /// `_C.scatter(t, list, src)`: `list[r + 1]` on `src` into `t` on rank r.
+    /// `_C.scatter(t, list, src, async)`: `list[r + 1]` on `src` into `t` on rank r.
     static let scatter: lg_SwiftFunction = { L in
         DistributedFunctions.locked(L) { s in
             try requireGroup()
@@ -183,13 +195,13 @@ enum DistributedCollectives {
             let output = try MPIBuffer(t, copyIn: false)
             let count = try output.count("scatter")
             _ = try pieces.count("scatter")
-            return try start(s, "scatter", buffers: [pieces, output]) {
-                lg_mpi_iscatter(pieces.pointer, output.pointer, count, output.type, root, $0)
+            return try start(s, "scatter", asyncIndex: 4, buffers: [pieces, output]) { request, _ in
+                lg_mpi_scatter(pieces.pointer, output.pointer, count, output.type, root, request)
             }
         }
     }
 
-    /// `_C.reduce_scatter(output, list, op)`: the reduction of every rank's `list[r + 1]` into
+    /// `_C.reduce_scatter(output, list, op, async)`: the reduction of every rank's `list[r + 1]` into
     /// `output` on rank r.
     static let reduceScatter: lg_SwiftFunction = { L in
         DistributedFunctions.locked(L) { s in
@@ -202,23 +214,23 @@ enum DistributedCollectives {
             let output = try MPIBuffer(t, copyIn: false)
             let count = try output.count("reduce_scatter")
             _ = try pieces.count("reduce_scatter")
-            return try start(s, "reduce_scatter", buffers: [pieces, output], completion: average ? { _ in divideByWorldSize(output) } : nil) {
-                lg_mpi_ireduce_scatter_block(pieces.pointer, output.pointer, count, output.type, op, $0)
+            return try start(s, "reduce_scatter", asyncIndex: 4, buffers: [pieces, output], completion: average ? { _ in divideByWorldSize(output) } : nil) { request, _ in
+                lg_mpi_reduce_scatter_block(pieces.pointer, output.pointer, count, output.type, op, request)
             }
         }
     }
 
-    /// `_C.barrier()`.
+    /// `_C.barrier(async)`.
     static let barrier: lg_SwiftFunction = { L in
         DistributedFunctions.locked(L) { s in
             try requireGroup()
-            return try start(s, "barrier", buffers: []) { lg_mpi_ibarrier($0) }
+            return try start(s, "barrier", asyncIndex: 1, buffers: []) { request, _ in lg_mpi_barrier(request) }
         }
     }
 
     // MARK: - Point to point
 
-    /// `_C.send(t, dst, tag)`.
+    /// `_C.send(t, dst, tag, async)`.
     static let send: lg_SwiftFunction = { L in
         DistributedFunctions.locked(L) { s in
             try requireGroup()
@@ -230,11 +242,13 @@ enum DistributedCollectives {
             let tag = try messageTag(s, 3, "send")
             let buffer = try MPIBuffer(input: t)
             let count = try buffer.count("send")
-            return try start(s, "send", buffers: [buffer]) { lg_mpi_isend(buffer.pointer, count, buffer.type, destination, tag, $0) }
+            return try start(s, "send", asyncIndex: 4, buffers: [buffer]) { request, _ in
+                lg_mpi_send(buffer.pointer, count, buffer.type, destination, tag, request)
+            }
         }
     }
 
-    /// `_C.recv(t, src, tag)`: `src` nil receives from any rank; the work's wait returns the sender.
+    /// `_C.recv(t, src, tag, async)`: `src` nil receives from any rank; the work's wait returns the sender.
     static let recv: lg_SwiftFunction = { L in
         DistributedFunctions.locked(L) { s in
             try requireGroup()
@@ -246,7 +260,9 @@ enum DistributedCollectives {
             let tag = try messageTag(s, 3, "recv")
             let buffer = try MPIBuffer(t, copyIn: false)
             let count = try buffer.count("recv")
-            return try start(s, "recv", buffers: [buffer]) { lg_mpi_irecv(buffer.pointer, count, buffer.type, source, tag, $0) }
+            return try start(s, "recv", asyncIndex: 4, buffers: [buffer]) { request, sender in
+                lg_mpi_recv(buffer.pointer, count, buffer.type, source, tag, request, sender)
+            }
         }
     }
 

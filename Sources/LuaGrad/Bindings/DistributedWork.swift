@@ -117,9 +117,11 @@ final class DistributedWork {
     /// The sender's rank once a receive completed.
     private(set) var source: Int32 = -1
 
-    init(name: String, request: lg_mpi_request?, buffers: [MPIBuffer], completion: ((Int32) throws -> Void)? = nil) {
+    init(name: String, request: lg_mpi_request?, source: Int32 = -1, buffers: [MPIBuffer],
+         completion: ((Int32) throws -> Void)? = nil) {
         self.name = name
         self.request = request
+        self.source = source
         self.buffers = buffers
         self.completion = completion
     }

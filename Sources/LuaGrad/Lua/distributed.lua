@@ -2,9 +2,9 @@
 -- torch.utils.data.DistributedSampler.
 --
 -- The primitives live in `torch.distributed._C` (Sources/LuaGrad/Bindings/Distributed*.swift):
--- each starts a non-blocking MPI operation and returns the number of its work. Here the
--- arguments are read PyTorch's way (positional, or an options table: `{op=, async_op=}`),
--- and a blocking call waits for its work at once.
+-- each runs an MPI operation, blocking or (last argument true) started non-blocking, and
+-- returns the number of its work. Here the arguments are read PyTorch's way (positional, or
+-- an options table: `{op=, async_op=}`); a blocking call's work is completed at once.
 --
 -- Ranks are MPI's numbers (0 is the first process), as in PyTorch: unlike positions in
 -- tensors, ranks do not count from 1.
@@ -157,7 +157,7 @@ function dist.all_reduce(t, opts)
   check_tensor(t, "all_reduce")
   opts = options(opts, "op", "all_reduce")
   check_group("all_reduce")
-  return finish(C.all_reduce(t, check_op(opts.op, "all_reduce")), opts)
+  return finish(C.all_reduce(t, check_op(opts.op, "all_reduce"), opts.async_op == true), opts)
 end
 
 --- `dist.broadcast(t, {src=0})`: `src`'s tensor into `t` on every rank.
@@ -165,7 +165,7 @@ function dist.broadcast(t, opts)
   check_tensor(t, "broadcast")
   opts = options(opts, "src", "broadcast")
   check_group("broadcast")
-  return finish(C.broadcast(t, opts.src or 0), opts)
+  return finish(C.broadcast(t, opts.src or 0, opts.async_op == true), opts)
 end
 
 --- `dist.reduce(t, {dst=0, op=SUM})`: the reduction lands in `t` on `dst` only.
@@ -173,7 +173,7 @@ function dist.reduce(t, opts)
   check_tensor(t, "reduce")
   opts = options(opts, "dst", "reduce")
   check_group("reduce")
-  return finish(C.reduce(t, opts.dst or 0, check_op(opts.op, "reduce")), opts)
+  return finish(C.reduce(t, opts.dst or 0, check_op(opts.op, "reduce"), opts.async_op == true), opts)
 end
 
 --- `dist.all_gather(tensor_list, t)`: rank r's `t` into `tensor_list[r + 1]` everywhere.
@@ -181,7 +181,7 @@ function dist.all_gather(tensor_list, t, opts)
   check_tensor(t, "all_gather", 2)
   opts = options(opts, nil, "all_gather")
   check_group("all_gather")
-  return finish(C.all_gather(tensor_list, t), opts)
+  return finish(C.all_gather(tensor_list, t, opts.async_op == true), opts)
 end
 
 --- `dist.gather(t, {gather_list=, dst=0})`: rank r's `t` into `gather_list[r + 1]` on `dst`.
@@ -191,7 +191,7 @@ function dist.gather(t, opts)
   check_group("gather")
   local dst = opts.dst or 0
   if dst == dist._rank and opts.gather_list == nil then raise("gather(): gather_list is required on the destination rank") end
-  return finish(C.gather(t, opts.gather_list, dst), opts)
+  return finish(C.gather(t, opts.gather_list, dst, opts.async_op == true), opts)
 end
 
 --- `dist.scatter(t, {scatter_list=, src=0})`: `scatter_list[r + 1]` on `src` into `t` on rank r.
@@ -201,7 +201,7 @@ function dist.scatter(t, opts)
   check_group("scatter")
   local src = opts.src or 0
   if src == dist._rank and opts.scatter_list == nil then raise("scatter(): scatter_list is required on the source rank") end
-  return finish(C.scatter(t, opts.scatter_list, src), opts)
+  return finish(C.scatter(t, opts.scatter_list, src, opts.async_op == true), opts)
 end
 
 --- `dist.reduce_scatter(output, input_list, {op=SUM})`: the reduction over ranks of
@@ -210,14 +210,14 @@ function dist.reduce_scatter(output, input_list, opts)
   check_tensor(output, "reduce_scatter")
   opts = options(opts, "op", "reduce_scatter")
   check_group("reduce_scatter")
-  return finish(C.reduce_scatter(output, input_list, check_op(opts.op, "reduce_scatter")), opts)
+  return finish(C.reduce_scatter(output, input_list, check_op(opts.op, "reduce_scatter"), opts.async_op == true), opts)
 end
 
 --- `dist.barrier()`: returns once every rank has called it.
 function dist.barrier(opts)
   opts = options(opts, nil, "barrier")
   check_group("barrier")
-  return finish(C.barrier(), opts)
+  return finish(C.barrier(opts.async_op == true), opts)
 end
 
 -- MARK: - Point to point
@@ -228,7 +228,7 @@ function dist.send(t, opts)
   opts = options(opts, "dst", "send")
   check_group("send")
   if opts.dst == nil then raise("send(): dst is required") end
-  work(C.send(t, opts.dst, opts.tag)):wait()
+  work(C.send(t, opts.dst, opts.tag, false)):wait()
 end
 
 --- `dist.recv(t, {src=, tag=0})`: receives into `t` (from any rank without `src`); returns
@@ -237,7 +237,7 @@ function dist.recv(t, opts)
   check_tensor(t, "recv")
   opts = options(opts, "src", "recv")
   check_group("recv")
-  local w = work(C.recv(t, opts.src, opts.tag))
+  local w = work(C.recv(t, opts.src, opts.tag, false))
   w:wait()
   return w._source
 end
@@ -248,14 +248,14 @@ function dist.isend(t, opts)
   opts = options(opts, "dst", "isend")
   check_group("isend")
   if opts.dst == nil then raise("isend(): dst is required") end
-  return work(C.send(t, opts.dst, opts.tag))
+  return work(C.send(t, opts.dst, opts.tag, true))
 end
 
 function dist.irecv(t, opts)
   check_tensor(t, "irecv")
   opts = options(opts, "src", "irecv")
   check_group("irecv")
-  return work(C.recv(t, opts.src, opts.tag))
+  return work(C.recv(t, opts.src, opts.tag, true))
 end
 
 -- MARK: - DistributedSampler
