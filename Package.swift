@@ -3,11 +3,16 @@
 //
 // Dependencies point one way:
 //   COpenBLAS (system OpenBLAS, for matrix products) + CThreadSlots (C thread-locals) -> Autograd
-//   CLua (system liblua5.4) + CLuaShim (C trampoline, macro wrappers)
+//   CLua (Lua 5.4's headers only) + CLuaShim (C trampoline, macro wrappers)
 //     -> Autograd (pure Swift engine, knows nothing of Lua)
 //     -> LuaGrad (bridge + ScriptHost; the only importer of CLua)
 //     -> luagrad (command-line program, with jemalloc as its malloc)
+//     -> LuaGradModule (the Lua module luagrad.so, for the system's lua5.4; docs/lua-module.md)
+//   CZmq (system libzmq) + LuaGrad -> JupyterKernel (`luagrad kernel`: the Jupyter protocol) -> luagrad
 //   CMPIShim (Open MPI through dlopen, for torch.distributed) -> LuaGrad
+//
+// Who links the Lua core: the programs and tests below link Debian's liblua5.4 (`linksLua`);
+// the Lua module links none and uses the core of the interpreter that loads it.
 import PackageDescription
 
 // Release builds skip the runtime exclusivity checks: they cost ~8% of a small-tensor op from
@@ -22,17 +27,32 @@ let releaseSettings: [SwiftSetting] = [
 // worker loop may not even inline). Nothing reads errno, so the engine's kernels drop it.
 let kernelSettings: [SwiftSetting] = releaseSettings + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
 
+// The Lua core, for every program and test that creates its own Lua states (CLua is headers
+// only, so that the Lua module never loads a second copy of Lua into its host).
+let linksLua: [LinkerSetting] = [.linkedLibrary("lua5.4")]
+
+// The Lua module carries the Swift runtime inside (no Swift toolchain where it runs: ~20 MB,
+// depending on libc, libm and libstdc++ only) and stays loaded once loaded: Lua `dlclose`s C
+// modules at `lua_close`, while the engine's worker threads and the Swift runtime's state live
+// on in the process (`-z nodelete` makes that dlclose a no-op).
+let moduleLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-static-stdlib", "-Xlinker", "-z", "-Xlinker", "nodelete"]),
+]
+
 let package = Package(
     name: "LuaGrad",
     products: [
         .library(name: "Autograd", targets: ["Autograd"]),
         .library(name: "LuaGrad", targets: ["LuaGrad"]),
         .executable(name: "luagrad", targets: ["luagrad"]),
+        // Built by scripts/build-lua-module (or the rockspec) into .build-module; installed
+        // as luagrad.so.
+        .library(name: "LuaGradModule", type: .dynamic, targets: ["LuaGradModule"]),
     ],
     targets: [
+        // Headers only, found without pkg-config (whose flags would link liblua5.4): see CLua.h.
         .systemLibrary(
             name: "CLua",
-            pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"])]
         ),
         .systemLibrary(
@@ -48,6 +68,12 @@ let package = Package(
             name: "CEditLine",
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
+        ),
+        // No pkgConfig: libzmq.pc's Cflags carry Kerberos include paths that SwiftPM refuses
+        // (a warning on every build); the header and library are in the default paths.
+        .systemLibrary(
+            name: "CZmq",
+            providers: [.apt(["libzmq3-dev"])]
         ),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(name: "CThreadSlots"),
@@ -66,9 +92,24 @@ let package = Package(
             resources: [.embedInCode("Lua")],
             swiftSettings: releaseSettings
         ),
-        .executableTarget(name: "luagrad", dependencies: ["LuaGrad", "CEditLine", "CJemalloc"]),
-        .executableTarget(name: "EmbedDemo", dependencies: ["LuaGrad", "Autograd"], path: "examples/EmbedDemo"),
+        .target(
+            name: "JupyterKernel",
+            dependencies: ["LuaGrad", "CZmq"],
+            // The kernel's Lua side (display, completion, inspection), compiled in.
+            resources: [.embedInCode("Lua")]
+        ),
+        .target(
+            name: "LuaGradModule",
+            dependencies: ["LuaGrad", "CLuaShim"],
+            linkerSettings: moduleLinkerSettings
+        ),
+        .executableTarget(
+            name: "luagrad", dependencies: ["LuaGrad", "JupyterKernel", "CEditLine", "CJemalloc"], linkerSettings: linksLua),
+        .executableTarget(
+            name: "EmbedDemo", dependencies: ["LuaGrad", "Autograd"], path: "examples/EmbedDemo",
+            linkerSettings: linksLua),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"], exclude: ["Fixtures"]),
-        .testTarget(name: "LuaGradTests", dependencies: ["LuaGrad", "Autograd"]),
+        .testTarget(name: "LuaGradTests", dependencies: ["LuaGrad", "Autograd"], linkerSettings: linksLua),
+        .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel"], linkerSettings: linksLua),
     ]
 )

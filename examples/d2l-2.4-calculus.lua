@@ -1,5 +1,8 @@
 -- Calculus: the experiments of "Dive into Deep Learning", section 2.4, in Lua.
--- Run it with `luagrad d2l-2.4-calculus.lua`; it prints what PyTorch prints.
+-- Run it with `luagrad d2l-2.4-calculus.lua [FIGURE.svg]`; it prints what PyTorch prints
+-- and draws the section's figure to FIGURE.svg (default: d2l-2.4-calculus.svg in $TMPDIR or /tmp).
+local plot = require "luagrad.plot"
+local figure_path = arg and arg[1] or (os.getenv("TMPDIR") or "/tmp") .. "/d2l-2.4-calculus.svg"
 
 print("-- 2.4.1 Derivatives and Differentiation")
 local function f(x)
@@ -23,6 +26,8 @@ local x = torch.arange(0, 3, 0.1)
 print(x)
 print(f(x))
 print(2 * x - 3)
+-- d2l.plot(x, [f(x), 2 * x - 3], 'x', 'f(x)', legend=['f(x)', 'Tangent line (x=1)'])
+plot.plot(x, { f(x), 2 * x - 3 }, "x", "f(x)", { legend = { "f(x)", "Tangent line (x=1)" } }):save(figure_path)
 
 print("-- 2.4.3 Partial Derivatives and Gradients")
 -- Autograd finds f'(1) exactly (section 2.5 explains how).

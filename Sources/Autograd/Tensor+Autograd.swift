@@ -55,4 +55,15 @@ extension Tensor {
         requiresGrad = false
         outputNr = 0
     }
+
+    /// Sets `requires_grad` on a leaf, with PyTorch's checks.
+    public func setRequiresGrad(_ flag: Bool) throws {
+        if flag && !dtype.isFloatingPoint {
+            throw TorchError("only Tensors of floating point dtype can require gradients")
+        }
+        if !flag && !isLeaf {
+            throw TorchError("you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+        }
+        requiresGrad = flag
+    }
 }

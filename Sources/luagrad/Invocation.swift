@@ -152,6 +152,7 @@ struct TestRequest {
 enum Invocation {
     case run(RunRequest)
     case test(TestRequest)
+    case kernel(KernelRequest)
     case help
     case version
 
@@ -160,6 +161,7 @@ enum Invocation {
         guard arguments.count > 1 else { return .run(RunRequest(argTable: argTable(arguments, scriptIndex: 0))) }
         switch arguments[1] {
         case "test": return try parseTest(arguments)
+        case "kernel": return try .kernel(KernelRequest.parse(arguments))
         case "run": return try parseRun(arguments, from: 2, needsScript: true)
         default: return try parseRun(arguments, from: 1, needsScript: false)
         }

@@ -27,6 +27,8 @@ enum Program {
             return runner.run(paths: request.paths).exitStatus
         case .run(let request):
             return run(request)
+        case .kernel(let request):
+            return request.run()
         }
     }
 

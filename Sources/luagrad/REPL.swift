@@ -6,7 +6,12 @@ import Darwin
 import CEditLine
 import LuaGrad
 
-/// The interactive loop: libedit line editing and history, lua5.4's echo and continuation.
+/// The interactive loop: libedit line editing, history and Tab completion, lua5.4's echo and
+/// continuation, and Ctrl-C that never ends the session.
+///
+/// Ctrl-C while an entry runs stops it (`interrupted!` and where it was), keeping every global;
+/// Ctrl-C while typing drops the line (and an unfinished multi-line entry) for a fresh prompt,
+/// as python3 does. Ctrl-D on an empty line ends the session.
 struct REPL {
     let host: ScriptHost
 
@@ -19,18 +24,23 @@ struct REPL {
     /// Runs until end of input (Ctrl-D); returns the exit status.
     func run() -> Int32 {
         print(ScriptHost.banner)
-        using_history()
-        stifle_history(1000)
+        LineEditor.start(completingFrom: host)
         if let historyPath { _ = read_history(historyPath) }
 
         var pending: String?
         while true {
-            guard let raw = readline(pending == nil ? "> " : ">> ") else {
+            fflush(nil)
+            let line: String
+            switch LineEditor.read(prompt: pending == nil ? "> " : ">> ") {
+            case .end:
                 print()
                 return 0
+            case .interrupted:
+                pending = nil
+                continue
+            case .line(let text):
+                line = text
             }
-            let line = String(cString: raw)
-            free(raw)
             let entry = pending.map { $0 + "\n" + line } ?? line
             switch host.evaluateInteractive(entry) {
             case .incomplete:
@@ -38,6 +48,10 @@ struct REPL {
                 continue
             case .completed:
                 break
+            case .failed(let error) where error.kind == .cancelled:
+                // lua5.4's wording; the traceback shows where the entry was stopped.
+                let location = error.location.isEmpty ? "" : error.location + ": "
+                Terminal.error(location + "interrupted!" + (error.traceback.isEmpty ? "" : "\n" + error.traceback) + "\n")
             case .failed(let error):
                 Terminal.error(error.messageWithTraceback + "\n")
             }

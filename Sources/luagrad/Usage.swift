@@ -1,12 +1,13 @@
 // MARK: - Help text
 
 enum Usage {
-    static let line = "usage: luagrad [options] [FILE [ARGS...]] | luagrad run [options] FILE [ARGS...] | luagrad test [options] [PATH...]"
+    static let line = "usage: luagrad [options] [FILE [ARGS...]] | luagrad run [options] FILE [ARGS...] | luagrad test [options] [PATH...] | luagrad kernel ..."
 
     static let help = """
         usage: luagrad [options] [FILE [ARGS...]]
                luagrad run [options] FILE [ARGS...]
                luagrad test [options] [PATH...]
+               luagrad kernel install [--user | --prefix DIR] | luagrad kernel -f CONNECTION_FILE
 
         Runs Lua 5.4 scripts with the torch module (`torch`, `require "luagrad"`).
 
@@ -18,6 +19,9 @@ enum Usage {
                                     otherwise run standard input as a script
           luagrad test [PATH...]    run test_*.lua and *_test.lua files under each PATH
                                     (default .) and end with `N passed, N failed`
+          luagrad kernel install    register the Jupyter kernel "LuaGrad (Lua 5.4)" (system-wide;
+                                    --user for this user, --prefix DIR under DIR/share/jupyter)
+          luagrad kernel -f FILE    run the Jupyter kernel (Jupyter starts it; docs/jupyter.md)
 
         Options:
           -e CODE         run CODE

@@ -45,26 +45,26 @@ import Testing
     @Test func everySectionIsPresent() {
         let titles = OpReference.sections.map(\.title)
         #expect(titles.filter { $0 != OpReference.moreTitle } == OpReference.sectionStarts.map(\.title))
-        #expect(OpReference.sections.flatMap(\.ops).count == OpTable.all.count)
+        #expect(OpReference.sections.flatMap(\.ops).count == OpTable.bound.count)
     }
 
     @Test func everyOpIsDocumented() {
         let page = OpReference.markdown()
-        for op in OpTable.all {
+        for op in OpTable.bound {
             #expect(!op.doc.isEmpty, "\(op.name) has no doc line")
             #expect(page.contains(op.signature.usage), "\(op.name) is missing from the reference")
         }
     }
 
     @Test func callFormsFollowExposure() throws {
-        let sub = try #require(OpTable.all.first { $0.name == "sub" })
+        let sub = try #require(OpTable.bound.first { $0.name == "sub" })
         #expect(OpReference.callForms(sub) == ["torch.sub(input, other, {alpha=nil})", "input:sub(other, {alpha=nil})"])
         #expect(OpReference.aliases(sub) == ["subtract"])
-        let view = try #require(OpTable.all.first { $0.name == "view" })
+        let view = try #require(OpTable.bound.first { $0.name == "view" })
         #expect(OpReference.callForms(view) == ["input:view(size...)"])
-        let zeros = try #require(OpTable.all.first { $0.name == "zeros" })
+        let zeros = try #require(OpTable.bound.first { $0.name == "zeros" })
         #expect(OpReference.callForms(zeros) == ["torch.zeros(size..., {dtype=nil, requires_grad=false})"])
-        let sum = try #require(OpTable.all.first { $0.name == "sum" })
+        let sum = try #require(OpTable.bound.first { $0.name == "sum" })
         #expect(OpReference.callForms(sum).last == "input:sum(dim=nil, {keepdim=false, dtype=nil})")
         #expect(OpReference.operators(sub) == ["a - b"])
         #expect(OpReference.reflectionNote(sub) == "`2 - x` runs `rsub(x, 2)`")
@@ -76,13 +76,13 @@ import Testing
     /// the `Node.live` counts that other suites read while running in parallel.)
     @Test func gradientTextsAgreeWithTheTable() {
         for name in OpReference.compositeWithoutSamples {
-            let op = OpTable.all.first { $0.name == name }
+            let op = OpTable.bound.first { $0.name == name }
             #expect(op != nil, "\(name) is not in the op table")
             #expect(op?.samples.isEmpty == true, "\(name) has samples now: remove it from compositeWithoutSamples")
         }
-        let composite = Set(OpTable.all.filter(OpReference.isComposite).map(\.name))
+        let composite = Set(OpTable.bound.filter(OpReference.isComposite).map(\.name))
         #expect(composite.isSuperset(of: ["matmul", "reshape", "flatten", "contiguous", "rdiv"]))
-        let lacking = OpTable.all.filter { $0.gradFnName == nil && $0.isDifferentiable }
+        let lacking = OpTable.bound.filter { $0.gradFnName == nil && $0.isDifferentiable }
         #expect(lacking.isEmpty, "differentiable ops without a grad_fn name: \(lacking.map(\.name))")
     }
 }

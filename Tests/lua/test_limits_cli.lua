@@ -97,7 +97,7 @@ describe("luagrad limits", function()
   end)
 
   it("accepts sizes as people write them", function()
-    for _, size in ipairs { "512MB", "1GB", "300KB", "64M", "2g", "1.5GB", "1048576", "--max-memory=256MB" } do
+    for _, size in ipairs { "512MB", "1GB", "900KB", "64M", "2g", "1.5GB", "1048576", "--max-memory=256MB" } do
       local args = size:sub(1, 2) == "--" and { size } or { "--max-memory", size }
       args[#args + 1] = "-e"
       args[#args + 1] = "print(1)"

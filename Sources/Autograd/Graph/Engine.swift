@@ -108,134 +108,19 @@ public enum Engine {
     /// gradient returned instead of executed.
     private static func run(_ roots: [(Edge, Tensor)], run options: BackwardRun, accumulate: Bool,
                             only: [ObjectIdentifier: Int]?, capture: [Edge]) throws -> [Tensor?] {
-        // 1. Discover the nodes breadth-first, numbering them in the order found; each node's
-        //    edge targets are resolved to numbers once (`targets[first[i]..<first[i + 1]]`,
-        //    -1 for an edge with no node), so the rest of the pass works on flat arrays.
-        let pass = Engine.passes.add(1, ordering: .relaxed).newValue
-        // Room for a small graph from the start: growing three arrays from empty cost several
-        // reallocations per pass, most of a short pass's bookkeeping.
-        var nodes: [Node] = []
-        var first: [Int] = []
-        var targets: [Int] = []
-        nodes.reserveCapacity(16)
-        first.reserveCapacity(17)
-        targets.reserveCapacity(32)
-        func number(_ node: Node) -> Int {
-            // The node remembers its number in this pass; the identity check keeps a stale or
-            // concurrently overwritten mark from ever naming another node.
-            let known = node.passIndex
-            if node.pass == pass && known < nodes.count && nodes[known] === node { return known }
-            node.pass = pass
-            node.passIndex = nodes.count
-            nodes.append(node)
-            return nodes.count - 1
-        }
-        let rootNumbers = roots.map { root in root.0.node.map(number) ?? -1 }
-        var cursor = 0
-        while cursor < nodes.count {
-            first.append(targets.count)
-            let node = nodes[cursor]
-            // By index: iterating a node's edges with for-in copied them (and retained every
-            // node and shape they hold) per node.
-            for k in 0..<node.edges.count { targets.append(node.edges[k].node.map(number) ?? -1) }
-            cursor += 1
-        }
-        first.append(targets.count)
-        let count = nodes.count
-
-        // 2. A topological order (Kahn), roots first; -1 marks a node already queued.
-        var remaining = [Int](repeating: 0, count: count)
-        for j in targets where j >= 0 { remaining[j] += 1 }
-        var order: [Int] = []
-        order.reserveCapacity(count)
-        for i in rootNumbers where i >= 0 && remaining[i] == 0 {
-            remaining[i] = -1
-            order.append(i)
-        }
-        cursor = 0
-        while cursor < order.count {
-            let i = order[cursor]
-            cursor += 1
-            for j in targets[first[i]..<first[i + 1]] where j >= 0 {
-                remaining[j] -= 1
-                if remaining[j] == 0 { order.append(j) }
-            }
-        }
-
-        // 3. Which nodes lead to a target (reverse topological order).
-        var needed: [Bool]? = nil
-        if let only {
-            var flags = [Bool](repeating: false, count: count)
-            for i in order.reversed() {
-                flags[i] = only[ObjectIdentifier(nodes[i])] != nil
-                    || targets[first[i]..<first[i + 1]].contains { $0 >= 0 && flags[$0] }
-            }
-            needed = flags
-        }
-
-        // 4. Execute in order, summing gradients per node output.
-        var buffers = [OutputGrads](repeating: OutputGrads(), count: count)
-        for (r, (edge, grad)) in roots.enumerated() where edge.node != nil {
-            try add(grad, to: &buffers[rootNumbers[r]], slot: edge.inputNr)
-        }
-        var captured = [Tensor?](repeating: nil, count: capture.count)
-        let detectAnomaly = ThreadState.current.detectAnomaly
-        try withGradMode(options.createGraph) {
-            for i in order {
-                let node = nodes[i]
-                var grads = OutputGrads()
-                swap(&grads, &buffers[i])
-                if !node.hooks.isEmpty {
-                    for k in grads.indices { if let g = grads[k] { grads[k] = try node.runHooks(on: g, output: k) } }
-                }
-                for (k, edge) in capture.enumerated() where edge.node === node {
-                    if edge.inputNr < grads.count, var g = grads[edge.inputNr] {
-                        // A leaf's hooks see the gradient autograd.grad returns, as in PyTorch.
-                        if let leaf = (node as? AccumulateGrad)?.variable {
-                            g = try leaf.runLeafHooks(g)
-                        }
-                        captured[k] = g.shape == edge.shape ? g : try g.sumToShape(edge.shape)
-                    }
-                }
-                if !node.retainedGrads.isEmpty { for (output, weak) in node.retainedGrads {
-                    // retain_grad accumulates across passes, as a leaf's .grad does.
-                    if let t = weak.tensor, t.retainsGrad, output < grads.count, let g = grads[output] {
-                        if let existing = t.gradStorage {
-                            t.gradStorage = try withGradMode(options.createGraph) { try existing.add(g) }
-                        } else {
-                            t.gradStorage = options.createGraph ? g : try g.materialized()
-                        }
-                    }
-                } }
-                if let needed, !needed[i] { continue }
-                if node is AccumulateGrad && !accumulate { continue }
-                guard !grads.isEmpty else { continue }
-                if let accumulator = node as? AccumulateGrad {
-                    // Handed over, not copied: the leaf may adopt a gradient only it holds.
-                    var incoming = grads.take(0)
-                    try accumulator.accumulate(&incoming, context: options)
-                    continue
-                }
-                let inputGrads = try node.apply(grads, context: options)
-                if detectAnomaly { try checkAnomaly(inputGrads, of: node) }
-                if !options.retainGraph { node.releaseSaved() }
-                let base = first[i], edgeCount = first[i + 1] - base
-                for k in 0..<min(node.edges.count, edgeCount, inputGrads.count) {
-                    let target = targets[base + k]
-                    guard target >= 0, var g = inputGrads[k] else { continue }
-                    let edge = node.edges[k]
-                    if g.shape != edge.shape { g = try g.sumToShape(edge.shape) }
-                    if g.dtype != edge.dtype { g = try g.to(edge.dtype) }
-                    try add(g, to: &buffers[target], slot: edge.inputNr)
-                }
-            }
-        }
-        return captured
+        var pass = BackwardPass(number: Engine.passes.add(1, ordering: .relaxed).newValue,
+                                options: options, accumulate: accumulate, capture: capture)
+        pass.numberReachableNodes(from: roots)
+        pass.orderByDependencies()
+        if let only { pass.markNodesLeading(to: only) }
+        var gradients = try pass.seedRoots(roots)
+        try withGradMode(options.createGraph) { try pass.executeInOrder(collecting: &gradients) }
+        return pass.captured
     }
 
     /// Anomaly mode: the first NaN in a gradient is an error naming the node and where the
     /// forward call that recorded it was made.
-    private static func checkAnomaly(_ grads: [Tensor?], of node: Node) throws {
+    fileprivate static func checkAnomaly(_ grads: [Tensor?], of node: Node) throws {
         for (i, g) in grads.enumerated() {
             guard let g, g.dtype.isFloatingPoint else { continue }
             if (0..<g.numel).contains(where: { g.element($0).isNaN }) {
@@ -249,7 +134,7 @@ public enum Engine {
     }
 
     /// Adds `grad` to the gradient collected so far for output `slot` of `node`.
-    private static func add(_ grad: Tensor, to slots: inout OutputGrads, slot: Int) throws {
+    fileprivate static func add(_ grad: Tensor, to slots: inout OutputGrads, slot: Int) throws {
         if var existing = slots.take(slot) {
             // As PyTorch's InputBuffer: a sum nothing but this slot holds, outside a recorded
             // backward, grows in place instead of allocating a new tensor per path.
@@ -263,6 +148,204 @@ public enum Engine {
             }
         } else {
             slots[slot] = grad
+        }
+    }
+}
+
+/// The state of one backward pass, and its phases in the order `Engine.run` calls them.
+///
+/// The graph is flattened into arrays once: node `i` is `nodes[i]`, and the numbers of the
+/// nodes its edges lead to are `targets[first[i]..<first[i + 1]]` (-1 for an edge with no
+/// node), so the later phases work on integers instead of following references. Every phase
+/// is a loop over these arrays: nothing recurses, so a graph of any depth runs.
+private struct BackwardPass {
+    /// This pass's number, which nodes remember with their own number in it.
+    let number: Int
+    let options: BackwardRun
+    /// Whether leaves' `AccumulateGrad` nodes run (`backward`) or are only captured (`grad`).
+    let accumulate: Bool
+    /// Edges whose incoming gradient `Engine.grad` returns.
+    let capture: [Edge]
+
+    var nodes: [Node] = []
+    var first: [Int] = []
+    var targets: [Int] = []
+    /// The number of each root's node (-1 for a root edge with no node).
+    var rootNumbers: [Int] = []
+    /// Node numbers in execution order: a node comes after every node that feeds it.
+    var order: [Int] = []
+    /// With a restricted pass, whether node `i` leads to one of the wanted nodes.
+    var needed: [Bool]? = nil
+    /// The gradients of the `capture` edges, in their order.
+    var captured: [Tensor?]
+
+    init(number: Int, options: BackwardRun, accumulate: Bool, capture: [Edge]) {
+        self.number = number
+        self.options = options
+        self.accumulate = accumulate
+        self.capture = capture
+        self.captured = [Tensor?](repeating: nil, count: capture.count)
+        // Room for a small graph from the start: growing three arrays from empty cost several
+        // reallocations per pass, most of a short pass's bookkeeping.
+        nodes.reserveCapacity(16)
+        first.reserveCapacity(17)
+        targets.reserveCapacity(32)
+    }
+
+    // MARK: Phase 1: number the nodes
+
+    /// Discovers the nodes reachable from `roots` breadth-first, numbering them in the order
+    /// found, and resolves each node's edges to numbers once.
+    mutating func numberReachableNodes(from roots: [(Edge, Tensor)]) {
+        let numbers = roots.map { root in root.0.node.map { numbered($0) } ?? -1 }
+        rootNumbers = numbers
+        var cursor = 0
+        while cursor < nodes.count {
+            first.append(targets.count)
+            let node = nodes[cursor]
+            // By index: iterating a node's edges with for-in copied them (and retained every
+            // node and shape they hold) per node.
+            for k in 0..<node.edges.count {
+                let target = node.edges[k].node.map { numbered($0) } ?? -1
+                targets.append(target)
+            }
+            cursor += 1
+        }
+        first.append(targets.count)
+    }
+
+    /// The number of `node` in this pass, numbering it (and queueing it) when first seen.
+    private mutating func numbered(_ node: Node) -> Int {
+        // The node remembers its number in this pass; the identity check keeps a stale or
+        // concurrently overwritten mark from ever naming another node.
+        let known = node.passIndex
+        if node.pass == number && known < nodes.count && nodes[known] === node { return known }
+        node.pass = number
+        node.passIndex = nodes.count
+        nodes.append(node)
+        return nodes.count - 1
+    }
+
+    // MARK: Phase 2: order
+
+    /// Orders the nodes topologically (Kahn's algorithm), roots first: a node is queued once
+    /// every edge pointing at it has been passed, so it runs with its gradient complete.
+    mutating func orderByDependencies() {
+        // Edges still to pass per node; -1 marks a node already queued.
+        var remaining = [Int](repeating: 0, count: nodes.count)
+        for j in targets where j >= 0 { remaining[j] += 1 }
+        order.reserveCapacity(nodes.count)
+        for i in rootNumbers where i >= 0 && remaining[i] == 0 {
+            remaining[i] = -1
+            order.append(i)
+        }
+        var cursor = 0
+        while cursor < order.count {
+            let i = order[cursor]
+            cursor += 1
+            for j in targets[first[i]..<first[i + 1]] where j >= 0 {
+                remaining[j] -= 1
+                if remaining[j] == 0 { order.append(j) }
+            }
+        }
+    }
+
+    // MARK: Phase 3: restrict to the wanted nodes
+
+    /// Marks the nodes from which one of `wanted` can be reached (`inputs=`, `autograd.grad`);
+    /// the others are skipped. Reverse topological order sees a node's targets before it.
+    mutating func markNodesLeading(to wanted: [ObjectIdentifier: Int]) {
+        var flags = [Bool](repeating: false, count: nodes.count)
+        for i in order.reversed() {
+            flags[i] = wanted[ObjectIdentifier(nodes[i])] != nil
+                || targets[first[i]..<first[i + 1]].contains { $0 >= 0 && flags[$0] }
+        }
+        needed = flags
+    }
+
+    // MARK: Phase 4: run the nodes
+
+    /// One gradient buffer per node (the sum of what reached each of its outputs so far),
+    /// holding the gradients the caller passed for the roots.
+    func seedRoots(_ roots: [(Edge, Tensor)]) throws -> [OutputGrads] {
+        var buffers = [OutputGrads](repeating: OutputGrads(), count: nodes.count)
+        for (r, (edge, grad)) in roots.enumerated() where edge.node != nil {
+            try Engine.add(grad, to: &buffers[rootNumbers[r]], slot: edge.inputNr)
+        }
+        return buffers
+    }
+
+    /// Runs every node in order with the sum of the gradients that reached it, passing the
+    /// gradients of its inputs on to the nodes its edges lead to.
+    mutating func executeInOrder(collecting buffers: inout [OutputGrads]) throws {
+        let detectAnomaly = ThreadState.current.detectAnomaly
+        for i in order {
+            let node = nodes[i]
+            var grads = OutputGrads()
+            swap(&grads, &buffers[i])
+            if !node.hooks.isEmpty {
+                for k in grads.indices { if let g = grads[k] { grads[k] = try node.runHooks(on: g, output: k) } }
+            }
+            if !capture.isEmpty { try captureRequestedGrads(of: node, grads) }
+            if !node.retainedGrads.isEmpty { try storeRetainedGrads(of: node, grads) }
+            if let needed, !needed[i] { continue }
+            if node is AccumulateGrad && !accumulate { continue }
+            guard !grads.isEmpty else { continue }
+            if let accumulator = node as? AccumulateGrad {
+                // Handed over, not copied: the leaf may adopt a gradient only it holds.
+                var incoming = grads.take(0)
+                try accumulator.accumulate(&incoming, context: options)
+                continue
+            }
+            let inputGrads = try node.apply(grads, context: options)
+            if detectAnomaly { try Engine.checkAnomaly(inputGrads, of: node) }
+            if !options.retainGraph { node.releaseSaved() }
+            try passOn(inputGrads, from: node, numbered: i, into: &buffers)
+        }
+    }
+
+    /// Keeps the gradients `Engine.grad` asked for that arrive at `node`, reduced to the
+    /// captured input's shape.
+    private mutating func captureRequestedGrads(of node: Node, _ grads: OutputGrads) throws {
+        for (k, edge) in capture.enumerated() where edge.node === node {
+            if edge.inputNr < grads.count, var g = grads[edge.inputNr] {
+                // A leaf's hooks see the gradient autograd.grad returns, as in PyTorch.
+                if let leaf = (node as? AccumulateGrad)?.variable {
+                    g = try leaf.runLeafHooks(g)
+                }
+                captured[k] = g.shape == edge.shape ? g : try g.sumToShape(edge.shape)
+            }
+        }
+    }
+
+    /// Stores the gradients of `node`'s outputs in the non-leaves that asked (`retain_grad`).
+    private func storeRetainedGrads(of node: Node, _ grads: OutputGrads) throws {
+        for (output, weak) in node.retainedGrads {
+            // retain_grad accumulates across passes, as a leaf's .grad does.
+            if let t = weak.tensor, t.retainsGrad, output < grads.count, let g = grads[output] {
+                if let existing = t.gradStorage {
+                    t.gradStorage = try withGradMode(options.createGraph) { try existing.add(g) }
+                } else {
+                    t.gradStorage = options.createGraph ? g : try g.materialized()
+                }
+            }
+        }
+    }
+
+    /// Adds the gradients `node` (number `i`) computed for its inputs to the buffers of the
+    /// nodes its edges lead to, reduced to each input's shape and cast to its dtype: once,
+    /// here, for every op.
+    @inline(__always)
+    private func passOn(_ inputGrads: [Tensor?], from node: Node, numbered i: Int,
+                        into buffers: inout [OutputGrads]) throws {
+        let base = first[i], edgeCount = first[i + 1] - base
+        for k in 0..<min(node.edges.count, edgeCount, inputGrads.count) {
+            let target = targets[base + k]
+            guard target >= 0, var g = inputGrads[k] else { continue }
+            let edge = node.edges[k]
+            if g.shape != edge.shape { g = try g.sumToShape(edge.shape) }
+            if g.dtype != edge.dtype { g = try g.to(edge.dtype) }
+            try Engine.add(g, to: &buffers[target], slot: edge.inputNr)
         }
     }
 }

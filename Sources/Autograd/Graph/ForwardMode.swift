@@ -61,7 +61,7 @@ public enum ForwardAD {
                 if x.dtype.isFloatingPoint { try leaf.setRequiresGrad(false) }
                 return leaf
             }
-            var inner = OpCall(inputs: OpInputs(leaves), args: call.args)
+            var inner = OpCall(op: op, inputs: OpInputs(leaves), args: call.args)
             inner.aux = call.aux
             let u = try Tensor.zeros(output.shape, dtype: output.dtype)
             try u.setRequiresGrad(true)

@@ -30,6 +30,11 @@ public final class Op: Sendable {
     /// Inputs on which the table-driven test checks the backward formula against finite
     /// differences (and the forward against PyTorch).
     public let samples: [OpSample]
+    /// The names of the non-tensor parameters, in the order their arguments come in
+    /// `OpCall.args` (what `OpArguments` looks names up in).
+    let argumentNames: [String]
+    /// Their declared defaults, `.absent` for required parameters.
+    let argumentDefaults: [Arg]
 
     /// Declares an op (differentiable when it has a backward formula).
     init(_ name: String, _ signature: Signature, doc: String, gradFn: String? = nil,
@@ -48,6 +53,7 @@ public final class Op: Sendable {
         self.inPlaceBase = nil
         self.extraOutputs = extraOutputs
         self.samples = samples
+        (argumentNames, argumentDefaults) = Op.arguments(of: signature)
     }
 
     /// Declares the in-place form of `base` (`add_` of `add`): the same kernel and formula,
@@ -64,6 +70,18 @@ public final class Op: Sendable {
         self.inPlaceBase = base
         self.extraOutputs = 0
         self.samples = []
+        (argumentNames, argumentDefaults) = Op.arguments(of: signature)
+    }
+
+    /// The non-tensor parameters of `signature`: their names and defaults.
+    private static func arguments(of signature: Signature) -> ([String], [Arg]) {
+        // An optional tensor also leaves a marker among the arguments (`.bool(true)` when
+        // given), so an op with several (`weight`, `pos_weight`) can ask `isGiven("weight")`.
+        let params = signature.params.filter { param in
+            if case .tensor = param.kind, param.defaultValue != nil { return true }
+            return !param.kind.isTensorInput
+        }
+        return (params.map(\.name), params.map { $0.defaultValue ?? .absent })
     }
 
     /// Whether the op records a graph node when its inputs require grad.
@@ -88,7 +106,7 @@ public final class Op: Sendable {
 
     /// Runs the op on `inputs` and `args`.
     public func apply(_ inputs: OpInputs, _ args: [Arg] = []) throws -> Tensor {
-        var call = OpCall(inputs: inputs, args: args)
+        var call = OpCall(op: self, inputs: inputs, args: args)
         return try run(&call)
     }
 
@@ -99,7 +117,7 @@ public final class Op: Sendable {
 
     /// Runs the op and returns its main result followed by its extra outputs.
     public func applyAll(_ inputs: OpInputs, _ args: [Arg] = []) throws -> [Tensor] {
-        var call = OpCall(inputs: inputs, args: args)
+        var call = OpCall(op: self, inputs: inputs, args: args)
         let output = try run(&call)
         return [output] + call.aux.prefix(extraOutputs)
     }
@@ -166,6 +184,8 @@ public struct OpInputs: RandomAccessCollection {
 
 /// The arguments of one op invocation.
 public struct OpCall {
+    /// The op being run (a table constant, alive for the whole process).
+    public unowned(unsafe) let op: Op
     /// Tensor operands, in signature order (numbers given for tensors arrive wrapped as 0-d).
     public var inputs: OpInputs
     /// Non-tensor arguments, in signature order.

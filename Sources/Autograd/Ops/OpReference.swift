@@ -6,14 +6,14 @@
 public enum OpReference {
     // MARK: - Sections
 
-    /// A family of ops, as `OpTable.all` groups them.
+    /// A family of bound ops, as `OpTable.all` groups them.
     public struct Section: Sendable {
         public let title: String
         public let ops: [Op]
     }
 
     /// Each section's title and the op that opens it, in table order. An op added to the table
-    /// joins the section it is listed in; a family list appended to `OpTable.all` gets its own
+    /// joins the section it is listed in; a new family in `OpTable.all` gets its own
     /// heading with a line here (until then its ops are listed under "More ops"). A section whose
     /// first op moved would merge into the previous one, which `OpReferenceTests` catches.
     static let sectionStarts: [(title: String, first: Op)] = [
@@ -34,12 +34,12 @@ public enum OpReference {
     /// The heading of ops that follow the in-place section without a section of their own.
     static let moreTitle = "More ops"
 
-    /// `OpTable.all` split into its families, in order.
+    /// `OpTable.bound` split into its families, in order.
     public static var sections: [Section] {
         var result: [Section] = []
         var title = "Ops"
         var ops: [Op] = []
-        for op in OpTable.all {
+        for op in OpTable.bound {
             var next = sectionStarts.first(where: { $0.first === op })?.title
             if next == nil, title == inPlaceTitle, op.inPlaceBase == nil { next = moreTitle }
             if let next {
@@ -83,6 +83,7 @@ public enum OpReference {
         case .function: forms.append("torch.\(name)(\(all))")
         case .method: forms.append("\(receiver):\(name)(\(rest))")
         case .nn: forms.append("torch._C._nn.\(name)(\(all))")
+        case .internal: break
         }
         return forms
     }

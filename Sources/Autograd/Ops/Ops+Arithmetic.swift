@@ -14,9 +14,9 @@ extension Ops {
         samples: [OpSample([.tensor([2, 3]), .tensor([3])]), OpSample([.tensor([2, 1]), .number(2.5)]),
                   OpSample([.tensor([2]), .tensor([2])], [.scalar(.double(-1.5))])],
         forward: { call in
-            try Tensor.arithmetic(call.inputs[0], call.inputs[1].scaled(by: call.args.first), op: "add", AddKernel())
+            try Tensor.arithmetic(call.inputs[0], call.inputs[1].scaled(by: call.arg("alpha")), op: "add", AddKernel())
         },
-        backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.scaled(by: ctx.args.first) : nil] })
+        backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.scaled(by: ctx.arg("alpha")) : nil] })
 
     /// `a + b`; on bools, or.
     struct AddKernel: BinaryKernel {
@@ -36,10 +36,10 @@ extension Ops {
             if call.inputs[0].dtype == .bool && call.inputs[1].dtype == .bool {
                 throw TorchError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
             }
-            return try Tensor.arithmetic(call.inputs[0], call.inputs[1].scaled(by: call.args.first), op: "sub",
+            return try Tensor.arithmetic(call.inputs[0], call.inputs[1].scaled(by: call.arg("alpha")), op: "sub",
                                          SubKernel())
         },
-        backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.neg().scaled(by: ctx.args.first) : nil] })
+        backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.neg().scaled(by: ctx.arg("alpha")) : nil] })
 
     /// `a - b` (also `rsub`, with the operands swapped).
     struct SubKernel: BinaryKernel {
@@ -107,7 +107,7 @@ extension Ops {
     /// Division by a number inside backward formulas, recorded as PyTorch's `div.Scalar`
     /// (`DivBackward1`); scripts' `x / 2` is `div` (DivBackward0), as in PyTorch.
     static let divScalar = Op(
-        "div_scalar", Signature(["div_scalar"], .method, [.tensor(), .operand()]),
+        "div_scalar", Signature(["div_scalar"], .internal, [.tensor(), .operand()]),
         doc: "Divides by a number (what backward formulas record as div.Scalar).",
         gradFn: "DivBackward1", saves: [.input(1)],
         samples: [OpSample([.tensor([2, 3]), .number(4)])],
@@ -248,8 +248,8 @@ extension Ops {
 
 extension Tensor {
     /// This tensor times `alpha` (itself when alpha is absent or 1).
-    func scaled(by alpha: Arg?) throws -> Tensor {
-        guard let alpha, case .scalar(let value) = alpha, value != .int(1) else { return self }
+    func scaled(by alpha: Arg) throws -> Tensor {
+        guard case .scalar(let value) = alpha, value != .int(1) else { return self }
         return try mul(Tensor.wrapped(value))
     }
 

@@ -98,8 +98,8 @@ extension Ops {
         doc: "True when |input - other| <= atol + rtol * |other| for every element (with broadcasting).",
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
-            let rtol = call.args[0].double ?? 1e-5, atol = call.args[1].double ?? 1e-8
-            let equalNaN = call.args[2].bool ?? false
+            let rtol = try call.double("rtol"), atol = try call.double("atol")
+            let equalNaN = try call.bool("equal_nan")
             let shape = try Shapes.broadcast(a.shape, b.shape)
             let x = try a.expand(shape), y = try b.expand(shape)
             var close = true

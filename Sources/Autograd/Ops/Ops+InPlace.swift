@@ -17,7 +17,7 @@ extension Ops {
 
     /// The out-of-place op behind `zero_`.
     static let zeroOp = Op(
-        "zero", Signature(["zero"], .method, [.tensor()]),
+        "zero", Signature(["zero"], .internal, [.tensor()]),
         doc: "Zeros shaped like the tensor (what `zero_` writes).",
         gradFn: "ZeroBackward0",
         forward: { call in try Tensor.zeros(call.inputs[0].shape, dtype: call.inputs[0].dtype) },
@@ -27,7 +27,7 @@ extension Ops {
 
     /// The out-of-place op behind `fill_`.
     static let fillOp = Op(
-        "fill", Signature(["fill"], .method, [.tensor(), .operand("value")]),
+        "fill", Signature(["fill"], .internal, [.tensor(), .operand("value")]),
         doc: "The value broadcast to the tensor's shape (what `fill_` writes).",
         gradFn: "FillBackward0",
         forward: { call in
@@ -45,7 +45,7 @@ extension Ops {
 
     /// The out-of-place op behind `copy_`.
     static let copyOp = Op(
-        "copy", Signature(["copy"], .method, [.tensor(), .operand("src")]),
+        "copy", Signature(["copy"], .internal, [.tensor(), .operand("src")]),
         doc: "`src` broadcast to the tensor's shape and dtype (what `copy_` writes).",
         gradFn: "CopyBackwards",
         forward: { call in
@@ -60,17 +60,17 @@ extension Ops {
 
     /// Writes a region of a base tensor: what in-place changes to a view do to the view's base.
     static let copySlices = Op(
-        "copy_slices", Signature(["copy_slices"], .function, [.tensor("base"), .tensor("src"), Param("geometry", .sizes)]),
+        "copy_slices", Signature(["copy_slices"], .internal, [.tensor("base"), .tensor("src"), Param("geometry", .sizes)]),
         doc: "A copy of `base` with the strided region `geometry` replaced by `src`.",
         gradFn: "CopySlices",
         forward: { call in
             let out = try call.inputs[0].materialized()
-            try out.region(call.args[0].ints ?? []).copyElements(from: call.inputs[1])
+            try out.region(call.ints("geometry")).copyElements(from: call.inputs[1])
             return out
         },
         backward: { ctx in
             let g = try ctx.grad.materialized()
-            let region = try g.region(ctx.args[0].ints ?? [])
+            let region = try g.region(ctx.ints("geometry"))
             let src = try region.materialized()
             try region.copyElements(from: Tensor.zeros([], dtype: g.dtype))
             return [g, ctx.needsGrad(1) ? src : nil]
@@ -78,13 +78,13 @@ extension Ops {
 
     /// A strided view of a contiguous base: how a view is re-derived after its base changed.
     static let asStrided = Op(
-        "as_strided", Signature(["as_strided"], .method, [.tensor(), Param("geometry", .sizes)]),
+        "as_strided", Signature(["as_strided"], .internal, [.tensor(), Param("geometry", .sizes)]),
         doc: "A view of the tensor's memory with the given geometry.",
         gradFn: "AsStridedBackward0",
-        forward: { call in try call.inputs[0].region(call.args[0].ints ?? []) },
+        forward: { call in try call.inputs[0].region(call.ints("geometry")) },
         backward: { ctx in
             let out = try Tensor.zeros(ctx.inputShape(0), dtype: ctx.grad.dtype)
-            try out.region(ctx.args[0].ints ?? []).addElements(ctx.grad)
+            try out.region(ctx.ints("geometry")).addElements(ctx.grad)
             return [out]
         })
 }

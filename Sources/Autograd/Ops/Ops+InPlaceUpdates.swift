@@ -39,12 +39,3 @@ extension Ops {
         Op(inPlace: name, of: base, Signature([name], .method, [.tensor()]), doc: doc)
     }
 }
-
-extension OpTable {
-    /// The in-place updates of this file, for the op table.
-    static let inPlaceUpdateOps: [Op] = [
-        Ops.negInPlace, Ops.expInPlace, Ops.logInPlace, Ops.sqrtInPlace, Ops.absInPlace, Ops.reluInPlace,
-        Ops.sigmoidInPlace, Ops.tanhInPlace, Ops.reciprocalInPlace, Ops.powInPlace, Ops.clampInPlace,
-        Ops.addcmulInPlace, Ops.addcdivInPlace, Ops.lerpTensorInPlace, Ops.lerpNumberInPlace,
-    ]
-}

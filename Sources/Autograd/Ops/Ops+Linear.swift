@@ -27,13 +27,13 @@ extension Ops {
             }
             return try withNoGrad {
                 // BLAS adds `beta * C` after the products' sums, as here.
-                let product = try Tensor.matmulKernel(a, b).scaled(by: call.args[1])
-                return try product.add(bias.detach().scaled(by: call.args[0]))
+                let product = try Tensor.matmulKernel(a, b).scaled(by: call.arg("alpha"))
+                return try product.add(bias.detach().scaled(by: call.arg("beta")))
             }
         },
         backward: { ctx in
-            let alpha = ctx.args[1]
-            return [ctx.needsGrad(0) ? try ctx.grad.scaled(by: ctx.args[0]) : nil,
+            let alpha = try ctx.arg("alpha")
+            return [ctx.needsGrad(0) ? try ctx.grad.scaled(by: ctx.arg("beta")) : nil,
                     ctx.needsGrad(1) ? try ctx.grad.mm(ctx.saved(1).t()).scaled(by: alpha) : nil,
                     ctx.needsGrad(2) ? try ctx.saved(0).t().mm(ctx.grad).scaled(by: alpha) : nil]
         })

@@ -20,13 +20,13 @@ extension Ops {
                   OpSample([.tensor([2, 2]), .tensor([2])], [.int(0)])],
         forward: { call in
             try withNoGrad {
-                try call.inputs[0].sub(call.inputs[1]).square().reduced(call.args[0].int ?? 1)
+                try call.inputs[0].sub(call.inputs[1]).square().reduced(call.int("reduction"))
             }
         },
         backward: { ctx in
             // mse_loss_backward: 2 (input - target) grad, / numel for the mean.
             let diff = try ctx.saved(0).sub(ctx.saved(1))
-            let reduction = ctx.args[0].int ?? 1
+            let reduction = try ctx.int("reduction")
             let norm = reduction == 1 ? 2 / Double(Swift.max(diff.numel, 1)) : 2
             let g = try diff.mul(ctx.grad).mul(Tensor.number(norm))
             return [ctx.needsGrad(0) ? g : nil, ctx.needsGrad(1) ? try g.neg() : nil]
@@ -48,10 +48,10 @@ extension Ops {
                   OpSample([.tensor([3, 4]), .indices([3], bound: 4)], [.absent, .int(0), .int(3)]),
                   OpSample([.tensor([4]), .indices([], bound: 4)], [.absent, .int(2), .absent])],
         forward: { call in
-            let weight = call.args[0].isAbsent ? nil : call.inputs[2]
+            let weight = call.isGiven("weight") ? call.inputs[2] : nil
             let (loss, coefficients) = try Tensor.nllLoss(
                 call.inputs[0], target: call.inputs[1], weight: weight,
-                reduction: call.args[1].int ?? 1, ignoreIndex: call.args[2].int.map(Int64.init))
+                reduction: call.int("reduction"), ignoreIndex: call.optionalInt("ignore_index").map(Int64.init))
             call.aux = [coefficients]
             return loss
         },
@@ -79,10 +79,11 @@ extension Ops {
                   OpSample([.tensor([3, 4]), .constant([3, 4])], [.absent, .int(1), .absent, .double(0)])],
         forward: { call in
             let input = call.inputs[0], target = call.inputs[1]
-            let weight = call.args[0].isAbsent ? nil : call.inputs[2]
+            let weight = call.isGiven("weight") ? call.inputs[2] : nil
             return try Tensor.crossEntropy(
-                input, target: target, weight: weight, reduction: call.args[1].int ?? 1,
-                ignoreIndex: call.args[2].int.map(Int64.init), labelSmoothing: call.args[3].double ?? 0)
+                input, target: target, weight: weight, reduction: call.int("reduction"),
+                ignoreIndex: call.optionalInt("ignore_index").map(Int64.init),
+                labelSmoothing: call.double("label_smoothing"))
         })
 }
 

@@ -30,7 +30,7 @@ extension Ops {
     /// the result is an `_unsafe_view` (grad_fn `UnsafeViewBackward0`, as PyTorch's).
     /// Not bound to Lua on its own: `Tensor.matmul` can call `matmulBatched` for these shapes.
     static let matmulBatched = Op(
-        "matmul", Signature(["matmul"], [.tensor(), .tensor("other")]),
+        "matmul", Signature(["matmul"], .internal, [.tensor(), .tensor("other")]),
         doc: "The matrix product with broadcast batch dims (PyTorch's algorithm for 3-d and more).",
         samples: [
             OpSample([.tensor([2, 2, 3]), .tensor([3, 2])]),

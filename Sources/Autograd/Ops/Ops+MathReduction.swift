@@ -13,7 +13,7 @@ extension Ops {
             .keyword("dtype", .dtype, .absent),
         ]),
         doc: "The product of all elements, or of those along `dim` (integers and bools give int64).",
-        gradFn: "ProdBackward0", gradFnOverload: { $0.args[0].isAbsent ? "ProdBackward0" : "ProdBackward1" },
+        gradFn: "ProdBackward0", gradFnOverload: { !$0.isGiven("dim") ? "ProdBackward0" : "ProdBackward1" },
         saves: [.input(0), .output],
         samples: [
             OpSample([.tensor([2, 3])], [.absent, .bool(false), .absent]),
@@ -22,15 +22,15 @@ extension Ops {
         ],
         forward: { call in
             let x = call.inputs[0]
-            let dtype = call.args[2].dtype ?? (x.dtype.isFloatingPoint ? x.dtype : .int64)
-            let dims = call.args[0].int.map { [$0] }
-            let keepdim = dims != nil && call.args[1].bool == true
+            let dtype = try call.dtype("dtype") ?? (x.dtype.isFloatingPoint ? x.dtype : .int64)
+            let dims = try call.optionalInt("dim").map { [$0] }
+            let keepdim = try dims != nil && call.bool("keepdim")
             return try x.converted(to: dtype).prodKernel(dims: x.reductionDims(dims), keepdim: keepdim)
         },
         backward: { ctx in
             let x = try ctx.saved(0), result = try ctx.saved(1)
             guard x.ndim > 0 else { return [ctx.grad] }
-            guard let dim = ctx.args[0].int else {
+            guard let dim = try ctx.optionalInt("dim") else {
                 // Whole product: grad * result / x, or the zero-safe formula when x has zeros.
                 if !x.containsZero { return [try ctx.grad.mul(result.div(x))] }
                 let flat = try x.contiguous().reshape([-1])
@@ -38,7 +38,7 @@ extension Ops {
             }
             let d = try Shapes.wrapDim(dim, x.ndim)
             var g = ctx.grad, r = result
-            if ctx.args[1].bool != true { g = try g.unsqueeze(d); r = try r.unsqueeze(d) }
+            if try !ctx.bool("keepdim") { g = try g.unsqueeze(d); r = try r.unsqueeze(d) }
             if !x.containsZero { return [try g.mul(r.div(x))] }
             return [try Tensor.prodSafeZerosBackward(g, x, dim: d)]
         })
@@ -60,8 +60,11 @@ extension Ops {
             OpSample([.tensor([2, 3])], [.ints([1]), .absent, .bool(true), .double(0)]),
             OpSample([.tensor([3, 2])], [.ints([0]), .bool(false), .bool(false), .absent]),
         ],
-        forward: { call in try call.inputs[0].varianceKernel(call.args, name: "var", root: false) },
-        backward: { ctx in [try Tensor.varianceBackward(ctx.grad, ctx.saved(0), ctx.args)] })
+        forward: { call in
+            try call.inputs[0].varianceKernel(dims: call.optionalInts("dim"), keepdim: call.bool("keepdim"),
+                                              correction: Tensor.varianceCorrection(call), name: "var", root: false)
+        },
+        backward: { ctx in [try Tensor.varianceBackward(ctx.grad, ctx.saved(0), ctx)] })
 
     static let std = Op(
         "std", Signature(["std"], spreadParams),
@@ -71,11 +74,14 @@ extension Ops {
             OpSample([.tensor([2, 3])], [.absent, .absent, .bool(false), .absent]),
             OpSample([.tensor([2, 3])], [.ints([-1]), .absent, .bool(false), .double(0)]),
         ],
-        forward: { call in try call.inputs[0].varianceKernel(call.args, name: "std", root: true) },
+        forward: { call in
+            try call.inputs[0].varianceKernel(dims: call.optionalInts("dim"), keepdim: call.bool("keepdim"),
+                                              correction: Tensor.varianceCorrection(call), name: "std", root: true)
+        },
         backward: { ctx in
             let result = try ctx.saved(1)
             let gradVar = try ctx.grad.div(result.mul(Tensor.number(2))).masked(where: result.eq(Tensor.number(0)))
-            return [try Tensor.varianceBackward(gradVar, ctx.saved(0), ctx.args)]
+            return [try Tensor.varianceBackward(gradVar, ctx.saved(0), ctx)]
         })
 
     // MARK: - Extrema
@@ -112,8 +118,8 @@ extension Ops {
                OpSample([.tensor([3, 2])], [.int(0), .bool(true)]),
            ],
            forward: { call in
-               guard call.args[0].int != nil else {
-                   if call.args[1].bool == true {
+               guard call.isGiven("dim") else {
+                   if try call.bool("keepdim") {
                        throw TorchError("\(name)(): keepdim=true needs a dim to reduce")
                    }
                    return try all.apply(call.inputs)
@@ -126,9 +132,10 @@ extension Ops {
 
     /// The whole-tensor extremum; ties share the gradient evenly.
     private static func extremumAllOp(_ name: String, largest: Bool, gradFn: String) -> Op {
-        Op(name, Signature([name], [.tensor()]),
+        Op(name, Signature([name], .internal, [.tensor()]),
            doc: "The \(largest ? "largest" : "smallest") element (NaN if there is one).",
            gradFn: gradFn, saves: [.input(0), .output],
+           samples: [OpSample([.tensor([2, 3])])],
            forward: { call in try call.inputs[0].extremumAll(largest: largest, name: name) },
            backward: { ctx in
                // PyTorch's evenly_distribute_backward.
@@ -141,18 +148,19 @@ extension Ops {
     /// The extremum along one dim, with positions as an extra output; the gradient goes to
     /// the selected position.
     private static func extremumAlongOp(_ name: String, largest: Bool, gradFn: String) -> Op {
-        Op(name, Signature([name], [.tensor(), Param("dim", .dim), Param("keepdim", .bool, default: .bool(false))]),
+        Op(name, Signature([name], .internal, [.tensor(), Param("dim", .dim), Param("keepdim", .bool, default: .bool(false))]),
            doc: "The \(largest ? "largest" : "smallest") values along `dim` and their positions.",
            gradFn: gradFn, saves: [.aux(0)], extraOutputs: 1,
+           samples: [OpSample([.tensor([2, 3])], [.int(1), .bool(false)]), OpSample([.tensor([3, 2])], [.int(0), .bool(true)])],
            forward: { call in
-               let (values, indices) = try call.inputs[0].extremum(along: call.args[0].int ?? 0, largest: largest,
-                                                                    keepdim: call.args[1].bool ?? false, name: name)
+               let (values, indices) = try call.inputs[0].extremum(along: call.int("dim"), largest: largest,
+                                                                    keepdim: try call.bool("keepdim"), name: name)
                call.aux = [indices]
                return values
            },
            backward: { ctx in
-               [try Tensor.valueSelectingBackward(ctx.grad, dim: ctx.args[0].int ?? 0, indices: ctx.saved(0),
-                                                  sizes: ctx.inputShape(0), keepdim: ctx.args[1].bool ?? false)]
+               [try Tensor.valueSelectingBackward(ctx.grad, dim: ctx.int("dim"), indices: ctx.saved(0),
+                                                  sizes: ctx.inputShape(0), keepdim: try ctx.bool("keepdim"))]
            })
     }
 
@@ -173,14 +181,14 @@ extension Ops {
            ],
            forward: { call in
                let x = call.inputs[0]
-               let given = !(call.args[0].ints ?? []).isEmpty
-               return try x.extremum(overDims: x.reductionDims(call.args[0].ints), largest: largest,
-                                     keepdim: call.args[1].bool ?? false, name: name, dimsGiven: given)
+               let given = try !(call.optionalInts("dim") ?? []).isEmpty
+               return try x.extremum(overDims: x.reductionDims(call.optionalInts("dim")), largest: largest,
+                                     keepdim: try call.bool("keepdim"), name: name, dimsGiven: given)
            },
            backward: { ctx in
                // PyTorch's scale_grad_by_count: grad / count * mask, count of the tied positions.
                let x = try ctx.saved(0), result = try ctx.saved(1)
-               let dims = ctx.args[0].ints ?? [], keepdim = ctx.args[1].bool ?? false
+               let dims = try ctx.optionalInts("dim") ?? [], keepdim = try ctx.bool("keepdim")
                let g = try ctx.grad.expandReduced(to: x.shape, dims: dims, keepdim: keepdim)
                let mask = try result.expandReduced(to: x.shape, dims: dims, keepdim: keepdim).eq(x)
                return [try g.div(mask.sum(dims: dims, keepdim: true)).mul(mask)]
@@ -196,8 +204,8 @@ extension Ops {
            forward: { call in
                let x = call.inputs[0]
                guard x.dtype != .bool else { throw TorchError("\(name)(): does not support bool input") }
-               let keepdim = call.args[1].bool ?? false
-               guard let dim = call.args[0].int else {
+               let keepdim = try call.bool("keepdim")
+               guard let dim = try call.optionalInt("dim") else {
                    let position = try x.argExtremumFlat(largest: largest, name: name)
                    return keepdim ? try position.reshapedView([Int](repeating: 1, count: x.ndim)) : position
                }
@@ -218,11 +226,11 @@ extension Ops {
         forward: { call in
             let x = call.inputs[0]
             let input = x.dtype.isFloatingPoint ? x : try x.converted(to: .float32)
-            return try input.logsumexpKernel(dims: x.reductionDims(call.args[0].ints), keepdim: call.args[1].bool ?? false)
+            return try input.logsumexpKernel(dims: x.reductionDims(call.optionalInts("dim")), keepdim: call.bool("keepdim"))
         },
         backward: { ctx in
             let x = try ctx.saved(0), result = try ctx.saved(1)
-            let dims = ctx.args[0].ints ?? [], keepdim = ctx.args[1].bool ?? false
+            let dims = try ctx.ints("dim"), keepdim = try ctx.bool("keepdim")
             let g = try ctx.grad.expandReduced(to: x.shape, dims: dims, keepdim: keepdim)
             let r = try result.expandReduced(to: x.shape, dims: dims, keepdim: keepdim)
             return [try g.mul(x.sub(r).exp())]
@@ -237,8 +245,8 @@ extension Ops {
                       : "Whether any element is true (nonzero), overall or along `dim`.",
            forward: { call in
                let x = call.inputs[0]
-               let keepdim = call.args[0].isAbsent ? false : (call.args[1].bool ?? false)
-               return try x.truthKernel(dims: x.reductionDims(call.args[0].ints), keepdim: keepdim, every: every)
+               let keepdim = try call.isGiven("dim") && call.bool("keepdim")
+               return try x.truthKernel(dims: x.reductionDims(call.optionalInts("dim")), keepdim: keepdim, every: every)
            })
     }
 
@@ -280,10 +288,10 @@ extension Tensor {
     }
 
     /// PyTorch's var_backward: 2 / (n - correction) * grad * (x - mean).
-    static func varianceBackward(_ grad: Tensor, _ x: Tensor, _ args: [Arg]) throws -> Tensor {
+    static func varianceBackward(_ grad: Tensor, _ x: Tensor, _ args: some OpArguments) throws -> Tensor {
         let correction = try Tensor.varianceCorrection(args)
-        let keepdim = args[2].bool ?? false
-        guard let dims = args[0].ints, x.ndim > 0 else {
+        let keepdim = try args.bool("keepdim")
+        guard let dims = try args.optionalInts("dim"), x.ndim > 0 else {
             let dof = Double(x.numel) - correction
             if dof <= 0 {
                 let mean = try x.mean()
@@ -299,231 +307,18 @@ extension Tensor {
     }
 
     /// The correction of a var/std call: `correction`, else 0 for `unbiased=false`, else 1.
-    static func varianceCorrection(_ args: [Arg]) throws -> Double {
-        if let c = args[3].double {
-            guard args[1].isAbsent else {
+    static func varianceCorrection(_ args: some OpArguments) throws -> Double {
+        if let c = try args.optionalDouble("correction") {
+            guard !args.isGiven("unbiased") else {
                 throw TorchError("var(): cannot pass both correction and unbiased arguments")
             }
             return c
         }
-        return args[1].bool == false ? 0 : 1
+        return try args.isGiven("unbiased") && !args.bool("unbiased") ? 0 : 1
     }
 
     /// A view of this contiguous tensor with a new shape of the same element count.
     func reshapedView(_ newShape: [Int]) throws -> Tensor {
         Tensor(storage: storage, shape: newShape, strides: Shapes.contiguousStrides(newShape), offset: offset, dtype: dtype)
-    }
-}
-
-// MARK: - Kernels
-
-extension Tensor {
-    /// The product over `dims`, in this tensor's dtype (floats accumulate in double precision).
-    func prodKernel(dims: [Int], keepdim: Bool) throws -> Tensor {
-        switch dtype {
-        case .float32:
-            return try reduce(dims: dims, keepdim: keepdim, as: Float.self, into: .float32, initial: 1.0,
-                              combine: { $0 * Double($1) }, finish: { (acc: Double, _: Int) -> Float in Float(acc) })
-        case .float64:
-            return try reduce(dims: dims, keepdim: keepdim, as: Double.self, into: .float64, initial: 1.0,
-                              combine: { $0 * $1 }, finish: { (acc: Double, _: Int) -> Double in acc })
-        case .int64:
-            return try reduce(dims: dims, keepdim: keepdim, as: Int64.self, into: .int64, initial: Int64(1),
-                              combine: { $0 &* $1 }, finish: { (acc: Int64, _: Int) -> Int64 in acc })
-        case .bool:
-            return try converted(to: .int64).prodKernel(dims: dims, keepdim: keepdim)
-        }
-    }
-
-    /// var/std over the dims of `args` (Welford's algorithm in double precision).
-    func varianceKernel(_ args: [Arg], name: String, root: Bool) throws -> Tensor {
-        guard dtype.isFloatingPoint else {
-            throw TorchError("std and var only support floating point and complex dtypes")
-        }
-        let correction = try Tensor.varianceCorrection(args)
-        let dims = try reductionDims(args[0].ints)
-        let keepdim = args[0].isAbsent ? false : (args[2].bool ?? false)
-        let count = dims.reduce(1) { $0 * (ndim == 0 ? 1 : shape[$1]) }
-        if Double(count) - correction <= 0 {
-            ThreadState.current.warnOnce("\(name)(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor (input numel divided by output numel).")
-        }
-        let divisor = Swift.max(0, Double(count) - correction)
-        typealias Welford = (n: Double, mean: Double, m2: Double)
-        let start: Welford = (0, 0, 0)
-        @inline(__always) func step(_ a: Welford, _ v: Double) -> Welford {
-            let n = a.n + 1, delta = v - a.mean, mean = a.mean + delta / n
-            return (n, mean, a.m2 + delta * (v - mean))
-        }
-        @inline(__always) func finish(_ a: Welford) -> Double {
-            let v = a.m2 / divisor
-            return root ? v.squareRoot() : v
-        }
-        if dtype == .float64 {
-            return try reduce(dims: dims, keepdim: keepdim, as: Double.self, into: .float64, initial: start,
-                              combine: { step($0, $1) }, finish: { (a: Welford, _: Int) -> Double in finish(a) })
-        }
-        return try reduce(dims: dims, keepdim: keepdim, as: Float.self, into: .float32, initial: start,
-                          combine: { step($0, Double($1)) }, finish: { (a: Welford, _: Int) -> Float in Float(finish(a)) })
-    }
-
-    /// The message for an extremum of an empty tensor with no dim.
-    private static func emptyReductionError(_ name: String) -> TorchError {
-        TorchError("\(name)(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
-    }
-
-    /// The largest (or smallest) element as a 0-d tensor; NaN if there is one.
-    func extremumAll(largest: Bool, name: String) throws -> Tensor {
-        guard numel > 0 else { throw Tensor.emptyReductionError(name) }
-        return try extremum(overDims: Array(0..<ndim), largest: largest, keepdim: false, name: name, dimsGiven: false)
-    }
-
-    /// The largest (or smallest) values over `dims` (NaN propagates); `dimsGiven` tells
-    /// whether the caller named the dims (which changes PyTorch's message for empty input).
-    func extremum(overDims dims: [Int], largest: Bool, keepdim: Bool, name: String, dimsGiven: Bool = true) throws -> Tensor {
-        if numel == 0 {
-            if !dimsGiven || ndim == 0 { throw Tensor.emptyReductionError(name) }
-            for d in dims where shape[d] == 0 {
-                throw TorchError("\(name)(): Expected reduction dim \(ThreadState.userPosition(d)) to have non-zero size.")
-            }
-        }
-        func run<T: SortKeyElement>(_: T.Type) throws -> Tensor {
-            try reduce(dims: dims, keepdim: keepdim, as: T.self, into: dtype, initial: T?.none,
-                       combine: { acc, v in
-                           guard let a = acc, !a.isNaNValue else { return acc ?? v }
-                           if v.isNaNValue { return v }
-                           return (largest ? T.precedes(a, v) : T.precedes(v, a)) ? v : a
-                       },
-                       finish: { (acc: T?, _: Int) -> T in acc ?? T(converting: 0.0) })
-        }
-        switch dtype {
-        case .float32: return try run(Float.self)
-        case .float64: return try run(Double.self)
-        case .int64: return try run(Int64.self)
-        case .bool: return try run(Bool.self)
-        }
-    }
-
-    /// The first position (row-major) of the largest (or smallest) element, NaN first.
-    func argExtremumFlat(largest: Bool, name: String) throws -> Tensor {
-        guard numel > 0 else {
-            throw TorchError("\(name)(): Expected reduction dim to be specified for input.numel() == 0.")
-        }
-        func run<T: SortKeyElement>(_: T.Type) -> Int64 {
-            let p = pointer(T.self)
-            var best = p[0], bestIndex = 0, i = 0
-            StridedLoop.run(shape, strides, strides) { offset, _ in
-                let v = p[offset]
-                if !best.isNaNValue && (v.isNaNValue || (largest ? T.precedes(best, v) : T.precedes(v, best))) {
-                    best = v
-                    bestIndex = i
-                }
-                i &+= 1
-            }
-            return Int64(bestIndex)
-        }
-        let position: Int64
-        switch dtype {
-        case .float32: position = run(Float.self)
-        case .float64: position = run(Double.self)
-        case .int64: position = run(Int64.self)
-        case .bool: position = run(Bool.self)
-        }
-        let out = try Tensor.empty([], dtype: .int64)
-        out.pointer(Int64.self).pointee = position
-        return out
-    }
-
-    /// The largest (or smallest) values along `dim` and their 0-based positions (the first on
-    /// ties; a NaN wins and the first NaN is taken), as PyTorch's max/min/argmax kernels.
-    func extremum(along dim: Int, largest: Bool, keepdim: Bool, name: String,
-                  values wantValues: Bool = true) throws -> (values: Tensor, indices: Tensor) {
-        let d = try Shapes.wrapDim(dim, ndim)
-        let x = atLeastOneDim
-        let size = x.shape[d]
-        guard size > 0 else {
-            throw TorchError("\(name)(): Expected reduction dim \(ThreadState.userPosition(d)) to have non-zero size.")
-        }
-        var outShape = shape
-        if ndim > 0 { if keepdim { outShape[d] = 1 } else { outShape.remove(at: d) } }
-        let values = try Tensor.empty(wantValues ? outShape : [0], dtype: dtype)
-        let indices = try Tensor.empty(outShape, dtype: .int64)
-        let kept = x.contiguousStrides(dropping: d, size: 1).kept
-        let step = x.strides[d]
-        let pi = indices.pointer(Int64.self)
-        func run<T: SortKeyElement>(_: T.Type) {
-            let p = x.pointer(T.self), pv = values.pointer(T.self)
-            x.forEachLine(along: d, outStrides: kept) { base, o in
-                var best = p[base], bestIndex = 0
-                if !best.isNaNValue {
-                    for i in 1..<size {
-                        let v = p[base + i * step]
-                        if v.isNaNValue || (largest ? T.precedes(best, v) : T.precedes(v, best)) {
-                            best = v
-                            bestIndex = i
-                            if v.isNaNValue { break }
-                        }
-                    }
-                }
-                if wantValues { pv[o] = best }
-                pi[o] = Int64(bestIndex)
-            }
-        }
-        switch dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        case .int64: run(Int64.self)
-        case .bool: run(Bool.self)
-        }
-        return (values, indices)
-    }
-
-    /// log(sum(exp(x))) over `dims`, shifted by the maximum (as PyTorch's logsumexp).
-    func logsumexpKernel(dims: [Int], keepdim: Bool) throws -> Tensor {
-        if numel == 0 {
-            return try sumKernel(dims: dims, keepdim: keepdim, dtype: dtype)
-                .mapFloats(Ops.LogKernel())
-        }
-        // The maxima with infinities replaced by 0, so that all--inf or +inf slices stay exact.
-        let maxima = try extremum(overDims: dims, largest: true, keepdim: true, name: "logsumexp")
-            .mapFloats(FiniteOrZeroKernel())
-        // Inputs are floats (logsumexp converts integers first).
-        let shifted = try Tensor.arithmetic(self, maxima, op: "sub", Ops.SubKernel()).mapFloats(Ops.ExpKernel())
-        let sums = try shifted.sumKernel(dims: dims, keepdim: true, dtype: dtype)
-            .mapFloats(Ops.LogKernel())
-        let result = try Tensor.arithmetic(sums, maxima, op: "add", Ops.AddKernel())
-        if keepdim || ndim == 0 { return result }
-        var outShape: [Int] = []
-        for (i, size) in shape.enumerated() where !dims.contains(i) { outShape.append(size) }
-        return try result.reshapedView(outShape)
-    }
-
-    /// A float function applied to every element, in place on this fresh tensor.
-    func mapFloats<K: UnaryKernel>(_ kernel: K) throws -> Tensor {
-        switch dtype {
-        case .float32: Tensor.map(self, into: self, UnaryFloat<K, Float>(kernel: kernel))
-        case .float64: Tensor.map(self, into: self, UnaryFloat<K, Double>(kernel: kernel))
-        default: break
-        }
-        return self
-    }
-
-    /// Infinities become 0 (logsumexp's shift), other values stay.
-    struct FiniteOrZeroKernel: UnaryKernel {
-        func float<T: FloatElement>(_ x: T) -> T { x.isInfinite ? 0 : x }
-    }
-
-    /// all/any over `dims`.
-    func truthKernel(dims: [Int], keepdim: Bool, every: Bool) throws -> Tensor {
-        func run<T: TensorElement>(_: T.Type) throws -> Tensor {
-            try reduce(dims: dims, keepdim: keepdim, as: T.self, into: .bool, initial: every,
-                       combine: { acc, v in every ? (acc && v.doubleValue != 0) : (acc || v.doubleValue != 0) },
-                       finish: { (acc: Bool, _: Int) -> Bool in acc })
-        }
-        switch dtype {
-        case .float32: return try run(Float.self)
-        case .float64: return try run(Double.self)
-        case .int64: return try run(Int64.self)
-        case .bool: return try run(Bool.self)
-        }
     }
 }

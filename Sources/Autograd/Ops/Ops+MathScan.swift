@@ -12,10 +12,10 @@ extension Ops {
         doc: "Running sums along `dim` (integers and bools give int64).",
         gradFn: "CumsumBackward0",
         samples: [OpSample([.tensor([2, 3])], [.int(1), .absent]), OpSample([.tensor([3, 2])], [.int(0), .absent])],
-        forward: { call in try call.inputs[0].cumulative(dim: call.args[0].int ?? 0, dtype: call.args[1].dtype, product: false) },
+        forward: { call in try call.inputs[0].cumulative(dim: call.int("dim"), dtype: call.dtype("dtype"), product: false) },
         backward: { ctx in
             let g = ctx.grad
-            let d = try Shapes.wrapDim(ctx.args[0].int ?? 0, g.ndim)
+            let d = try Shapes.wrapDim(ctx.int("dim"), g.ndim)
             if g.numel <= 1 || g.shape[d] == 1 { return [g] }
             return [try g.reversedCumsum(d)]
         })
@@ -25,9 +25,9 @@ extension Ops {
         doc: "Running products along `dim` (integers and bools give int64).",
         gradFn: "CumprodBackward0", saves: [.input(0), .output],
         samples: [OpSample([.tensor([2, 3])], [.int(1), .absent]), OpSample([.tensor([3, 2])], [.int(0), .absent])],
-        forward: { call in try call.inputs[0].cumulative(dim: call.args[0].int ?? 0, dtype: call.args[1].dtype, product: true) },
+        forward: { call in try call.inputs[0].cumulative(dim: call.int("dim"), dtype: call.dtype("dtype"), product: true) },
         backward: { ctx in
-            [try Tensor.cumprodBackward(ctx.grad, ctx.saved(0), ctx.saved(1), dim: ctx.args[0].int ?? 0)]
+            [try Tensor.cumprodBackward(ctx.grad, ctx.saved(0), ctx.saved(1), dim: ctx.int("dim"))]
         })
 
     // MARK: - Softmax
@@ -37,11 +37,11 @@ extension Ops {
         doc: "exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given).",
         gradFn: "SoftmaxBackward0", saves: [.output],
         samples: [OpSample([.tensor([2, 3])], [.int(1), .absent]), OpSample([.tensor([3, 2])], [.int(0), .absent])],
-        forward: { call in try call.inputs[0].softmaxKernel(dim: call.args[0].int ?? 0, dtype: call.args[1].dtype, log: false) },
+        forward: { call in try call.inputs[0].softmaxKernel(dim: call.int("dim"), dtype: call.dtype("dtype"), log: false) },
         backward: { ctx in
             // PyTorch's _softmax_backward_data: y * (grad - sum(grad * y)).
             let y = try ctx.saved(0)
-            let d = try Shapes.wrapDim(ctx.args[0].int ?? 0, y.ndim)
+            let d = try Shapes.wrapDim(ctx.int("dim"), y.ndim)
             return [try y.mul(ctx.grad.sub(ctx.grad.mul(y).sum(dims: [d], keepdim: true)))]
         })
 
@@ -50,11 +50,11 @@ extension Ops {
         doc: "log(softmax(x)) along `dim`, computed stably (in `dtype` when given).",
         gradFn: "LogSoftmaxBackward0", saves: [.output],
         samples: [OpSample([.tensor([2, 3])], [.int(1), .absent]), OpSample([.tensor([3, 2])], [.int(0), .absent])],
-        forward: { call in try call.inputs[0].softmaxKernel(dim: call.args[0].int ?? 0, dtype: call.args[1].dtype, log: true) },
+        forward: { call in try call.inputs[0].softmaxKernel(dim: call.int("dim"), dtype: call.dtype("dtype"), log: true) },
         backward: { ctx in
             // PyTorch's _log_softmax_backward_data: grad - exp(y) * sum(grad).
             let y = try ctx.saved(0)
-            let d = try Shapes.wrapDim(ctx.args[0].int ?? 0, y.ndim)
+            let d = try Shapes.wrapDim(ctx.int("dim"), y.ndim)
             return [try ctx.grad.sub(y.exp().mul(ctx.grad.sum(dims: [d], keepdim: true)))]
         })
 }

@@ -16,13 +16,13 @@ extension Ops {
             OpSample([.tensor([3, 2])], [.int(0), .bool(true), .bool(true)]),
         ],
         forward: { call in
-            let (values, indices) = try call.inputs[0].sortKernel(dim: call.args[0].int ?? -1, descending: call.args[1].bool ?? false,
-                                                                  stable: call.args[2].bool ?? false)
+            let (values, indices) = try call.inputs[0].sortKernel(dim: call.int("dim"), descending: call.bool("descending"),
+                                                                  stable: try call.bool("stable"))
             call.aux = [indices]
             return values
         },
         backward: { ctx in
-            [try Tensor.valueSelectingBackward(ctx.grad, dim: ctx.args[0].int ?? -1, indices: ctx.saved(0),
+            [try Tensor.valueSelectingBackward(ctx.grad, dim: ctx.int("dim"), indices: ctx.saved(0),
                                                sizes: ctx.inputShape(0), keepdim: true)]
         })
 
@@ -38,14 +38,14 @@ extension Ops {
             OpSample([.tensor([3, 2])], [.int(2), .int(0), .bool(false), .bool(true)]),
         ],
         forward: { call in
-            let (values, indices) = try call.inputs[0].topkKernel(k: call.args[0].int ?? 0, dim: call.args[1].int ?? -1,
-                                                                  largest: call.args[2].bool ?? true,
-                                                                  sorted: call.args[3].bool ?? true)
+            let (values, indices) = try call.inputs[0].topkKernel(k: call.int("k"), dim: call.int("dim"),
+                                                                  largest: try call.bool("largest"),
+                                                                  sorted: try call.bool("sorted"))
             call.aux = [indices]
             return values
         },
         backward: { ctx in
-            [try Tensor.valueSelectingBackward(ctx.grad, dim: ctx.args[1].int ?? -1, indices: ctx.saved(0),
+            [try Tensor.valueSelectingBackward(ctx.grad, dim: ctx.int("dim"), indices: ctx.saved(0),
                                                sizes: ctx.inputShape(0), keepdim: true)]
         })
 }

@@ -13,12 +13,12 @@ extension Ops {
                   OpSample([.tensor([3]), .tensor([2, 1]), .tensor([3])])],
         forward: { call in
             let (x, t1, t2) = detachedTriple(call)
-            return try withNoGrad { try x.add(t1.scaled(by: call.args.first).mul(t2)) }
+            return try withNoGrad { try x.add(t1.scaled(by: call.arg("value")).mul(t2)) }
         },
         backward: { ctx in
             [ctx.grad,
-             ctx.needsGrad(1) ? try ctx.grad.mul(ctx.saved(0).scaled(by: ctx.args.first)) : nil,
-             ctx.needsGrad(2) ? try ctx.grad.mul(ctx.saved(1).scaled(by: ctx.args.first)) : nil]
+             ctx.needsGrad(1) ? try ctx.grad.mul(ctx.saved(0).scaled(by: ctx.arg("value"))) : nil,
+             ctx.needsGrad(2) ? try ctx.grad.mul(ctx.saved(1).scaled(by: ctx.arg("value"))) : nil]
         })
 
     static let addcdiv = Op(
@@ -32,11 +32,11 @@ extension Ops {
             if !x.dtype.isFloatingPoint, !t1.dtype.isFloatingPoint, !t2.dtype.isFloatingPoint {
                 throw TorchError(integerAddcdivMessage)
             }
-            return try withNoGrad { try x.add(t1.scaled(by: call.args.first).div(t2)) }
+            return try withNoGrad { try x.add(t1.scaled(by: call.arg("value")).div(t2)) }
         },
         backward: { ctx in
             let t2 = try ctx.saved(1)
-            let value = try Tensor.wrapped(ctx.args.first?.scalarValue ?? .int(1))
+            let value = try Tensor.wrapped(ctx.optionalScalar("value") ?? .int(1))
             return [ctx.grad,
                     ctx.needsGrad(1) ? try ctx.grad.mul(value.div(t2)) : nil,
                     ctx.needsGrad(2) ? try ctx.grad.neg().mul(ctx.saved(0).mul(value).div(t2.mul(t2))) : nil]
@@ -90,7 +90,7 @@ extension Ops {
                   OpSample([.tensor([3]), .tensor([3])], [.scalar(.double(0.75))])],
         forward: { call in
             let x = call.inputs[0].detach(), end = call.inputs[1].detach()
-            let w = call.args[0].double ?? 0
+            let w = try call.double("weight")
             try checkLerpDtypes(x, end, weight: nil)
             return try withNoGrad {
                 let diff = try end.sub(x)
@@ -99,7 +99,7 @@ extension Ops {
             }
         },
         backward: { ctx in
-            let w = ctx.args[0].double ?? 0
+            let w = try ctx.double("weight")
             return [ctx.needsGrad(0) ? try ctx.grad.mul(Tensor.wrapped(.double(1 - w))) : nil,
                     ctx.needsGrad(1) ? try ctx.grad.mul(Tensor.wrapped(.double(w))) : nil]
         })
@@ -133,9 +133,4 @@ extension DType {
         case .float64: "double"
         }
     }
-}
-
-extension OpTable {
-    /// The point-wise ops of this file, for the op table.
-    static let pointwiseOps: [Op] = [Ops.addcmul, Ops.addcdiv, Ops.lerpTensor, Ops.lerpNumber]
 }

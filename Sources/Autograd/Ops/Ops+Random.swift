@@ -5,6 +5,24 @@
 /// None of them is differentiable here. PyTorch gives `normal` and `bernoulli` a grad_fn whose
 /// gradient is zero (`NormalBackward1`...); LuaGrad's results simply do not require grad.
 extension Ops {
+    // MARK: - Uniform and normal
+
+    static let rand = Op(
+        "rand", Signature(["rand"], .function, [Param("size", .sizes)] + creationOptions).drawingRandomNumbers(),
+        doc: "Uniform random numbers in [0, 1), the same stream as PyTorch's CPU generator.",
+        forward: { call in
+            try Tensor.random(call.ints("size"), dtype: call.dtype("dtype") ?? .float32, normal: false)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
+        })
+
+    static let randn = Op(
+        "randn", Signature(["randn"], .function, [Param("size", .sizes)] + creationOptions).drawingRandomNumbers(),
+        doc: "Standard normal random numbers, the same stream as PyTorch's CPU generator.",
+        forward: { call in
+            try Tensor.random(call.ints("size"), dtype: call.dtype("dtype") ?? .float32, normal: true)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
+        })
+
     // MARK: - Shaped like another tensor
 
     static let randLike = Op(
@@ -12,8 +30,8 @@ extension Ops {
         doc: "Uniform random numbers in [0, 1) with the shape (and dtype) of `input`.",
         forward: { call in
             let x = call.inputs[0]
-            return try Tensor.random(x.shape, dtype: call.args[0].dtype ?? x.dtype, normal: false)
-                .factoryResult(requiresGrad: call.args[1])
+            return try Tensor.random(x.shape, dtype: call.dtype("dtype") ?? x.dtype, normal: false)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     static let randnLike = Op(
@@ -21,8 +39,8 @@ extension Ops {
         doc: "Standard normal random numbers with the shape (and dtype) of `input`.",
         forward: { call in
             let x = call.inputs[0]
-            return try Tensor.random(x.shape, dtype: call.args[0].dtype ?? x.dtype, normal: true)
-                .factoryResult(requiresGrad: call.args[1])
+            return try Tensor.random(x.shape, dtype: call.dtype("dtype") ?? x.dtype, normal: true)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     static let randintLike = Op(
@@ -32,10 +50,10 @@ extension Ops {
         doc: "Random integers in [`low`, `high`) (`low` is 0 when only one bound is given) with the shape (and dtype) of `input`.",
         forward: { call in
             let x = call.inputs[0]
-            var low = try integerBound(call.args[0], "randint_like", "low"), high = low
-            if call.args[1].isAbsent { low = 0 } else { high = try integerBound(call.args[1], "randint_like", "high") }
-            return try Tensor.randomIntegers(low: low, high: high, shape: x.shape, dtype: call.args[2].dtype ?? x.dtype)
-                .factoryResult(requiresGrad: call.args[3])
+            var low = try integerBound(call.arg("low"), "randint_like", "low"), high = low
+            if !call.isGiven("high") { low = 0 } else { high = try integerBound(call.arg("high"), "randint_like", "high") }
+            return try Tensor.randomIntegers(low: low, high: high, shape: x.shape, dtype: call.dtype("dtype") ?? x.dtype)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     // MARK: - Integers and permutations
@@ -49,9 +67,10 @@ extension Ops {
         ] + creationOptions).drawingRandomNumbers(),
         doc: "Random integers in [`low`, `high`) of `size`: `randint(low, high, size)` or `randint(high, size)` (int64 unless `dtype` says otherwise).",
         forward: { call in
-            // A given `high` arrives as an input, an absent one as an `.absent` argument.
+            // A given `high` arrives as an input, an absent one as an `.absent` argument, so the
+            // arguments after `low` shift and are read by position rather than by name.
             let rest = Array(call.args.dropFirst(call.inputs.isEmpty ? 2 : 1))
-            var low = try integerBound(call.args[0], "randint", "low"), high = low
+            var low = try integerBound(call.arg("low"), "randint", "low"), high = low
             var size = rest[0].ints ?? []
             switch call.inputs.first {
             case let second? where second.ndim == 0:
@@ -69,7 +88,7 @@ extension Ops {
                 throw TorchError("randint(): high must be an integer and size a table of integers")
             }
             return try Tensor.randomIntegers(low: low, high: high, shape: size, dtype: rest[1].dtype ?? .int64)
-                .factoryResult(requiresGrad: rest[2])
+                .creationResult(requiresGrad: rest[2].bool == true)
         })
 
     static let randperm = Op(
@@ -77,8 +96,8 @@ extension Ops {
             .returningPositions([0]).drawingRandomNumbers(),
         doc: "A random permutation of the positions 1..`n` (int64 unless `dtype` says otherwise).",
         forward: { call in
-            try Tensor.permutation(call.args[0].int ?? 0, dtype: call.args[1].dtype ?? .int64)
-                .factoryResult(requiresGrad: call.args[2])
+            try Tensor.permutation(call.int("n"), dtype: call.dtype("dtype") ?? .int64)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     // MARK: - Normal
@@ -91,12 +110,12 @@ extension Ops {
     static let normalTensorNumber = Op(
         "normal", Signature(["normal"], .function, [Param("mean", .tensor), Param("std", .double, default: .double(1))]),
         doc: "Normal random numbers with element-wise `mean` and one `std`.",
-        forward: { call in try Tensor.normalSamples(mean: call.inputs[0], std: call.args[0].double ?? 1) })
+        forward: { call in try Tensor.normalSamples(mean: call.inputs[0], std: call.double("std")) })
 
     static let normalNumberTensor = Op(
         "normal", Signature(["normal"], .function, [Param("mean", .double), Param("std", .tensor)]),
         doc: "Normal random numbers with one `mean` and element-wise `std`.",
-        forward: { call in try Tensor.normalSamples(mean: call.args[0].double ?? 0, std: call.inputs[0]) })
+        forward: { call in try Tensor.normalSamples(mean: call.double("mean"), std: call.inputs[0]) })
 
     static let normalNumbers = Op(
         "normal", Signature(["normal"], .function, [
@@ -104,9 +123,9 @@ extension Ops {
         ] + creationOptions),
         doc: "Normal random numbers of `size` with mean `mean` and standard deviation `std`.",
         forward: { call in
-            try Tensor.normalSamples(mean: call.args[0].double ?? 0, std: call.args[1].double ?? 1,
-                                     shape: call.args[2].ints ?? [], dtype: call.args[3].dtype ?? .float32)
-                .factoryResult(requiresGrad: call.args[4])
+            try Tensor.normalSamples(mean: call.double("mean"), std: call.double("std"),
+                                     shape: try call.ints("size"), dtype: call.dtype("dtype") ?? .float32)
+                .creationResult(requiresGrad: call.bool("requires_grad"))
         })
 
     // MARK: - Sampling from probabilities
@@ -117,13 +136,13 @@ extension Ops {
         ]).returningPositions([0]).drawingRandomNumbers(),
         doc: "`num_samples` category positions (1-based) drawn from the weights in each row of `input` (1-D or 2-D), with or without replacement.",
         forward: { call in
-            try call.inputs[0].multinomialKernel(numSamples: call.args[0].int ?? 0, replacement: call.args[1].bool ?? false)
+            try call.inputs[0].multinomialKernel(numSamples: call.int("num_samples"), replacement: call.bool("replacement"))
         })
 
     static let bernoulli = Op(
         "bernoulli", Signature(["bernoulli"], [.tensor(), Param("p", .double, default: .absent)]).drawingRandomNumbers(),
         doc: "1 with probability `p` (or each element of `input` when `p` is nil), else 0, in the dtype of `input`.",
-        forward: { call in try call.inputs[0].bernoulliKernel(p: call.args[0].double) })
+        forward: { call in try call.inputs[0].bernoulliKernel(p: call.optionalDouble("p")) })
 
     /// A bound of `randint` that must be an integer (a float with an integral value counts).
     private static func integerBound(_ arg: Arg, _ function: String, _ name: String) throws -> Int64 {
@@ -137,141 +156,5 @@ extension Ops {
             }
             return Int64(d)
         }
-    }
-}
-
-// MARK: - Kernels
-
-extension Tensor {
-    /// `torch.randint(low, high, size)` in int64, float32 or float64.
-    static func randomIntegers(low: Int64, high: Int64, shape: [Int], dtype: DType) throws -> Tensor {
-        let out = try empty(shape, dtype: dtype)
-        let g = ThreadState.current.generator
-        let n = out.numel
-        switch dtype {
-        case .int64: try g.fillRandint(UnsafeMutableBufferPointer(start: out.pointer(Int64.self), count: n), low: low, high: high)
-        case .float32: try g.fillRandint(UnsafeMutableBufferPointer(start: out.pointer(Float.self), count: n), low: low, high: high)
-        case .float64: try g.fillRandint(UnsafeMutableBufferPointer(start: out.pointer(Double.self), count: n), low: low, high: high)
-        case .bool: throw TorchError("randint(): dtype torch.bool is not supported")
-        }
-        return out
-    }
-
-    /// `torch.randperm(n)`: the 0-based positions 0..<n in random order (Lua shows them 1-based).
-    static func permutation(_ n: Int, dtype: DType) throws -> Tensor {
-        guard n >= 0 else { throw TorchError("Trying to create tensor with negative dimension \(n): [\(n)]") }
-        guard dtype != .bool else { throw TorchError("\"randperm\" not implemented for 'Bool'") }
-        let positions = try empty([n], dtype: .int64)
-        ThreadState.current.generator.fillRandperm(UnsafeMutableBufferPointer(start: positions.pointer(Int64.self), count: n))
-        guard dtype != .int64 else { return positions }
-        return try positions.materialized(dtype: dtype)
-    }
-
-    /// `torch.normal(mean, std, size)`: `normal_(mean, std)` on a new tensor.
-    static func normalSamples(mean: Double, std: Double, shape: [Int], dtype: DType) throws -> Tensor {
-        guard dtype.isFloatingPoint else {
-            throw TorchError("\"normal_kernel_cpu\" not implemented for '\(dtype.scalarTypeName)'")
-        }
-        let out = try empty(shape, dtype: dtype)
-        try out.fillNormal(mean: mean, std: std)
-        return out
-    }
-
-    /// `torch.normal(mean, std)` with tensors: PyTorch draws standard normals of the
-    /// broadcast shape, then multiplies by `std` and adds `mean` (two roundings, no FMA).
-    static func normalSamples(mean: Tensor, std: Tensor) throws -> Tensor {
-        let dtype = try normalDtype(mean.dtype, std.dtype)
-        let shape = try Shapes.broadcast(mean.shape, std.shape)
-        try checkStdTensor(std)
-        let z = try empty(shape, dtype: dtype)
-        try z.fillNormal(mean: 0, std: 1)
-        return try withNoGrad { try z.mul(std.detach()).add(mean.detach()) }
-    }
-
-    /// `torch.normal(mean, std)` with a tensor mean: `normal_(0, std)`, then `+ mean`.
-    static func normalSamples(mean: Tensor, std: Double) throws -> Tensor {
-        let dtype = try normalDtype(mean.dtype, mean.dtype)
-        guard std >= 0 else { throw TorchError("normal expects std >= 0.0, but found std \(cppFormat(std))") }
-        let z = try empty(mean.shape, dtype: dtype)
-        try z.fillNormal(mean: 0, std: std)
-        return try withNoGrad { try z.add(mean.detach()) }
-    }
-
-    /// `torch.normal(mean, std)` with a tensor std: standard normals, `· std`, then `+ mean`.
-    static func normalSamples(mean: Double, std: Tensor) throws -> Tensor {
-        let dtype = try normalDtype(std.dtype, std.dtype)
-        try checkStdTensor(std)
-        let z = try empty(std.shape, dtype: dtype)
-        try z.fillNormal(mean: 0, std: 1)
-        return try withNoGrad { try z.mul(std.detach()).add(Tensor.number(mean)) }
-    }
-
-    private static func normalDtype(_ a: DType, _ b: DType) throws -> DType {
-        let dtype = DType.promote(a, b)
-        guard dtype.isFloatingPoint else {
-            throw TorchError("\"normal_kernel_cpu\" not implemented for '\(dtype.scalarTypeName)'")
-        }
-        return dtype
-    }
-
-    private static func checkStdTensor(_ std: Tensor) throws {
-        for i in 0..<std.numel where !(std.element(i) >= 0) {
-            throw TorchError("normal expects all elements of std >= 0.0")
-        }
-    }
-
-    /// `normal_(mean, std)` on this new contiguous float tensor.
-    fileprivate func fillNormal(mean: Double, std: Double) throws {
-        let g = ThreadState.current.generator
-        if dtype == .float32 {
-            try g.fillNormal(UnsafeMutableBufferPointer(start: pointer(Float.self), count: numel), mean: mean, std: std)
-        } else {
-            try g.fillNormal(UnsafeMutableBufferPointer(start: pointer(Double.self), count: numel), mean: mean, std: std)
-        }
-    }
-
-    /// `torch.multinomial(self, numSamples, replacement)`: 0-based category positions.
-    func multinomialKernel(numSamples: Int, replacement: Bool) throws -> Tensor {
-        guard dtype.isFloatingPoint else {
-            throw TorchError("multinomial only supports floating-point dtypes for input, got: \(dtype.scalarTypeName)")
-        }
-        guard ndim == 1 || ndim == 2 else { throw TorchError("prob_dist must be 1 or 2 dim") }
-        let categories = shape[ndim - 1], rows = ndim == 2 ? shape[0] : 1
-        let p = try detach().contiguous()
-        let g = ThreadState.current.generator
-        let samples = if dtype == .float32 {
-            try g.multinomial(UnsafeBufferPointer(start: p.pointer(Float.self), count: p.numel),
-                              rows: rows, categories: categories, numSamples: numSamples, replacement: replacement)
-        } else {
-            try g.multinomial(UnsafeBufferPointer(start: p.pointer(Double.self), count: p.numel),
-                              rows: rows, categories: categories, numSamples: numSamples, replacement: replacement)
-        }
-        return try Tensor(samples, shape: ndim == 2 ? [rows, numSamples] : [numSamples])
-    }
-
-    /// `torch.bernoulli(self)` (each element is a probability) or `torch.bernoulli(self, p)`.
-    func bernoulliKernel(p: Double?) throws -> Tensor {
-        let out = try Tensor.empty(shape, dtype: dtype)
-        let g = ThreadState.current.generator
-        func fill<T: BernoulliOutcome & TensorElement>(_: T.Type) throws {
-            let buffer = UnsafeMutableBufferPointer(start: out.pointer(T.self), count: out.numel)
-            if let p { return try g.fillBernoulli(buffer, p: p) }
-            let probabilities = try detach().contiguous()
-            switch dtype {
-            case .float32:
-                try g.fillBernoulli(buffer, probabilities: UnsafeBufferPointer(start: probabilities.pointer(Float.self), count: numel))
-            case .float64:
-                try g.fillBernoulli(buffer, probabilities: UnsafeBufferPointer(start: probabilities.pointer(Double.self), count: numel))
-            case .int64, .bool:
-                throw TorchError("\"bernoulli_tensor_cpu_p_\" not implemented for '\(dtype.scalarTypeName)'")
-            }
-        }
-        switch dtype {
-        case .float32: try fill(Float.self)
-        case .float64: try fill(Double.self)
-        case .int64: try fill(Int64.self)
-        case .bool: try fill(Bool.self)
-        }
-        return out
     }
 }

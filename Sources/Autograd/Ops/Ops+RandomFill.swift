@@ -12,13 +12,13 @@ extension Ops {
 
     /// The draws `uniform_` writes.
     static let uniformFill = Op(
-        "uniform", Signature(["uniform"], .method, [
+        "uniform", Signature(["uniform"], .internal, [
             .tensor(), Param("from", .double, default: .double(0)), Param("to", .double, default: .double(1)),
         ]),
         doc: "Uniform random numbers in [`from`, `to`) shaped like the tensor (what `uniform_` writes).",
         gradFn: "UniformBackward0",
         forward: { call in
-            try call.inputs[0].uniformDraws(from: call.args[0].double ?? 0, to: call.args[1].double ?? 1)
+            try call.inputs[0].uniformDraws(from: call.double("from"), to: call.double("to"))
         },
         backward: { ctx in [try Tensor.zeros(ctx.grad.shape, dtype: ctx.grad.dtype)] })
 
@@ -33,13 +33,13 @@ extension Ops {
 
     /// The draws `normal_` writes.
     static let normalFill = Op(
-        "normal", Signature(["normal"], .method, [
+        "normal", Signature(["normal"], .internal, [
             .tensor(), Param("mean", .double, default: .double(0)), Param("std", .double, default: .double(1)),
         ]),
         doc: "Normal random numbers shaped like the tensor (what `normal_` writes).",
         gradFn: "NormalBackward0",
         forward: { call in
-            try call.inputs[0].normalDraws(mean: call.args[0].double ?? 0, std: call.args[1].double ?? 1)
+            try call.inputs[0].normalDraws(mean: call.double("mean"), std: call.double("std"))
         },
         backward: { ctx in [try Tensor.zeros(ctx.grad.shape, dtype: ctx.grad.dtype)] })
 
@@ -54,10 +54,10 @@ extension Ops {
 
     /// The draws `bernoulli_(p)` writes.
     static let bernoulliFill = Op(
-        "bernoulli_p", Signature(["bernoulli_p"], .method, [.tensor(), Param("p", .double, default: .double(0.5))]),
+        "bernoulli_p", Signature(["bernoulli_p"], .internal, [.tensor(), Param("p", .double, default: .double(0.5))]),
         doc: "1 with probability `p`, else 0, shaped like the tensor (what `bernoulli_` writes).",
         gradFn: "BernoulliBackward2",
-        forward: { call in try call.inputs[0].bernoulliDraws(p: call.args[0].double ?? 0.5) },
+        forward: { call in try call.inputs[0].bernoulliDraws(p: call.double("p")) },
         backward: { ctx in [try Tensor.zeros(ctx.grad.shape, dtype: ctx.grad.dtype)] })
 
     static let bernoulliInPlace = Op(

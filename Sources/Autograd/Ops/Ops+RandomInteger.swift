@@ -5,11 +5,11 @@
 extension Ops {
     /// The out-of-place op behind `random_`: random integers shaped like the tensor.
     static let randomOp = Op(
-        "random", Signature(["random"], .method, randomParams),
+        "random", Signature(["random"], .internal, randomParams),
         doc: "Random integers shaped like the tensor (what `random_` writes).",
         forward: { call in
             let x = call.inputs[0]
-            let first = try randomBound(call.args[0], "from"), second = try randomBound(call.args[1], "to")
+            let first = try randomBound(call.arg("from"), "from"), second = try randomBound(call.arg("to"), "to")
             switch (first, second) {
             case (nil, nil): return try Tensor.fullRangeRandom(shape: x.shape, dtype: x.dtype)
             case (let to?, nil): return try Tensor.randomIntegers(low: 0, high: to, shape: x.shape, dtype: x.dtype)
@@ -59,9 +59,4 @@ extension Tensor {
         }
         return out
     }
-}
-
-extension OpTable {
-    /// The random ops of this file, for the op table.
-    static let randomIntegerOps: [Op] = [Ops.randomInPlace]
 }

@@ -9,38 +9,38 @@ extension Ops {
     static let sum = Op(
         "sum", Signature(["sum"], dimParams),
         doc: "Sums all elements, or those along `dim` (a dim or a list of dims).",
-        gradFn: "SumBackward0", gradFnOverload: { $0.args[0].isAbsent ? "SumBackward0" : "SumBackward1" },
+        gradFn: "SumBackward0", gradFnOverload: { !$0.isGiven("dim") ? "SumBackward0" : "SumBackward1" },
         samples: [OpSample([.tensor([2, 3])], [.absent, .bool(false), .absent]), OpSample([.tensor([2, 3, 2])], [.ints([0, 2]), .bool(false), .absent]), OpSample([.tensor([2, 3])], [.ints([1]), .bool(true), .absent])],
         forward: { call in
             let x = call.inputs[0]
-            let dims = try x.reductionDims(call.args[0].ints)
-            let keepdim = call.args[1].bool ?? false
-            let dtype = call.args[2].dtype ?? (x.dtype.isFloatingPoint ? x.dtype : .int64)
+            let dims = try x.reductionDims(call.optionalInts("dim"))
+            let keepdim = try call.bool("keepdim")
+            let dtype = try call.dtype("dtype") ?? (x.dtype.isFloatingPoint ? x.dtype : .int64)
             return try x.sumKernel(dims: dims, keepdim: keepdim, dtype: dtype)
         },
         backward: { ctx in
-            [try ctx.grad.expandReduced(to: ctx.inputShape(0), dims: ctx.args[0].ints, keepdim: ctx.args[1].bool ?? false)]
+            [try ctx.grad.expandReduced(to: ctx.inputShape(0), dims: ctx.optionalInts("dim"), keepdim: ctx.bool("keepdim"))]
         })
 
     static let mean = Op(
         "mean", Signature(["mean"], dimParams),
         doc: "The arithmetic mean of all elements, or of those along `dim`.",
-        gradFn: "MeanBackward0", gradFnOverload: { $0.args[0].isAbsent ? "MeanBackward0" : "MeanBackward1" },
+        gradFn: "MeanBackward0", gradFnOverload: { !$0.isGiven("dim") ? "MeanBackward0" : "MeanBackward1" },
         samples: [OpSample([.tensor([2, 3])], [.absent, .bool(false), .absent]), OpSample([.tensor([2, 3])], [.ints([-1]), .bool(true), .absent])],
         forward: { call in
             let x = call.inputs[0]
-            let dtype = call.args[2].dtype ?? x.dtype
+            let dtype = try call.dtype("dtype") ?? x.dtype
             guard dtype.isFloatingPoint else {
                 throw TorchError("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(x.dtype == .int64 ? "Long" : "Bool")")
             }
-            let dims = try x.reductionDims(call.args[0].ints)
-            return try x.sumKernel(dims: dims, keepdim: call.args[1].bool ?? false, dtype: dtype, mean: true)
+            let dims = try x.reductionDims(call.optionalInts("dim"))
+            return try x.sumKernel(dims: dims, keepdim: call.bool("keepdim"), dtype: dtype, mean: true)
         },
         backward: { ctx in
             let shape = ctx.inputShape(0)
-            let dims = try ctx.args[0].ints.map { try $0.map { try Shapes.wrapDim($0, shape.count) } } ?? Array(0..<shape.count)
+            let dims = try ctx.optionalInts("dim").map { try $0.map { try Shapes.wrapDim($0, shape.count) } } ?? Array(0..<shape.count)
             let count = dims.reduce(1) { $0 * (shape.isEmpty ? 1 : shape[$1]) }
-            let g = try ctx.grad.expandReduced(to: shape, dims: ctx.args[0].ints, keepdim: ctx.args[1].bool ?? false)
+            let g = try ctx.grad.expandReduced(to: shape, dims: ctx.optionalInts("dim"), keepdim: ctx.bool("keepdim"))
             return [try Ops.divScalar.apply([g, Tensor.wrapped(.int(Int64(count)))])]
         })
 
@@ -57,17 +57,17 @@ extension Ops {
             guard x.dtype.isFloatingPoint else {
                 throw TorchError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(x.dtype == .int64 ? "Long" : "Bool")")
             }
-            let p = call.args[0].double ?? 2
-            let dims = try x.reductionDims(call.args[1].ints)
-            let keepdim = call.args[2].bool ?? false
+            let p = try call.double("p")
+            let dims = try x.reductionDims(call.optionalInts("dim"))
+            let keepdim = try call.bool("keepdim")
             return try x.normKernel(p: p, dims: dims, keepdim: keepdim)
         },
         backward: { ctx in
             let x = try ctx.saved(0), n = try ctx.saved(1)
-            let p = ctx.args[0].double ?? 2
-            let keepdim = ctx.args[2].bool ?? false
-            let g = try ctx.grad.expandReduced(to: x.shape, dims: ctx.args[1].ints, keepdim: keepdim)
-            let norm = try n.expandReduced(to: x.shape, dims: ctx.args[1].ints, keepdim: keepdim)
+            let p = try ctx.double("p")
+            let keepdim = try ctx.bool("keepdim")
+            let g = try ctx.grad.expandReduced(to: x.shape, dims: ctx.optionalInts("dim"), keepdim: keepdim)
+            let norm = try n.expandReduced(to: x.shape, dims: ctx.optionalInts("dim"), keepdim: keepdim)
             let zero = try Tensor.wrapped(.int(0))
             switch p {
             case 1:
@@ -78,7 +78,7 @@ extension Ops {
                 return [try g.mul(x.div(norm).masked(where: norm.eq(zero)))]
             case .infinity, -.infinity:
                 let hits = try x.abs().eq(norm).converted(to: x.dtype)
-                let count = try hits.sum(dims: ctx.args[1].ints ?? [], keepdim: true)
+                let count = try hits.sum(dims: (ctx.optionalInts("dim") ?? []), keepdim: true)
                 return [try g.mul(x.sign()).mul(hits).div(count)]
             default:
                 // x * |x|^(p-2) / ||x||^(p-1)

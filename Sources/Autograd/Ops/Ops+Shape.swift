@@ -7,7 +7,7 @@ extension Ops {
         samples: [OpSample([.tensor([2, 3])], [.ints([3, -1])])],
         forward: { call in
             let x = call.inputs[0]
-            let shape = try x.inferShape(call.args[0].ints ?? [])
+            let shape = try x.inferShape(call.ints("size"))
             guard x.isContiguous else {
                 throw TorchError("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
             }
@@ -17,12 +17,12 @@ extension Ops {
 
     /// What `reshape` runs when the data must be copied first.
     static let unsafeView = Op(
-        "_unsafe_view", Signature(["_unsafe_view"], .method, [.tensor(), Param("size", .sizes)]),
+        "_unsafe_view", Signature(["_unsafe_view"], .internal, [.tensor(), Param("size", .sizes)]),
         doc: "Reshapes a contiguous copy of the tensor (what reshape runs on non-contiguous input).",
         gradFn: "UnsafeViewBackward0",
         forward: { call in
             let x = call.inputs[0]
-            let shape = try x.inferShape(call.args[0].ints ?? [])
+            let shape = try x.inferShape(call.ints("size"))
             let copy = try x.materialized()
             return Tensor(storage: copy.storage, shape: shape, strides: Shapes.contiguousStrides(shape),
                           offset: 0, dtype: x.dtype)
@@ -36,7 +36,7 @@ extension Ops {
         samples: [OpSample([.tensor([3, 1])], [.ints([2, 3, 4])])],
         forward: { call in
             let x = call.inputs[0]
-            let sizes = call.args[0].ints ?? []
+            let sizes = try call.ints("size")
             guard sizes.count >= x.ndim else {
                 throw TorchError("expand(\(x.dtype.legacyName){\(Shapes.format(x.shape))}, size=\(Shapes.format(sizes))): the number of sizes provided (\(sizes.count)) must be greater or equal to the number of dimensions in the tensor (\(x.ndim))")
             }
@@ -69,27 +69,27 @@ extension Ops {
         samples: [OpSample([.tensor([2, 3])], [.int(1)])],
         forward: { call in
             let x = call.inputs[0]
-            let d = try Shapes.wrapDim(call.args[0].int ?? 0, x.ndim + 1)
+            let d = try Shapes.wrapDim(call.int("dim"), x.ndim + 1)
             var shape = x.shape, strides = x.strides
             let stride = d < x.ndim ? x.shape[d] * x.strides[d] : 1
             shape.insert(1, at: d)
             strides.insert(stride, at: d)
             return x.view(shape: shape, strides: strides, offset: x.offset)
         },
-        backward: { ctx in [try ctx.grad.squeeze(ctx.args[0].int ?? 0)] })
+        backward: { ctx in [try ctx.grad.squeeze(ctx.int("dim"))] })
 
     static let squeeze = Op(
         "squeeze", Signature(["squeeze"], [.tensor(), Param("dim", .dims, default: .absent)]),
         doc: "A view without size-1 dimensions (all of them, or those among `dim`).",
         gradFn: "SqueezeBackward0",
         gradFnOverload: { call in
-            guard let dims = call.args[0].ints else { return "SqueezeBackward0" }
+            guard call.isGiven("dim"), let dims = try? call.ints("dim") else { return "SqueezeBackward0" }
             return dims.count == 1 ? "SqueezeBackward1" : "SqueezeBackward2"
         },
         samples: [OpSample([.tensor([2, 1, 3])], [.absent]), OpSample([.tensor([2, 1])], [.ints([1])])],
         forward: { call in
             let x = call.inputs[0]
-            let dims = try call.args[0].ints.map { try $0.map { try Shapes.wrapDim($0, x.ndim) } }
+            let dims = try call.optionalInts("dim").map { try $0.map { try Shapes.wrapDim($0, x.ndim) } }
             var shape: [Int] = [], strides: [Int] = []
             for i in 0..<x.ndim where !(x.shape[i] == 1 && (dims?.contains(i) ?? true)) {
                 shape.append(x.shape[i])
@@ -107,9 +107,9 @@ extension Ops {
         forward: { call in
             let x = call.inputs[0]
             guard x.ndim > 0 else { throw TorchError("select() cannot be applied to a 0-dim tensor.") }
-            let d = try Shapes.wrapDim(call.args[0].int ?? 0, x.ndim)
+            let d = try Shapes.wrapDim(call.int("dim"), x.ndim)
             let size = x.shape[d]
-            var i = call.args[1].int ?? 0
+            var i = try call.int("index")
             guard i >= -size, i < size else {
                 throw TorchError("index \(ThreadState.userPosition(i)) is out of bounds for dimension \(ThreadState.userPosition(d)) with size \(size)")
             }
@@ -120,30 +120,30 @@ extension Ops {
             return x.view(shape: shape, strides: strides, offset: x.offset + i * x.strides[d])
         },
         backward: { ctx in
-            [try Ops.selectBackward.apply(ctx.grad, [.ints(ctx.inputShape(0)), ctx.args[0], ctx.args[1]])]
+            [try Ops.selectBackward.apply(ctx.grad, [.ints(ctx.inputShape(0)), ctx.arg("dim"), ctx.arg("index")])]
         })
 
     /// The gradient of `select`: zeros with the incoming gradient written at the index.
     static let selectBackward = Op(
-        "select_backward", Signature(["select_backward"], .function, [.tensor("grad"), Param("input_sizes", .sizes), Param("dim", .dim), Param("index", .int)]),
+        "select_backward", Signature(["select_backward"], .internal, [.tensor("grad"), Param("input_sizes", .sizes), Param("dim", .dim), Param("index", .int)]),
         doc: "Scatters a gradient into zeros of `input_sizes` at `index` along `dim`.",
         gradFn: "SelectBackwardBackward0",
         forward: { call in
-            let out = try Tensor.zeros(call.args[0].ints ?? [], dtype: call.inputs[0].dtype)
-            try out.select(call.args[1].int ?? 0, call.args[2].int ?? 0).copyElements(from: call.inputs[0])
+            let out = try Tensor.zeros(call.ints("input_sizes"), dtype: call.inputs[0].dtype)
+            try out.select(call.int("dim"), call.int("index")).copyElements(from: call.inputs[0])
             return out
         },
-        backward: { ctx in [try ctx.grad.select(ctx.args[1].int ?? 0, ctx.args[2].int ?? 0)] })
+        backward: { ctx in [try ctx.grad.select(ctx.int("dim"), ctx.int("index"))] })
 
     static let slice = Op(
-        "slice", Signature(["narrow_range"], .method, [.tensor(), Param("dim", .dim), Param("start", .int), Param("end", .int), Param("step", .int, default: .int(1))]),
+        "slice", Signature(["narrow_range"], .internal, [.tensor(), Param("dim", .dim), Param("start", .int), Param("end", .int), Param("step", .int, default: .int(1))]),
         doc: "Elements `start` up to (not including) `end` along `dim`, as a view.",
         gradFn: "SliceBackward0",
         forward: { call in
             let x = call.inputs[0]
             guard x.ndim > 0 else { throw TorchError("slice() cannot be applied to a 0-dim tensor.") }
-            let d = try Shapes.wrapDim(call.args[0].int ?? 0, x.ndim)
-            let (start, length, step) = try x.sliceBounds(dim: d, call.args[1].int ?? 0, call.args[2].int ?? 0, call.args[3].int ?? 1)
+            let d = try Shapes.wrapDim(call.int("dim"), x.ndim)
+            let (start, length, step) = try x.sliceBounds(dim: d, call.int("start"), call.int("end"), call.int("step"))
             var shape = x.shape, strides = x.strides
             shape[d] = length
             strides[d] = x.strides[d] * step
@@ -155,17 +155,17 @@ extension Ops {
 
     /// The gradient of `slice`: zeros with the incoming gradient written into the range.
     static let sliceBackward = Op(
-        "slice_backward", Signature(["slice_backward"], .function, [.tensor("grad"), Param("input_sizes", .sizes), Param("dim", .dim), Param("start", .int), Param("end", .int), Param("step", .int)]),
+        "slice_backward", Signature(["slice_backward"], .internal, [.tensor("grad"), Param("input_sizes", .sizes), Param("dim", .dim), Param("start", .int), Param("end", .int), Param("step", .int)]),
         doc: "Scatters a gradient into zeros of `input_sizes` over a range along `dim`.",
         gradFn: "SliceBackwardBackward0",
         forward: { call in
-            let out = try Tensor.zeros(call.args[0].ints ?? [], dtype: call.inputs[0].dtype)
-            try out.slice(call.args[1].int ?? 0, call.args[2].int ?? 0, call.args[3].int ?? 0, step: call.args[4].int ?? 1)
+            let out = try Tensor.zeros(call.ints("input_sizes"), dtype: call.inputs[0].dtype)
+            try out.slice(call.int("dim"), call.int("start"), call.int("end"), step: call.int("step"))
                 .copyElements(from: call.inputs[0])
             return out
         },
         backward: { ctx in
-            [try ctx.grad.slice(ctx.args[1].int ?? 0, ctx.args[2].int ?? 0, ctx.args[3].int ?? 0, step: ctx.args[4].int ?? 1)]
+            [try ctx.grad.slice(ctx.int("dim"), ctx.int("start"), ctx.int("end"), step: ctx.int("step"))]
         })
 
     static let cat = Op(
@@ -173,9 +173,9 @@ extension Ops {
         doc: "Joins tensors along an existing dimension `dim`.",
         gradFn: "CatBackward0",
         samples: [OpSample([.tensor([2, 3]), .tensor([1, 3])], [.int(0)])],
-        forward: { call in try Tensor.catKernel(Array(call.inputs), dim: call.args[0].int ?? 0) },
+        forward: { call in try Tensor.catKernel(Array(call.inputs), dim: call.int("dim")) },
         backward: { ctx in
-            let d = try Shapes.wrapDim(ctx.args[0].int ?? 0, ctx.grad.ndim)
+            let d = try Shapes.wrapDim(ctx.int("dim"), ctx.grad.ndim)
             var start = 0
             var grads: [Tensor?] = []
             for i in 0..<ctx.inputCount {
@@ -191,13 +191,7 @@ extension Ops {
         "reshape", Signature(["reshape"], [.tensor(), Param("shape", .sizes)]),
         doc: "The same data with a new shape (one size may be -1): a view when possible, else a copy.",
         samples: [OpSample([.tensor([2, 3])], [.ints([6])])],
-        forward: { call in try call.inputs[0].reshape(call.args[0].ints ?? []) })
-
-    static let flatten = Op(
-        "flatten", Signature(["flatten"], [.tensor()]),
-        doc: "The elements as a 1-d tensor (a view when possible).",
-        samples: [OpSample([.tensor([2, 3])])],
-        forward: { call in try call.inputs[0].reshape([-1]) })
+        forward: { call in try call.inputs[0].reshape(call.ints("shape")) })
 
     static let contiguous = Op(
         "contiguous", Signature(["contiguous"], .method, [.tensor()]),
@@ -217,7 +211,7 @@ extension Ops {
         doc: "A copy converted to `dtype` (the tensor itself when it already has it).",
         gradFn: "ToCopyBackward0",
         samples: [OpSample([.tensor([2, 3])], [.dtype(.float64)])],
-        forward: { call in try call.inputs[0].materialized(dtype: call.args[0].dtype) },
+        forward: { call in try call.inputs[0].materialized(dtype: call.dtype("dtype")) },
         backward: { ctx in [try ctx.grad.to(ctx.inputDtype(0))] })
 }
 

@@ -66,7 +66,7 @@ extension Ops {
 
     /// The gradient of `tanh` as its own op, as PyTorch records it (`TanhBackwardBackward0`).
     static let tanhBackward = Op(
-        "tanh_backward", Signature(["tanh_backward"], .function, [.tensor("grad_output"), .tensor("output")]),
+        "tanh_backward", Signature(["tanh_backward"], .internal, [.tensor("grad_output"), .tensor("output")]),
         doc: "grad_output * (1 - output²): the gradient of tanh.",
         gradFn: "TanhBackwardBackward0", saves: [.input(0), .input(1)],
         samples: [OpSample([.tensor([3]), .tensor([3], .unitInterval)])],
@@ -96,7 +96,7 @@ extension Ops {
 
     /// The gradient of `sigmoid` as its own op, as PyTorch records it (`SigmoidBackwardBackward0`).
     static let sigmoidBackward = Op(
-        "sigmoid_backward", Signature(["sigmoid_backward"], .function, [.tensor("grad_output"), .tensor("output")]),
+        "sigmoid_backward", Signature(["sigmoid_backward"], .internal, [.tensor("grad_output"), .tensor("output")]),
         doc: "grad_output * output * (1 - output): the gradient of sigmoid.",
         gradFn: "SigmoidBackwardBackward0", saves: [.input(0), .input(1)],
         samples: [OpSample([.tensor([3]), .tensor([3], .unitInterval)])],

@@ -93,6 +93,9 @@ public enum Exposure: Sendable {
     /// `torch._C._nn.f(...)` only: functions PyTorch keeps out of `torch` (`mse_loss`,
     /// `one_hot`, `gelu`), which `torch.nn.functional` wraps with PyTorch's arguments.
     case nn
+    /// Not reachable from Lua: an op the graph records for gradients of views and in-place
+    /// writes, or one that other ops and `Tensor` methods run (`OpTable.internalOps`).
+    case `internal`
 }
 
 /// One parameter of an op.

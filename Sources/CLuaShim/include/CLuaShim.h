@@ -9,9 +9,8 @@
 #ifndef CLUASHIM_H
 #define CLUASHIM_H
 
-#include <lua.h>
-#include <lauxlib.h>
-#include <lualib.h>
+// The Lua headers, as the CLua module finds them (headers only, see CLua.h).
+#include "../../CLua/CLua.h"
 
 /// A Swift function callable from Lua. Returns the number of results (>= 0), or a status below.
 typedef int (*lg_SwiftFunction)(lua_State *L);
@@ -31,6 +30,8 @@ void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback);
 
 // `lg_pcall` (every protected call Swift makes) and the limits of a host.
 #include "lg_limits.h"
+// Ctrl-C for interactive hosts.
+#include "lg_interrupt.h"
 
 // MARK: - Wrappers for macros
 

@@ -19,7 +19,7 @@
 #define LG_LIMITS_H
 
 #include <stddef.h>
-#include <lua.h>
+#include "../../CLua/CLua.h"
 
 typedef struct lg_Limits lg_Limits;
 

@@ -3,9 +3,9 @@ import CLua
 import CLuaShim
 
 /// The op table arranged for Lua: overload groups by name, and which names are functions,
-/// methods and metamethods. Built once per process from `OpTable.all`.
+/// methods and metamethods. Built once per process from `OpTable.bound`.
 struct OpBindings: Sendable {
-    static let shared = OpBindings(OpTable.all)
+    static let shared = OpBindings(OpTable.bound)
 
     /// Ops sharing a Lua name, tried in table order (`pow` has three).
     let groups: [[Op]]
@@ -45,6 +45,7 @@ struct OpBindings: Sendable {
                     case .function: functions.append((name, group))
                     case .method: methods.append((name, group))
                     case .nn: nnFunctions.append((name, group))
+                    case .internal: break
                     }
                 }
             }

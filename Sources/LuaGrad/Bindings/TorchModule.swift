@@ -39,6 +39,7 @@ enum TorchModule {
         makeGradObjectsTable(s, context)
         addFunctions(s, module: module)
         Help.install(s, module: module)
+        TerminalQuery.install(s, module: module)
         addNNFunctions(s, module: module)
         addAutograd(s, module: module)
         Distributions.install(s, module: module)

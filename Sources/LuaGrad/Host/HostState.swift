@@ -36,6 +36,10 @@ final class HostState {
 
     /// Calls from Swift in progress, nested ones (made by registered Swift functions) included.
     private var entryDepth = 0
+    /// The forward-mode dual level of the creating thread when the host opened: closing the
+    /// host leaves any level its scripts entered and never left (`forward_ad._enter()`), so
+    /// the thread's next user does not find itself inside one.
+    private let dualLevelAtOpen = ThreadState.current.dualLevel
     /// `close()` was called during a call: the state closes when the outermost call returns.
     private var closeRequested = false
     /// This host's grad mode, generator, memory account, ... while no call is in progress.
@@ -110,6 +114,7 @@ final class HostState {
         lua_close(L)
         // The engine keeps freed large buffers for reuse; a closing host hands them back.
         BufferCache.clear()
+        while thread.dualLevel > dualLevelAtOpen { ForwardAD.exitLevel() }
         outer.install(on: thread)
         engine = EngineSettings()
         main = nil

@@ -108,6 +108,36 @@ function F.dropout(input, p, opts)
   return (run(torch.mul, input, noise))
 end
 
+-- MARK: labels
+
+--- One-hot rows (int64) for 1-based class labels: `F.one_hot(torch.tensor{1, 3}, 3)` is
+--- {{1, 0, 0}, {0, 0, 1}}. `num_classes` -1 (the default) is the largest label.
+--- PyTorch's messages, with labels counted from 1: "Class values must be positive." (PyTorch:
+--- non-negative) and "Class values must not exceed num_classes." (PyTorch: smaller than).
+function F.one_hot(labels, num_classes)
+  if not torch.is_tensor(labels) or labels.dtype ~= torch.int64 then
+    error("one_hot is only applicable to index tensor of type LongTensor.", 2)
+  end
+  num_classes = num_classes or -1
+  if labels:numel() == 0 then
+    if num_classes == -1 then error("Can not infer total number of classes from empty tensor.", 2) end
+  else
+    if labels:min():item() < 1 then error("Class values must be positive.", 2) end
+    local largest = labels:max():item()
+    if num_classes == -1 then
+      num_classes = largest
+    elseif largest > num_classes then
+      error("Class values must not exceed num_classes.", 2)
+    end
+  end
+  local shape = {}
+  for i, n in ipairs(labels.shape) do shape[i] = n end
+  shape[#shape + 1] = num_classes
+  local out = torch.zeros(shape, { dtype = torch.int64 })
+  if labels:numel() == 0 then return out end
+  return out:scatter_(-1, labels:unsqueeze(-1), 1)
+end
+
 -- MARK: losses
 
 --- The mean (or sum, or each) of the squared differences.

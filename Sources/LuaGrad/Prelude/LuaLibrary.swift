@@ -43,7 +43,12 @@ enum LuaLibrary {
     ]
 
     /// Found by `require NAME` through `package.preload`.
-    static let modules: [(name: String, chunk: Chunk)] = []
+    static let modules: [(name: String, chunk: Chunk)] = [
+        ("luagrad.plot", Chunk(file: "luagrad/plot.lua", source: PackageResources.plot_lua)),
+        ("luagrad.plot_ticks", Chunk(file: "luagrad/plot_ticks.lua", source: PackageResources.plot_ticks_lua)),
+        ("luagrad.plot_svg", Chunk(file: "luagrad/plot_svg.lua", source: PackageResources.plot_svg_lua)),
+        ("luagrad.progress", Chunk(file: "luagrad/progress.lua", source: PackageResources.progress_lua)),
+    ]
 
     // MARK: - Loading
 

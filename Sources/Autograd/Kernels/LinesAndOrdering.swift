@@ -1,28 +1,3 @@
-/// The math family: element-wise functions, reductions, scans, sorting and batched products.
-///
-/// The ops themselves live in `Ops+MathUnary.swift`, `Ops+MathReduction.swift`,
-/// `Ops+MathScan.swift`, `Ops+MathSort.swift` and `Ops+MathLinalg.swift`.
-extension OpTable {
-    /// The family's ops, in the order the reference docs list them.
-    static let mathOps: [Op] = [
-        // Element-wise functions
-        Ops.log1p, Ops.expm1, Ops.tan, Ops.rsqrt, Ops.exp2, Ops.log2, Ops.log10, Ops.square,
-        Ops.floor, Ops.ceil, Ops.round, Ops.trunc, Ops.frac,
-        Ops.clamp, Ops.maximum, Ops.minimum,
-        // Logical and classification
-        Ops.logicalOr, Ops.logicalXor, Ops.logicalNot, Ops.isnan, Ops.isinf,
-        // Reductions
-        Ops.prod, Ops.variance, Ops.std, Ops.maxOfTwo, Ops.maxOp, Ops.minOfTwo, Ops.minOp, Ops.amax, Ops.amin,
-        Ops.argmax, Ops.argmin, Ops.logsumexp, Ops.all, Ops.any,
-        // Scans and normalizations
-        Ops.cumsum, Ops.cumprod, Ops.softmax, Ops.logSoftmax,
-        // Sorting
-        Ops.sort, Ops.topk,
-        // Linear algebra
-        Ops.outer, Ops.bmm,
-    ]
-}
-
 // MARK: - Ordering elements
 
 /// A tensor element with PyTorch's ordering: numbers by value, `false < true`, NaN apart.

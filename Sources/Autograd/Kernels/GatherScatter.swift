@@ -1,0 +1,265 @@
+/// Kernels that read or write elements at positions along a dim: index_select, index_add,
+/// gather, scatter and `x[key]`. Positions are 0-based; negative ones count from the end.
+extension Tensor {
+    // MARK: Positions
+
+    /// A position wrapped into `0..<size` (negatives count from the end), or nil when out of range.
+    @inline(__always)
+    static func wrapPosition(_ p: Int64, _ size: Int) -> Int? {
+        let q = p < 0 ? p + Int64(size) : p
+        return q >= 0 && q < Int64(size) ? Int(q) : nil
+    }
+
+    /// Checks that `index` holds positions (int64) for `op`.
+    static func checkPositions(_ index: Tensor, _ op: String) throws {
+        guard index.dtype == .int64 else { throw TorchError("\(op)(): Expected dtype int32/int64 for index") }
+    }
+
+    func indexSelectKernel(dim: Int, _ index: Tensor) throws -> Tensor {
+        guard index.dtype == .int64 else { throw TorchError("index_select(): Expected dtype int32 or int64 for index") }
+        guard index.ndim <= 1 else { throw TorchError("index_select(): Index is supposed to be a vector") }
+        let x = atLeast1d
+        let d = try Shapes.wrapDim(dim, ndim)
+        if ndim == 0, index.numel != 1 {
+            throw TorchError("index_select(): Index to scalar can have only 1 value, got \(index.numel) value(s)")
+        }
+        var shape = x.shape
+        shape[d] = index.numel
+        let out = try x.gather(along: d, at: x.positions(index, along: d), shape: shape)
+        return ndim == 0 ? out.raw([], []) : out
+    }
+
+    /// The positions `index` (int64, any shape) names along `d`, wrapped and checked.
+    private func positions(_ index: Tensor, along d: Int) throws -> [Int] {
+        try (0..<index.numel).map { i in
+            guard let k = Tensor.wrapPosition(index.integerElement(i), shape[d]) else {
+                throw TorchError("index out of range in self")
+            }
+            return k
+        }
+    }
+
+    /// The slices at `positions` along `d`, copied into a new contiguous tensor of `shape`
+    /// (this tensor's shape with `positions.count` slices along `d`, or a shape laid out the
+    /// same way, such as `X[idx]`'s `idx.shape + rest`).
+    private func gather(along d: Int, at positions: [Int], shape: [Int]) throws -> Tensor {
+        let out = try Tensor.empty(shape, dtype: dtype)
+        if isContiguous {
+            copyBlocks(along: d, at: positions, into: out)
+        } else {
+            var slices = self.shape
+            slices[d] = positions.count
+            let view = out.raw(slices, Shapes.contiguousStrides(slices), offset: 0)
+            for (i, k) in positions.enumerated() { try view.rawSelect(d, i).copyElements(from: rawSelect(d, k)) }
+        }
+        return out
+    }
+
+    /// Copies the slices at `positions` along `d` of this contiguous tensor into `out`, one
+    /// block of memory per slice and leading index (`X[idx]` on a batch of rows: one copy a row).
+    private func copyBlocks(along d: Int, at positions: [Int], into out: Tensor) {
+        let item = dtype.itemSize
+        var outer = 1, block = item
+        for i in 0..<d { outer &*= shape[i] }
+        for i in (d + 1)..<ndim { block &*= shape[i] }
+        let size = shape[d], n = positions.count
+        let source = UnsafeRawPointer(storage.bytes + offset * item)
+        let target = out.storage.bytes + out.offset * item
+        for o in 0..<outer {
+            for (i, k) in positions.enumerated() {
+                (target + (o * n + i) * block).copyMemory(from: source + (o * size + k) * block, byteCount: block)
+            }
+        }
+    }
+
+    func indexAddKernel(dim: Int, _ index: Tensor, _ source: Tensor) throws -> Tensor {
+        try Tensor.checkPositions(index, "index_add")
+        guard index.ndim <= 1 else { throw TorchError("index_add_(): Index is supposed to be a vector") }
+        let d = try Shapes.wrapDim(dim, ndim)
+        let x = atLeast1d, src = source.atLeast1d
+        guard source.dtype == dtype else {
+            throw TorchError("index_add_(): self (\(dtype.scalarTypeName)) and source (\(source.dtype.scalarTypeName)) must have the same scalar type")
+        }
+        guard src.ndim == x.ndim, index.numel == src.shape[d] else {
+            if src.ndim == x.ndim || (ndim == 0 && source.ndim == 0) {
+                throw TorchError("index_add_(): Number of indices (\(index.numel)) should be equal to source.size(dim): (\(src.shape[Swift.min(d, src.ndim - 1)])), for dim: \(ThreadState.userPosition(d))")
+            }
+            throw TorchError("index_add_(): source and self must have the same number of dimensions")
+        }
+        for j in 0..<x.ndim where j != d && src.shape[j] != x.shape[j] {
+            throw TorchError("source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = \(Shapes.format(shape)) source.shape = \(Shapes.format(source.shape))")
+        }
+        let out = try x.materialized()
+        for i in 0..<index.numel {
+            let p = index.integerElement(i)
+            guard let k = Tensor.wrapPosition(p, x.shape[d]) else {
+                throw TorchError("index \(ThreadState.userPosition(Int(p))) is out of bounds for dimension \(ThreadState.userPosition(d)) with size \(x.shape[d])")
+            }
+            Tensor.accumulate(into: out.rawSelect(d, k), from: src.rawSelect(d, i))
+        }
+        return ndim == 0 ? out.raw([], []) : out
+    }
+
+    /// `into += from` element-wise (same shape and dtype), no graph.
+    static func accumulate(into dst: Tensor, from src: Tensor) {
+        func run<T: LayoutElement>(_: T.Type) {
+            let d = dst.pointer(T.self), s = src.pointer(T.self)
+            StridedLoop.run(dst.shape, src.strides, dst.strides) { a, b in d[b] = T.combined(d[b], s[a]) }
+        }
+        run(dst.dtype.layoutElement)
+    }
+
+    /// Checks gather/scatter shapes: `index` has this tensor's ndim and fits inside it (and
+    /// inside `source`) except along `d`.
+    fileprivate func checkScatterShapes(_ d: Int, _ index: Tensor, source: Tensor?, op: String) throws {
+        let x = atLeast1d, idx = index.atLeast1d
+        guard idx.ndim == x.ndim else {
+            throw TorchError("Index tensor must have the same number of dimensions as \(op == "gather" ? "input" : "self") tensor")
+        }
+        if let source {
+            let src = source.atLeast1d
+            guard src.ndim == x.ndim else {
+                throw TorchError("Index tensor must have the same number of dimensions as src tensor")
+            }
+            for j in 0..<x.ndim where idx.shape[j] > src.shape[j] || (j != d && idx.shape[j] > x.shape[j]) {
+                throw TorchError("Expected index \(Shapes.format(index.shape)) to be no larger than self \(Shapes.format(shape)) apart from dimension \(ThreadState.userPosition(d)) and to be no larger size than src \(Shapes.format(source.shape))")
+            }
+        } else {
+            for j in 0..<x.ndim where j != d && idx.shape[j] > x.shape[j] {
+                if op == "gather" {
+                    throw TorchError("Size does not match at dimension \(ThreadState.userPosition(j)) expected index \(Shapes.format(index.shape)) to be no larger than self \(Shapes.format(shape)) apart from dimension \(ThreadState.userPosition(d))")
+                }
+                throw TorchError("Expected index \(Shapes.format(index.shape)) to be no larger than self \(Shapes.format(shape)) apart from dimension \(ThreadState.userPosition(d))")
+            }
+        }
+    }
+
+    func gatherKernel(dim: Int, _ index: Tensor) throws -> Tensor {
+        try Tensor.checkPositions(index, "gather")
+        let d = try Shapes.wrapDim(dim, ndim)
+        try checkScatterShapes(d, index, source: nil, op: "gather")
+        let x = atLeast1d, idx = index.atLeast1d
+        let out = try Tensor.empty(index.shape, dtype: dtype)
+        let o = out.atLeast1d
+        var bad: Int64? = nil
+        func run<T: LayoutElement>(_: T.Type) {
+            let src = x.pointer(T.self), dst = o.pointer(T.self), positions = idx.pointer(Int64.self)
+            var xs = x.strides
+            xs[d] = 0
+            let stride = x.strides[d], size = x.shape[d]
+            StridedLoop.run(idx.shape, idx.strides, o.strides, xs) { i, j, s in
+                guard let k = Tensor.wrapPosition(positions[i], size) else {
+                    if bad == nil { bad = positions[i] }
+                    return
+                }
+                dst[j] = src[s + k * stride]
+            }
+        }
+        run(dtype.layoutElement)
+        if let bad {
+            throw TorchError("index \(ThreadState.userPosition(Int(bad))) is out of bounds for dimension \(ThreadState.userPosition(d)) with size \(x.shape[d])")
+        }
+        return out
+    }
+
+    /// `scatter` / `scatter_add`: a copy of this tensor with the elements of `source` (of this
+    /// dtype), or `value`, written (or added) at the positions in `index` along `dim`.
+    func scatterKernel(dim: Int, _ index: Tensor, source: Tensor? = nil, value: Scalar = .int(0),
+                       accumulate: Bool = false, name: String = "scatter") throws -> Tensor {
+        try Tensor.checkPositions(index, name)
+        let d = try Shapes.wrapDim(dim, ndim)
+        if let source, source.dtype != dtype { throw TorchError("\(name)(): Expected self.dtype to be equal to src.dtype") }
+        try checkScatterShapes(d, index, source: source, op: name)
+        let out = try atLeast1d.materialized()
+        let idx = index.atLeast1d
+        let src: Tensor
+        if let source {
+            src = source.atLeast1d
+        } else {
+            // The value, broadcast to the index's shape.
+            let v = try Tensor.empty([], dtype: dtype)
+            v.setScalar(value)
+            src = v.raw(idx.shape, [Int](repeating: 0, count: idx.ndim))
+        }
+        var bad: Int64? = nil
+        func run<T: LayoutElement>(_: T.Type) {
+            let s = src.pointer(T.self), o = out.pointer(T.self), positions = idx.pointer(Int64.self)
+            var os = out.strides
+            os[d] = 0
+            let stride = out.strides[d], size = out.shape[d]
+            StridedLoop.run(idx.shape, idx.strides, src.strides, os) { i, j, base in
+                guard let k = Tensor.wrapPosition(positions[i], size) else {
+                    if bad == nil { bad = positions[i] }
+                    return
+                }
+                let at = base + k * stride
+                o[at] = accumulate ? T.combined(o[at], s[j]) : s[j]
+            }
+        }
+        run(dtype.layoutElement)
+        if let bad {
+            throw TorchError("index \(ThreadState.userPosition(Int(bad))) is out of bounds for dimension \(ThreadState.userPosition(d)) with size \(out.shape[d])")
+        }
+        return ndim == 0 ? out.raw([], []) : out
+    }
+
+    /// Writes a number into a one-element tensor, exactly for integers.
+    func setScalar(_ s: Scalar) {
+        switch s {
+        case .int(let i): setInteger(0, i)
+        case .double(let v): setElement(0, v)
+        case .bool(let b): setElement(0, b ? 1 : 0)
+        }
+    }
+
+    /// `x[key]`: rows at the positions of an int64 `key`, or the elements (or trailing blocks)
+    /// where a bool `key` over the leading dims is true.
+    func indexKernel(_ key: Tensor) throws -> Tensor {
+        guard ndim > 0 else { throw TorchError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number") }
+        switch key.dtype {
+        case .int64:
+            // The rows `key` names, in `key`'s shape: read the positions straight from the key
+            // (any layout) into one new tensor, with no copy or view of the key in between.
+            return try gather(along: 0, at: positions(key, along: 0), shape: key.shape + shape.dropFirst())
+        case .bool:
+            guard key.ndim >= 1, key.ndim <= ndim else {
+                throw TorchError("too many indices for tensor of dimension \(ndim) (got \(key.ndim))")
+            }
+            for j in 0..<key.ndim where key.shape[j] != shape[j] {
+                throw TorchError("The shape of the mask \(Shapes.format(key.shape)) at index \(ThreadState.userPosition(j)) does not match the shape of the indexed tensor \(Shapes.format(shape)) at index \(ThreadState.userPosition(j))")
+            }
+            let rest = Array(shape[key.ndim...])
+            let mask = key.raw(key.shape + [Int](repeating: 1, count: rest.count), key.strides + [Int](repeating: 0, count: rest.count))
+            let flat = try maskedSelectKernel(mask)
+            let result = [flat.numel / Swift.max(Shapes.numel(rest) ?? 1, 1)] + rest
+            return flat.raw(result, Shapes.contiguousStrides(result), offset: 0)
+        default:
+            throw TorchError("tensors used as indices must be long, int, byte or bool tensors")
+        }
+    }
+}
+
+// MARK: - Element helpers
+
+/// Tensor elements the position kernels combine (`scatter_add`, `index_add`).
+protocol LayoutElement: TensorElement {
+    /// `a + b` as PyTorch adds this type (wrapping for integers, `or` for bool).
+    static func combined(_ a: Self, _ b: Self) -> Self
+}
+
+extension Float: LayoutElement { static func combined(_ a: Float, _ b: Float) -> Float { a + b } }
+extension Double: LayoutElement { static func combined(_ a: Double, _ b: Double) -> Double { a + b } }
+extension Int64: LayoutElement { static func combined(_ a: Int64, _ b: Int64) -> Int64 { a &+ b } }
+extension Bool: LayoutElement { static func combined(_ a: Bool, _ b: Bool) -> Bool { a || b } }
+
+extension DType {
+    /// The Swift element type of this dtype, for kernels generic over `LayoutElement`.
+    var layoutElement: any LayoutElement.Type {
+        switch self {
+        case .float32: Float.self
+        case .float64: Double.self
+        case .int64: Int64.self
+        case .bool: Bool.self
+        }
+    }
+}

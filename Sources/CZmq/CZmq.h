@@ -1,0 +1,2 @@
+// The system's ZeroMQ (libzmq): the transport of the Jupyter kernel's five sockets.
+#include <zmq.h>

@@ -1,0 +1,51 @@
+/// `help` entries for `torch.nn.functional` (nn_functional.lua) and `torch.nn.init`
+/// (nn_init.lua): Lua functions over the op table, documented in docs/training.md.
+extension ModuleReference {
+    static let nnFunctional: [Entry] = [
+        Entry(path: "nn.functional.linear", usage: "F.linear(input, weight, bias=nil) -> Tensor",
+              doc: "input @ weight^T + bias, recorded as PyTorch records it (AddmmBackward0 for a 2-d input with a bias)."),
+        Entry(path: "nn.functional.relu", usage: "F.relu(input) -> Tensor", doc: "max(x, 0)."),
+        Entry(path: "nn.functional.sigmoid", usage: "F.sigmoid(input) -> Tensor", doc: "1 / (1 + exp(-x))."),
+        Entry(path: "nn.functional.tanh", usage: "F.tanh(input) -> Tensor", doc: "The hyperbolic tangent."),
+        Entry(path: "nn.functional.softmax", usage: "F.softmax(input, dim=nil, {dtype=nil}) -> Tensor",
+              doc: "softmax along dim (1-based; PyTorch's implicit choice when nil)."),
+        Entry(path: "nn.functional.log_softmax", usage: "F.log_softmax(input, dim=nil, {dtype=nil}) -> Tensor",
+              doc: "log(softmax(x)) along dim (1-based; PyTorch's implicit choice when nil)."),
+        Entry(path: "nn.functional.dropout", usage: "F.dropout(input, {p=0.5, training=true, inplace=false}) -> Tensor",
+              doc: "Zeroes elements with probability p and scales the rest by 1/(1-p), drawing PyTorch's mask."),
+        Entry(path: "nn.functional.one_hot", usage: "F.one_hot(labels, num_classes=-1) -> Tensor",
+              doc: "int64 one-hot rows for 1-based class labels."),
+        Entry(path: "nn.functional.mse_loss", usage: "F.mse_loss(input, target, {reduction=\"mean\"}) -> Tensor",
+              doc: "The mean (sum, or each) of the squared differences (MseLossBackward0)."),
+        Entry(path: "nn.functional.l1_loss", usage: "F.l1_loss(input, target, {reduction=\"mean\"}) -> Tensor",
+              doc: "The mean (sum, or each) of the absolute differences."),
+        Entry(path: "nn.functional.nll_loss",
+              usage: "F.nll_loss(input, target, {weight=nil, ignore_index=-100, reduction=\"mean\"}) -> Tensor",
+              doc: "The negative log likelihood of 1-based class labels under log-probabilities (NllLossBackward0)."),
+        Entry(path: "nn.functional.cross_entropy",
+              usage: "F.cross_entropy(input, target, {weight=nil, ignore_index=-100, reduction=\"mean\", label_smoothing=0}) -> Tensor",
+              doc: "The cross entropy of logits against 1-based class labels or class probabilities."),
+    ]
+
+    static let nnInit: [Entry] = [
+        Entry(path: "nn.init.calculate_gain", usage: "nn.init.calculate_gain(nonlinearity, param=nil) -> number",
+              doc: "The recommended gain for a nonlinearity, as torch.nn.init computes it."),
+        Entry(path: "nn.init.uniform_", usage: "nn.init.uniform_(tensor, a=0, b=1) -> tensor",
+              doc: "Fills tensor with uniform draws in [a, b) (PyTorch's values), without recording a graph."),
+        Entry(path: "nn.init.normal_", usage: "nn.init.normal_(tensor, mean=0, std=1) -> tensor",
+              doc: "Fills tensor with normal draws (PyTorch's values), without recording a graph."),
+        Entry(path: "nn.init.constant_", usage: "nn.init.constant_(tensor, val) -> tensor", doc: "Fills tensor with val."),
+        Entry(path: "nn.init.ones_", usage: "nn.init.ones_(tensor) -> tensor", doc: "Fills tensor with ones."),
+        Entry(path: "nn.init.zeros_", usage: "nn.init.zeros_(tensor) -> tensor", doc: "Fills tensor with zeros."),
+        Entry(path: "nn.init.xavier_uniform_", usage: "nn.init.xavier_uniform_(tensor, gain=1) -> tensor",
+              doc: "Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."),
+        Entry(path: "nn.init.xavier_normal_", usage: "nn.init.xavier_normal_(tensor, gain=1) -> tensor",
+              doc: "Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."),
+        Entry(path: "nn.init.kaiming_uniform_",
+              usage: "nn.init.kaiming_uniform_(tensor, a=0, mode=\"fan_in\", nonlinearity=\"leaky_relu\") -> tensor",
+              doc: "He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan)."),
+        Entry(path: "nn.init.kaiming_normal_",
+              usage: "nn.init.kaiming_normal_(tensor, a=0, mode=\"fan_in\", nonlinearity=\"leaky_relu\") -> tensor",
+              doc: "He normal: N(0, std^2) with std = gain / sqrt(fan)."),
+    ]
+}
