@@ -79,7 +79,7 @@ enum DistributedFunctions {
         lg_newtable(s.L)
         let primitives = s.top
         let functions: [(String, lg_SwiftFunction)] = [
-            ("available", available), ("init", initialize), ("finalize", finalize), ("abort", abort),
+            ("available", available), ("init", initialize), ("finalize", finalize),
             ("is_initialized", isInitialized), ("wait", wait), ("test", test),
         ] + DistributedCollectives.functions
         for (name, function) in functions {
@@ -161,14 +161,6 @@ enum DistributedFunctions {
             let status = lg_mpi_finalize()
             guard status == 0 else { throw LuaError("destroy_process_group: \(DistributedRuntime.errorText(status))") }
             return 0
-        }
-    }
-
-    /// `_C.abort(message)`: prints the message and ends the whole job.
-    static let abort: lg_SwiftFunction = { L in
-        luaEntry(L) { s in
-            guard DistributedRuntime.isInitialized else { throw LuaError("abort: the process group is not initialized") }
-            DistributedRuntime.abortJob(s.string(1) ?? "aborted")
         }
     }
 

@@ -253,6 +253,8 @@ enum DistributedCollectives {
         DistributedFunctions.locked(L) { s in
             try requireGroup()
             let t = try s.checkTensor(1, "recv")
+            // In a world of one there is nobody to receive from: MPI would wait forever.
+            guard DistributedRuntime.size > 1 else { throw LuaError("recv: there is no other rank to receive from (world size 1)") }
             let source = s.isNoneOrNil(2) ? -1 : try rank(s, 2, "src", "recv")
             guard source != DistributedRuntime.rank else {
                 throw LuaError("recv: Invalid source rank: should not be the same as rank of the current process.")
