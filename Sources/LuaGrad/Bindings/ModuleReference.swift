@@ -19,7 +19,7 @@ enum ModuleReference {
         }
     }
 
-    static let entries: [Entry] = module + gradModes + autograd + transforms + others + nnFunctional + nnInit
+    static let entries: [Entry] = module + gradModes + autograd + transforms + others + nnFunctional + nnInit + distributed
 
     // MARK: - torch
 
