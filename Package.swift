@@ -25,7 +25,18 @@ let releaseSettings: [SwiftSetting] = [
 // Swift's `Float.squareRoot()` is a C shim (`__builtin_sqrtf`); compiled with C's default
 // math-errno it is a call to `sqrtf` that may set errno, which no loop can vectorize (and a
 // worker loop may not even inline). Nothing reads errno, so the engine's kernels drop it.
-let kernelSettings: [SwiftSetting] = releaseSettings + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
+//
+// On x86-64 the engine's code is generated for AVX2 with FMA (x86-64-v3: Intel Haswell and AMD
+// Excavator/Zen onward). PyTorch's CPU kernels of record are its AVX2 builds, and reproducing
+// their fused multiply-adds bit for bit (randn's Box–Muller step) otherwise costs a call to
+// `fmaf` per lane; Swift takes its code-generation target from these Clang options. Swift
+// never contracts `a * b + c` on its own, so no other result changes.
+#if arch(x86_64)
+let vectorFlags = ["-Xcc", "-mavx2", "-Xcc", "-mfma"]
+#else
+let vectorFlags: [String] = []
+#endif
+let kernelSettings: [SwiftSetting] = releaseSettings + [.unsafeFlags(["-Xcc", "-fno-math-errno"] + vectorFlags)]
 
 // The Lua core, for every program and test that creates its own Lua states (CLua is headers
 // only, so that the Lua module never loads a second copy of Lua into its host).
@@ -88,8 +99,10 @@ let package = Package(
         .target(
             name: "LuaGrad",
             dependencies: ["Autograd", "CLua", "CLuaShim", "CMPIShim"],
-            // The library's Lua sources, compiled in (see Sources/LuaGrad/Prelude/LuaLibrary.swift).
-            resources: [.embedInCode("Lua")],
+            // The library's Lua sources, compiled in (see Sources/LuaGrad/Prelude/LuaLibrary.swift),
+            // and the data sets it ships (Sources/LuaGrad/Data/README.md: origin and licence).
+            exclude: ["Data/README.md"],
+            resources: [.embedInCode("Lua"), .embedInCode("Data")],
             swiftSettings: releaseSettings
         ),
         .target(

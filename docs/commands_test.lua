@@ -16,7 +16,7 @@
 
 local FILES = {
   "../README.md", "getting-started.md", "tensors.md", "autograd.md", "lua-api.md",
-  "porting-from-pytorch.md", "embedding.md", "testing.md", "architecture.md", "security.md",
+  "porting-from-pytorch.md", "embedding.md", "testing.md", "architecture.md", "plotting.md", "files.md", "security.md",
   "performance.md", "contributing.md",
 }
 

@@ -7,7 +7,7 @@
 
 local FILES = {
   "../README.md", "getting-started.md", "tensors.md", "autograd.md", "lua-api.md",
-  "porting-from-pytorch.md", "embedding.md", "testing.md", "architecture.md",
+  "porting-from-pytorch.md", "embedding.md", "testing.md", "architecture.md", "plotting.md", "files.md",
 }
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)$") or "docs/examples_test.lua"

@@ -125,6 +125,7 @@ private extension SampleDomain {
         case .positive: 0.2 + u * 2
         case .awayFromZero: (u < 0.5 ? -1 : 1) * (0.5 + u)
         case .unitInterval: u * 1.8 - 0.9
+        case .probability: 0.05 + u * 0.9
         }
     }
 }

@@ -3,7 +3,8 @@ import Testing
 
 @testable import LuaGrad
 
-// torch.save, torch.load and torch.io.save_npy/load_npy under ScriptHost.Options.grantedDirectory
+// torch.save, torch.load, torch.io.save_npy/load_npy, torch.io.write_text and torch.io.read_csv
+// under ScriptHost.Options.grantedDirectory
 // (issue 13): absent from the sandbox unless a directory is granted, and then confined to it:
 // no escape with "..", absolute paths or symbolic links; loaded tensors count against the
 // memory limit.
@@ -44,7 +45,7 @@ private final class Scratch {
             table.sort(names)
             return type(torch.save), type(torch.load), table.concat(names, " ")
             """)
-        #expect(results == ["function", "function", "load_npy save_npy"])
+        #expect(results == ["function", "function", "load_idx load_npy read_csv save_npy write_text"])
     }
 
     @Test func pathsAreRelativeToTheGrantedDirectory() throws {
@@ -74,6 +75,10 @@ private final class Scratch {
         ("torch.save({}, 'file-link.safetensors')", "is a symbolic link"),
         ("torch.load('file-link.safetensors')", "is a symbolic link"),
         ("torch.io.load_npy('inside-link.npy')", "is a symbolic link"),
+        ("torch.io.write_text('../escape.safetensors', 'x')", "outside the granted directory"),
+        ("torch.io.write_text('file-link.safetensors', 'x')", "is a symbolic link"),
+        ("torch.io.read_csv('../outside/x.safetensors')", "outside the granted directory"),
+        ("torch.io.read_csv('file-link.safetensors')", "is a symbolic link"),
     ])
     func escapesAreRefused(script: String, message: String) throws {
         let scratch = try Scratch()
@@ -113,5 +118,33 @@ private final class Scratch {
         let error = try #require(throws: ScriptError.self) { try host.run(string: "local sd = torch.load('big.safetensors')") }
         #expect(error.kind == .memoryLimit)
         #expect(error.message.contains("not enough memory"))
+    }
+
+    @Test func plotSavesAndReadCSVReadsInsideTheGrantedDirectory() throws {
+        let scratch = try Scratch()
+        try Data("x,y\n1,2\n3,4\n".utf8).write(to: URL(fileURLWithPath: scratch.granted + "/sub/data.csv"))
+        let host = try scratch.host()
+        let results = try host.run(string: """
+            local plot = require "luagrad.plot"
+            local fig = plot.plot({1, 2, 3})
+            local saved = fig:save("sub/figure.svg")
+            local data = torch.io.read_csv("sub/data.csv")
+            return saved, data.nrows, data.y[2], #fig:svg()
+            """)
+        #expect(results.count == 4 && results[0] == "sub/figure.svg" && results[1] == 2 && results[2] == 4)
+        let written = try String(contentsOfFile: scratch.granted + "/sub/figure.svg", encoding: .utf8)
+        #expect(results[3] == .number(Double(written.utf8.count)) || results[3] == .integer(Int64(written.utf8.count)))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.granted + "/sub").sorted() == ["data.csv", "figure.svg"])
+    }
+
+    @Test func plotSaveOutsideTheGrantedDirectoryIsRefused() throws {
+        let scratch = try Scratch()
+        let host = try scratch.host()
+        let error = try #require(throws: ScriptError.self) {
+            try host.run(string: "(require 'luagrad.plot').plot({1, 2}):save('../escape.svg')")
+        }
+        #expect(error.message.contains("plot: cannot write '../escape.svg'") && error.message.contains("outside the granted directory"),
+                "\(error.message)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.root.path + "/escape.svg"))
     }
 }

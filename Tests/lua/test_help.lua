@@ -92,8 +92,23 @@ describe("help", function()
   end)
 
   it("documents every function reachable from torch", function()
-    -- Names starting with `_` are the bridge's internals (torch.autograd._attach).
+    -- The rule: every public function of the namespaces under torch (torch.*, nn.functional,
+    -- nn.init, optim, optim.lr_scheduler, utils.data, io, ...) has help text: an op's, a
+    -- ModuleReference entry (Swift functions) or a `---` doc comment (Lua functions). A class
+    -- (a table with a `__name`, or a callable table: nn.Linear, optim.SGD, data.DataLoader)
+    -- must itself have help text, from the `---` block above the line that creates it or its
+    -- constructor's; the walk does not descend into classes, so methods (forward, extra_repr,
+    -- __init, ...) need not each have one; help(obj.method) shows a method's comment when it
+    -- has one. Names starting with `_` are internals (torch.autograd._attach, torch.utils._isatty).
     local missing, seen = {}, {}
+    local function undocumented(value)
+      local text = help_text(value)
+      return text:find("no documentation", 1, true) or text:find("not in the op table", 1, true)
+    end
+    local function is_class(t)
+      local meta = getmetatable(t)
+      return type(rawget(t, "__name")) == "string" or (type(meta) == "table" and meta.__call ~= nil)
+    end
     local function walk(t, prefix)
       if seen[t] then return end
       seen[t] = true
@@ -101,10 +116,9 @@ describe("help", function()
         local name = type(key) == "string" and prefix .. key
         if name and key:sub(1, 1) ~= "_" then
           if type(value) == "function" then
-            local text = help_text(value)
-            if text:find("no documentation", 1, true) or text:find("not in the op table", 1, true) then
-              missing[#missing + 1] = name
-            end
+            if undocumented(value) then missing[#missing + 1] = name end
+          elseif type(value) == "table" and is_class(value) then
+            if undocumented(value) then missing[#missing + 1] = name end
           elseif type(value) == "table" then
             walk(value, name .. ".")
           end
@@ -114,6 +128,24 @@ describe("help", function()
     walk(torch, "torch.")
     table.sort(missing)
     assert.are.same({}, missing)
+  end)
+
+  it("reads the doc comments of the Lua library", function()
+    local text = help_text(torch.nn.Linear)
+    assert.matches("nn.Linear(in_features, out_features", text, 1, true)
+    assert.matches("defined in luagrad/nn_layers.lua:", text, 1, true)
+    assert.matches("^F.relu%(input%) %-> Tensor\n    max%(x, 0%)", help_text(torch.nn.functional.relu))
+    assert.matches("optim.SGD(params", help_text(torch.optim.SGD), 1, true)
+    assert.matches("DataLoader(dataset", help_text(torch.utils.data.DataLoader), 1, true)
+    assert.matches("One optimization step", help_text(torch.optim.SGD.step), 1, true)
+    local layer = torch.nn.Linear(2, 3)
+    assert.matches("Draws the weight and bias again", help_text(layer.reset_parameters), 1, true)
+  end)
+
+  it("documents the generator's methods", function()
+    local g = torch.Generator()
+    assert.matches("^g:manual_seed%(n%)", help_text(g.manual_seed))
+    assert.matches("^torch.Generator%(%)", help_text(torch.Generator))
   end)
 
   it("says when a function is not an op", function()

@@ -16,9 +16,9 @@ end
 
 --- Checks `fn()` against the fixture's case `name`: value, grad_fn name, then the gradient of
 --- its sum with respect to each of `inputs`.
-local function case(name, fn, inputs, rtol)
+local function case(name, fn, inputs, rtol, atol)
   local out = fn()
-  local options = { rtol = rtol or 1e-12, atol = 1e-15 }
+  local options = { rtol = rtol or 1e-12, atol = atol or 1e-15 }
   pt.assert_tensor(name, out:detach(), options)
   assert.are.equal(pt.text(name .. " grad_fn"), out.grad_fn.name)
   out:sum():backward()
@@ -33,6 +33,11 @@ local function raises(name, fn, shift)
   assert.is_false(ok, name .. " did not raise")
   assert.matches("test_nn_functional.lua:%d+: ", message)
   assert.are.equal(expected, message:sub(-#expected))
+end
+
+-- PyTorch's 0-based dimension in a broadcasting message, as Lua scripts number it.
+local function one_based_dim(text)
+  return (text:gsub("dimension (%d+)", function(n) return "dimension " .. (tonumber(n) + 1) end))
 end
 
 -- PyTorch's 0-based label in a message, as Lua scripts number it.
@@ -118,6 +123,120 @@ describe("losses", function()
     raises("nll float target", function() F.nll_loss(leaf { 3, 4 }, torch.tensor { 0.0, 1.0, 1.0 }) end)
     assert.error_matches(function() F.mse_loss(leaf { 2 }, leaf { 2 }, { reductio = "sum" }) end,
       "mse_loss() got an unexpected keyword argument 'reductio'", 1, true)
+  end)
+end)
+
+describe("leaky_relu, gelu and erf", function()
+  it("match PyTorch's values, gradients and graph", function()
+    local x = leaf { 3, 4 }
+    case("leaky_relu", function() return F.leaky_relu(x) end, { x })
+    x = leaf { 3, 4 }
+    case("leaky_relu 0.2", function() return F.leaky_relu(x, 0.2) end, { x })
+    for _, approximate in ipairs({ "none", "tanh" }) do
+      x = leaf { 3, 4 }
+      case("gelu " .. approximate, function() return F.gelu(x, { approximate = approximate }) end, { x })
+      x = leaf({ 3, 4 }, torch.float32)
+      -- The gradient composes float32 ops where PyTorch fuses them: rounding differs in the
+      -- last place of terms that nearly cancel.
+      case("gelu f32 " .. approximate, function() return F.gelu(x, { approximate = approximate }) end, { x }, 1e-6, 1e-7)
+    end
+    x = leaf { 5 }
+    case("erf", function() return torch.erf(x) end, { x })
+    x = leaf { 5 }
+    case("erf", function() return x:erf() end, { x })
+  end)
+
+  it("differentiate twice as PyTorch does", function()
+    for _, name in ipairs({ "gelu", "gelu tanh" }) do
+      local x = leaf { 4 }
+      local approximate = name == "gelu" and "none" or "tanh"
+      local g = torch.autograd.grad(F.gelu(x, { approximate = approximate }):sum(), x, { create_graph = true })
+      g:sum():backward()
+      pt.assert_tensor(name .. " second", x.grad, { rtol = 1e-12, atol = 1e-15 })
+    end
+  end)
+
+  it("print as PyTorch prints", function()
+    local x = leaf({ 2, 3 }, torch.float32)
+    assert.are.equal(pt.text("leaky_relu str"), tostring(F.leaky_relu(x)))
+    assert.are.equal(pt.text("gelu str"), tostring(F.gelu(x, { approximate = "tanh" })))
+  end)
+
+  it("raise PyTorch's errors", function()
+    raises("gelu approximate", function() F.gelu(leaf { 2 }, { approximate = "fast" }) end)
+    raises("gelu long", function() F.gelu(torch.tensor { 1, 2 }) end)
+    raises("leaky_relu long", function() F.leaky_relu(torch.tensor { 1, 2 }) end)
+    assert.error_matches(function() F.leaky_relu(leaf { 2 }, { slope = 0.1 }) end,
+      "leaky_relu() got an unexpected keyword argument 'slope'", 1, true)
+  end)
+end)
+
+describe("huber and binary cross entropy", function()
+  -- The fixture's probabilities: leaf values squeezed into (0.05, 0.95).
+  local function prob(shape, dtype)
+    return (leaf(shape, dtype):detach() * 0.45 + 0.5):requires_grad_()
+  end
+
+  it("match PyTorch for every reduction", function()
+    for _, r in ipairs({ "mean", "sum", "none" }) do
+      local x, t = leaf { 3, 4 }, leaf({ 3, 4 }):detach() * 2
+      case("huber " .. r, function() return F.huber_loss(x, t, { reduction = r }) end, { x })
+      x, t = leaf { 3, 4 }, (leaf({ 3, 4 }):detach() * 2):requires_grad_()
+      case("huber delta " .. r, function() return F.huber_loss(x, t, { reduction = r, delta = 0.4 }) end, { x, t })
+      x, t = prob { 3, 4 }, prob({ 4, 3 }):detach():t():contiguous():requires_grad_()
+      case("bce " .. r, function() return F.binary_cross_entropy(x, t, { reduction = r }) end, { x, t })
+      x, t = leaf { 3, 4 }, prob({ 4, 3 }):detach():t():contiguous():requires_grad_()
+      case("bcel " .. r, function() return F.binary_cross_entropy_with_logits(x, t, { reduction = r }) end, { x, t })
+    end
+  end)
+
+  it("weigh elements and positives, clamp logs and stay stable at extreme logits", function()
+    local w = leaf({ 4 }):detach() + 1.5
+    local x, t = prob { 3, 4 }, prob({ 3, 4 }):detach():flip(1)
+    case("bce weight", function() return F.binary_cross_entropy(x, t, { weight = w }) end, { x })
+    x, t = leaf { 3, 4 }, prob({ 3, 4 }):detach():flip(1):requires_grad_()
+    case("bcel weights", function()
+      return F.binary_cross_entropy_with_logits(x, t, { weight = w, pos_weight = w })
+    end, { x, t })
+    x, t = leaf { 3, 4 }, prob({ 3, 4 }):detach():flip(1):requires_grad_()
+    case("bcel pos_weight", function()
+      return F.binary_cross_entropy_with_logits(x, t, { pos_weight = w, reduction = "sum" })
+    end, { x, t })
+    x = torch.tensor({ 0.0, 1.0, 0.5, 1e-50 }, { dtype = torch.float64 }):requires_grad_()
+    case("bce clamp", function()
+      return F.binary_cross_entropy(x, torch.tensor({ 1.0, 0.0, 0.5, 1.0 }, { dtype = torch.float64 }), { reduction = "none" })
+    end, { x })
+    x = torch.tensor({ -200.0, -3.0, 0.0, 40.0 }, { dtype = torch.float64 }):requires_grad_()
+    case("bcel extreme", function()
+      return F.binary_cross_entropy_with_logits(x, torch.tensor({ 1.0, 0.0, 0.5, 0.0 }, { dtype = torch.float64 }),
+        { reduction = "none" })
+    end, { x })
+  end)
+
+  it("print as PyTorch prints", function()
+    local x = prob({ 2, 3 }, torch.float32)
+    assert.are.equal(pt.text("bce str"), tostring(F.binary_cross_entropy(x, torch.full({ 2, 3 }, 0.25))))
+    assert.are.equal(pt.text("bcel str"), tostring(F.binary_cross_entropy_with_logits(x, torch.full({ 2, 3 }, 0.25))))
+    assert.are.equal(pt.text("huber str"), tostring(F.huber_loss(x, torch.zeros(2, 3), { reduction = "none" })))
+  end)
+
+  it("raise PyTorch's errors", function()
+    raises("bce range", function() F.binary_cross_entropy(torch.tensor { 0.5, 1.5 }, torch.tensor { 1.0, 0.0 }) end)
+    raises("bce target range", function() F.binary_cross_entropy(torch.tensor { 0.5, 0.5 }, torch.tensor { 1.0, -0.5 }) end)
+    raises("bce size", function() F.binary_cross_entropy(torch.tensor { 0.5, 0.2 }, torch.tensor { 1.0, 0.0, 1.0 }) end)
+    raises("bce dtype", function()
+      F.binary_cross_entropy(torch.tensor { 0.5, 0.2 }, torch.tensor({ 1.0, 0.0 }, { dtype = torch.float64 }))
+    end)
+    raises("bce weight shape", function()
+      F.binary_cross_entropy(torch.full({ 2, 3 }, 0.5), torch.full({ 2, 3 }, 0.5), { weight = torch.ones(3, 3) })
+    end)
+    raises("bcel size", function()
+      F.binary_cross_entropy_with_logits(torch.tensor { 0.5, 0.2 }, torch.tensor { 1.0, 0.0, 1.0 })
+    end)
+    raises("bcel pos_weight shape", function()
+      F.binary_cross_entropy_with_logits(torch.tensor { 0.5, 0.2 }, torch.tensor { 1.0, 0.0 }, { pos_weight = torch.ones(3) })
+    end, one_based_dim)
+    raises("huber delta", function() F.huber_loss(torch.tensor { 0.5, 0.2 }, torch.tensor { 1.0, 0.0 }, { delta = 0 }) end)
   end)
 end)
 

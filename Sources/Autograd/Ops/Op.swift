@@ -377,4 +377,6 @@ public enum SampleDomain: Sendable {
     case awayFromZero
     /// (-0.9, 0.9), for functions like asin.
     case unitInterval
+    /// (0.05, 0.95), for probabilities (`binary_cross_entropy`).
+    case probability
 }

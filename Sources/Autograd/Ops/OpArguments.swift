@@ -93,6 +93,12 @@ extension OpArguments {
         throw mismatch(name, value, "a dtype")
     }
 
+    public func string(_ name: String) throws -> String {
+        let value = try arg(name)
+        if case .string(let v) = value { return v }
+        throw mismatch(name, value, "a string")
+    }
+
     public func scalar(_ name: String) throws -> Scalar {
         let value = try arg(name)
         if case .scalar(let v) = value { return v }

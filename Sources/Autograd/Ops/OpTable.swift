@@ -61,7 +61,10 @@ public enum OpTable {
         // Training: random fills, affine maps, losses
         Ops.uniformInPlace, Ops.normalInPlace, Ops.bernoulliInPlace,
         Ops.addmm, Ops.linear,
-        Ops.mseLoss, Ops.nllLoss, Ops.crossEntropyLoss,
+        Ops.mseLoss, Ops.huberLoss, Ops.nllLoss, Ops.crossEntropyLoss, Ops.binaryCrossEntropy,
+        Ops.binaryCrossEntropyWithLogits,
+        // Training: activations, and the error function GELU is made of
+        Ops.leakyRelu, Ops.gelu, Ops.erf,
         // Training: point-wise updates and their in-place forms
         Ops.addcmul, Ops.addcdiv, Ops.lerpTensor, Ops.lerpNumber,
         Ops.negInPlace, Ops.expInPlace, Ops.logInPlace, Ops.sqrtInPlace, Ops.absInPlace, Ops.reluInPlace,

@@ -1,5 +1,5 @@
 /// Loss functions with their own backward, as PyTorch records them (`MseLossBackward0`,
-/// `NllLossBackward0`, ...), and `cross_entropy_loss`, composed of `log_softmax` and
+/// `HuberLossBackward0`, `NllLossBackward0`, `BinaryCrossEntropyBackward0`, ...), and `cross_entropy_loss`, composed of `log_softmax` and
 /// `nll_loss` as PyTorch composes it. `reduction` is PyTorch's enum (0 none, 1 mean, 2 sum);
 /// `torch.nn.functional` turns the strings into it.
 ///
@@ -29,6 +29,41 @@ extension Ops {
             let reduction = try ctx.int("reduction")
             let norm = reduction == 1 ? 2 / Double(Swift.max(diff.numel, 1)) : 2
             let g = try diff.mul(ctx.grad).mul(Tensor.number(norm))
+            return [ctx.needsGrad(0) ? g : nil, ctx.needsGrad(1) ? try g.neg() : nil]
+        })
+
+    // MARK: - Huber
+
+    /// `huber_loss(input, target, reduction, delta)`: quadratic within `delta` of the target,
+    /// linear beyond.
+    static let huberLoss = Op(
+        "huber_loss", Signature(["huber_loss"], .nn, [
+            .tensor(), .tensor("target"), reductionParam, Param("delta", .double, default: .double(1)),
+        ]),
+        doc: "0.5 z² where z = |input - target| < `delta`, `delta` (z - 0.5 `delta`) elsewhere, reduced by `reduction`.",
+        gradFn: "HuberLossBackward0", saves: [.input(0), .input(1)],
+        samples: [OpSample([.tensor([2, 3]), .tensor([2, 3])], [.int(1), .double(0.5)]),
+                  OpSample([.tensor([4]), .tensor([4])], [.int(2), .double(1)]),
+                  OpSample([.tensor([2, 2]), .tensor([2])], [.int(0), .double(0.7)])],
+        forward: { call in
+            let input = call.inputs[0], delta = try call.double("delta")
+            guard input.dtype.isFloatingPoint else { throw TorchError("\"huber_cpu\" not implemented for '\(input.dtype.scalarTypeName)'") }
+            guard delta > 0 else { throw TorchError("huber_loss does not support non-positive values for delta.") }
+            return try withNoGrad {
+                // PyTorch's huber kernel: z < delta ? 0.5 z z : delta (z - 0.5 delta).
+                let z = try input.sub(call.inputs[1]).abs()
+                let quadratic = try z.mul(z).mul(Tensor.number(0.5))
+                let linear = try z.sub(Tensor.number(0.5 * delta)).mul(Tensor.number(delta))
+                return try Tensor.where(z.lt(Tensor.number(delta)), quadratic, linear).reduced(call.int("reduction"))
+            }
+        },
+        backward: { ctx in
+            // huber_loss_backward: the difference clamped to [-delta, delta], times grad
+            // (divided by the element count for the mean).
+            let diff = try ctx.saved(0).sub(ctx.saved(1)), delta = try ctx.double("delta")
+            let norm = try ctx.int("reduction") == 1 ? 1 / Double(Swift.max(diff.numel, 1)) : 1
+            let clamped = try Ops.clampNumbers.apply(diff, [.scalar(.double(-delta)), .scalar(.double(delta))])
+            let g = try clamped.mul(ctx.grad).mul(Tensor.number(norm))
             return [ctx.needsGrad(0) ? g : nil, ctx.needsGrad(1) ? try g.neg() : nil]
         })
 
@@ -84,6 +119,163 @@ extension Ops {
                 input, target: target, weight: weight, reduction: call.int("reduction"),
                 ignoreIndex: call.optionalInt("ignore_index").map(Int64.init),
                 labelSmoothing: call.double("label_smoothing"))
+        })
+
+    // MARK: - Binary cross entropy
+
+    /// `binary_cross_entropy(input, target, weight, reduction)` for probabilities `input`:
+    /// -(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch clamps them.
+    static let binaryCrossEntropy = Op(
+        "binary_cross_entropy", Signature(["binary_cross_entropy"], .nn, [
+            .tensor(), .tensor("target"), Param("weight", .tensor, default: .absent), reductionParam,
+        ]),
+        doc: "-(target log(input) + (1 - target) log(1 - input)) (logs clamped at -100) times `weight`, reduced by `reduction`; `input` and `target` lie in [0, 1].",
+        gradFn: "BinaryCrossEntropyBackward0", saves: [.input(0), .input(1), .aux(0)],
+        samples: [OpSample([.tensor([2, 3], .probability), .tensor([2, 3], .probability)], [.absent, .int(1)]),
+                  OpSample([.tensor([2, 3], .probability), .tensor([2, 3], .probability), .constant([3])], [.bool(true), .int(2)]),
+                  OpSample([.tensor([4], .probability), .tensor([4], .probability)], [.absent, .int(0)])],
+        forward: { call in
+            let input = call.inputs[0], target = call.inputs[1]
+            let weight = call.isGiven("weight") ? call.inputs[2] : nil
+            try checkBinaryCrossEntropy(input, target, weight)
+            call.aux = [try weight ?? Tensor.scalar(1, dtype: input.dtype)]
+            return try withNoGrad {
+                let floor = [Arg.scalar(.double(-100)), .absent]
+                let logX = try Ops.clampNumbers.apply(input.log(), floor)
+                let logOneMinusX = try Ops.clampNumbers.apply(Ops.log1p.apply(input.neg()), floor)
+                var loss = try target.sub(Tensor.number(1)).mul(logOneMinusX).sub(target.mul(logX))
+                if let weight { loss = try loss.mul(weight) }
+                return try loss.reduced(call.int("reduction"))
+            }
+        },
+        backward: { ctx in
+            // binary_cross_entropy_backward: grad (x - t) / max(x (1 - x), 1e-12); for the
+            // target, binary_cross_entropy_target_backward: -grad logit(x). Both times the
+            // weight, divided by the element count for the mean.
+            let x = try ctx.saved(0), t = try ctx.saved(1)
+            let scale = try lossScale(ctx, weight: ctx.saved(2), count: x.numel)
+            // PyTorch's EPSILON is a float: 1e-12 rounded to float32.
+            let epsilon = Double(Float(1e-12))
+            let denominator = try Ops.clampNumbers.apply(Tensor.number(1).sub(x).mul(x), [.scalar(.double(epsilon)), .absent])
+            let gx = ctx.needsGrad(0) ? try x.sub(t).div(denominator).mul(scale) : nil
+            let gt = ctx.needsGrad(1) ? try x.div(Tensor.number(1).sub(x)).log().neg().mul(scale) : nil
+            return [gx, gt]
+        })
+
+    /// PyTorch's checks, in its order: sizes (the Python wrapper's), the weight's shape,
+    /// dtypes, then every value in [0, 1].
+    private static func checkBinaryCrossEntropy(_ input: Tensor, _ target: Tensor, _ weight: Tensor?) throws {
+        guard target.shape == input.shape else {
+            throw TorchError("Using a target size (torch.Size(\(Shapes.format(target.shape)))) that is different to the input size (torch.Size(\(Shapes.format(input.shape)))) is deprecated. Please ensure they have the same size.")
+        }
+        if let weight { try checkBroadcastable(weight, to: input.shape) }
+        guard input.dtype.isFloatingPoint else {
+            throw TorchError("\"binary_cross_entropy\" not implemented for '\(input.dtype.scalarTypeName)'")
+        }
+        guard target.dtype == input.dtype else {
+            throw TorchError("Found dtype \(target.dtype.scalarTypeName) but expected \(input.dtype.scalarTypeName)")
+        }
+        for (tensor, name) in [(input, "input"), (target, "target")] {
+            let values = try tensor.detach().contiguous()
+            for i in 0..<values.numel {
+                let v = values.element(i)
+                guard v >= 0 && v <= 1 else { throw TorchError("all elements of \(name) should be between 0 and 1") }
+            }
+        }
+    }
+
+    /// PyTorch's error when a tensor (argument 1 of an in-place product) does not broadcast to
+    /// `shape` without growing it.
+    private static func checkBroadcastable(_ weight: Tensor, to shape: [Int]) throws {
+        for k in stride(from: 1, through: Swift.min(weight.ndim, shape.count), by: 1) {
+            let w = weight.shape[weight.ndim - k], s = shape[shape.count - k]
+            guard w == s || w == 1 else {
+                throw TorchError("Attempting to broadcast a dimension of length \(w) at -\(k)! Mismatching argument at index 1 had torch.Size(\(Shapes.format(weight.shape))); but expected shape should be broadcastable to \(Shapes.format(shape))")
+            }
+        }
+        if weight.ndim > shape.count { try checkOutputShape(Shapes.broadcast(shape, weight.shape), shape) }
+    }
+
+    /// PyTorch's error when an in-place result would need to grow to `broadcast`.
+    private static func checkOutputShape(_ broadcast: [Int], _ shape: [Int]) throws {
+        guard broadcast == shape else {
+            throw TorchError("output with shape \(Shapes.format(shape)) doesn't match the broadcast shape \(Shapes.format(broadcast))")
+        }
+    }
+
+    /// grad times the weight, divided by `count` for the mean: the factor every binary cross
+    /// entropy gradient ends with.
+    private static func lossScale(_ ctx: BackwardContext, weight: Tensor, count: Int) throws -> Tensor {
+        let scale = try ctx.grad.mul(weight)
+        guard try ctx.int("reduction") == 1 else { return scale }
+        return try scale.mul(Tensor.number(1 / Double(Swift.max(count, 1))))
+    }
+
+    // MARK: - Binary cross entropy with logits
+
+    /// `binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)`:
+    /// binary cross entropy of sigmoid(input), computed stably from log-sigmoid as PyTorch does;
+    /// `pos_weight` weighs the positive term.
+    static let binaryCrossEntropyWithLogits = Op(
+        "binary_cross_entropy_with_logits", Signature(["binary_cross_entropy_with_logits"], .function, [
+            .tensor(), .tensor("target"), Param("weight", .tensor, default: .absent),
+            Param("pos_weight", .tensor, default: .absent), reductionParam,
+        ]),
+        doc: "(1 - target) input - (1 + (`pos_weight` - 1) target) log sigmoid(input), times `weight`, reduced by `reduction`: binary cross entropy of logits.",
+        gradFn: "BinaryCrossEntropyWithLogitsBackward0", saves: [.input(0), .input(1), .aux(0), .aux(1)],
+        samples: [OpSample([.tensor([2, 3]), .tensor([2, 3], .probability)], [.absent, .absent, .int(1)]),
+                  OpSample([.tensor([2, 3]), .tensor([2, 3], .probability), .constant([3]), .constant([3])],
+                           [.bool(true), .bool(true), .int(2)]),
+                  OpSample([.tensor([4]), .tensor([4]), .constant([4])], [.absent, .bool(true), .int(0)])],
+        forward: { call in
+            let input = call.inputs[0], target = call.inputs[1]
+            let weight = call.isGiven("weight") ? call.inputs[2] : nil
+            let posWeight = call.isGiven("pos_weight") ? call.inputs[weight == nil ? 2 : 3] : nil
+            guard target.shape == input.shape else {
+                throw TorchError("Target size (torch.Size(\(Shapes.format(target.shape)))) must be the same as input size (torch.Size(\(Shapes.format(input.shape))))")
+            }
+            guard input.dtype.isFloatingPoint else {
+                throw TorchError("\"log_sigmoid_cpu\" not implemented for '\(input.dtype.scalarTypeName)'")
+            }
+            let one = try Tensor.scalar(1, dtype: input.dtype)
+            call.aux = [weight ?? one, posWeight ?? one]
+            return try withNoGrad {
+                var logSigmoid = try Tensor.logSigmoid(input)
+                if let posWeight {
+                    logSigmoid = try logSigmoid.mul(posWeight.sub(Tensor.number(1)).mul(target).add(Tensor.number(1)))
+                    try checkOutputShape(logSigmoid.shape, input.shape)
+                }
+                guard target.dtype.isFloatingPoint else {
+                    throw TorchError("result type \(input.dtype.scalarTypeName) can't be cast to the desired output type \(target.dtype.scalarTypeName)")
+                }
+                var loss = try Tensor.number(1).sub(target).mul(input).sub(logSigmoid)
+                if let weight {
+                    loss = try loss.mul(weight)
+                    try checkOutputShape(loss.shape, input.shape)
+                }
+                return try loss.reduced(call.int("reduction"))
+            }
+        },
+        backward: { ctx in
+            // binary_cross_entropy_with_logits_backward and its target form, as PyTorch
+            // writes them.
+            let x = try ctx.saved(0), t = try ctx.saved(1), posWeight = try ctx.saved(3)
+            let weighted = ctx.isGiven("pos_weight")
+            let scale = try lossScale(ctx, weight: ctx.saved(2), count: x.numel)
+            var gx: Tensor? = nil, gt: Tensor? = nil
+            if ctx.needsGrad(0) {
+                if weighted {
+                    let pt = try posWeight.mul(t)
+                    gx = try pt.add(Tensor.number(1)).sub(t).mul(x.sigmoid()).sub(pt).mul(scale)
+                } else {
+                    gx = try x.sigmoid().sub(t).mul(scale)
+                }
+            }
+            if ctx.needsGrad(1) {
+                let d = weighted ? try Tensor.logSigmoid(x.neg()).sub(Tensor.logSigmoid(x).mul(posWeight)) : try x.neg()
+                gt = try d.mul(scale)
+            }
+            return [gx, gt]
         })
 }
 
@@ -155,6 +347,13 @@ extension Tensor {
         }
         let c = try Tensor(coefficients, shape: input.shape).converted(to: input.dtype)
         return (loss, c)
+    }
+
+    /// log sigmoid(x) = min(x, 0) - log1p(exp(-|x|)), PyTorch's stable form, written with table
+    /// ops so formulas that use it can be differentiated.
+    static func logSigmoid(_ x: Tensor) throws -> Tensor {
+        let negative = try Ops.clampNumbers.apply(x, [.absent, .scalar(.int(0))])
+        return try negative.sub(Ops.log1p.apply(x.abs().neg().exp()))
     }
 
     /// `cross_entropy_loss` composed of table ops (see `Ops.crossEntropyLoss`).

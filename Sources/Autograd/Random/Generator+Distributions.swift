@@ -62,9 +62,10 @@ extension Generator {
                                                    dtype: "float", typeName: "Float")
         let from = Float(low), to = Float(high)
         let span = to - from
-        for i in out.indices {
-            let value = from.addingProduct(standardUniformFloat(), span)
-            out[i] = value == to ? from : value
+        guard let base = out.baseAddress else { return }
+        generate(into: base, count: out.count) { word in
+            let value = from.addingProduct(Float(word & 0xff_ffff) * 0x1p-24, span)
+            return value == to ? from : value
         }
     }
 
@@ -75,8 +76,10 @@ extension Generator {
                                                   max: Double.greatestFiniteMagnitude,
                                                   dtype: "double", typeName: "Double")
         let span = to - from
+        guard let base = out.baseAddress else { return }
+        fillStandardUniform(base, count: out.count)
         for i in out.indices {
-            let value = from.addingProduct(standardUniformDouble(), span)
+            let value = from.addingProduct(base[i], span)
             out[i] = value == to ? from : value
         }
     }
@@ -117,14 +120,17 @@ extension Generator {
             return
         }
         let mean = Float(mean), std = Float(std)
-        for i in 0..<count { out[i] = standardUniformFloat() }
-        for start in stride(from: 0, to: count - 15, by: 16) {
-            NormalFill16.float(base + start, mean: mean, std: std)
+        // Uniforms and transform alternate by chunks that stay in cache; the
+        // transform draws nothing, so the draws keep PyTorch's order.
+        for start in stride(from: 0, to: count, by: Self.normalChunk) {
+            let n = Swift.min(Self.normalChunk, count - start)
+            fillStandardUniform(base + start, count: n)
+            NormalFill16.float(base + start, blocks: n / 16, mean: mean, std: std)
         }
         if count % 16 != 0 {
             let tail = base + (count - 16)
-            for i in 0..<16 { tail[i] = standardUniformFloat() }
-            NormalFill16.float(tail, mean: mean, std: std)
+            fillStandardUniform(tail, count: 16)
+            NormalFill16.float(tail, blocks: 1, mean: mean, std: std)
         }
     }
 
@@ -140,14 +146,41 @@ extension Generator {
             for i in 0..<count { out[i] = normalSample(mean: mean, std: std) }
             return
         }
-        for i in 0..<count { out[i] = standardUniformDouble() }
-        for start in stride(from: 0, to: count - 15, by: 16) {
-            NormalFill16.double(base + start, mean: mean, std: std)
+        for start in stride(from: 0, to: count, by: Self.normalChunk) {
+            let n = Swift.min(Self.normalChunk, count - start)
+            fillStandardUniform(base + start, count: n)
+            NormalFill16.double(base + start, blocks: n / 16, mean: mean, std: std)
         }
         if count % 16 != 0 {
             let tail = base + (count - 16)
-            for i in 0..<16 { tail[i] = standardUniformDouble() }
-            NormalFill16.double(tail, mean: mean, std: std)
+            fillStandardUniform(tail, count: 16)
+            NormalFill16.double(tail, blocks: 1, mean: mean, std: std)
+        }
+    }
+
+    /// Elements per uniform-then-normal chunk: a multiple of 16 (blocks never straddle
+    /// chunks) small enough to stay in the L1 cache between the two passes.
+    private static let normalChunk = 2048
+
+    /// `count` float uniforms (`standardUniformFloat`) at `out`, in one loop.
+    private func fillStandardUniform(_ out: UnsafeMutablePointer<Float>, count: Int) {
+        generate(into: out, count: count) { Float($0 & 0xff_ffff) * 0x1p-24 }
+    }
+
+    /// `count` double uniforms (`standardUniformDouble`) at `out`: 64-bit draws made
+    /// of two 32-bit ones, high first, gathered a few hundred at a time.
+    private func fillStandardUniform(_ out: UnsafeMutablePointer<Double>, count: Int) {
+        let batch = 512
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * batch) { words in
+            let words = words.baseAddress!
+            for start in stride(from: 0, to: count, by: batch) {
+                let n = Swift.min(batch, count - start)
+                generate(into: words, count: 2 * n) { $0 }
+                for i in 0..<n {
+                    let draw = UInt64(words[2 * i]) << 32 | UInt64(words[2 * i + 1])
+                    out[start + i] = Double(draw & 0x1f_ffff_ffff_ffff) * 0x1p-53
+                }
+            }
         }
     }
 
@@ -292,7 +325,16 @@ extension Generator {
         guard p >= 0, p <= 1 else {
             throw RandomError("bernoulli_ expects p to be in [0, 1], but got p=\(cppFormat(p))")
         }
-        for i in out.indices { out[i] = T(bernoulliSuccess: standardUniformDouble() < p) }
+        guard let base = out.baseAddress else { return }
+        let batch = 512
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: batch) { uniforms in
+            let uniforms = uniforms.baseAddress!
+            for start in stride(from: 0, to: out.count, by: batch) {
+                let n = Swift.min(batch, out.count - start)
+                fillStandardUniform(uniforms, count: n)
+                for i in 0..<n { base[start + i] = T(bernoulliSuccess: uniforms[i] < p) }
+            }
+        }
     }
 
     /// Fills `out` like `torch.bernoulli(probabilities)` with float32 probabilities:

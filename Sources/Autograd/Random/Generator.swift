@@ -57,6 +57,13 @@ public final class Generator {
         return high << 32 | low
     }
 
+    /// Writes `transform` of the next `count` 32-bit draws to `out`, in draw order
+    /// (`count` calls of `random()`, as one vectorizable loop per run of state words).
+    @inline(__always)
+    func generate<T>(into out: UnsafeMutablePointer<T>, count: Int, _ transform: (UInt32) -> T) {
+        engine.generate(into: out, count: count, transform)
+    }
+
     // MARK: - Saving and restoring
 
     /// Everything that decides the generator's future output.

@@ -69,13 +69,47 @@ public struct MT19937: Sendable, Equatable {
         if left == 0 { regenerate() }
         // `next` stays below 624 here: after a regeneration it is 0, and at most
         // 623 further draws happen before `left` reaches 0 again.
-        var y = state[next]
+        let y = state[next]
         next += 1
+        return Self.temper(y)
+    }
+
+    /// The output transform of one state word.
+    @inline(__always)
+    static func temper(_ word: UInt32) -> UInt32 {
+        var y = word
         y ^= y >> 11
         y ^= (y << 7) & 0x9d2c_5680
         y ^= (y << 15) & 0xefc6_0000
         y ^= y >> 18
         return y
+    }
+
+    /// Writes `transform` of the next `count` draws to `out[0..<count]`: the same
+    /// values, in the same order, as `count` calls of `next32()`.
+    ///
+    /// Draws come a run of state words at a time, so the tempering and `transform`
+    /// form one loop that the compiler vectorizes; `regenerate` runs between runs.
+    @inline(__always)
+    mutating func generate<T>(into out: UnsafeMutablePointer<T>, count: Int, _ transform: (UInt32) -> T) {
+        var done = 0
+        while done < count {
+            if left == 1 {
+                // `next32` would regenerate and then draw word 0, leaving `left` at
+                // 624: with `left` at 625 the run below ends in the same state.
+                regenerate()
+                left = Self.stateSize + 1
+            }
+            let run = Swift.min(left - 1, count - done)
+            let first = next
+            state.withUnsafeBufferPointer { words in
+                let source = words.baseAddress! + first, target = out + done
+                for j in 0..<run { target[j] = transform(Self.temper(source[j])) }
+            }
+            next += run
+            left -= run
+            done += run
+        }
     }
 
     /// Refills the state block (`next_state`).

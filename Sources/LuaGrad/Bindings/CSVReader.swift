@@ -65,7 +65,8 @@ enum CSVReader {
             } else if !s.isNoneOrNil(2) {
                 throw LuaError.badArgument(2, "read_csv", expected: "table of options", got: s.typeName(2))
             }
-            let bytes = try readFile(path)
+            let access = BridgeContext.get(s.L).fileAccess
+            let bytes = try readFile(access.resolve(path, "read_csv"), followLinks: access.followsLinks)
             let table = try CSVTable(parsing: bytes, separator: separator)
             try push(table, s)
             return 1
@@ -74,10 +75,13 @@ enum CSVReader {
 
     // MARK: - Reading the file
 
-    /// The bytes of the file at `path`, or an error naming the path and the reason.
-    static func readFile(_ path: String) throws -> [UInt8] {
-        guard let file = fopen(path, "rb") else {
+    /// The bytes of the file at `path`, or an error naming the path and the reason. Without
+    /// `followLinks` (a granted directory) a symbolic link at `path` is refused.
+    static func readFile(_ path: String, followLinks: Bool) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW))
+        guard fd >= 0, let file = fdopen(fd, "rb") else {
             let reason = String(cString: strerror(errno))
+            if fd >= 0 { close(fd) }
             throw LuaError("read_csv(): cannot open '\(path)': \(reason)")
         }
         defer { fclose(file) }

@@ -3,7 +3,7 @@ import CLua
 import CLuaShim
 
 /// `torch.save`, `torch.load`, `torch.io.save_npy` and `torch.io.load_npy`: tensors and state
-/// dicts in files PyTorch and NumPy read (docs/files.md).
+/// dicts in files PyTorch and NumPy read (docs/files.md); and `torch.io.write_text`.
 ///
 /// ```lua
 /// torch.save(model:state_dict(), "model.safetensors")   -- load_file() in Python reads it
@@ -29,6 +29,8 @@ enum FileFunctions {
         s.setField(-2, "save_npy")
         s.push(function: loadNPY)
         s.setField(-2, "load_npy")
+        s.push(function: writeText)
+        s.setField(-2, "write_text")
         s.pop()
     }
 
@@ -190,6 +192,24 @@ enum FileFunctions {
             let access = BridgeContext.get(s.L).fileAccess
             s.push(try NPY.read(path: path, followLinks: access.followsLinks))
             return 1
+        }
+    }
+
+    // MARK: - Text
+
+    /// `torch.io.write_text(path, text)`: replaces the file with the string's bytes, atomically;
+    /// returns nothing. The one way a sandboxed script writes a text file (Lua's `io` is gone
+    /// there): `luagrad.plot`'s `fig:save` uses it.
+    static let writeText: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            let path = try checkPath(s, 1, "write_text")
+            guard s.type(2) == LUA_TSTRING else {
+                throw LuaError.badArgument(2, "write_text", expected: "string", got: s.typeName(2))
+            }
+            var length = 0
+            guard let bytes = lua_tolstring(s.L, 2, &length) else { return 0 }
+            try AtomicFile.write(to: path) { try $0.write(UnsafeRawBufferPointer(start: bytes, count: length)) }
+            return 0
         }
     }
 

@@ -3,9 +3,11 @@ import CLua
 import CLuaShim
 
 /// `help(f)` (global, and `torch.help`): prints what the op table says about an op function
-/// or method, as D2L's `help(torch.ones)` does in Python.
+/// or method, as D2L's `help(torch.ones)` does in Python; for the other functions, their
+/// `ModuleReference` entry (Swift functions) or their `---` doc comment (the Lua library,
+/// `LuaDocComments`), and for a class of the Lua library (`nn.Linear`) its doc comment.
 ///
-/// The function is recognised by identity: it is compared (raw) with the fields of the
+/// Ops are recognised by identity: the function is compared (raw) with the fields of the
 /// `torch` module and of the tensor methods table. Only non-raising Lua calls are made from
 /// Swift; the text is printed by calling the global `print` under `lua_pcall`, so a host that
 /// captures `print` captures help too.
@@ -37,7 +39,8 @@ enum Help {
         if s.isNoneOrNil(i) {
             return """
                 help(f) shows an op's usage and doc line: help(torch.ones), help(x.sum), help(torch.add).
-                help(torch) lists the ops and the other functions; help(x) lists a tensor's methods.
+                help(torch) lists the ops and the other functions; help(x) lists a tensor's methods;
+                help(torch.nn.Linear), help(torch.optim.SGD) document the classes of the Lua library.
                 """
         }
         if s.tensor(i) != nil { return methodList(s) }
@@ -52,6 +55,11 @@ enum Help {
             return opText(group)
         }
         if let entry = referenceEntry(for: i, s) { return entry.helpText }
+        if let name = find(i, in: generatorMethodsTable, s),
+           let entry = ModuleReference.generatorMethods.first(where: { $0.path == name }) {
+            return entry.helpText
+        }
+        if let doc = LuaDocComments.function(at: i, s) ?? LuaDocComments.class(at: i, s) { return doc.helpText }
         if let name = moduleName { return "torch.\(name) is not in the op table (see docs/lua-api.md)." }
         if let name = methodName { return "Tensor:\(name) is not in the op table (see docs/lua-api.md)." }
         if let name = find(i, in: autogradTable, s) {
@@ -80,6 +88,8 @@ enum Help {
         lines.append("Tensor methods only (x:NAME): " + methodsOnly.joined(separator: " "))
         let others = ModuleReference.entries.flatMap { [$0.path] + $0.aliases }
         lines.append("Not ops (help(torch.NAME) for one of them): " + others.joined(separator: " "))
+        lines.append("Written in Lua (help(torch.nn.Linear), help(torch.nn.functional.relu), ...): "
+            + "nn nn.functional nn.init optim optim.lr_scheduler utils.data")
         return lines.joined(separator: "\n")
     }
 
@@ -146,6 +156,17 @@ enum Help {
         lua_getfield_raw(s.L, -1, "__index")
         lg_remove(s.L, -2)
         guard s.type(-1) == LUA_TFUNCTION, lua_getupvalue(s.L, -1, 1) != nil else { s.pop(); return false }
+        lg_remove(s.L, -2)
+        if s.type(-1) == LUA_TTABLE { return true }
+        s.pop()
+        return false
+    }
+
+    /// The methods of generator objects: the `__index` of their metatable (`GeneratorObject`).
+    private static func generatorMethodsTable(_ s: LuaStack) -> Bool {
+        lua_getfield_raw(s.L, lg_registryindex(), GeneratorObject.metatableKey)
+        guard s.type(-1) == LUA_TTABLE else { s.pop(); return false }
+        lua_getfield_raw(s.L, -1, "__index")
         lg_remove(s.L, -2)
         if s.type(-1) == LUA_TTABLE { return true }
         s.pop()

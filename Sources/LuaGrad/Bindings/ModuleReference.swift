@@ -1,6 +1,7 @@
-/// What `help` says about the functions of `torch` that are not ops (ops have the op table):
-/// a usage line and a doc line for each, by its path under `torch`. `help(torch)` lists them;
-/// Tests/lua/test_help.lua walks `torch` and fails for a function that has no entry.
+/// What `help` says about the Swift functions of `torch` that are not ops (ops have the op
+/// table; the Lua library has `---` doc comments, `LuaDocComments`): a usage line and a doc
+/// line for each, by its path under `torch`. `help(torch)` lists them; Tests/lua/test_help.lua
+/// walks `torch` and fails for a function that has neither.
 enum ModuleReference {
     /// One function: `path` under `torch` (`"autograd.grad"`), other paths to the same
     /// function, its usage and its doc line.
@@ -19,7 +20,11 @@ enum ModuleReference {
         }
     }
 
+<<<<<<< HEAD
     static let entries: [Entry] = module + gradModes + autograd + transforms + others + nnFunctional + nnInit + distributed
+=======
+    static let entries: [Entry] = module + gradModes + autograd + transforms + others + files + generator
+>>>>>>> main
 
     // MARK: - torch
 
@@ -118,5 +123,35 @@ enum ModuleReference {
               doc: "The Graphviz DOT text of the graph behind t (or behind each tensor of a table)."),
         Entry(path: "viz.svg", usage: "torch.viz.svg(t, path) -> path",
               doc: "Renders the graph behind t to an SVG file with Graphviz's dot program."),
+    ]
+
+    private static let files: [Entry] = [
+        Entry(path: "save", usage: "torch.save(obj, path, {metadata=nil})",
+              doc: "Writes a tensor or a table of tensors (a state dict, or nested tables) as safetensors, atomically (docs/files.md)."),
+        Entry(path: "load", usage: "torch.load(path) -> obj, metadata",
+              doc: "What torch.save wrote, or any safetensors file as name -> tensor in file order; then the file's metadata."),
+        Entry(path: "io.save_npy", usage: "torch.io.save_npy(tensor, path)",
+              doc: "Writes a tensor as a NumPy .npy file (numpy.load reads it), atomically."),
+        Entry(path: "io.load_npy", usage: "torch.io.load_npy(path) -> Tensor",
+              doc: "A tensor from a NumPy .npy file (little-endian, C order)."),
+        Entry(path: "io.write_text", usage: "torch.io.write_text(path, text)",
+              doc: "Writes a string to a file atomically, inside the granted directory in a sandbox (luagrad.plot saves with it)."),
+        Entry(path: "io.load_idx", usage: "torch.io.load_idx(path, {dtype=nil}) -> Tensor",
+              doc: "A tensor from an IDX file (MNIST's and Fashion-MNIST's format), its shape and dtype from the header."),
+    ]
+
+    // MARK: - Generators
+
+    /// The Swift functions behind generators: `torch.Generator` and the methods of its objects
+    /// (found by name in the objects' method table, not under `torch`).
+    private static let generator: [Entry] = [
+        Entry(path: "Generator", usage: "torch.Generator() -> Generator",
+              doc: "A new random generator (PyTorch's CPU generator, seeded with 67280421310721 as PyTorch's is)."),
+    ]
+
+    static let generatorMethods: [Entry] = [
+        Entry(path: "manual_seed", usage: "g:manual_seed(n) -> g", doc: "Reseeds the generator; returns it, as PyTorch does."),
+        Entry(path: "initial_seed", usage: "g:initial_seed() -> integer", doc: "The seed the generator was last seeded with."),
+        Entry(path: "seed", usage: "g:seed() -> integer", doc: "Reseeds the generator with a non-deterministic seed and returns it."),
     ]
 }

@@ -289,6 +289,27 @@ end
 
 -- MARK: - DataLoader
 
+-- For a dataset whose samples are rows of tensors (a TensorDataset, or any dataset with a
+-- `tensors` array whose sample i is `{t[i] for t in tensors}`, as torch.datasets' are): a
+-- function that collates a batch of positions with one `index_select` per tensor (what
+-- default_collate's stack of the rows gives, without a tensor per sample), or nil when a
+-- position is out of range (the per-sample path then raises the dataset's own error).
+local function tensor_rows(dataset)
+  if type(dataset) ~= "table" then return nil end
+  local tensors = rawget(dataset, "tensors")
+  if type(tensors) ~= "table" or #tensors == 0 then return nil end
+  local n = tensors[1].shape[1]
+  return function(positions)
+    for _, i in ipairs(positions) do
+      if math.type(i) ~= "integer" or i < 1 or i > n then return nil end
+    end
+    local index = torch.tensor(positions, {dtype = torch.int64})
+    local batch = {}
+    for k, t in ipairs(tensors) do batch[k] = t:index_select(1, index) end
+    return batch
+  end
+end
+
 --- `DataLoader(dataset, {batch_size=1, shuffle=false, drop_last=false, sampler, batch_sampler,
 --- collate_fn, generator})`. `loader:iter()` (or `loader()`) starts a pass and returns an
 --- iterator for a generic `for` that yields each batch's tensors as multiple values.
@@ -336,9 +357,14 @@ function data.DataLoader:iter()
   draw_seed(self.generator)
   local batches = data._iterate(self.batch_sampler)
   local dataset, collate = self.dataset, self.collate_fn
+  local gather = collate == data.default_collate and tensor_rows(dataset)
   return function()
     local positions = batches()
     if positions == nil then return nil end
+    if gather then
+      local batch = gather(positions)
+      if batch then return table.unpack(batch) end
+    end
     local samples = {}
     for k, i in ipairs(positions) do samples[k] = dataset[i] end
     local batch = collate(samples)

@@ -14,6 +14,8 @@ local lr_scheduler = optim.lr_scheduler
 
 -- MARK: - LRScheduler
 
+--- optim.lr_scheduler.LRScheduler: the base class of the schedulers (StepLR, ExponentialLR, ...).
+--- scheduler:step() after optimizer:step() sets each group's lr; get_last_lr(), state_dict().
 local LRScheduler = {}
 LRScheduler.__index = LRScheduler
 LRScheduler.__name = "LRScheduler"

@@ -53,20 +53,39 @@ end
 
 -- MARK: linear maps and activations
 
+--- F.linear(input, weight, bias=nil) -> Tensor
 --- `input @ weight^T + bias` (bias optional); records AddmmBackward0 for 2-d inputs.
 function F.linear(input, weight, bias)
   return (run(nn.linear, input, weight, bias))
 end
 
+--- F.relu(input) -> Tensor
 --- max(x, 0).
 function F.relu(input) return (run(torch.relu, input)) end
 
+--- F.sigmoid(input) -> Tensor
 --- 1 / (1 + exp(-x)).
 function F.sigmoid(input) return (run(torch.sigmoid, input)) end
 
+--- F.tanh(input) -> Tensor
 --- The hyperbolic tangent.
 function F.tanh(input) return (run(torch.tanh, input)) end
 
+--- x where x > 0, negative_slope * x elsewhere: `F.leaky_relu(x, 0.2)` or
+--- `F.leaky_relu(x, {negative_slope = 0.2})` (default 0.01).
+function F.leaky_relu(input, negative_slope, opts)
+  if type(negative_slope) == "table" then negative_slope, opts = negative_slope.negative_slope, negative_slope end
+  options("leaky_relu", opts, { negative_slope = true })
+  return (run(nn.leaky_relu, input, negative_slope or 0.01))
+end
+
+--- x Φ(x) (Φ the standard normal CDF); `{approximate = "tanh"}` uses PyTorch's tanh form.
+function F.gelu(input, opts)
+  local o = options("gelu", opts, { approximate = true })
+  return (run(nn.gelu, input, o.approximate or "none"))
+end
+
+--- F.softmax(input, dim=nil, {dtype=nil}) -> Tensor
 --- softmax along `dim` (1-based; PyTorch's implicit choice when nil), in `dtype` when given.
 function F.softmax(input, dim, opts)
   if type(dim) == "table" then dim, opts = dim.dim, dim end
@@ -74,6 +93,7 @@ function F.softmax(input, dim, opts)
   return (run(torch.softmax, input, dim or softmax_dim(input), { dtype = o.dtype }))
 end
 
+--- F.log_softmax(input, dim=nil, {dtype=nil}) -> Tensor
 --- log(softmax(x)) along `dim` (1-based; PyTorch's implicit choice when nil).
 function F.log_softmax(input, dim, opts)
   if type(dim) == "table" then dim, opts = dim.dim, dim end
@@ -81,6 +101,7 @@ function F.log_softmax(input, dim, opts)
   return (run(torch.log_softmax, input, dim or softmax_dim(input), { dtype = o.dtype }))
 end
 
+--- F.dropout(input, {p=0.5, training=true, inplace=false}) -> Tensor
 --- Zeroes each element with probability `p` and scales the rest by 1 / (1 - p) when
 --- `training` (default true), drawing PyTorch's mask: `F.dropout(x, {p = 0.5})`.
 function F.dropout(input, p, opts)
@@ -110,6 +131,7 @@ end
 
 -- MARK: labels
 
+--- F.one_hot(labels, num_classes=-1) -> Tensor
 --- One-hot rows (int64) for 1-based class labels: `F.one_hot(torch.tensor{1, 3}, 3)` is
 --- {{1, 0, 0}, {0, 0, 1}}. `num_classes` -1 (the default) is the largest label.
 --- PyTorch's messages, with labels counted from 1: "Class values must be positive." (PyTorch:
@@ -140,12 +162,14 @@ end
 
 -- MARK: losses
 
+--- F.mse_loss(input, target, {reduction="mean"}) -> Tensor
 --- The mean (or sum, or each) of the squared differences.
 function F.mse_loss(input, target, opts)
   local o = options("mse_loss", opts, { reduction = true })
   return (run(nn.mse_loss, input, target, reduction_enum(o.reduction)))
 end
 
+--- F.l1_loss(input, target, {reduction="mean"}) -> Tensor
 --- The mean (or sum, or each) of the absolute differences (composed, as PyTorch's).
 function F.l1_loss(input, target, opts)
   local o = options("l1_loss", opts, { reduction = true })
@@ -155,6 +179,29 @@ function F.l1_loss(input, target, opts)
   return (run(code == 1 and torch.mean or torch.sum, diff))
 end
 
+--- The Huber loss: 0.5 z^2 where z = |input - target| < delta (default 1), delta (z - 0.5 delta)
+--- elsewhere, reduced by `reduction`.
+function F.huber_loss(input, target, opts)
+  local o = options("huber_loss", opts, { reduction = true, delta = true })
+  return (run(nn.huber_loss, input, target, reduction_enum(o.reduction), o.delta or 1.0))
+end
+
+--- The binary cross entropy of probabilities `input` (in [0, 1]) against `target`, times
+--- `weight` when given.
+function F.binary_cross_entropy(input, target, opts)
+  local o = options("binary_cross_entropy", opts, { weight = true, reduction = true })
+  return (run(nn.binary_cross_entropy, input, target, o.weight, reduction_enum(o.reduction)))
+end
+
+--- The binary cross entropy of sigmoid(input), computed stably from the logits; `weight`
+--- weighs each element, `pos_weight` the positive term.
+function F.binary_cross_entropy_with_logits(input, target, opts)
+  local o = options("binary_cross_entropy_with_logits", opts, { weight = true, pos_weight = true, reduction = true })
+  return (run(torch.binary_cross_entropy_with_logits, input, target, o.weight, o.pos_weight,
+    reduction_enum(o.reduction)))
+end
+
+--- F.nll_loss(input, target, {weight=nil, ignore_index=-100, reduction="mean"}) -> Tensor
 --- The negative log likelihood of 1-based class labels under log-probabilities `input`
 --- ((C) or (N, C)); targets equal to `ignore_index` (default -100) count for nothing.
 function F.nll_loss(input, target, opts)
@@ -162,6 +209,7 @@ function F.nll_loss(input, target, opts)
   return (run(nn.nll_loss, input, target, o.weight, reduction_enum(o.reduction), o.ignore_index or -100))
 end
 
+--- F.cross_entropy(input, target, {weight=nil, ignore_index=-100, reduction="mean", label_smoothing=0}) -> Tensor
 --- The cross entropy of logits `input` against 1-based class labels or class probabilities,
 --- with `weight`, `ignore_index` (default -100), `reduction` and `label_smoothing`.
 function F.cross_entropy(input, target, opts)

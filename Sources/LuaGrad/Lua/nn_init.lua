@@ -51,6 +51,7 @@ end
 
 -- MARK: gains and fans
 
+--- nn.init.calculate_gain(nonlinearity, param=nil) -> number
 --- The recommended gain for a nonlinearity (torch.nn.init.calculate_gain).
 function init.calculate_gain(nonlinearity, param)
   local linear = {
@@ -100,6 +101,7 @@ local function correct_fan(tensor, mode, level)
   return lowered == "fan_in" and fan_in or fan_out
 end
 
+--- nn.init._calculate_fan_in_and_fan_out(tensor) -> fan_in, fan_out
 --- fan_in and fan_out of a weight tensor, as PyTorch's private helper computes them.
 function init._calculate_fan_in_and_fan_out(tensor)
   check_tensor("_calculate_fan_in_and_fan_out", tensor)
@@ -108,6 +110,7 @@ end
 
 -- MARK: fills
 
+--- nn.init.uniform_(tensor, a=0, b=1) -> tensor
 --- Fills `tensor` with uniform draws in [a, b).
 function init.uniform_(tensor, ...)
   check_tensor("uniform_", tensor)
@@ -115,6 +118,7 @@ function init.uniform_(tensor, ...)
   return no_grad_fill(tensor, function(t) t:uniform_(o.a or 0.0, o.b or 1.0) end)
 end
 
+--- nn.init.normal_(tensor, mean=0, std=1) -> tensor
 --- Fills `tensor` with normal draws of mean `mean` and standard deviation `std`.
 function init.normal_(tensor, ...)
   check_tensor("normal_", tensor)
@@ -122,6 +126,7 @@ function init.normal_(tensor, ...)
   return no_grad_fill(tensor, function(t) t:normal_(o.mean or 0.0, o.std or 1.0) end)
 end
 
+--- nn.init.constant_(tensor, val) -> tensor
 --- Fills `tensor` with `val`.
 function init.constant_(tensor, ...)
   check_tensor("constant_", tensor)
@@ -130,18 +135,21 @@ function init.constant_(tensor, ...)
   return no_grad_fill(tensor, function(t) t:fill_(o.val) end)
 end
 
+--- nn.init.ones_(tensor) -> tensor
 --- Fills `tensor` with ones.
 function init.ones_(tensor)
   check_tensor("ones_", tensor)
   return no_grad_fill(tensor, function(t) t:fill_(1.0) end)
 end
 
+--- nn.init.zeros_(tensor) -> tensor
 --- Fills `tensor` with zeros.
 function init.zeros_(tensor)
   check_tensor("zeros_", tensor)
   return no_grad_fill(tensor, function(t) t:zero_() end)
 end
 
+--- nn.init.xavier_uniform_(tensor, gain=1) -> tensor
 --- Glorot/Xavier uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)).
 function init.xavier_uniform_(tensor, ...)
   check_tensor("xavier_uniform_", tensor)
@@ -152,6 +160,7 @@ function init.xavier_uniform_(tensor, ...)
   return no_grad_fill(tensor, function(t) t:uniform_(-a, a) end)
 end
 
+--- nn.init.xavier_normal_(tensor, gain=1) -> tensor
 --- Glorot/Xavier normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
 function init.xavier_normal_(tensor, ...)
   check_tensor("xavier_normal_", tensor)
@@ -173,6 +182,7 @@ local function kaiming_std(fname, tensor, ...)
   return gain / math.sqrt(fan)
 end
 
+--- nn.init.kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu") -> tensor
 --- He/Kaiming uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan).
 function init.kaiming_uniform_(tensor, ...)
   local std = kaiming_std("kaiming_uniform_", tensor, ...)
@@ -181,6 +191,7 @@ function init.kaiming_uniform_(tensor, ...)
   return no_grad_fill(tensor, function(t) t:uniform_(-bound, bound) end)
 end
 
+--- nn.init.kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu") -> tensor
 --- He/Kaiming normal: N(0, std^2) with std = gain / sqrt(fan).
 function init.kaiming_normal_(tensor, ...)
   local std = kaiming_std("kaiming_normal_", tensor, ...)

@@ -153,12 +153,14 @@ local function inplace_option(value)
   return value == true
 end
 
+--- nn.ReLU(inplace=false): max(x, 0) elementwise.
 local ReLU = activation("ReLU", function(self, input)
   if self.inplace then return input:relu_() end
   return input:relu()
 end, function(self) return self.inplace and "inplace=True" or "" end)
 function ReLU:__init(inplace) self.inplace = inplace_option(inplace) end
 
+--- nn.LeakyReLU(negative_slope=0.01, inplace=false): x for x >= 0, negative_slope * x below.
 local LeakyReLU = activation("LeakyReLU", function(self, input)
   return F.leaky_relu(input, { negative_slope = self.negative_slope })
 end, function(self)
@@ -172,6 +174,7 @@ function LeakyReLU:__init(negative_slope, inplace)
   self.inplace = inplace == true
 end
 
+--- nn.GELU(approximate="none"): x Φ(x) (approximate="tanh": PyTorch's tanh approximation).
 local GELU = activation("GELU", function(self, input)
   return F.gelu(input, { approximate = self.approximate })
 end, function(self) return "approximate='" .. self.approximate .. "'" end)
@@ -184,7 +187,9 @@ function GELU:__init(approximate)
   self.approximate = approximate
 end
 
+--- nn.Sigmoid(): 1 / (1 + exp(-x)) elementwise.
 activation("Sigmoid", function(_, input) return input:sigmoid() end)
+--- nn.Tanh(): the hyperbolic tangent elementwise.
 activation("Tanh", function(_, input) return input:tanh() end)
 
 -- PyTorch's implicit softmax dim (dim=None): the first dim for 0-, 1- and 3-d inputs, else the
@@ -204,11 +209,13 @@ local function dim_init(self, dim)
   self.dim = dim
 end
 
+--- nn.Softmax(dim=nil): softmax along dim (1-based; PyTorch's implicit choice when nil).
 local Softmax = activation("Softmax", function(self, input)
   return input:softmax(softmax_dim(self, input))
 end, dim_repr)
 Softmax.__init = dim_init
 
+--- nn.LogSoftmax(dim=nil): log(softmax(x)) along dim (1-based; PyTorch's implicit choice when nil).
 local LogSoftmax = activation("LogSoftmax", function(self, input)
   return input:log_softmax(softmax_dim(self, input))
 end, dim_repr)

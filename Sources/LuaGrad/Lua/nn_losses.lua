@@ -48,32 +48,39 @@ local function loss(name, fields, buffers, forward)
   return class
 end
 
+--- nn.MSELoss({reduction="mean"}): loss(input, target) is F.mse_loss, the squared error.
 loss("MSELoss", {}, {}, function(self, input, target)
   return F.mse_loss(input, target, { reduction = self.reduction })
 end)
 
+--- nn.L1Loss({reduction="mean"}): loss(input, target) is F.l1_loss, the absolute error.
 loss("L1Loss", {}, {}, function(self, input, target)
   return F.l1_loss(input, target, { reduction = self.reduction })
 end)
 
+--- nn.HuberLoss({reduction="mean", delta=1}): loss(input, target) is F.huber_loss.
 loss("HuberLoss", { delta = 1.0 }, {}, function(self, input, target)
   return F.huber_loss(input, target, { reduction = self.reduction, delta = self.delta })
 end)
 
+--- nn.CrossEntropyLoss({weight=nil, ignore_index=-100, reduction="mean", label_smoothing=0}): F.cross_entropy of logits and 1-based labels.
 loss("CrossEntropyLoss", { ignore_index = -100, label_smoothing = 0.0 }, { "weight" }, function(self, input, target)
   return F.cross_entropy(input, target, { weight = self.weight, ignore_index = self.ignore_index,
     reduction = self.reduction, label_smoothing = self.label_smoothing })
 end)
 
+--- nn.NLLLoss({weight=nil, ignore_index=-100, reduction="mean"}): F.nll_loss of log-probabilities and 1-based labels.
 loss("NLLLoss", { ignore_index = -100 }, { "weight" }, function(self, input, target)
   return F.nll_loss(input, target, { weight = self.weight, ignore_index = self.ignore_index,
     reduction = self.reduction })
 end)
 
+--- nn.BCELoss({weight=nil, reduction="mean"}): F.binary_cross_entropy of probabilities and targets.
 loss("BCELoss", {}, { "weight" }, function(self, input, target)
   return F.binary_cross_entropy(input, target, { weight = self.weight, reduction = self.reduction })
 end)
 
+--- nn.BCEWithLogitsLoss({weight=nil, pos_weight=nil, reduction="mean"}): F.binary_cross_entropy_with_logits.
 loss("BCEWithLogitsLoss", {}, { "weight", "pos_weight" }, function(self, input, target)
   return F.binary_cross_entropy_with_logits(input, target, { weight = self.weight,
     reduction = self.reduction, pos_weight = self.pos_weight })

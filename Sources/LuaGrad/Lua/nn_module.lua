@@ -62,9 +62,9 @@ end
 
 -- MARK: Parameters
 
--- nn.Parameter(data, requires_grad=true): a new leaf sharing `data`'s storage, marked as a
--- parameter (`_is_parameter`, a flag on the tensor that printing honours). Like PyTorch, a
--- Parameter made from a Parameter is a new object over the same storage.
+--- nn.Parameter(data, requires_grad=true): a new leaf sharing `data`'s storage, marked as a
+--- parameter (`_is_parameter`, a flag on the tensor that printing honours). Like PyTorch, a
+--- Parameter made from a Parameter is a new object over the same storage.
 nn.Parameter = setmetatable({}, {
   __name = "Parameter",
   __call = function(_, data, requires_grad)
@@ -97,6 +97,8 @@ local metamethods = { "__index", "__newindex", "__call", "__tostring", "__len", 
   "__eq", "__lt", "__le", "__concat", "__unm", "__add", "__sub", "__mul", "__div", "__mod",
   "__pow", "__close" }
 
+--- nn.Module: the base class of layers and models; `nn.Module:extend("MLP")` makes a class.
+--- Assigning a Parameter, a Module or nil to a field registers it; see docs/training.md.
 local Module = { __name = "Module" }
 nn.Module = Module
 

@@ -48,6 +48,8 @@ optim._pystr = pystr
 
 -- MARK: - Optimizer
 
+--- optim.Optimizer: the base class of the optimizers (SGD, Adam, ...): zero_grad(), step(closure),
+--- add_param_group(group), state_dict(), load_state_dict(sd), in PyTorch's layout.
 local Optimizer = {}
 Optimizer.__index = Optimizer
 Optimizer.__name = "Optimizer"
@@ -297,6 +299,8 @@ end
 
 -- MARK: - SGD
 
+--- optim.SGD(params, {lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=false, maximize=false}) -> SGD
+--- Stochastic gradient descent with optional momentum, as torch.optim.SGD (same updates, same state dict).
 optim.SGD = Optimizer:extend("SGD", {
   lr = 1e-3, momentum = 0, dampening = 0, weight_decay = 0, nesterov = false, maximize = false,
 })
@@ -392,6 +396,8 @@ local function adam_update(self, group, decoupled)
   end
 end
 
+--- optim.Adam(params, {lr=1e-3, betas={0.9, 0.999}, eps=1e-8, weight_decay=0, amsgrad=false, maximize=false}) -> Adam
+--- Adam, as torch.optim.Adam (same updates, same state dict).
 optim.Adam = Optimizer:extend("Adam", adam_defaults)
 optim.Adam._check_hyperparameters = function(_, g) check_adam(g) end
 function optim.Adam:_update_group(group) adam_update(self, group, false) end
@@ -399,12 +405,16 @@ function optim.Adam:_update_group(group) adam_update(self, group, false) end
 local adamw_defaults = {}
 for k, v in pairs(adam_defaults) do adamw_defaults[k] = v end
 adamw_defaults.weight_decay = 1e-2
+--- optim.AdamW(params, {lr=1e-3, betas={0.9, 0.999}, eps=1e-8, weight_decay=1e-2, amsgrad=false, maximize=false}) -> AdamW
+--- Adam with decoupled weight decay, as torch.optim.AdamW.
 optim.AdamW = Optimizer:extend("AdamW", adamw_defaults)
 optim.AdamW._check_hyperparameters = function(_, g) check_adam(g) end
 function optim.AdamW:_update_group(group) adam_update(self, group, true) end
 
 -- MARK: - RMSprop
 
+--- optim.RMSprop(params, {lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=false, maximize=false}) -> RMSprop
+--- RMSprop, as torch.optim.RMSprop (same updates, same state dict).
 optim.RMSprop = Optimizer:extend("RMSprop", {
   lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0, momentum = 0, centered = false, maximize = false,
 })
@@ -454,6 +464,8 @@ end
 
 -- MARK: - Adagrad
 
+--- optim.Adagrad(params, {lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, maximize=false}) -> Adagrad
+--- Adagrad, as torch.optim.Adagrad (its state is filled when built, as PyTorch's).
 optim.Adagrad = Optimizer:extend("Adagrad", {
   lr = 1e-2, lr_decay = 0, weight_decay = 0, initial_accumulator_value = 0, eps = 1e-10, maximize = false,
 })

@@ -268,26 +268,20 @@ Figure.__index = Figure
 Figure.__name = "plot.Figure"
 plot.Figure = Figure
 
---- Writes `text` to `path` through a temporary file in the same directory renamed into place,
---- so a failure never leaves a torn file under the target name.
+--- Writes `text` to `path` atomically with torch.io.write_text (a temporary file renamed into
+--- place, so a failure never leaves a torn file under the target name). A sandbox keeps that
+--- function only when the host granted a directory, and checks the path against it.
 local function write_atomically(path, text)
   if type(path) ~= "string" or path == "" then raise("savefig needs a file name", 3) end
-  if type(io) ~= "table" or type(os) ~= "table" or type(os.rename) ~= "function" then
+  local write_text = type(torch.io) == "table" and torch.io.write_text
+  if type(write_text) ~= "function" then
     raise(format("cannot write '%s': this host gives scripts no file access (sandbox); fig:svg() returns the text", path), 3)
   end
-  local temporary = format("%s.%d.tmp", path, math.random(0, 0x7fffffff))
-  local file, message = io.open(temporary, "wb")
-  if not file then raise(format("cannot write '%s': %s", path, message), 3) end
-  local written, write_error = file:write(text)
-  local closed, close_error = file:close()
-  if not written or not closed then
-    os.remove(temporary)
-    raise(format("cannot write '%s': %s", path, tostring(write_error or close_error)), 3)
-  end
-  local renamed, rename_error = os.rename(temporary, path)
-  if not renamed then
-    os.remove(temporary)
-    raise(format("cannot write '%s': %s", path, tostring(rename_error)), 3)
+  local ok, message = pcall(write_text, path, text)
+  if not ok then
+    message = tostring(message)
+    if not message:find("^cannot write") then message = format("cannot write '%s': %s", path, message) end
+    raise(message, 3)
   end
 end
 

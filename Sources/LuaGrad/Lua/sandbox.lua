@@ -44,11 +44,11 @@ keep(package.loaded, {
 -- torch functions that reach the file system or start programs: torch.io.read_csv
 -- reads files, torch.viz.svg writes one and runs Graphviz. (torch.viz.dot stays: it
 -- returns text.) The file functions that check paths against the host's granted
--- directory stay when there is one.
+-- directory (FileAccess) stay when there is one.
 local torch = package.loaded.torch
 if type(torch) == "table" then
   if grantsDirectory then
-    if type(torch.io) == "table" then keep(torch.io, { "save_npy", "load_npy" }) end
+    if type(torch.io) == "table" then keep(torch.io, { "save_npy", "load_npy", "load_idx", "write_text", "read_csv" }) end
   else
     torch.io, torch.save, torch.load = nil, nil, nil
   end

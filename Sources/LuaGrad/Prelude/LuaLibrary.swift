@@ -38,8 +38,12 @@ enum LuaLibrary {
         Chunk(file: "luagrad/optim.lua", source: PackageResources.optim_lua),
         Chunk(file: "luagrad/lr_scheduler.lua", source: PackageResources.lr_scheduler_lua),
         Chunk(file: "luagrad/data.lua", source: PackageResources.data_lua),
+<<<<<<< HEAD
         Chunk(file: "luagrad/distributed.lua", source: PackageResources.distributed_lua),
         Chunk(file: "luagrad/nn_parallel.lua", source: PackageResources.nn_parallel_lua),
+=======
+        Chunk(file: "luagrad/datasets.lua", source: PackageResources.datasets_lua),
+>>>>>>> main
     ]
 
     /// Found by `require NAME` through `package.preload`.
@@ -48,6 +52,7 @@ enum LuaLibrary {
         ("luagrad.plot_ticks", Chunk(file: "luagrad/plot_ticks.lua", source: PackageResources.plot_ticks_lua)),
         ("luagrad.plot_svg", Chunk(file: "luagrad/plot_svg.lua", source: PackageResources.plot_svg_lua)),
         ("luagrad.progress", Chunk(file: "luagrad/progress.lua", source: PackageResources.progress_lua)),
+        ("d2l", Chunk(file: "luagrad/d2l.lua", source: PackageResources.d2l_lua)),
     ]
 
     // MARK: - Loading
