@@ -20,11 +20,7 @@ enum ModuleReference {
         }
     }
 
-<<<<<<< HEAD
-    static let entries: [Entry] = module + gradModes + autograd + transforms + others + nnFunctional + nnInit + distributed
-=======
-    static let entries: [Entry] = module + gradModes + autograd + transforms + others + files + generator
->>>>>>> main
+    static let entries: [Entry] = module + gradModes + autograd + transforms + others + files + generator + distributed
 
     // MARK: - torch
 

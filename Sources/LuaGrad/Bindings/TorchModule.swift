@@ -47,11 +47,8 @@ enum TorchModule {
         CSVReader.install(s, module: module)
         Viz.install(s, module: module)
         FileFunctions.install(s, module: module)
-<<<<<<< HEAD
         DistributedFunctions.install(s, module: module)
-=======
         DatasetFunctions.install(s, module: module)
->>>>>>> main
         s.push("LuaGrad 0.1")
         s.setField(module, "__version__")
 

@@ -38,12 +38,9 @@ enum LuaLibrary {
         Chunk(file: "luagrad/optim.lua", source: PackageResources.optim_lua),
         Chunk(file: "luagrad/lr_scheduler.lua", source: PackageResources.lr_scheduler_lua),
         Chunk(file: "luagrad/data.lua", source: PackageResources.data_lua),
-<<<<<<< HEAD
         Chunk(file: "luagrad/distributed.lua", source: PackageResources.distributed_lua),
         Chunk(file: "luagrad/nn_parallel.lua", source: PackageResources.nn_parallel_lua),
-=======
         Chunk(file: "luagrad/datasets.lua", source: PackageResources.datasets_lua),
->>>>>>> main
     ]
 
     /// Found by `require NAME` through `package.preload`.
