@@ -9,6 +9,7 @@
 //     -> luagrad (command-line program, with jemalloc as its malloc)
 //     -> LuaGradModule (the Lua module luagrad.so, for the system's lua5.4; docs/lua-module.md)
 //   CZmq (system libzmq) + LuaGrad -> JupyterKernel (`luagrad kernel`: the Jupyter protocol) -> luagrad
+//   CMPIShim (Open MPI through dlopen, for torch.distributed) -> LuaGrad
 //
 // Who links the Lua core: the programs and tests below link Debian's liblua5.4 (`linksLua`);
 // the Lua module links none and uses the core of the interpreter that loads it.
@@ -87,6 +88,8 @@ let package = Package(
         ),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(name: "CThreadSlots"),
+        // Open MPI, opened with dlopen by torch.distributed: the build needs no MPI.
+        .target(name: "CMPIShim", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "Autograd",
             dependencies: ["COpenBLAS", "CThreadSlots"],
@@ -95,7 +98,7 @@ let package = Package(
         ),
         .target(
             name: "LuaGrad",
-            dependencies: ["Autograd", "CLua", "CLuaShim"],
+            dependencies: ["Autograd", "CLua", "CLuaShim", "CMPIShim"],
             // The library's Lua sources, compiled in (see Sources/LuaGrad/Prelude/LuaLibrary.swift),
             // and the data sets it ships (Sources/LuaGrad/Data/README.md: origin and licence).
             exclude: ["Data/README.md"],

@@ -75,10 +75,13 @@ enum Program {
         return 0
     }
 
-    /// Prints a script error as the standalone `lua` does and returns status 1.
+    /// Prints a script error as the standalone `lua` does and returns status 1. In an MPI job
+    /// (torch.distributed initialized) it then aborts the whole job: the other ranks may be
+    /// waiting for this one in a collective, and would otherwise wait forever.
     private static func report(_ error: Error) -> Int32 {
         let text = (error as? ScriptError)?.messageWithTraceback ?? "\(error)"
         Terminal.error("luagrad: \(text)\n")
+        DistributedRuntime.abortJobIfInitialized(status: 1)
         return 1
     }
 }

@@ -37,6 +37,10 @@ public final class ThreadState {
     /// Set by a host to stop long kernels (its deadline, or cancellation from another thread);
     /// kernels check it between chunks of work and stop early when it says so.
     public var isCancelled: @Sendable () -> Bool = { false }
+    /// Callbacks queued during the backward pass running on this thread (Engine+Callbacks.swift),
+    /// and how many passes are running (nested ones included).
+    var finalCallbacks: [() throws -> Void] = []
+    var backwardDepth = 0
     /// Counts warnings already shown, so each is shown once (as PyTorch's `TORCH_WARN_ONCE`).
     public var warnedOnce: Set<String> = []
     /// Where warnings go; stderr by default.

@@ -37,8 +37,10 @@ public enum Engine {
                 targets![ObjectIdentifier(node)] = 0
             }
         }
-        _ = try run(rootEdges, run: BackwardRun(createGraph: createGraph, retainGraph: retain),
+        _ = try withFinalCallbacks {
+            try run(rootEdges, run: BackwardRun(createGraph: createGraph, retainGraph: retain),
                     accumulate: true, only: targets, capture: [])
+        }
     }
 
     /// Computes and returns the gradients of `outputs` with respect to `inputs`
@@ -57,8 +59,10 @@ public enum Engine {
         }
         var only: [ObjectIdentifier: Int] = [:]
         for e in capture { if let n = e.node { only[ObjectIdentifier(n)] = 0 } }
-        let results = try run(rootEdges, run: BackwardRun(createGraph: createGraph, retainGraph: retain),
-                              accumulate: false, only: only, capture: capture)
+        let results = try withFinalCallbacks {
+            try run(rootEdges, run: BackwardRun(createGraph: createGraph, retainGraph: retain),
+                    accumulate: false, only: only, capture: capture)
+        }
         if !allowUnused, let unused = results.firstIndex(where: { $0 == nil }) {
             throw TorchError("The differentiated Tensor at index \(ThreadState.userPosition(unused)) appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.")
         }

@@ -47,6 +47,7 @@ enum TorchModule {
         CSVReader.install(s, module: module)
         Viz.install(s, module: module)
         FileFunctions.install(s, module: module)
+        DistributedFunctions.install(s, module: module)
         DatasetFunctions.install(s, module: module)
         s.push("LuaGrad 0.1")
         s.setField(module, "__version__")

@@ -53,6 +53,8 @@ if type(torch) == "table" then
     torch.io, torch.save, torch.load = nil, nil, nil
   end
   if type(torch.viz) == "table" then torch.viz.svg = nil end
+  -- torch.distributed loads Open MPI, which starts a helper process and opens sockets.
+  torch.distributed = nil
 end
 
 -- load: text chunks only (a crafted binary chunk can crash the VM).

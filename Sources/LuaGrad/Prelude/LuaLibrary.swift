@@ -38,6 +38,8 @@ enum LuaLibrary {
         Chunk(file: "luagrad/optim.lua", source: PackageResources.optim_lua),
         Chunk(file: "luagrad/lr_scheduler.lua", source: PackageResources.lr_scheduler_lua),
         Chunk(file: "luagrad/data.lua", source: PackageResources.data_lua),
+        Chunk(file: "luagrad/distributed.lua", source: PackageResources.distributed_lua),
+        Chunk(file: "luagrad/nn_parallel.lua", source: PackageResources.nn_parallel_lua),
         Chunk(file: "luagrad/datasets.lua", source: PackageResources.datasets_lua),
     ]
 
