@@ -1,11 +1,4 @@
-import os
-def _twin():
-    here = os.getcwd()
-    while not os.path.exists(os.path.join(here, 'Tests/examples/support/d2l_twin.py')):
-        if os.path.dirname(here) == here: raise FileNotFoundError('run from inside the repository')
-        here = os.path.dirname(here)
-    return os.path.join(here, 'Tests/examples/support/d2l_twin.py')
-exec(open(_twin()).read())
+from d2l_twin import *  # the book's helpers: Tests/examples/support/d2l_twin.py
 
 # D2L 3.4: linear regression implemented from scratch (d2l_twin.py's classes are the book's).
 torch.manual_seed(0)

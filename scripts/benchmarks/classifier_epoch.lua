@@ -11,11 +11,4 @@ local loader = data.DataLoader(data.TensorDataset(X, y), {batch_size = 64, shuff
 local net = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
 local loss_fn = nn.CrossEntropyLoss()
 local opt = torch.optim.SGD(net:parameters(), {lr = 0.1, momentum = 0.9})
-bench.run("classifier_epoch", 5, function()
-  for Xb, yb in loader:iter() do
-    local l = loss_fn(net(Xb), yb)
-    opt:zero_grad()
-    l:backward()
-    opt:step()
-  end
-end)
+bench.run("classifier_epoch", 5, bench.epoch(loader, net, loss_fn, opt))

@@ -1,5 +1,5 @@
 import sys, os; sys.path.insert(0, os.path.dirname(__file__))
-from common import run
+from common import run, epoch
 import torch
 from torch import nn
 torch.manual_seed(0)
@@ -9,10 +9,4 @@ loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch
 net = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
 loss_fn = nn.CrossEntropyLoss()
 opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
-def step():
-    for Xb, yb in loader:
-        l = loss_fn(net(Xb), yb)
-        opt.zero_grad()
-        l.backward()
-        opt.step()
-run("classifier_epoch", 5, step)
+run("classifier_epoch", 5, epoch(loader, net, loss_fn, opt))

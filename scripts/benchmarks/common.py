@@ -20,3 +20,33 @@ def peak_kb():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
     return 0
+
+def mlp_step(batch):
+    """One SGD step (lr 0.1) of a 784-256-10 ReLU MLP with a log_softmax loss on a fixed random
+    batch of `batch` examples: the `mlp` workloads and the sweep's `train` kind."""
+    X, labels = torch.randn(batch, 784), torch.randint(0, 10, (batch,))
+    W1 = (torch.randn(784, 256) * 0.01).requires_grad_()
+    b1 = torch.zeros(256, requires_grad=True)
+    W2 = (torch.randn(256, 10) * 0.01).requires_grad_()
+    b2 = torch.zeros(10, requires_grad=True)
+    params = [W1, b1, W2, b2]
+    def step():
+        h = torch.relu(X @ W1 + b1)
+        logp = torch.log_softmax(h @ W2 + b2, 1)
+        loss = -logp.gather(1, labels.reshape(batch, 1)).mean()
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= p.grad * 0.1
+                p.grad.zero_()
+    return step
+
+def epoch(loader, net, loss_fn, opt):
+    """One training epoch over `loader`: the D2L loop (forward, loss, zero_grad, backward, step)."""
+    def step():
+        for Xb, yb in loader:
+            l = loss_fn(net(Xb), yb)
+            opt.zero_grad()
+            l.backward()
+            opt.step()
+    return step

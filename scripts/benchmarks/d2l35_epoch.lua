@@ -9,11 +9,4 @@ local y = torch.matmul(X, torch.tensor{{2}, {-3.4}}) + 4.2 + torch.randn(1000, 1
 local loader = data.DataLoader(data.TensorDataset(X, y), {batch_size = 10, shuffle = true})
 local net, loss_fn = nn.Linear(2, 1), nn.MSELoss()
 local opt = torch.optim.SGD(net:parameters(), {lr = 0.03})
-bench.run("d2l35_epoch", 10, function()
-  for Xb, yb in loader:iter() do
-    local l = loss_fn(net(Xb), yb)
-    opt:zero_grad()
-    l:backward()
-    opt:step()
-  end
-end)
+bench.run("d2l35_epoch", 10, bench.epoch(loader, net, loss_fn, opt))

@@ -31,23 +31,7 @@ local kinds = {
     local a, b = torch.randn(n, n), torch.randn(n, n)
     return function() local _ = a:matmul(b) end
   end,
-  train = function(batch)
-    local X, labels = torch.randn(batch, 784), torch.randint(1, 11, {batch})
-    local W1 = (torch.randn(784, 256) * 0.01):requires_grad_()
-    local b1 = torch.zeros(256, {requires_grad = true})
-    local W2 = (torch.randn(256, 10) * 0.01):requires_grad_()
-    local b2 = torch.zeros(10, {requires_grad = true})
-    local params = {W1, b1, W2, b2}
-    return function()
-      local h = torch.relu(X:matmul(W1) + b1)
-      local logp = torch.log_softmax(h:matmul(W2) + b2, 2)
-      local loss = -logp:gather(2, labels:reshape(batch, 1)):mean()
-      loss:backward()
-      torch.no_grad(function()
-        for _, p in ipairs(params) do p:sub_(p.grad * 0.1); p.grad:zero_() end
-      end)
-    end
-  end,
+  train = bench.mlp_step,
 }
 local sizes = {
   add = elementwise, relu = elementwise, add_ = elementwise,

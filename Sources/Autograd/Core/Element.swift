@@ -13,6 +13,13 @@ public protocol TensorElement: Sendable {
     init(converting value: Double)
     var int64Value: Int64 { get }
     init(converting value: Int64)
+    /// PyTorch's `a < b` for this type: numbers by value, `false < true`; false when either is NaN.
+    static func precedes(_ a: Self, _ b: Self) -> Bool
+    /// Whether the value is a floating-point NaN (never for int64 and bool).
+    var isNaNValue: Bool { get }
+    /// `a + b` as PyTorch adds this type in place (`scatter_add`, `index_add`): wrapping for
+    /// int64, `or` for bool.
+    static func plus(_ a: Self, _ b: Self) -> Self
 }
 
 /// A floating-point tensor element with the math library's functions.
@@ -36,6 +43,12 @@ public protocol FloatElement: TensorElement, BinaryFloatingPoint {
 }
 
 // MARK: - Conformances
+
+extension FloatElement {
+    @inline(__always) public static func precedes(_ a: Self, _ b: Self) -> Bool { a < b }
+    @inline(__always) public var isNaNValue: Bool { isNaN }
+    @inline(__always) public static func plus(_ a: Self, _ b: Self) -> Self { a + b }
+}
 
 extension Float: FloatElement {
     public static var dtype: DType { .float32 }
@@ -87,6 +100,9 @@ extension Int64: TensorElement {
     public init(converting value: Double) { self = Int64(clampingFloat: value) }
     public var int64Value: Int64 { self }
     public init(converting value: Int64) { self = value }
+    @inline(__always) public static func precedes(_ a: Int64, _ b: Int64) -> Bool { a < b }
+    @inline(__always) public var isNaNValue: Bool { false }
+    @inline(__always) public static func plus(_ a: Int64, _ b: Int64) -> Int64 { a &+ b }
 }
 
 extension Bool: TensorElement {
@@ -95,6 +111,9 @@ extension Bool: TensorElement {
     public init(converting value: Double) { self = value != 0 }
     public var int64Value: Int64 { self ? 1 : 0 }
     public init(converting value: Int64) { self = value != 0 }
+    @inline(__always) public static func precedes(_ a: Bool, _ b: Bool) -> Bool { !a && b }
+    @inline(__always) public var isNaNValue: Bool { false }
+    @inline(__always) public static func plus(_ a: Bool, _ b: Bool) -> Bool { a || b }
 }
 
 extension Int64 {

@@ -20,13 +20,13 @@ public final class Storage: ManagedBuffer<StorageHeader, UInt64> {
             throw TorchError("cannot allocate a tensor of \(count) elements")
         }
         let storage = try make(byteCount: bytes)
-        switch dtype {
-        case .bool: storage.bytes.bindMemory(to: Bool.self, capacity: count)
-        case .int64: storage.bytes.bindMemory(to: Int64.self, capacity: count)
-        case .float32: storage.bytes.bindMemory(to: Float.self, capacity: count)
-        case .float64: storage.bytes.bindMemory(to: Double.self, capacity: count)
-        }
+        dtype.dispatch(BindMemory(bytes: storage.bytes, count: count))
         return storage
+    }
+
+    private struct BindMemory: ElementDispatch {
+        let bytes: UnsafeMutableRawPointer, count: Int
+        func callAsFunction<T: TensorElement>(_: T.Type) { bytes.bindMemory(to: T.self, capacity: count) }
     }
 
     /// Allocates `byteCount` uninitialized bytes; throws instead of trapping when it cannot.

@@ -251,24 +251,12 @@ public final class Tensor {
 
     /// The element at row-major position `flat`, widened to Double.
     public func element(_ flat: Int) -> Double {
-        let i = storageIndex(ofFlat: flat)
-        switch dtype {
-        case .float32: return Double(pointer(Float.self)[i])
-        case .float64: return pointer(Double.self)[i]
-        case .int64: return Double(pointer(Int64.self)[i])
-        case .bool: return pointer(Bool.self)[i] ? 1 : 0
-        }
+        dtype.dispatch(ReadDouble(tensor: self, index: storageIndex(ofFlat: flat)))
     }
 
     /// The int64 element at row-major position `flat` (exact for int64 tensors).
     public func integerElement(_ flat: Int) -> Int64 {
-        let i = storageIndex(ofFlat: flat)
-        switch dtype {
-        case .float32: return Int64(clampingFloat: Double(pointer(Float.self)[i]))
-        case .float64: return Int64(clampingFloat: pointer(Double.self)[i])
-        case .int64: return pointer(Int64.self)[i]
-        case .bool: return pointer(Bool.self)[i] ? 1 : 0
-        }
+        dtype.dispatch(ReadInteger(tensor: self, index: storageIndex(ofFlat: flat)))
     }
 
     /// Writes an integer at row-major position `flat` (exact for int64 tensors).
@@ -282,13 +270,24 @@ public final class Tensor {
 
     /// Writes `value`, converted to `dtype`, at row-major position `flat`.
     public func setElement(_ flat: Int, _ value: Double) {
-        let i = storageIndex(ofFlat: flat)
-        switch dtype {
-        case .float32: pointer(Float.self)[i] = Float(value)
-        case .float64: pointer(Double.self)[i] = value
-        case .int64: pointer(Int64.self)[i] = Int64(clampingFloat: value)
-        case .bool: pointer(Bool.self)[i] = value != 0
-        }
+        dtype.dispatch(WriteDouble(tensor: self, index: storageIndex(ofFlat: flat), value: value))
+    }
+
+    // The conversions are the element types' own (`TensorElement`), as PyTorch casts.
+
+    private struct ReadDouble: ElementDispatch {
+        let tensor: Tensor, index: Int
+        func callAsFunction<T: TensorElement>(_: T.Type) -> Double { tensor.pointer(T.self)[index].doubleValue }
+    }
+
+    private struct ReadInteger: ElementDispatch {
+        let tensor: Tensor, index: Int
+        func callAsFunction<T: TensorElement>(_: T.Type) -> Int64 { tensor.pointer(T.self)[index].int64Value }
+    }
+
+    private struct WriteDouble: ElementDispatch {
+        let tensor: Tensor, index: Int, value: Double
+        func callAsFunction<T: TensorElement>(_: T.Type) { tensor.pointer(T.self)[index] = T(converting: value) }
     }
 
     /// The value of a one-element tensor (`item()`).

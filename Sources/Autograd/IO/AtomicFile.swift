@@ -175,6 +175,25 @@ extension ByteSource {
         try out.withUnsafeMutableBytes { try read(into: $0, at: offset) }
         return out
     }
+
+    /// Reads `count` elements of `size` bytes each from `offset` in chunks of about
+    /// `chunkBytes`, and calls `convert(bytes, first, n)` for each chunk of `n` elements, the
+    /// first of them element `first`.
+    func readChunks(at offset: Int, count: Int, size: Int, chunkBytes: Int,
+                    _ convert: (_ bytes: UnsafeRawBufferPointer, _ first: Int, _ n: Int) throws -> Void) throws {
+        let chunkElements = max(1, chunkBytes / size)
+        var chunk = [UInt8](repeating: 0, count: min(count, chunkElements) * size)
+        var done = 0
+        while done < count {
+            let n = min(chunkElements, count - done)
+            try chunk.withUnsafeMutableBytes { raw in
+                let part = UnsafeMutableRawBufferPointer(rebasing: raw[0..<n * size])
+                try read(into: part, at: offset + done * size)
+                try convert(UnsafeRawBufferPointer(part), done, n)
+            }
+            done += n
+        }
+    }
 }
 
 /// Bytes in memory as a `ByteSource`.

@@ -122,31 +122,20 @@ public enum IDX {
 
         /// Fills `tensor` (fresh, contiguous) with `count` elements from `offset`, in chunks.
         func read(from source: some ByteSource, at offset: Int, count: Int, into tensor: Tensor) throws {
-            let chunkElements = max(1, (256 * 1024) / size)
-            var chunk = [UInt8](repeating: 0, count: chunkElements * size)
-            var done = 0
-            while done < count {
-                let n = min(chunkElements, count - done)
-                try chunk.withUnsafeMutableBytes { raw in
-                    let part = UnsafeMutableRawBufferPointer(rebasing: raw[0..<n * size])
-                    try source.read(into: part, at: offset + done * size)
-                    let bytes = UnsafeRawBufferPointer(part)
-                    switch tensor.dtype {
-                    case .float32:
-                        let out = tensor.pointer(Float.self) + done
-                        for i in 0..<n { out[i] = Float(value(bytes, i)) }
-                    case .float64:
-                        let out = tensor.pointer(Double.self) + done
-                        for i in 0..<n { out[i] = value(bytes, i) }
-                    case .int64:
-                        let out = tensor.pointer(Int64.self) + done
-                        for i in 0..<n { out[i] = Int64(value(bytes, i)) }
-                    case .bool:
-                        break  // refused by the caller
-                    }
-                }
-                done += n
+            try source.readChunks(at: offset, count: count, size: size, chunkBytes: 256 * 1024) { bytes, first, n in
+                tensor.dtype.dispatch(Convert(type: self, bytes: bytes, count: n, into: tensor, startingAt: first))
             }
+        }
+    }
+
+    /// Converts a chunk of stored elements into a tensor's elements (exactly: every IDX value
+    /// fits a double; the caller refuses bool).
+    private struct Convert: ElementDispatch {
+        let type: Element, bytes: UnsafeRawBufferPointer, count: Int, into: Tensor, startingAt: Int
+
+        func callAsFunction<T: TensorElement>(_: T.Type) {
+            let out = into.pointer(T.self) + startingAt
+            for i in 0..<count { out[i] = T(converting: type.value(bytes, i)) }
         }
     }
 }

@@ -56,17 +56,8 @@ extension StoredElement {
             try source.read(into: UnsafeMutableRawBufferPointer(start: destination, count: count * size), at: offset)
             return
         }
-        let chunkElements = max(1, (64 * 1024) / size)
-        var chunk = [UInt8](repeating: 0, count: chunkElements * size)
-        var done = 0
-        while done < count {
-            let n = min(chunkElements, count - done)
-            try chunk.withUnsafeMutableBytes { raw in
-                let part = UnsafeMutableRawBufferPointer(rebasing: raw[0..<n * size])
-                try source.read(into: part, at: offset + done * size)
-                try convert(UnsafeRawBufferPointer(part), count: n, to: tensor, startingAt: done)
-            }
-            done += n
+        try source.readChunks(at: offset, count: count, size: size, chunkBytes: 64 * 1024) { bytes, first, n in
+            try convert(bytes, count: n, to: tensor, startingAt: first)
         }
     }
 

@@ -8,36 +8,32 @@ extension Tensor {
             throw TorchError("output with shape \(Shapes.format(shape)) doesn't match the broadcast shape \(Shapes.format(target))")
         }
         let srcStrides = Shapes.broadcastStrides(shape: source.shape, strides: source.strides, to: shape)
-        switch (source.dtype, dtype) {
-        case (.float32, .float32): Tensor.copy(source, Float.self, into: self, Float.self, srcStrides) { $0 }
-        case (.float64, .float64): Tensor.copy(source, Double.self, into: self, Double.self, srcStrides) { $0 }
-        case (.int64, .int64): Tensor.copy(source, Int64.self, into: self, Int64.self, srcStrides) { $0 }
-        case (.bool, .bool): Tensor.copy(source, Bool.self, into: self, Bool.self, srcStrides) { $0 }
-        case (.float32, .float64): Tensor.copy(source, Float.self, into: self, Double.self, srcStrides) { Double($0) }
-        case (.float64, .float32): Tensor.copy(source, Double.self, into: self, Float.self, srcStrides) { Float($0) }
-        default: try convertingCopy(from: source, srcStrides)
+        if source.dtype == dtype {
+            dtype.dispatch(SameTypeCopy(source: source, strides: srcStrides, into: self))
+        } else if source.dtype == .int64, dtype == .float32 {
+            // int64 -> float must not round through Double twice; Float(Int64) rounds once.
+            Tensor.copy(source, Int64.self, into: self, Float.self, srcStrides) { Float($0) }
+        } else {
+            source.dtype.dispatch(ConvertingCopy(source: source, strides: srcStrides, into: self))
         }
     }
 
-    /// The generic conversions (through Double or Int64, as PyTorch's casts behave).
-    private func convertingCopy(from source: Tensor, _ srcStrides: [Int]) throws {
-        func read<S: TensorElement>(_: S.Type) {
-            switch dtype {
-            case .float32: Tensor.copy(source, S.self, into: self, Float.self, srcStrides) { Float($0.doubleValue) }
-            case .float64: Tensor.copy(source, S.self, into: self, Double.self, srcStrides) { $0.doubleValue }
-            case .int64: Tensor.copy(source, S.self, into: self, Int64.self, srcStrides) { $0.int64Value }
-            case .bool: Tensor.copy(source, S.self, into: self, Bool.self, srcStrides) { $0.doubleValue != 0 }
+    private struct SameTypeCopy: ElementDispatch {
+        let source: Tensor, strides: [Int], into: Tensor
+        func callAsFunction<T: TensorElement>(_: T.Type) { Tensor.copy(source, T.self, into: into, T.self, strides) { $0 } }
+    }
+
+    /// The conversions from `S`, through Double or Int64 as PyTorch's casts behave.
+    private struct ConvertingCopy: ElementDispatch {
+        let source: Tensor, strides: [Int], into: Tensor
+
+        func callAsFunction<S: TensorElement>(_: S.Type) {
+            switch into.dtype {
+            case .float32: Tensor.copy(source, S.self, into: into, Float.self, strides) { Float($0.doubleValue) }
+            case .float64: Tensor.copy(source, S.self, into: into, Double.self, strides) { $0.doubleValue }
+            case .int64: Tensor.copy(source, S.self, into: into, Int64.self, strides) { $0.int64Value }
+            case .bool: Tensor.copy(source, S.self, into: into, Bool.self, strides) { $0.doubleValue != 0 }
             }
-        }
-        switch source.dtype {
-        case .float32: read(Float.self)
-        case .float64: read(Double.self)
-        case .int64:
-            // int64 -> float must not round through Double twice; Float(Int64) rounds once.
-            if dtype == .float32 {
-                Tensor.copy(source, Int64.self, into: self, Float.self, srcStrides) { Float($0) }
-            } else { read(Int64.self) }
-        case .bool: read(Bool.self)
         }
     }
 

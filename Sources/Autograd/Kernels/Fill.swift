@@ -3,14 +3,16 @@ extension Tensor {
     /// A tensor of `shape` filled with `value`.
     public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32) throws -> Tensor {
         let t = try empty(shape, dtype: dtype)
-        let n = t.numel
-        switch dtype {
-        case .float32: t.pointer(Float.self).update(repeating: Float(value), count: n)
-        case .float64: t.pointer(Double.self).update(repeating: value, count: n)
-        case .int64: t.pointer(Int64.self).update(repeating: Int64(clampingFloat: value), count: n)
-        case .bool: t.pointer(Bool.self).update(repeating: value != 0, count: n)
-        }
+        dtype.dispatch(Fill(tensor: t, value: value))
         return t
+    }
+
+    /// Every element of a fresh contiguous tensor set to `value`, converted as PyTorch casts.
+    private struct Fill: ElementDispatch {
+        let tensor: Tensor, value: Double
+        func callAsFunction<T: TensorElement>(_: T.Type) {
+            tensor.pointer(T.self).update(repeating: T(converting: value), count: tensor.numel)
+        }
     }
 
     /// A tensor of `shape` filled with 0.

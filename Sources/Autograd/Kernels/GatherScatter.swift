@@ -102,11 +102,16 @@ extension Tensor {
 
     /// `into += from` element-wise (same shape and dtype), no graph.
     static func accumulate(into dst: Tensor, from src: Tensor) {
-        func run<T: LayoutElement>(_: T.Type) {
-            let d = dst.pointer(T.self), s = src.pointer(T.self)
-            StridedLoop.run(dst.shape, src.strides, dst.strides) { a, b in d[b] = T.combined(d[b], s[a]) }
+        dst.dtype.dispatch(Accumulate(into: dst, from: src))
+    }
+
+    private struct Accumulate: ElementDispatch {
+        let into: Tensor, from: Tensor
+
+        func callAsFunction<T: TensorElement>(_: T.Type) {
+            let d = into.pointer(T.self), s = from.pointer(T.self)
+            StridedLoop.run(into.shape, from.strides, into.strides) { a, b in d[b] = T.plus(d[b], s[a]) }
         }
-        run(dst.dtype.layoutElement)
     }
 
     /// Checks gather/scatter shapes: `index` has this tensor's ndim and fits inside it (and
@@ -140,25 +145,8 @@ extension Tensor {
         try checkScatterShapes(d, index, source: nil, op: "gather")
         let x = atLeast1d, idx = index.atLeast1d
         let out = try Tensor.empty(index.shape, dtype: dtype)
-        let o = out.atLeast1d
-        var bad: Int64? = nil
-        func run<T: LayoutElement>(_: T.Type) {
-            let src = x.pointer(T.self), dst = o.pointer(T.self), positions = idx.pointer(Int64.self)
-            var xs = x.strides
-            xs[d] = 0
-            let stride = x.strides[d], size = x.shape[d]
-            StridedLoop.run(idx.shape, idx.strides, o.strides, xs) { i, j, s in
-                guard let k = Tensor.wrapPosition(positions[i], size) else {
-                    if bad == nil { bad = positions[i] }
-                    return
-                }
-                dst[j] = src[s + k * stride]
-            }
-        }
-        run(dtype.layoutElement)
-        if let bad {
-            throw TorchError("index \(ThreadState.userPosition(Int(bad))) is out of bounds for dimension \(ThreadState.userPosition(d)) with size \(x.shape[d])")
-        }
+        let spots = PositionedElements(index: idx, dim: d, spread: x, compact: out.atLeast1d)
+        try spots.check(dtype.dispatch(Gather(spots)))
         return out
     }
 
@@ -181,25 +169,8 @@ extension Tensor {
             v.setScalar(value)
             src = v.raw(idx.shape, [Int](repeating: 0, count: idx.ndim))
         }
-        var bad: Int64? = nil
-        func run<T: LayoutElement>(_: T.Type) {
-            let s = src.pointer(T.self), o = out.pointer(T.self), positions = idx.pointer(Int64.self)
-            var os = out.strides
-            os[d] = 0
-            let stride = out.strides[d], size = out.shape[d]
-            StridedLoop.run(idx.shape, idx.strides, src.strides, os) { i, j, base in
-                guard let k = Tensor.wrapPosition(positions[i], size) else {
-                    if bad == nil { bad = positions[i] }
-                    return
-                }
-                let at = base + k * stride
-                o[at] = accumulate ? T.combined(o[at], s[j]) : s[j]
-            }
-        }
-        run(dtype.layoutElement)
-        if let bad {
-            throw TorchError("index \(ThreadState.userPosition(Int(bad))) is out of bounds for dimension \(ThreadState.userPosition(d)) with size \(out.shape[d])")
-        }
+        let spots = PositionedElements(index: idx, dim: d, spread: out, compact: src)
+        try spots.check(dtype.dispatch(Scatter(spots, accumulate: accumulate)))
         return ndim == 0 ? out.raw([], []) : out
     }
 
@@ -239,27 +210,58 @@ extension Tensor {
     }
 }
 
-// MARK: - Element helpers
+// MARK: - Gather and scatter loops
 
-/// Tensor elements the position kernels combine (`scatter_add`, `index_add`).
-protocol LayoutElement: TensorElement {
-    /// `a + b` as PyTorch adds this type (wrapping for integers, `or` for bool).
-    static func combined(_ a: Self, _ b: Self) -> Self
+/// The elements gather reads and scatter writes: for each element of `index`, the element of
+/// `spread` at that position along `dim` (the other coordinates the index element's own), and
+/// the element of `compact` (index-shaped) at the index element's coordinates.
+private struct PositionedElements {
+    let index: Tensor, dim: Int, spread: Tensor, compact: Tensor
+
+    /// Calls `body(compactOffset, spreadOffset)` for each element of `index`; returns the first
+    /// position out of range (skipped), if any.
+    @inline(__always)
+    func forEach(_ body: (Int, Int) -> Void) -> Int64? {
+        let positions = index.pointer(Int64.self)
+        var spreadStrides = spread.strides
+        spreadStrides[dim] = 0
+        let stride = spread.strides[dim], size = spread.shape[dim]
+        var bad: Int64? = nil
+        StridedLoop.run(index.shape, index.strides, compact.strides, spreadStrides) { i, c, base in
+            guard let k = Tensor.wrapPosition(positions[i], size) else {
+                if bad == nil { bad = positions[i] }
+                return
+            }
+            body(c, base + k * stride)
+        }
+        return bad
+    }
+
+    /// Throws PyTorch's error for the first position out of range, if there was one.
+    func check(_ bad: Int64?) throws {
+        guard let bad else { return }
+        throw TorchError("index \(ThreadState.userPosition(Int(bad))) is out of bounds for dimension \(ThreadState.userPosition(dim)) with size \(spread.shape[dim])")
+    }
 }
 
-extension Float: LayoutElement { static func combined(_ a: Float, _ b: Float) -> Float { a + b } }
-extension Double: LayoutElement { static func combined(_ a: Double, _ b: Double) -> Double { a + b } }
-extension Int64: LayoutElement { static func combined(_ a: Int64, _ b: Int64) -> Int64 { a &+ b } }
-extension Bool: LayoutElement { static func combined(_ a: Bool, _ b: Bool) -> Bool { a || b } }
+/// `compact[j] = spread[at position]`.
+private struct Gather: ElementDispatch {
+    let spots: PositionedElements
+    init(_ spots: PositionedElements) { self.spots = spots }
 
-extension DType {
-    /// The Swift element type of this dtype, for kernels generic over `LayoutElement`.
-    var layoutElement: any LayoutElement.Type {
-        switch self {
-        case .float32: Float.self
-        case .float64: Double.self
-        case .int64: Int64.self
-        case .bool: Bool.self
-        }
+    func callAsFunction<T: TensorElement>(_: T.Type) -> Int64? {
+        let from = spots.spread.pointer(T.self), to = spots.compact.pointer(T.self)
+        return spots.forEach { c, s in to[c] = from[s] }
+    }
+}
+
+/// `spread[at position] = compact[j]`, or `+=` when accumulating.
+private struct Scatter: ElementDispatch {
+    let spots: PositionedElements, accumulate: Bool
+    init(_ spots: PositionedElements, accumulate: Bool) { self.spots = spots; self.accumulate = accumulate }
+
+    func callAsFunction<T: TensorElement>(_: T.Type) -> Int64? {
+        let from = spots.compact.pointer(T.self), to = spots.spread.pointer(T.self)
+        return spots.forEach { c, s in to[s] = accumulate ? T.plus(to[s], from[c]) : from[c] }
     }
 }

@@ -1,32 +1,3 @@
-// MARK: - Ordering elements
-
-/// A tensor element with PyTorch's ordering: numbers by value, `false < true`, NaN apart.
-protocol SortKeyElement: TensorElement {
-    /// `a < b` (false whenever either is NaN).
-    static func precedes(_ a: Self, _ b: Self) -> Bool
-    /// Whether the value is a floating-point NaN.
-    var isNaNValue: Bool { get }
-}
-
-extension Float: SortKeyElement {
-    @inline(__always) static func precedes(_ a: Float, _ b: Float) -> Bool { a < b }
-    @inline(__always) var isNaNValue: Bool { isNaN }
-}
-
-extension Double: SortKeyElement {
-    @inline(__always) static func precedes(_ a: Double, _ b: Double) -> Bool { a < b }
-    @inline(__always) var isNaNValue: Bool { isNaN }
-}
-
-extension Int64: SortKeyElement {
-    @inline(__always) static func precedes(_ a: Int64, _ b: Int64) -> Bool { a < b }
-    @inline(__always) var isNaNValue: Bool { false }
-}
-
-extension Bool: SortKeyElement {
-    @inline(__always) static func precedes(_ a: Bool, _ b: Bool) -> Bool { !a && b }
-    @inline(__always) var isNaNValue: Bool { false }
-}
 
 // MARK: - Walking lines along a dimension
 

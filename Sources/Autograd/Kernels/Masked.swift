@@ -8,30 +8,18 @@ extension Tensor {
 
     func maskedFillKernel(_ mask: Tensor, _ value: Scalar) throws -> Tensor {
         try Tensor.checkMask(mask, "masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype.cTypeName)")
-        let shape = try Shapes.broadcast(mask.shape, self.shape)
-        let out = try broadcastCopy(shape)
-        let m = try mask.broadcastCopy(shape)
+        let (out, selected) = try broadcastCopy(selectedBy: mask)
         let v = try Tensor.empty([], dtype: dtype)
         v.setScalar(value)
-        let flags = m.pointer(Bool.self)
-        for i in 0..<out.numel where flags[i] { out.setElementExact(i, from: v, at: 0) }
+        for i in selected { out.setElementExact(i, from: v, at: 0) }
         return out
     }
 
     func maskedSelectKernel(_ mask: Tensor) throws -> Tensor {
         try Tensor.checkMask(mask, "masked_select: expected BoolTensor for mask")
-        let shape = try Shapes.broadcast(mask.shape, self.shape)
-        let values = try broadcastCopy(shape)
-        let m = try mask.broadcastCopy(shape)
-        let flags = m.pointer(Bool.self)
-        var count = 0
-        for i in 0..<m.numel where flags[i] { count += 1 }
-        let out = try Tensor.empty([count], dtype: dtype)
-        var k = 0
-        for i in 0..<m.numel where flags[i] {
-            out.setElementExact(k, from: values, at: i)
-            k += 1
-        }
+        let (values, selected) = try broadcastCopy(selectedBy: mask)
+        let out = try Tensor.empty([selected.count], dtype: dtype)
+        for (k, i) in selected.enumerated() { out.setElementExact(k, from: values, at: i) }
         return out
     }
 
@@ -40,20 +28,21 @@ extension Tensor {
         guard source.dtype == dtype else {
             throw TorchError("masked_scatter: expected self and source to have same dtypes but got\(dtype.scalarTypeName) and \(source.dtype.scalarTypeName)")
         }
+        let (out, selected) = try broadcastCopy(selectedBy: mask)
+        guard selected.count <= source.numel else { throw TorchError("Number of elements of source < number of ones in mask") }
+        let src = try source.materialized()
+        for (k, i) in selected.enumerated() { out.setElementExact(i, from: src, at: k) }
+        return out
+    }
+
+    /// A contiguous copy of this tensor broadcast with the bool `mask`, and the row-major
+    /// positions of the copy that the mask selects.
+    private func broadcastCopy(selectedBy mask: Tensor) throws -> (copy: Tensor, selected: [Int]) {
         let shape = try Shapes.broadcast(mask.shape, self.shape)
-        let out = try broadcastCopy(shape)
+        let copy = try broadcastCopy(shape)
         let m = try mask.broadcastCopy(shape)
         let flags = m.pointer(Bool.self)
-        var count = 0
-        for i in 0..<m.numel where flags[i] { count += 1 }
-        guard count <= source.numel else { throw TorchError("Number of elements of source < number of ones in mask") }
-        let src = try source.materialized()
-        var k = 0
-        for i in 0..<m.numel where flags[i] {
-            out.setElementExact(i, from: src, at: k)
-            k += 1
-        }
-        return out
+        return (copy, (0..<m.numel).filter { flags[$0] })
     }
 }
 

@@ -8,17 +8,22 @@ extension Tensor {
     /// The product over `dims`, in this tensor's dtype (floats accumulate in double precision).
     func prodKernel(dims: [Int], keepdim: Bool) throws -> Tensor {
         switch dtype {
-        case .float32:
-            return try reduce(dims: dims, keepdim: keepdim, as: Float.self, into: .float32, initial: 1.0,
-                              combine: { $0 * Double($1) }, finish: { (acc: Double, _: Int) -> Float in Float(acc) })
-        case .float64:
-            return try reduce(dims: dims, keepdim: keepdim, as: Double.self, into: .float64, initial: 1.0,
-                              combine: { $0 * $1 }, finish: { (acc: Double, _: Int) -> Double in acc })
+        case .float32, .float64:
+            return try dtype.dispatchFloat(FloatProduct(source: self, dims: dims, keepdim: keepdim), op: "prod")
         case .int64:
             return try reduce(dims: dims, keepdim: keepdim, as: Int64.self, into: .int64, initial: Int64(1),
                               combine: { $0 &* $1 }, finish: { (acc: Int64, _: Int) -> Int64 in acc })
         case .bool:
             return try converted(to: .int64).prodKernel(dims: dims, keepdim: keepdim)
+        }
+    }
+
+    private struct FloatProduct: FloatDispatch {
+        let source: Tensor, dims: [Int], keepdim: Bool
+
+        func callAsFunction<T: FloatElement>(_: T.Type) throws -> Tensor {
+            try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: 1.0,
+                              combine: { $0 * Double($1) }, finish: { (acc: Double, _: Int) -> T in T(acc) })
         }
     }
 
@@ -34,22 +39,27 @@ extension Tensor {
             ThreadState.current.warnOnce("\(name)(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor (input numel divided by output numel).")
         }
         let divisor = Swift.max(0, Double(count) - correction)
-        typealias Welford = (n: Double, mean: Double, m2: Double)
-        let start: Welford = (0, 0, 0)
-        @inline(__always) func step(_ a: Welford, _ v: Double) -> Welford {
-            let n = a.n + 1, delta = v - a.mean, mean = a.mean + delta / n
-            return (n, mean, a.m2 + delta * (v - mean))
+        return try dtype.dispatchFloat(Variance(source: self, dims: dims, keepdim: keepdim, divisor: divisor, root: root),
+                                       op: name)
+    }
+
+    /// Welford's algorithm, in double precision.
+    private struct Variance: FloatDispatch {
+        let source: Tensor, dims: [Int], keepdim: Bool, divisor: Double, root: Bool
+
+        func callAsFunction<T: FloatElement>(_: T.Type) throws -> Tensor {
+            typealias Welford = (n: Double, mean: Double, m2: Double)
+            return try source.reduce(
+                dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: Welford(0, 0, 0),
+                combine: { a, x in
+                    let v = Double(x), n = a.n + 1, delta = v - a.mean, mean = a.mean + delta / n
+                    return (n, mean, a.m2 + delta * (v - mean))
+                },
+                finish: { (a: Welford, _: Int) -> T in
+                    let v = a.m2 / divisor
+                    return T(root ? v.squareRoot() : v)
+                })
         }
-        @inline(__always) func finish(_ a: Welford) -> Double {
-            let v = a.m2 / divisor
-            return root ? v.squareRoot() : v
-        }
-        if dtype == .float64 {
-            return try reduce(dims: dims, keepdim: keepdim, as: Double.self, into: .float64, initial: start,
-                              combine: { step($0, $1) }, finish: { (a: Welford, _: Int) -> Double in finish(a) })
-        }
-        return try reduce(dims: dims, keepdim: keepdim, as: Float.self, into: .float32, initial: start,
-                          combine: { step($0, Double($1)) }, finish: { (a: Welford, _: Int) -> Float in Float(finish(a)) })
     }
 
     /// The message for an extremum of an empty tensor with no dim.
@@ -72,21 +82,27 @@ extension Tensor {
                 throw TorchError("\(name)(): Expected reduction dim \(ThreadState.userPosition(d)) to have non-zero size.")
             }
         }
-        func run<T: SortKeyElement>(_: T.Type) throws -> Tensor {
-            try reduce(dims: dims, keepdim: keepdim, as: T.self, into: dtype, initial: T?.none,
-                       combine: { acc, v in
-                           guard let a = acc, !a.isNaNValue else { return acc ?? v }
-                           if v.isNaNValue { return v }
-                           return (largest ? T.precedes(a, v) : T.precedes(v, a)) ? v : a
-                       },
-                       finish: { (acc: T?, _: Int) -> T in acc ?? T(converting: 0.0) })
+        return try dtype.dispatch(ExtremumOverDims(source: self, dims: dims, keepdim: keepdim, largest: largest))
+    }
+
+    private struct ExtremumOverDims: ElementDispatch {
+        let source: Tensor, dims: [Int], keepdim: Bool, largest: Bool
+
+        func callAsFunction<T: TensorElement>(_: T.Type) throws -> Tensor {
+            try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: T?.none,
+                              combine: { acc, v in
+                                  guard let a = acc, !a.isNaNValue else { return acc ?? v }
+                                  if v.isNaNValue { return v }
+                                  return Tensor.beats(v, a, largest: largest) ? v : a
+                              },
+                              finish: { (acc: T?, _: Int) -> T in acc ?? T(converting: 0.0) })
         }
-        switch dtype {
-        case .float32: return try run(Float.self)
-        case .float64: return try run(Double.self)
-        case .int64: return try run(Int64.self)
-        case .bool: return try run(Bool.self)
-        }
+    }
+
+    /// Whether `v` replaces `best` as the largest (or smallest) so far; NaN is handled by callers.
+    @inline(__always)
+    private static func beats<T: TensorElement>(_ v: T, _ best: T, largest: Bool) -> Bool {
+        largest ? T.precedes(best, v) : T.precedes(v, best)
     }
 
     /// The first position (row-major) of the largest (or smallest) element, NaN first.
@@ -94,12 +110,20 @@ extension Tensor {
         guard numel > 0 else {
             throw TorchError("\(name)(): Expected reduction dim to be specified for input.numel() == 0.")
         }
-        func run<T: SortKeyElement>(_: T.Type) -> Int64 {
-            let p = pointer(T.self)
+        let out = try Tensor.empty([], dtype: .int64)
+        out.pointer(Int64.self).pointee = dtype.dispatch(FirstExtremumPosition(source: self, largest: largest))
+        return out
+    }
+
+    private struct FirstExtremumPosition: ElementDispatch {
+        let source: Tensor, largest: Bool
+
+        func callAsFunction<T: TensorElement>(_: T.Type) -> Int64 {
+            let p = source.pointer(T.self)
             var best = p[0], bestIndex = 0, i = 0
-            StridedLoop.run(shape, strides, strides) { offset, _ in
+            StridedLoop.run(source.shape, source.strides, source.strides) { offset, _ in
                 let v = p[offset]
-                if !best.isNaNValue && (v.isNaNValue || (largest ? T.precedes(best, v) : T.precedes(v, best))) {
+                if !best.isNaNValue && (v.isNaNValue || Tensor.beats(v, best, largest: largest)) {
                     best = v
                     bestIndex = i
                 }
@@ -107,16 +131,6 @@ extension Tensor {
             }
             return Int64(bestIndex)
         }
-        let position: Int64
-        switch dtype {
-        case .float32: position = run(Float.self)
-        case .float64: position = run(Double.self)
-        case .int64: position = run(Int64.self)
-        case .bool: position = run(Bool.self)
-        }
-        let out = try Tensor.empty([], dtype: .int64)
-        out.pointer(Int64.self).pointee = position
-        return out
     }
 
     /// The largest (or smallest) values along `dim` and their 0-based positions (the first on
@@ -133,34 +147,35 @@ extension Tensor {
         if ndim > 0 { if keepdim { outShape[d] = 1 } else { outShape.remove(at: d) } }
         let values = try Tensor.empty(wantValues ? outShape : [0], dtype: dtype)
         let indices = try Tensor.empty(outShape, dtype: .int64)
-        let kept = x.contiguousStrides(dropping: d, size: 1).kept
-        let step = x.strides[d]
-        let pi = indices.pointer(Int64.self)
-        func run<T: SortKeyElement>(_: T.Type) {
-            let p = x.pointer(T.self), pv = values.pointer(T.self)
-            x.forEachLine(along: d, outStrides: kept) { base, o in
+        dtype.dispatch(ExtremaAlongDim(source: x, dim: d, largest: largest, values: wantValues ? values : nil,
+                                       indices: indices))
+        return (values, indices)
+    }
+
+    private struct ExtremaAlongDim: ElementDispatch {
+        /// At least 1-d, with a nonempty `dim`.
+        let source: Tensor, dim: Int, largest: Bool, values: Tensor?, indices: Tensor
+
+        func callAsFunction<T: TensorElement>(_: T.Type) {
+            let kept = source.contiguousStrides(dropping: dim, size: 1).kept
+            let size = source.shape[dim], step = source.strides[dim]
+            let p = source.pointer(T.self), pv = values?.pointer(T.self), pi = indices.pointer(Int64.self)
+            source.forEachLine(along: dim, outStrides: kept) { base, o in
                 var best = p[base], bestIndex = 0
                 if !best.isNaNValue {
                     for i in 1..<size {
                         let v = p[base + i * step]
-                        if v.isNaNValue || (largest ? T.precedes(best, v) : T.precedes(v, best)) {
+                        if v.isNaNValue || Tensor.beats(v, best, largest: largest) {
                             best = v
                             bestIndex = i
                             if v.isNaNValue { break }
                         }
                     }
                 }
-                if wantValues { pv[o] = best }
+                pv?[o] = best
                 pi[o] = Int64(bestIndex)
             }
         }
-        switch dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        case .int64: run(Int64.self)
-        case .bool: run(Bool.self)
-        }
-        return (values, indices)
     }
 
     /// log(sum(exp(x))) over `dims`, shifted by the maximum (as PyTorch's logsumexp).
@@ -184,13 +199,17 @@ extension Tensor {
     }
 
     /// A float function applied to every element, in place on this fresh tensor.
-    func mapFloats<K: UnaryKernel>(_ kernel: K) throws -> Tensor {
-        switch dtype {
-        case .float32: Tensor.map(self, into: self, UnaryFloat<K, Float>(kernel: kernel))
-        case .float64: Tensor.map(self, into: self, UnaryFloat<K, Double>(kernel: kernel))
-        default: break
-        }
+    private func mapFloats<K: UnaryKernel>(_ kernel: K) throws -> Tensor {
+        try dtype.dispatchFloat(MapFloats(tensor: self, kernel: kernel), op: "logsumexp")
         return self
+    }
+
+    private struct MapFloats<K: UnaryKernel>: FloatDispatch {
+        let tensor: Tensor, kernel: K
+
+        func callAsFunction<T: FloatElement>(_: T.Type) {
+            Tensor.map(tensor, into: tensor, UnaryFloat<K, T>(kernel: kernel))
+        }
     }
 
     /// Infinities become 0 (logsumexp's shift), other values stay.
@@ -200,16 +219,16 @@ extension Tensor {
 
     /// all/any over `dims`.
     func truthKernel(dims: [Int], keepdim: Bool, every: Bool) throws -> Tensor {
-        func run<T: TensorElement>(_: T.Type) throws -> Tensor {
-            try reduce(dims: dims, keepdim: keepdim, as: T.self, into: .bool, initial: every,
-                       combine: { acc, v in every ? (acc && v.doubleValue != 0) : (acc || v.doubleValue != 0) },
-                       finish: { (acc: Bool, _: Int) -> Bool in acc })
-        }
-        switch dtype {
-        case .float32: return try run(Float.self)
-        case .float64: return try run(Double.self)
-        case .int64: return try run(Int64.self)
-        case .bool: return try run(Bool.self)
+        try dtype.dispatch(Truth(source: self, dims: dims, keepdim: keepdim, every: every))
+    }
+
+    private struct Truth: ElementDispatch {
+        let source: Tensor, dims: [Int], keepdim: Bool, every: Bool
+
+        func callAsFunction<T: TensorElement>(_: T.Type) throws -> Tensor {
+            try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: .bool, initial: every,
+                              combine: { acc, v in every ? (acc && v.doubleValue != 0) : (acc || v.doubleValue != 0) },
+                              finish: { (acc: Bool, _: Int) -> Bool in acc })
         }
     }
 }

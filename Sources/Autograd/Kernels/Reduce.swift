@@ -58,32 +58,32 @@ extension Tensor {
     /// Sums over `dims` (all when empty) in `dtype`, accumulating floats in double precision.
     func sumKernel(dims: [Int], keepdim: Bool, dtype: DType, mean: Bool = false) throws -> Tensor {
         let x = try converted(to: dtype)
-        if dims.count == ndim, x.isContiguous, dtype.isFloatingPoint, x.numel >= 64 {
-            let total = dtype == .float32 ? Tensor.fastSum(x.pointer(Float.self), x.numel)
-                                          : Tensor.fastSum(x.pointer(Double.self), x.numel)
-            let out = try Tensor.empty(reducedShape(dims, keepdim: keepdim), dtype: dtype)
-            out.setElement(0, mean ? total / Double(x.numel) : total)
-            return out
+        if dtype.isFloatingPoint {
+            return try dtype.dispatchFloat(FloatSum(source: x, dims: dims, keepdim: keepdim, mean: mean), op: "sum")
         }
-        if dtype == .float32, let out = try x.contiguousSum(dims: dims, keepdim: keepdim, Float.self, mean: mean) {
-            return out
-        }
-        if dtype == .float64, let out = try x.contiguousSum(dims: dims, keepdim: keepdim, Double.self, mean: mean) {
-            return out
-        }
-        switch dtype {
-        case .float32:
-            return try x.reduce(dims: dims, keepdim: keepdim, as: Float.self, into: .float32, initial: 0.0,
+        let ints = try x.converted(to: .int64)
+        return try ints.reduce(dims: dims, keepdim: keepdim, as: Int64.self, into: .int64, initial: Int64(0),
+                               combine: { $0 &+ $1 }, finish: { (acc: Int64, _: Int) -> Int64 in acc })
+    }
+
+    /// A float sum (or mean), accumulated in double precision: all of a long contiguous
+    /// tensor through `fastSum`, leading or trailing dims of a contiguous one through
+    /// `contiguousSum`, anything else through the general `reduce`.
+    private struct FloatSum: FloatDispatch {
+        let source: Tensor, dims: [Int], keepdim: Bool, mean: Bool
+
+        func callAsFunction<T: FloatElement>(_: T.Type) throws -> Tensor {
+            let x = source
+            if dims.count == x.ndim, x.isContiguous, x.numel >= 64 {
+                let total = Tensor.fastSum(x.pointer(T.self), x.numel)
+                let out = try Tensor.empty(x.reducedShape(dims, keepdim: keepdim), dtype: T.dtype)
+                out.setElement(0, mean ? total / Double(x.numel) : total)
+                return out
+            }
+            if let out = try x.contiguousSum(dims: dims, keepdim: keepdim, T.self, mean: mean) { return out }
+            return try x.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: 0.0,
                                 combine: { $0 + Double($1) },
-                                finish: { (acc: Double, n: Int) -> Float in Float(mean ? acc / Double(n) : acc) })
-        case .float64:
-            return try x.reduce(dims: dims, keepdim: keepdim, as: Double.self, into: .float64, initial: 0.0,
-                                combine: { $0 + $1 },
-                                finish: { (acc: Double, n: Int) -> Double in mean ? acc / Double(n) : acc })
-        case .int64, .bool:
-            let ints = try x.converted(to: .int64)
-            return try ints.reduce(dims: dims, keepdim: keepdim, as: Int64.self, into: .int64, initial: Int64(0),
-                                   combine: { $0 &+ $1 }, finish: { (acc: Int64, _: Int) -> Int64 in acc })
+                                finish: { (acc: Double, n: Int) -> T in T(mean ? acc / Double(n) : acc) })
         }
     }
 }

@@ -255,13 +255,8 @@ extension Tensor {
 
     /// Throws PyTorch's error for integer division by zero.
     func checkNoZeroDivisor() throws {
-        let zero: Bool
-        switch dtype {
-        case .int64: zero = (0..<numel).contains { integerElement($0) == 0 }
-        case .bool: zero = (0..<numel).contains { element($0) == 0 }
-        default: zero = false
-        }
-        if zero { throw TorchError("ZeroDivisionError") }
+        let integral = !dtype.isFloatingPoint
+        if integral, (0..<numel).contains(where: { integerElement($0) == 0 }) { throw TorchError("ZeroDivisionError") }
     }
 
     /// `a ^ b` in the promoted dtype; integer powers are exact and reject negative exponents.

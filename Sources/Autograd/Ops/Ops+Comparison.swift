@@ -60,13 +60,7 @@ extension Ops {
             let out = try a.converted(to: dtype).expand(shape).materialized()
             let y = try b.converted(to: dtype).expand(shape).materialized()
             let cond = try c.expand(shape).materialized()
-            let keep = cond.pointer(Bool.self)
-            switch dtype {
-            case .float32: Tensor.select(keep, y.pointer(Float.self), into: out.pointer(Float.self), out.numel)
-            case .float64: Tensor.select(keep, y.pointer(Double.self), into: out.pointer(Double.self), out.numel)
-            case .int64: Tensor.select(keep, y.pointer(Int64.self), into: out.pointer(Int64.self), out.numel)
-            case .bool: Tensor.select(keep, y.pointer(Bool.self), into: out.pointer(Bool.self), out.numel)
-            }
+            dtype.dispatch(Tensor.Select(keep: cond, other: y, into: out))
             return out
         },
         backward: { ctx in
@@ -117,12 +111,17 @@ extension Ops {
 }
 
 extension Tensor {
-    /// `out[i] = keep[i] ? out[i] : other[i]` over contiguous buffers (the loop of `where`).
-    static func select<T>(_ keep: UnsafeMutablePointer<Bool>, _ other: UnsafeMutablePointer<T>,
-                          into out: UnsafeMutablePointer<T>, _ n: Int) {
-        // A select, not a branch: relu masks are as good as random, and a mispredicted branch
-        // per element cost more than the whole pass.
-        for i in 0..<n { out[i] = keep[i] ? out[i] : other[i] }
+    /// `out[i] = keep[i] ? out[i] : other[i]` over contiguous tensors of one shape (the loop of
+    /// `where`).
+    struct Select: ElementDispatch {
+        let keep: Tensor, other: Tensor, into: Tensor
+
+        func callAsFunction<T: TensorElement>(_: T.Type) {
+            let keep = keep.pointer(Bool.self), other = other.pointer(T.self), out = into.pointer(T.self)
+            // A select, not a branch: relu masks are as good as random, and a mispredicted branch
+            // per element cost more than the whole pass.
+            for i in 0..<into.numel { out[i] = keep[i] ? out[i] : other[i] }
+        }
     }
 
     /// `where(c, a, b)` in one pass when every operand either has all `shape`'s elements
@@ -175,12 +174,12 @@ extension Tensor {
 
     /// Copies element `j` of `source` (same dtype) to element `i` of this tensor, exactly.
     func setElementExact(_ i: Int, from source: Tensor, at j: Int) {
-        let d = storageIndex(ofFlat: i), s = source.storageIndex(ofFlat: j)
-        switch dtype {
-        case .float32: pointer(Float.self)[d] = source.pointer(Float.self)[s]
-        case .float64: pointer(Double.self)[d] = source.pointer(Double.self)[s]
-        case .int64: pointer(Int64.self)[d] = source.pointer(Int64.self)[s]
-        case .bool: pointer(Bool.self)[d] = source.pointer(Bool.self)[s]
-        }
+        dtype.dispatch(CopyElement(target: self, at: storageIndex(ofFlat: i),
+                                   source: source, from: source.storageIndex(ofFlat: j)))
+    }
+
+    private struct CopyElement: ElementDispatch {
+        let target: Tensor, at: Int, source: Tensor, from: Int
+        func callAsFunction<T: TensorElement>(_: T.Type) { target.pointer(T.self)[at] = source.pointer(T.self)[from] }
     }
 }

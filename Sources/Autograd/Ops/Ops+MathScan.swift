@@ -151,13 +151,19 @@ extension Tensor {
         let x = try converted(to: dtype)
         let out = try Tensor.empty(shape, dtype: dtype)
         guard numel > 0 else { return out }
-        let source = x.atLeastOneDim
-        let size = source.shape[d], step = source.strides[d]
-        let (all, kept) = source.contiguousStrides(dropping: d)
-        let outStep = all[d]
-        func run<T: FloatElement>(_: T.Type) {
+        try dtype.dispatchFloat(SoftmaxLines(source: x.atLeastOneDim, dim: d, out: out, log: log), op: name)
+        return out
+    }
+
+    private struct SoftmaxLines: FloatDispatch {
+        let source: Tensor, dim: Int, out: Tensor, log: Bool
+
+        func callAsFunction<T: FloatElement>(_: T.Type) {
+            let size = source.shape[dim], step = source.strides[dim]
+            let (all, kept) = source.contiguousStrides(dropping: dim)
+            let outStep = all[dim]
             let p = source.pointer(T.self), po = out.pointer(T.self)
-            source.forEachLine(along: d, outStrides: kept) { base, o in
+            source.forEachLine(along: dim, outStrides: kept) { base, o in
                 var m = -Double.infinity
                 for i in 0..<size {
                     let v = p[base + i * step].doubleValue
@@ -174,7 +180,5 @@ extension Tensor {
                 }
             }
         }
-        if dtype == .float64 { run(Double.self) } else { run(Float.self) }
-        return out
     }
 }

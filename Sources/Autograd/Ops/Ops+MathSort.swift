@@ -55,7 +55,7 @@ extension Tensor {
     private typealias Keyed<T> = (value: T, index: Int)
 
     /// "Comes first" for ascending (`largestFirst` false) or descending order; NaN is largest.
-    private static func ordering<T: SortKeyElement>(_: T.Type, largestFirst: Bool) -> (Keyed<T>, Keyed<T>) -> Bool {
+    private static func ordering<T: TensorElement>(_: T.Type, largestFirst: Bool) -> (Keyed<T>, Keyed<T>) -> Bool {
         if largestFirst {
             return { x, y in (x.value.isNaNValue && !y.value.isNaNValue) || T.precedes(y.value, x.value) }
         }
@@ -64,7 +64,7 @@ extension Tensor {
 
     /// Runs `body` on each line along `d` as an array of (value, position) pairs and writes the
     /// first `count` pairs it leaves to `values` and `indices` (contiguous, `count` long on `d`).
-    private func rearrangeLines<T: SortKeyElement>(_: T.Type, dim d: Int, count: Int, values: Tensor, indices: Tensor,
+    private func rearrangeLines<T: TensorElement>(_: T.Type, dim d: Int, count: Int, values: Tensor, indices: Tensor,
                                                    _ body: (inout [Keyed<T>]) -> Void) {
         let x = atLeastOneDim
         let size = x.shape[d], step = x.strides[d]
@@ -91,12 +91,20 @@ extension Tensor {
         let d = try Shapes.wrapDim(dim, ndim)
         let values = try Tensor.empty(shape, dtype: dtype), indices = try Tensor.empty(shape, dtype: .int64)
         guard numel > 0 else { return (values, indices) }
-        let size = atLeastOneDim.shape[d]
-        // A dim of stride 0 holds one repeated value: PyTorch leaves it, positions in order.
-        let unsorted = atLeastOneDim.strides[d] == 0
-        func run<T: SortKeyElement>(_: T.Type) {
+        dtype.dispatch(SortLines(source: self, dim: d, values: values, indices: indices,
+                                 descending: descending, stable: stable))
+        return (values, indices)
+    }
+
+    private struct SortLines: ElementDispatch {
+        let source: Tensor, dim: Int, values: Tensor, indices: Tensor, descending: Bool, stable: Bool
+
+        func callAsFunction<T: TensorElement>(_: T.Type) {
+            let x = source.atLeastOneDim
+            // A dim of stride 0 holds one repeated value: PyTorch leaves it, positions in order.
+            let unsorted = x.strides[dim] == 0
             let before = Tensor.ordering(T.self, largestFirst: descending)
-            rearrangeLines(T.self, dim: d, count: size, values: values, indices: indices) { line in
+            source.rearrangeLines(T.self, dim: dim, count: x.shape[dim], values: values, indices: indices) { line in
                 if unsorted { return }
                 if stable {
                     line.sort { before($0, $1) || (!before($1, $0) && $0.index < $1.index) }
@@ -105,13 +113,6 @@ extension Tensor {
                 }
             }
         }
-        switch dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        case .int64: run(Int64.self)
-        case .bool: run(Bool.self)
-        }
-        return (values, indices)
     }
 
     /// `topk`: the `k` first values in the chosen order along `dim`, as PyTorch's topk_impl_loop
@@ -125,9 +126,17 @@ extension Tensor {
         if ndim > 0 { outShape[d] = k }
         let values = try Tensor.empty(outShape, dtype: dtype), indices = try Tensor.empty(outShape, dtype: .int64)
         guard k > 0, Shapes.numel(outShape) ?? 0 > 0 else { return (values, indices) }
-        func run<T: SortKeyElement>(_: T.Type) {
+        dtype.dispatch(TopLines(source: self, dim: d, k: k, values: values, indices: indices,
+                                largest: largest, sorted: sorted))
+        return (values, indices)
+    }
+
+    private struct TopLines: ElementDispatch {
+        let source: Tensor, dim: Int, k: Int, values: Tensor, indices: Tensor, largest: Bool, sorted: Bool
+
+        func callAsFunction<T: TensorElement>(_: T.Type) {
             let before = Tensor.ordering(T.self, largestFirst: largest)
-            rearrangeLines(T.self, dim: d, count: k, values: values, indices: indices) { line in
+            source.rearrangeLines(T.self, dim: dim, count: k, values: values, indices: indices) { line in
                 let n = line.count
                 if k * 64 <= n {
                     LibstdcxxSelection.partialSort(&line, 0, k, n, before)
@@ -137,12 +146,5 @@ extension Tensor {
                 }
             }
         }
-        switch dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        case .int64: run(Int64.self)
-        case .bool: break
-        }
-        return (values, indices)
     }
 }

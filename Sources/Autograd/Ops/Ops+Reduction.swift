@@ -103,33 +103,37 @@ extension Tensor {
         return try g.expand(shape)
     }
 
-    /// The p-norm over `dims`.
+    /// The p-norm over `dims` of this float tensor.
     func normKernel(p: Double, dims: [Int], keepdim: Bool) throws -> Tensor {
-        let x = try converted(to: dtype)
-        func run<T: FloatElement>(_: T.Type) throws -> Tensor {
+        try dtype.dispatchFloat(Norm(source: self, p: p, dims: dims, keepdim: keepdim), op: "norm")
+    }
+
+    private struct Norm: FloatDispatch {
+        let source: Tensor, p: Double, dims: [Int], keepdim: Bool
+
+        func callAsFunction<T: FloatElement>(_: T.Type) throws -> Tensor {
             switch p {
             case .infinity:
-                return try x.reduce(dims: dims, keepdim: keepdim, as: T.self, into: dtype, initial: 0.0,
-                                    combine: { Swift.max($0, Swift.abs($1.doubleValue)) },
-                                    finish: { (a: Double, _: Int) -> T in T(converting: a) })
+                return try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: 0.0,
+                                         combine: { Swift.max($0, Swift.abs($1.doubleValue)) },
+                                         finish: { (a: Double, _: Int) -> T in T(converting: a) })
             case -.infinity:
-                return try x.reduce(dims: dims, keepdim: keepdim, as: T.self, into: dtype, initial: Double.infinity,
-                                    combine: { Swift.min($0, Swift.abs($1.doubleValue)) },
-                                    finish: { (a: Double, _: Int) -> T in T(converting: a) })
+                return try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: Double.infinity,
+                                         combine: { Swift.min($0, Swift.abs($1.doubleValue)) },
+                                         finish: { (a: Double, _: Int) -> T in T(converting: a) })
             case 0:
-                return try x.reduce(dims: dims, keepdim: keepdim, as: T.self, into: dtype, initial: 0.0,
-                                    combine: { $0 + ($1 != 0 ? 1 : 0) },
-                                    finish: { (a: Double, _: Int) -> T in T(converting: a) })
+                return try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: 0.0,
+                                         combine: { $0 + ($1 != 0 ? 1 : 0) },
+                                         finish: { (a: Double, _: Int) -> T in T(converting: a) })
             case 2:
-                return try x.reduce(dims: dims, keepdim: keepdim, as: T.self, into: dtype, initial: 0.0,
-                                    combine: { let v = $1.doubleValue; return $0 + v * v },
-                                    finish: { (a: Double, _: Int) -> T in T(converting: a.squareRoot()) })
+                return try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: 0.0,
+                                         combine: { let v = $1.doubleValue; return $0 + v * v },
+                                         finish: { (a: Double, _: Int) -> T in T(converting: a.squareRoot()) })
             default:
-                return try x.reduce(dims: dims, keepdim: keepdim, as: T.self, into: dtype, initial: 0.0,
-                                    combine: { $0 + Double.pow(Swift.abs($1.doubleValue), p) },
-                                    finish: { (a: Double, _: Int) -> T in T(converting: Double.pow(a, 1 / p)) })
+                return try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: 0.0,
+                                         combine: { $0 + Double.pow(Swift.abs($1.doubleValue), p) },
+                                         finish: { (a: Double, _: Int) -> T in T(converting: Double.pow(a, 1 / p)) })
             }
         }
-        return dtype == .float64 ? try run(Double.self) : try run(Float.self)
     }
 }

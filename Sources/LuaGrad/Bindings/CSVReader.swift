@@ -36,13 +36,7 @@ import CLuaShim
 enum CSVReader {
     /// Builds `torch.io.read_csv` in the module table at `module` (reusing a `torch.io` that exists).
     static func install(_ s: LuaStack, module: Int32) {
-        let L = s.L
-        let module = s.absolute(module)
-        guard lua_checkstack(L, 4) != 0 else { return }
-        s.pushSubtable(module, "io")
-        s.push(function: readCSV)
-        s.setField(-2, "read_csv")
-        s.pop()
+        s.setFunctions(["read_csv": readCSV], in: "io", of: module)
     }
 
     /// `torch.io.read_csv(path, {sep=","})`.
@@ -51,20 +45,13 @@ enum CSVReader {
             guard let path = s.string(1) else {
                 throw LuaError.badArgument(1, "read_csv", expected: "string", got: s.typeName(1))
             }
-            var separator = UInt8(ascii: ",")
-            if s.type(2) == LUA_TTABLE {
-                lua_getfield_raw(s.L, 2, "sep")
-                defer { s.pop() }
-                if !s.isNoneOrNil(-1) {
-                    guard let sep = s.string(-1), sep.utf8.count == 1, let byte = sep.utf8.first,
-                          byte != UInt8(ascii: "\""), byte != 10, byte != 13 else {
-                        throw LuaError("read_csv(): sep must be a single character other than a quote or a line break")
-                    }
-                    separator = byte
+            let separator = try s.option("sep", at: 2, of: "read_csv") { i in
+                guard let sep = s.string(i), sep.utf8.count == 1, let byte = sep.utf8.first,
+                      byte != UInt8(ascii: "\""), byte != 10, byte != 13 else {
+                    throw LuaError("read_csv(): sep must be a single character other than a quote or a line break")
                 }
-            } else if !s.isNoneOrNil(2) {
-                throw LuaError.badArgument(2, "read_csv", expected: "table of options", got: s.typeName(2))
-            }
+                return byte
+            } ?? UInt8(ascii: ",")
             let access = BridgeContext.get(s.L).fileAccess
             let bytes = try readFile(access.resolve(path, "read_csv"), followLinks: access.followsLinks)
             let table = try CSVTable(parsing: bytes, separator: separator)

@@ -14,17 +14,8 @@ import CLuaShim
 enum DatasetFunctions {
     /// Adds `torch.io.load_idx` and `torch.datasets._digits_arrays` to the module at `module`.
     static func install(_ s: LuaStack, module: Int32) {
-        let L = s.L
-        let module = s.absolute(module)
-        guard lua_checkstack(L, 4) != 0 else { return }
-        s.pushSubtable(module, "io")
-        s.push(function: loadIDX)
-        s.setField(-2, "load_idx")
-        s.pop()
-        s.pushSubtable(module, "datasets")
-        s.push(function: digitsArrays)
-        s.setField(-2, "_digits_arrays")
-        s.pop()
+        s.setFunctions(["load_idx": loadIDX], in: "io", of: module)
+        s.setFunctions(["_digits_arrays": digitsArrays], in: "datasets", of: module)
     }
 
     // MARK: - IDX files
@@ -35,18 +26,11 @@ enum DatasetFunctions {
             guard s.type(1) == LUA_TSTRING, let raw = s.string(1), !raw.isEmpty else {
                 throw LuaError.badArgument(1, "load_idx", expected: "file name", got: s.typeName(1))
             }
-            var dtype: DType?
-            if s.type(2) == LUA_TTABLE {
-                lua_getfield_raw(s.L, 2, "dtype")
-                defer { s.pop() }
-                if !s.isNoneOrNil(-1) {
-                    guard let d = BridgeContext.get(s.L).dtype(s.L, -1) else {
-                        throw LuaError("load_idx(): dtype must be a torch dtype, got \(s.typeName(-1))")
-                    }
-                    dtype = d
+            let dtype = try s.option("dtype", at: 2, of: "load_idx") { i in
+                guard let d = BridgeContext.get(s.L).dtype(s.L, i) else {
+                    throw LuaError("load_idx(): dtype must be a torch dtype, got \(s.typeName(i))")
                 }
-            } else if !s.isNoneOrNil(2) {
-                throw LuaError.badArgument(2, "load_idx", expected: "table of options", got: s.typeName(2))
+                return d
             }
             let access = BridgeContext.get(s.L).fileAccess
             let path = try access.resolve(raw, "load_idx")

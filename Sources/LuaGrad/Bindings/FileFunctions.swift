@@ -24,14 +24,7 @@ enum FileFunctions {
         s.setField(module, "save")
         s.push(function: load)
         s.setField(module, "load")
-        s.pushSubtable(module, "io")
-        s.push(function: saveNPY)
-        s.setField(-2, "save_npy")
-        s.push(function: loadNPY)
-        s.setField(-2, "load_npy")
-        s.push(function: writeText)
-        s.setField(-2, "write_text")
-        s.pop()
+        s.setFunctions(["save_npy": saveNPY, "load_npy": loadNPY, "write_text": writeText], in: "io", of: module)
     }
 
     /// The metadata key under which `torch.save` records what is not a plain state dict.

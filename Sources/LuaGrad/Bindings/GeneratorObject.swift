@@ -49,8 +49,7 @@ enum GeneratorObject {
 
     /// Pushes a userdata holding a retained reference to `generator`.
     static func push(_ s: LuaStack, _ generator: Generator) {
-        let raw = lua_newuserdatauv(s.L, MemoryLayout<UnsafeMutableRawPointer?>.size, 0)!
-        raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self).pointee = Unmanaged.passRetained(generator).toOpaque()
+        ObjectUserdata.push(s.L, generator)
         lua_getfield_raw(s.L, lg_registryindex(), metatableKey)
         lua_setmetatable(s.L, -2)
     }
@@ -61,8 +60,7 @@ enum GeneratorObject {
         lua_getfield_raw(s.L, lg_registryindex(), metatableKey)
         let ok = lua_rawequal(s.L, -1, -2) != 0
         s.pop(2)
-        guard ok, let p = raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self).pointee else { return nil }
-        return Unmanaged<Generator>.fromOpaque(p).takeUnretainedValue()
+        return ok ? ObjectUserdata.object(raw, as: Generator.self) : nil
     }
 
     /// The generator at slot `i`, or a Lua error naming `function`.
@@ -141,19 +139,13 @@ enum GeneratorObject {
     static let toString: lg_SwiftFunction = { L in
         luaEntry(L) { s in
             guard let g = generator(s, 1) else { s.push("<freed torch.Generator>"); return 1 }
-            let address = String(UInt(bitPattern: Unmanaged.passUnretained(g).toOpaque()), radix: 16)
-            s.push("<torch._C.Generator object at 0x\(address)>")
+            s.push(ObjectUserdata.pythonDescription(of: g, named: "torch._C.Generator"))
             return 1
         }
     }
 
     static let release: lg_SwiftFunction = { L in
-        guard let L, let raw = lua_touserdata(L, 1) else { return 0 }
-        let slot = raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-        if let p = slot.pointee {
-            slot.pointee = nil
-            Unmanaged<Generator>.fromOpaque(p).release()
-        }
+        _ = ObjectUserdata.take(L, as: Generator.self)
         return 0
     }
 }

@@ -54,8 +54,7 @@ enum SizeObject {
 /// `x.grad_fn`: a graph node seen from Lua, with `.name` and `.next_functions`.
 enum NodeObject {
     static func push(_ L: OpaquePointer, _ node: Node) {
-        let raw = lua_newuserdatauv(L, MemoryLayout<UnsafeMutableRawPointer?>.size, 0)!
-        raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self).pointee = Unmanaged.passRetained(node).toOpaque()
+        ObjectUserdata.push(L, node)
         lua_rawgeti(L, lg_registryindex(), lua_Integer(BridgeContext.get(L).nodeMetatableRef))
         lua_setmetatable(L, -2)
     }
@@ -65,8 +64,7 @@ enum NodeObject {
               lua_getmetatable(s.L, i) != 0 else { return nil }
         let ok = lua_topointer(s.L, -1) == BridgeContext.get(s.L).nodeMetatable
         s.pop()
-        guard ok, let p = raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self).pointee else { return nil }
-        return Unmanaged<Node>.fromOpaque(p).takeUnretainedValue()
+        return ok ? ObjectUserdata.object(raw, as: Node.self) : nil
     }
 
     static let index: lg_SwiftFunction = { L in
@@ -94,8 +92,7 @@ enum NodeObject {
     static let toString: lg_SwiftFunction = { L in
         luaEntry(L) { s in
             guard let node = node(s, 1) else { s.push("<freed grad_fn>"); return 1 }
-            let address = String(UInt(bitPattern: Unmanaged.passUnretained(node).toOpaque()), radix: 16)
-            s.push("<\(node.name) object at 0x\(address)>")
+            s.push(ObjectUserdata.pythonDescription(of: node, named: node.name))
             return 1
         }
     }
@@ -108,12 +105,7 @@ enum NodeObject {
     }
 
     static let release: lg_SwiftFunction = { L in
-        guard let L, let raw = lua_touserdata(L, 1) else { return 0 }
-        let slot = raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-        if let p = slot.pointee {
-            slot.pointee = nil
-            Node.releaseLast(Unmanaged<Node>.fromOpaque(p).takeRetainedValue())
-        }
+        if let node = ObjectUserdata.take(L, as: Node.self) { Node.releaseLast(node) }
         return 0
     }
 }

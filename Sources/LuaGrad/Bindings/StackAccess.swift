@@ -134,6 +134,32 @@ struct LuaStack {
         lg_insert(L, -2)
         lua_rawset(L, t)
     }
+
+    /// Sets each of `functions` by its name in `t[subtable]` of the table at `table`, made
+    /// when absent (`torch.io.read_csv`); the stack is left as it was.
+    func setFunctions(_ functions: KeyValuePairs<String, lg_SwiftFunction>, in subtable: String, of table: Int32) {
+        let t = absolute(table)
+        guard lua_checkstack(L, 4) != 0 else { return }
+        pushSubtable(t, subtable)
+        for (name, function) in functions {
+            push(function: function)
+            setField(-2, name)
+        }
+        pop()
+    }
+
+    /// `options[name]` read by `read` (given the field's stack index) from the table of options
+    /// that `function` takes at argument `index`; nil when the table or the field is absent or
+    /// nil. Anything but a table there is a bad argument. The stack is left as it was.
+    func option<T>(_ name: String, at index: Int32, of function: String, _ read: (Int32) throws -> T) throws -> T? {
+        if isNoneOrNil(index) { return nil }
+        guard type(index) == LUA_TTABLE else {
+            throw LuaError.badArgument(index, function, expected: "table of options", got: typeName(index))
+        }
+        lua_getfield_raw(L, absolute(index), name)
+        defer { pop() }
+        return isNoneOrNil(-1) ? nil : try read(-1)
+    }
 }
 
 /// A message for a Lua error raised by the bridge.

@@ -12,12 +12,7 @@ import CLuaShim
 enum TerminalQuery {
     /// Adds `_isatty` to `torch.utils` (created here when absent) of the module at `module`.
     static func install(_ s: LuaStack, module: Int32) {
-        let module = s.absolute(module)
-        guard lua_checkstack(s.L, 4) != 0 else { return }
-        s.pushSubtable(module, "utils")
-        s.push(function: isTerminal)
-        s.setField(-2, "_isatty")
-        s.pop()
+        s.setFunctions(["_isatty": isTerminal], in: "utils", of: module)
     }
 
     static let isTerminal: lg_SwiftFunction = { L in

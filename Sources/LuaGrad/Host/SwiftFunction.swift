@@ -84,12 +84,7 @@ private let callSwiftFunction: lg_SwiftFunction = { L in
 
 /// `__gc` of box-holding userdata: releases the box once and leaves the userdata inert.
 private let releaseSwiftFunction: lg_SwiftFunction = { L in
-    guard let L, let slot = lua_touserdata(L, 1) else { return 0 }
-    let pointer = slot.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-    if let box = pointer.pointee {
-        pointer.pointee = nil
-        Unmanaged<SwiftFunctionBox>.fromOpaque(box).release()
-    }
+    _ = ObjectUserdata.take(L, as: SwiftFunctionBox.self)
     return 0
 }
 

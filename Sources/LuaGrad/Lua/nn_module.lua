@@ -415,17 +415,18 @@ end
 
 --- `m:zero_grad(set_to_none=true)`: drops every parameter's gradient (PyTorch 2's default),
 --- or zeroes it in place with `zero_grad(false)`.
-function Module:zero_grad(set_to_none)
+function Module:zero_grad(set_to_none) nn._zero_grads(self:parameters(), set_to_none) end
+
+-- Modules' and optimizers' zero_grad (`set_to_none` may come in a keyword table).
+function nn._zero_grads(params, set_to_none)
   if type(set_to_none) == "table" then set_to_none = set_to_none.set_to_none end
-  for _, p in ipairs(self:parameters()) do
+  for _, p in ipairs(params) do
     local grad = p.grad
-    if grad ~= nil then
-      if set_to_none ~= false then
-        p.grad = nil
-      else
-        if grad.grad_fn ~= nil then grad:detach_() else grad:requires_grad_(false) end
-        grad:zero_()
-      end
+    if grad ~= nil and set_to_none ~= false then
+      p.grad = nil
+    elseif grad ~= nil then
+      if grad.grad_fn ~= nil then grad:detach_() else grad:requires_grad_(false) end
+      grad:zero_()
     end
   end
 end

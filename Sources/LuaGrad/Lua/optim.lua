@@ -130,21 +130,7 @@ end
 
 --- Resets the gradients of every parameter: to nil (the default), or to zeros.
 function Optimizer:zero_grad(set_to_none)
-  if type(set_to_none) == "table" then set_to_none = set_to_none.set_to_none end
-  if set_to_none == nil then set_to_none = true end
-  for _, group in ipairs(self.param_groups) do
-    for _, p in ipairs(group.params) do
-      local grad = p.grad
-      if grad ~= nil then
-        if set_to_none then
-          p.grad = nil
-        else
-          if grad.grad_fn ~= nil then grad:detach_() else grad:requires_grad_(false) end
-          grad:zero_()
-        end
-      end
-    end
-  end
+  for _, group in ipairs(self.param_groups) do torch.nn._zero_grads(group.params, set_to_none) end
 end
 
 --- One optimization step. With a `closure` (a function that recomputes the loss and its

@@ -1,9 +1,8 @@
 # What the d2l examples' PyTorch twins share: the book's d2l/torch.py (1.0.3) helpers for
 # chapters 3-5, in plain torch, doing what LuaGrad's `require "d2l"` does, in the same order
-# (Sources/LuaGrad/Lua/d2l.lua). Each twin finds this file by walking up from the current
-# directory and exec()s it (scripts/oracle runs snippets from standard input, so a twin has no
-# __file__): run Tests/examples/regenerate from inside the repository. It lives in support/
-# so that regenerate, which runs every Tests/examples/*.py, does not take it for a twin.
+# (Sources/LuaGrad/Lua/d2l.lua). Each twin starts with `from d2l_twin import *`: scripts/oracle
+# puts Tests/examples/support on the module path. It lives in support/ so that regenerate,
+# which runs every Tests/examples/*.py, does not take it for a twin.
 import os
 import torch
 from torch import nn
