@@ -114,11 +114,14 @@ end
 
 -- MARK: - The module
 
+--- nn.parallel.DistributedDataParallel(module, {bucket_cap_mb=25, broadcast_buffers=true, find_unused_parameters=false})
+--- Wraps module for data-parallel training: rank 0's parameters and buffers are broadcast at
+--- construction, and every backward pass averages the gradients across ranks, in buckets
+--- all-reduced while backward runs (docs/distributed.md).
 local DDP = nn.Module:extend("DistributedDataParallel")
 nn.parallel.DistributedDataParallel = DDP
 
---- `DistributedDataParallel(module, {bucket_cap_mb=25, broadcast_buffers=true,
---- find_unused_parameters=false})`: rank 0's parameters and buffers are broadcast now.
+-- Rank 0's parameters and buffers are broadcast now.
 function DDP:__init(module, opts)
   opts = opts or {}
   if not dist.is_initialized() then
@@ -164,7 +167,7 @@ function DDP:__init(module, opts)
   end
 end
 
---- Broadcasts rank 0's parameters and buffers to every rank.
+-- Broadcasts rank 0's parameters and buffers to every rank.
 function DDP:_sync_module_states()
   torch.no_grad(function()
     for _, p in ipairs(self.module:parameters()) do dist.broadcast(p, { src = 0 }) end
@@ -172,13 +175,15 @@ function DDP:_sync_module_states()
   end)
 end
 
---- The bucket sizes in bytes, in the order they are all-reduced.
+--- ddp:bucket_sizes() -> {bytes...}
+--- The gradient buckets' sizes in bytes, in the order they are all-reduced.
 function DDP:bucket_sizes()
   local sizes = {}
   for k, bucket in ipairs(self._ddp.buckets) do sizes[k] = bucket.bytes end
   return sizes
 end
 
+--- ddp:bucket_indices() -> {{index...}...}
 --- The parameters of each bucket, in the order the buckets are all-reduced and in their order
 --- inside the bucket: PyTorch's 0-based indices into the parameters that require a gradient
 --- (the numbers its error messages and its comm hooks' `GradBucket`s use).
@@ -193,6 +198,8 @@ end
 
 -- MARK: Forward
 
+--- ddp(...) / ddp:forward(...)
+--- Runs the module; the next backward averages the gradients across ranks in buckets.
 function DDP:forward(...)
   local state = self._ddp
   if state.unfinished then
@@ -325,9 +332,9 @@ local NoSync = { __name = "no_sync" }
 NoSync.__index = NoSync
 NoSync.__close = function(guard) guard.ddp._ddp.require_backward_grad_sync = guard.previous end
 
---- `ddp:no_sync(function() ... end)` or `local _ <close> = ddp:no_sync()`: backward passes
---- inside accumulate gradients locally; the first synchronized pass after it averages the
---- accumulated gradients.
+--- ddp:no_sync(fn) or local _ <close> = ddp:no_sync()
+--- Backward passes inside accumulate gradients locally, without communication; the first
+--- synchronized pass after it averages the accumulated gradients.
 function DDP:no_sync(fn)
   local state = self._ddp
   local guard = setmetatable({ ddp = self, previous = state.require_backward_grad_sync }, NoSync)
