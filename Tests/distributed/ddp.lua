@@ -40,7 +40,6 @@ local reference = make_model(100)
 for _, cap in ipairs({ 25, 0.0002 }) do
   local ddp = nn.parallel.DistributedDataParallel(make_model(100 + rank), { bucket_cap_mb = cap })
   close_params(ddp.module, reference, 0, "after construction (bucket_cap_mb=" .. cap .. ")")
-  if cap < 1 then check(#ddp:bucket_sizes() > 2, "a small cap makes several buckets, got " .. #ddp:bucket_sizes()) end
 
   -- MARK: Training equals one process on the global batches
   local single = make_model(100)
@@ -56,6 +55,8 @@ for _, cap in ipairs({ 25, 0.0002 }) do
     opt_single:step()
   end
   close_params(ddp.module, single, 1e-6, "DDP vs one process (bucket_cap_mb=" .. cap .. ")")
+  -- Rebuilt after the first step, a small cap makes several buckets.
+  if cap < 1 then check(#ddp:bucket_sizes() > 2, "a small cap makes several buckets, got " .. #ddp:bucket_sizes()) end
 end
 
 -- MARK: no_sync accumulation equals one larger batch
@@ -124,6 +125,46 @@ check(not ok and message:gsub("^[^\n]-:%d+: ", "") == expected, "unused paramete
 local unused = nn.parallel.DistributedDataParallel(Net(), { find_unused_parameters = true })
 for _ = 1, 2 do unused(torch.ones(1, 2)):sum():backward() end
 check(unused.module.a.weight.grad ~= nil, "find_unused_parameters: the used parameters got gradients")
+
+-- MARK: Buckets: PyTorch's before and after they are rebuilt
+
+-- fixtures/ddp_buckets.py: PyTorch's buckets (seen by a comm hook, gloo on 2 processes) during
+-- each of three steps, for a network used in another order than it registers its layers.
+local Shuffled = nn.Module:extend("Shuffled")
+function Shuffled:__init()
+  self.embed = nn.Linear(8, 600)
+  self.big = nn.Linear(600, 600)
+  self.head = nn.Linear(600, 4)
+  self.skip = nn.Linear(8, 8)
+end
+function Shuffled:forward(x)
+  local h = torch.tanh(self.skip(x))
+  h = torch.tanh(self.embed(h))
+  h = torch.tanh(self.big(h))
+  return self.head(h)
+end
+local layouts = {}
+for _, config in ipairs({
+  { "default", {} },
+  { "bucket_cap_mb=0.01", { bucket_cap_mb = 0.01 } },
+  { "find_unused_parameters", { find_unused_parameters = true } },
+  { "find_unused_parameters bucket_cap_mb=0.01", { find_unused_parameters = true, bucket_cap_mb = 0.01 } },
+}) do
+  local name, opts = config[1], config[2]
+  local shuffled = nn.parallel.DistributedDataParallel(Shuffled(), opts)
+  for step = 1, 3 do
+    -- The forward pass rebuilds the buckets; this step's backward uses what it leaves.
+    local out = shuffled(torch.randn(4, 8))
+    local sizes = shuffled:bucket_sizes()
+    for k, indices in ipairs(shuffled:bucket_indices()) do
+      layouts[#layouts + 1] = string.format("%s step %d bucket %d: %s (%d bytes)",
+        name, step, k - 1, table.concat(indices, " "), sizes[k])
+    end
+    out:square():sum():backward()
+  end
+end
+local expected_layouts = io.open(arg[1] .. "/fixtures/ddp_buckets.txt"):read("a")
+check(table.concat(layouts, "\n") .. "\n" == expected_layouts, "bucket layouts:\n" .. table.concat(layouts, "\n"))
 
 -- MARK: Printing
 

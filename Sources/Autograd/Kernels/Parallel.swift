@@ -7,8 +7,10 @@ import Dispatch
 enum Parallel {
     /// Elements below which splitting costs more than it saves.
     static let threshold = 1 << 20
-    /// Worker count: the machine's cores, at most 8.
-    static let workers = max(1, min(8, sysconfCores()))
+    /// Worker count: `OMP_NUM_THREADS` when set, as in PyTorch (one thread per rank when
+    /// several processes share a machine, `mpirun -x OMP_NUM_THREADS=1`), else the machine's
+    /// cores, at most 8. OpenBLAS is given the same count.
+    static let workers = max(1, min(8, requestedThreads() ?? sysconfCores()))
 
     /// Calls `body` with disjoint ranges covering `0..<count`, concurrently when `count` is large.
     @inline(__always)
@@ -42,6 +44,16 @@ enum Parallel {
             let box = UnsafeSendable(body)
             DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
         }
+    }
+
+    /// `OMP_NUM_THREADS` as a positive count, or nil when unset or not a number.
+    private static func requestedThreads() -> Int? {
+        #if canImport(Glibc)
+        guard let text = getenv("OMP_NUM_THREADS"), let n = Int(String(cString: text)), n > 0 else { return nil }
+        return n
+        #else
+        return nil
+        #endif
     }
 
     private static func sysconfCores() -> Int {

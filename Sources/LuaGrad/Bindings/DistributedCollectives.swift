@@ -20,11 +20,21 @@ enum DistributedCollectives {
 
     // MARK: - Arguments
 
-    /// Fails unless the default process group exists.
-    private static func requireGroup() throws {
-        guard DistributedRuntime.isInitialized else {
-            throw LuaError("Default process group has not been initialized, please make sure to call init_process_group.")
+    /// Runs `body` as `DistributedFunctions.locked` does, once the default process group exists.
+    private static func collective(_ L: OpaquePointer?, _ body: (LuaStack) throws -> Int32) -> Int32 {
+        DistributedFunctions.locked(L) { s in
+            guard DistributedRuntime.isInitialized else {
+                throw LuaError("Default process group has not been initialized, please make sure to call init_process_group.")
+            }
+            return try body(s)
         }
+    }
+
+    /// The tensor at 1, which MPI reads and overwrites with the result, staged, and its count.
+    private static func inPlace(_ s: LuaStack, _ function: String) throws -> (Tensor, MPIBuffer, Int32) {
+        let t = try s.checkTensor(1, function)
+        let buffer = try MPIBuffer(t)
+        return (t, buffer, try buffer.count(function))
     }
 
     /// A reduction: MPI's operator, and whether the result is then divided by the world size
@@ -67,6 +77,15 @@ enum DistributedCollectives {
         return tensors
     }
 
+    /// gather's and scatter's root (argument 3, named `rootName`) and, on the root only, its
+    /// list of one tensor per rank (argument 2); elsewhere the list is empty.
+    private static func rootList(_ s: LuaStack, like t: Tensor, _ rootName: String, _ listName: String,
+                                 _ function: String) throws -> (root: Int32, tensors: [Tensor]) {
+        let root = try rank(s, 3, rootName, function)
+        guard root == DistributedRuntime.rank else { return (root, []) }
+        return (root, try list(s, 2, like: t, count: Int(DistributedRuntime.size), listName, function))
+    }
+
     /// Runs an operation and registers its work; pushes the work's number. Blocking unless
     /// the argument `async` (the last one, at `asyncIndex`) is true: `body` gets a request to
     /// fill for a started operation, or nil to block, and where a blocking receive writes the
@@ -81,6 +100,20 @@ enum DistributedCollectives {
         let work = DistributedWork(name: name, request: request, source: sender, buffers: buffers, completion: completion)
         s.push(DistributedRuntime.register(work))
         return 1
+    }
+
+    /// all_gather and gather: `t` goes out as `input`; what arrives fills `gathered`, one slice per
+    /// rank, copied into `outputs` once complete (no outputs, and no slices, off gather's root).
+    private static func gathering(_ s: LuaStack, _ name: String, _ t: Tensor, into outputs: [Tensor], asyncIndex: Int32,
+                                  _ body: (_ input: MPIBuffer, _ gathered: MPIBuffer, _ count: Int32,
+                                           _ request: UnsafeMutablePointer<lg_mpi_request?>?) -> Int32) throws -> Int32 {
+        let input = try MPIBuffer(input: t)
+        let gathered = try MPIBuffer(count: t.numel * outputs.count, dtype: t.dtype)
+        let count = try input.count(name)
+        _ = try gathered.count(name)
+        return try start(s, name, asyncIndex: asyncIndex, buffers: [input, gathered], completion: { _ in
+            for (k, output) in outputs.enumerated() { try gathered.copySlice(at: k * t.numel, into: output) }
+        }) { request, _ in body(input, gathered, count, request) }
     }
 
     /// Divides every element of a floating-point buffer by the world size (AVG).
@@ -101,12 +134,9 @@ enum DistributedCollectives {
 
     /// `_C.all_reduce(t, op, async)`.
     static let allReduce: lg_SwiftFunction = { L in
-        DistributedFunctions.locked(L) { s in
-            try requireGroup()
-            let t = try s.checkTensor(1, "all_reduce")
+        collective(L) { s in
+            let (t, buffer, count) = try inPlace(s, "all_reduce")
             let (op, average) = try reduction(s, 2, dtype: t.dtype, "all_reduce")
-            let buffer = try MPIBuffer(t)
-            let count = try buffer.count("all_reduce")
             return try start(s, "all_reduce", asyncIndex: 3, buffers: [buffer], completion: average ? { _ in divideByWorldSize(buffer) } : nil) { request, _ in
                 lg_mpi_allreduce(buffer.pointer, count, buffer.type, op, request)
             }
@@ -115,12 +145,9 @@ enum DistributedCollectives {
 
     /// `_C.broadcast(t, src, async)`.
     static let broadcast: lg_SwiftFunction = { L in
-        DistributedFunctions.locked(L) { s in
-            try requireGroup()
-            let t = try s.checkTensor(1, "broadcast")
+        collective(L) { s in
+            let (_, buffer, count) = try inPlace(s, "broadcast")
             let root = try rank(s, 2, "src", "broadcast")
-            let buffer = try MPIBuffer(t)
-            let count = try buffer.count("broadcast")
             return try start(s, "broadcast", asyncIndex: 3, buffers: [buffer]) { request, _ in
                 lg_mpi_bcast(buffer.pointer, count, buffer.type, root, request)
             }
@@ -129,8 +156,7 @@ enum DistributedCollectives {
 
     /// `_C.reduce(t, dst, op, async)`: the result lands in `t` on `dst`; elsewhere `t` is unchanged.
     static let reduce: lg_SwiftFunction = { L in
-        DistributedFunctions.locked(L) { s in
-            try requireGroup()
+        collective(L) { s in
             let t = try s.checkTensor(1, "reduce")
             let root = try rank(s, 2, "dst", "reduce")
             let (op, average) = try reduction(s, 3, dtype: t.dtype, "reduce")
@@ -146,17 +172,10 @@ enum DistributedCollectives {
 
     /// `_C.all_gather(list, t, async)`: every rank's `t` into `list[rank + 1]`.
     static let allGather: lg_SwiftFunction = { L in
-        DistributedFunctions.locked(L) { s in
-            try requireGroup()
+        collective(L) { s in
             let t = try s.checkTensor(2, "all_gather")
             let outputs = try list(s, 1, like: t, count: Int(DistributedRuntime.size), "tensor_list", "all_gather")
-            let input = try MPIBuffer(input: t)
-            let gathered = try MPIBuffer(count: t.numel * outputs.count, dtype: t.dtype)
-            let count = try input.count("all_gather")
-            _ = try gathered.count("all_gather")
-            return try start(s, "all_gather", asyncIndex: 3, buffers: [input, gathered], completion: { _ in
-                for (k, output) in outputs.enumerated() { try gathered.copySlice(at: k * t.numel, into: output) }
-            }) { request, _ in
+            return try gathering(s, "all_gather", t, into: outputs, asyncIndex: 3) { input, gathered, count, request in
                 lg_mpi_allgather(input.pointer, gathered.pointer, count, input.type, request)
             }
         }
@@ -164,19 +183,10 @@ enum DistributedCollectives {
 
     /// `_C.gather(t, list, dst, async)`: every rank's `t` into `list` on `dst` (nil elsewhere).
     static let gather: lg_SwiftFunction = { L in
-        DistributedFunctions.locked(L) { s in
-            try requireGroup()
+        collective(L) { s in
             let t = try s.checkTensor(1, "gather")
-            let root = try rank(s, 3, "dst", "gather")
-            let isRoot = root == DistributedRuntime.rank
-            let outputs = isRoot ? try list(s, 2, like: t, count: Int(DistributedRuntime.size), "gather_list", "gather") : []
-            let input = try MPIBuffer(input: t)
-            let gathered = try MPIBuffer(count: isRoot ? t.numel * outputs.count : 0, dtype: t.dtype)
-            let count = try input.count("gather")
-            _ = try gathered.count("gather")
-            return try start(s, "gather", asyncIndex: 4, buffers: [input, gathered], completion: { _ in
-                for (k, output) in outputs.enumerated() { try gathered.copySlice(at: k * t.numel, into: output) }
-            }) { request, _ in
+            let (root, outputs) = try rootList(s, like: t, "dst", "gather_list", "gather")
+            return try gathering(s, "gather", t, into: outputs, asyncIndex: 4) { input, gathered, count, request in
                 lg_mpi_gather(input.pointer, gathered.pointer, count, input.type, root, request)
             }
         }
@@ -184,13 +194,10 @@ enum DistributedCollectives {
 
     /// `_C.scatter(t, list, src, async)`: `list[r + 1]` on `src` into `t` on rank r.
     static let scatter: lg_SwiftFunction = { L in
-        DistributedFunctions.locked(L) { s in
-            try requireGroup()
+        collective(L) { s in
             let t = try s.checkTensor(1, "scatter")
-            let root = try rank(s, 3, "src", "scatter")
-            let isRoot = root == DistributedRuntime.rank
-            let inputs = isRoot ? try list(s, 2, like: t, count: Int(DistributedRuntime.size), "scatter_list", "scatter") : []
-            let pieces = try MPIBuffer(count: isRoot ? t.numel * inputs.count : 0, dtype: t.dtype)
+            let (root, inputs) = try rootList(s, like: t, "src", "scatter_list", "scatter")
+            let pieces = try MPIBuffer(count: t.numel * inputs.count, dtype: t.dtype)
             for (k, input) in inputs.enumerated() { try pieces.copySlice(from: input, at: k * t.numel) }
             let output = try MPIBuffer(t, copyIn: false)
             let count = try output.count("scatter")
@@ -204,8 +211,7 @@ enum DistributedCollectives {
     /// `_C.reduce_scatter(output, list, op, async)`: the reduction of every rank's `list[r + 1]` into
     /// `output` on rank r.
     static let reduceScatter: lg_SwiftFunction = { L in
-        DistributedFunctions.locked(L) { s in
-            try requireGroup()
+        collective(L) { s in
             let t = try s.checkTensor(1, "reduce_scatter")
             let (op, average) = try reduction(s, 3, dtype: t.dtype, "reduce_scatter")
             let inputs = try list(s, 2, like: t, count: Int(DistributedRuntime.size), "input_list", "reduce_scatter")
@@ -222,8 +228,7 @@ enum DistributedCollectives {
 
     /// `_C.barrier(async)`.
     static let barrier: lg_SwiftFunction = { L in
-        DistributedFunctions.locked(L) { s in
-            try requireGroup()
+        collective(L) { s in
             return try start(s, "barrier", asyncIndex: 1, buffers: []) { request, _ in lg_mpi_barrier(request) }
         }
     }
@@ -232,8 +237,7 @@ enum DistributedCollectives {
 
     /// `_C.send(t, dst, tag, async)`.
     static let send: lg_SwiftFunction = { L in
-        DistributedFunctions.locked(L) { s in
-            try requireGroup()
+        collective(L) { s in
             let t = try s.checkTensor(1, "send")
             let destination = try rank(s, 2, "dst", "send")
             guard destination != DistributedRuntime.rank else {
@@ -250,8 +254,7 @@ enum DistributedCollectives {
 
     /// `_C.recv(t, src, tag, async)`: `src` nil receives from any rank; the work's wait returns the sender.
     static let recv: lg_SwiftFunction = { L in
-        DistributedFunctions.locked(L) { s in
-            try requireGroup()
+        collective(L) { s in
             let t = try s.checkTensor(1, "recv")
             // In a world of one there is nobody to receive from: MPI would wait forever.
             guard DistributedRuntime.size > 1 else { throw LuaError("recv: there is no other rank to receive from (world size 1)") }

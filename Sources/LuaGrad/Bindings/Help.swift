@@ -89,7 +89,7 @@ enum Help {
         let others = ModuleReference.entries.flatMap { [$0.path] + $0.aliases }
         lines.append("Not ops (help(torch.NAME) for one of them): " + others.joined(separator: " "))
         lines.append("Written in Lua (help(torch.nn.Linear), help(torch.nn.functional.relu), ...): "
-            + "nn nn.functional nn.init optim optim.lr_scheduler utils.data")
+            + "nn nn.functional nn.init nn.parallel optim optim.lr_scheduler utils.data distributed")
         return lines.joined(separator: "\n")
     }
 

@@ -20,7 +20,7 @@ enum ModuleReference {
         }
     }
 
-    static let entries: [Entry] = module + gradModes + autograd + transforms + others + files + generator + distributed
+    static let entries: [Entry] = module + gradModes + autograd + transforms + others + files + generator
 
     // MARK: - torch
 

@@ -28,9 +28,10 @@ end
 
 -- MARK: - Reduce ops and works
 
---- `dist.ReduceOp.SUM`, ... (AVG divides the sum by the world size; floating point only).
+-- `dist.ReduceOp.SUM`, ... (AVG divides the sum by the world size; floating point only).
 dist.ReduceOp = { SUM = "SUM", PRODUCT = "PRODUCT", MIN = "MIN", MAX = "MAX", AVG = "AVG" }
 
+--- dist.Work
 --- A started operation (`async_op=true`): `work:wait()` blocks until it completes (and the
 --- tensors hold the result); `work:is_completed()` asks without blocking.
 local Work = { __name = "Work" }
@@ -39,6 +40,8 @@ dist.Work = Work
 
 local function work(id) return setmetatable({ _id = id, _done = false }, Work) end
 
+--- work:wait() -> true
+--- Blocks until the operation completes.
 function Work:wait()
   if not self._done then
     self._source = C.wait(self._id)
@@ -47,11 +50,14 @@ function Work:wait()
   return true
 end
 
+--- work:is_completed() -> boolean
+--- Whether the operation has completed (never blocks).
 function Work:is_completed()
   if not self._done and C.test(self._id) then self._done = true end
   return self._done
 end
 
+--- work:source_rank() -> integer
 --- The sender's rank, once a receive has completed.
 function Work:source_rank()
   if not self._done then raise("source_rank(): the receive has not completed; call wait() first") end
@@ -101,14 +107,17 @@ end
 
 -- MARK: - The process group
 
---- `dist.is_available()`: whether this build has torch.distributed (always).
+--- dist.is_available() -> boolean
+--- Whether this build has torch.distributed (always).
 function dist.is_available() return true end
 
---- `dist.is_mpi_available()`: whether Open MPI can be loaded (and why not).
+--- dist.is_mpi_available() -> boolean[, reason]
+--- Whether Open MPI's library can be loaded, and why not.
 function dist.is_mpi_available() return C.available() end
 
---- `dist.init_process_group{backend="mpi"}`: joins the MPI job this process was launched in
---- (`mpirun -np N luagrad script.lua`; a process launched alone is a job of one rank).
+--- dist.init_process_group{backend="mpi", world_size=nil, rank=nil}
+--- Joins the Open MPI job this process was launched in (`mpirun -np N luagrad script.lua`; a
+--- process launched alone is a job of one rank); loads libmpi at this call.
 function dist.init_process_group(opts)
   opts = options(opts, "backend", "init_process_group")
   local backend = opts.backend or "mpi"
@@ -126,25 +135,34 @@ function dist.init_process_group(opts)
   dist._rank, dist._world_size = rank, size
 end
 
+--- dist.is_initialized() -> boolean
+--- Whether the default process group exists.
 function dist.is_initialized() return C.is_initialized() end
 
---- `dist.destroy_process_group()`: waits for outstanding works and finalizes MPI (which
---- cannot be initialized again in the same process).
+--- dist.destroy_process_group()
+--- Waits for outstanding works and finalizes MPI (which cannot be initialized again in the
+--- same process).
 function dist.destroy_process_group()
   check_group("destroy_process_group")
   C.finalize()
 end
 
+--- dist.get_rank() -> integer
+--- This process's rank (MPI's number: 0 is the first).
 function dist.get_rank()
   check_group("get_rank")
   return dist._rank
 end
 
+--- dist.get_world_size() -> integer
+--- The number of processes in the job.
 function dist.get_world_size()
   check_group("get_world_size")
   return dist._world_size
 end
 
+--- dist.get_backend() -> string
+--- "mpi".
 function dist.get_backend()
   check_group("get_backend")
   return "mpi"
@@ -152,7 +170,8 @@ end
 
 -- MARK: - Collectives
 
---- `dist.all_reduce(t, {op=dist.ReduceOp.SUM, async_op=false})`: in place on every rank.
+--- dist.all_reduce(t, {op=dist.ReduceOp.SUM, async_op=false}) -> Work?
+--- Reduces t across ranks, in place on every rank (SUM, PRODUCT, MIN, MAX, AVG).
 function dist.all_reduce(t, opts)
   check_tensor(t, "all_reduce")
   opts = options(opts, "op", "all_reduce")
@@ -160,7 +179,8 @@ function dist.all_reduce(t, opts)
   return finish(C.all_reduce(t, check_op(opts.op, "all_reduce"), opts.async_op == true), opts)
 end
 
---- `dist.broadcast(t, {src=0})`: `src`'s tensor into `t` on every rank.
+--- dist.broadcast(t, {src=0, async_op=false}) -> Work?
+--- Copies src's t into t on every rank.
 function dist.broadcast(t, opts)
   check_tensor(t, "broadcast")
   opts = options(opts, "src", "broadcast")
@@ -168,7 +188,8 @@ function dist.broadcast(t, opts)
   return finish(C.broadcast(t, opts.src or 0, opts.async_op == true), opts)
 end
 
---- `dist.reduce(t, {dst=0, op=SUM})`: the reduction lands in `t` on `dst` only.
+--- dist.reduce(t, {dst=0, op=SUM, async_op=false}) -> Work?
+--- Reduces t across ranks into t on dst only.
 function dist.reduce(t, opts)
   check_tensor(t, "reduce")
   opts = options(opts, "dst", "reduce")
@@ -176,7 +197,8 @@ function dist.reduce(t, opts)
   return finish(C.reduce(t, opts.dst or 0, check_op(opts.op, "reduce"), opts.async_op == true), opts)
 end
 
---- `dist.all_gather(tensor_list, t)`: rank r's `t` into `tensor_list[r + 1]` everywhere.
+--- dist.all_gather(tensor_list, t, {async_op=false}) -> Work?
+--- Rank r's t into tensor_list[r + 1] on every rank.
 function dist.all_gather(tensor_list, t, opts)
   check_tensor(t, "all_gather", 2)
   opts = options(opts, nil, "all_gather")
@@ -184,28 +206,29 @@ function dist.all_gather(tensor_list, t, opts)
   return finish(C.all_gather(tensor_list, t, opts.async_op == true), opts)
 end
 
---- `dist.gather(t, {gather_list=, dst=0})`: rank r's `t` into `gather_list[r + 1]` on `dst`.
-function dist.gather(t, opts)
-  check_tensor(t, "gather")
-  opts = options(opts, nil, "gather")
-  check_group("gather")
-  local dst = opts.dst or 0
-  if dst == dist._rank and opts.gather_list == nil then raise("gather(): gather_list is required on the destination rank") end
-  return finish(C.gather(t, opts.gather_list, dst, opts.async_op == true), opts)
+-- gather and scatter: `t` on every rank, the table `opts[list_key]` on the rank
+-- `opts[root_key]` (0 by default) only.
+local function exchange_with_root(name, t, opts, list_key, root_key, role)
+  check_tensor(t, name)
+  opts = options(opts, nil, name)
+  check_group(name)
+  local root = opts[root_key] or 0
+  if root == dist._rank and opts[list_key] == nil then
+    raise(name .. "(): " .. list_key .. " is required on the " .. role .. " rank")
+  end
+  return finish(C[name](t, opts[list_key], root, opts.async_op == true), opts)
 end
 
---- `dist.scatter(t, {scatter_list=, src=0})`: `scatter_list[r + 1]` on `src` into `t` on rank r.
-function dist.scatter(t, opts)
-  check_tensor(t, "scatter")
-  opts = options(opts, nil, "scatter")
-  check_group("scatter")
-  local src = opts.src or 0
-  if src == dist._rank and opts.scatter_list == nil then raise("scatter(): scatter_list is required on the source rank") end
-  return finish(C.scatter(t, opts.scatter_list, src, opts.async_op == true), opts)
-end
+--- dist.gather(t, {gather_list=nil, dst=0, async_op=false}) -> Work?
+--- Rank r's t into gather_list[r + 1] on dst.
+function dist.gather(t, opts) return exchange_with_root("gather", t, opts, "gather_list", "dst", "destination") end
 
---- `dist.reduce_scatter(output, input_list, {op=SUM})`: the reduction over ranks of
---- `input_list[r + 1]` into `output` on rank r.
+--- dist.scatter(t, {scatter_list=nil, src=0, async_op=false}) -> Work?
+--- scatter_list[r + 1] on src into t on rank r.
+function dist.scatter(t, opts) return exchange_with_root("scatter", t, opts, "scatter_list", "src", "source") end
+
+--- dist.reduce_scatter(output, input_list, {op=SUM, async_op=false}) -> Work?
+--- The reduction across ranks of input_list[r + 1] into output on rank r.
 function dist.reduce_scatter(output, input_list, opts)
   check_tensor(output, "reduce_scatter")
   opts = options(opts, "op", "reduce_scatter")
@@ -213,7 +236,8 @@ function dist.reduce_scatter(output, input_list, opts)
   return finish(C.reduce_scatter(output, input_list, check_op(opts.op, "reduce_scatter"), opts.async_op == true), opts)
 end
 
---- `dist.barrier()`: returns once every rank has called it.
+--- dist.barrier({async_op=false}) -> Work?
+--- Returns once every rank has called it.
 function dist.barrier(opts)
   opts = options(opts, nil, "barrier")
   check_group("barrier")
@@ -222,50 +246,45 @@ end
 
 -- MARK: - Point to point
 
---- `dist.send(t, {dst=, tag=0})`: blocks until `t` is sent.
-function dist.send(t, opts)
-  check_tensor(t, "send")
-  opts = options(opts, "dst", "send")
-  check_group("send")
-  if opts.dst == nil then raise("send(): dst is required") end
-  work(C.send(t, opts.dst, opts.tag, false)):wait()
+-- send, recv, isend and irecv: the work of a message to or from the rank `opts[peer]`
+-- ("dst", required, or "src", any rank when nil), started non-blocking when `async`.
+local function message(name, primitive, t, opts, peer, async)
+  check_tensor(t, name)
+  opts = options(opts, peer, name)
+  check_group(name)
+  if peer == "dst" and opts.dst == nil then raise(name .. "(): dst is required") end
+  return work(primitive(t, opts[peer], opts.tag, async))
 end
 
---- `dist.recv(t, {src=, tag=0})`: receives into `t` (from any rank without `src`); returns
---- the sender's rank.
+--- dist.send(t, {dst, tag=0})
+--- Sends t to rank dst (blocks until sent).
+function dist.send(t, opts) message("send", C.send, t, opts, "dst", false):wait() end
+
+--- dist.recv(t, {src=nil, tag=0}) -> integer
+--- Receives into t from src (any rank when nil); returns the sender's rank.
 function dist.recv(t, opts)
-  check_tensor(t, "recv")
-  opts = options(opts, "src", "recv")
-  check_group("recv")
-  local w = work(C.recv(t, opts.src, opts.tag, false))
+  local w = message("recv", C.recv, t, opts, "src", false)
   w:wait()
   return w._source
 end
 
---- `dist.isend(t, {dst=})` and `dist.irecv(t, {src=})`: the same, returning the work.
-function dist.isend(t, opts)
-  check_tensor(t, "isend")
-  opts = options(opts, "dst", "isend")
-  check_group("isend")
-  if opts.dst == nil then raise("isend(): dst is required") end
-  return work(C.send(t, opts.dst, opts.tag, true))
-end
+--- dist.isend(t, {dst, tag=0}) -> Work
+--- send, started: returns the work.
+function dist.isend(t, opts) return message("isend", C.send, t, opts, "dst", true) end
 
-function dist.irecv(t, opts)
-  check_tensor(t, "irecv")
-  opts = options(opts, "src", "irecv")
-  check_group("irecv")
-  return work(C.recv(t, opts.src, opts.tag, true))
-end
+--- dist.irecv(t, {src=nil, tag=0}) -> Work
+--- recv, started: returns the work.
+function dist.irecv(t, opts) return message("irecv", C.recv, t, opts, "src", true) end
 
 -- MARK: - DistributedSampler
 
 local data = torch.utils.data
 
---- `DistributedSampler(dataset, {num_replicas, rank, shuffle=true, seed=0, drop_last=false})`:
---- this rank's share of the positions, PyTorch's order: one `randperm` by a generator seeded
---- with `seed + epoch`, padded (or cut, with drop_last) to a multiple of `num_replicas`, then
---- every `num_replicas`-th position starting at `rank`. Positions count from 1.
+--- data.DistributedSampler(dataset, {num_replicas, rank, shuffle=true, seed=0, drop_last=false})
+--- This rank's share of the positions, in PyTorch's order: one `randperm` by a generator
+--- seeded with `seed + epoch`, padded (or cut, with drop_last) to a multiple of
+--- `num_replicas`, then every `num_replicas`-th position starting at `rank`. Positions count
+--- from 1.
 local DistributedSampler = setmetatable({ __name = "DistributedSampler" }, {
   __call = function(cls, ...) return cls.new(...) end,
 })
@@ -306,12 +325,14 @@ end
 
 function DistributedSampler:__len() return self.num_samples end
 
---- `sampler:set_epoch(epoch)`: a different shuffle per epoch, the same on every rank.
+--- sampler:set_epoch(epoch)
+--- Reshuffles with seed + epoch: a different order per epoch, the same on every rank.
 function DistributedSampler:set_epoch(epoch)
   if math.type(epoch) ~= "integer" then raise("set_epoch(): epoch must be an integer, got " .. tostring(epoch)) end
   self.epoch = epoch
 end
 
+--- sampler:indices() -> {positions...}
 --- This rank's positions, as a Lua array.
 function DistributedSampler:indices()
   local n = #self.dataset
@@ -334,6 +355,8 @@ function DistributedSampler:indices()
   return mine
 end
 
+--- sampler:iter() -> iterator
+--- Iterates over this rank's positions.
 function DistributedSampler:iter()
   local mine, k = self:indices(), 0
   return function()
