@@ -19,6 +19,21 @@ extension Tensor {
         return out
     }
 
+    /// `beta * bias + alpha * (a @ b)` for float `a` (n×k, k > 0) and `b` (k×m) and a `bias` that
+    /// broadcasts to n×m, all of one dtype, or nil for other operands. PyTorch's CPU `addmm`:
+    /// the bias is written into the output (unless `beta` is 0, which ignores it, NaN and all)
+    /// and BLAS adds the products onto it with `beta`, in place of a product, a scaled copy
+    /// and a broadcasting add, each a pass over the output.
+    static func addmmKernel(_ bias: Tensor, _ a: Tensor, _ b: Tensor, alpha: Double, beta: Double) throws -> Tensor? {
+        let n = a.shape[0], k = a.shape[1], m = b.shape[1]
+        guard a.dtype.isFloatingPoint, b.dtype == a.dtype, bias.dtype == a.dtype, k > 0 else { return nil }
+        let out = try Tensor.empty([n, m], dtype: a.dtype)
+        guard n > 0, m > 0 else { return out }
+        if beta != 0 { try out.copyElements(from: bias) }
+        try blasGemm(a, b, out, alpha: alpha, beta: beta)
+        return out
+    }
+
     /// `out = a @ b` when one operand is a single value repeated (an expanded scalar: what the
     /// gradient of `sum()` or `mean()` is when it reaches a matrix product). Each entry is then
     /// that value times a sum of the other operand along the shared dim: one pass over it
@@ -82,9 +97,10 @@ extension Tensor {
         return sums
     }
 
-    /// `out = a @ b` through OpenBLAS. A transposed view (`w:t()`) is passed as a transpose flag
-    /// rather than copied, which is what every backward of `mm` produces.
-    private static func blasGemm(_ a: Tensor, _ b: Tensor, _ out: Tensor) throws {
+    /// `out = alpha * (a @ b) + beta * out` through OpenBLAS (with `beta` 0, `out` is not
+    /// read). A transposed view (`w:t()`) is passed as a transpose flag rather than copied,
+    /// which is what every backward of `mm` produces.
+    private static func blasGemm(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double = 1, beta: Double = 0) throws {
         let n = Int32(a.shape[0]), k = Int32(a.shape[1]), m = Int32(b.shape[1])
         guard n > 0, m > 0 else { return }
         if k == 0 {
@@ -93,11 +109,11 @@ extension Tensor {
         }
         let (x, transA, lda) = try blasOperand(a)
         let (y, transB, ldb) = try blasOperand(b)
-        _ = blasThreads
         // OpenBLAS splits each call across its own threads. They wake within microseconds
         // because they spin (sched_yield) for a moment after every call; a product split by
         // the engine's workers instead paid a thread wake-up per call, which is most of a
         // 64×784×256 product (0.21 ms against 0.15 ms).
+        openblas_set_num_threads(blasThreads(multiplyAdds: Int(n) * Int(m) * Int(k)))
         // Blocks of rows, so a cancelled script stops within a few tens of milliseconds: about
         // 2^30 multiply-adds per call (at least 64 rows). Smaller blocks cost more than they
         // buy: every call packs all of B again (64-row blocks made a 1024² product 20% slower).
@@ -110,20 +126,32 @@ extension Tensor {
             // Row r0 of A: r0 rows down when stored as is, r0 columns across when transposed.
             let aOffset = transA == CblasNoTrans ? r0 * Int(lda) : r0
             if out.dtype == .float32 {
-                cblas_sgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, 1,
-                            x.pointer(Float.self) + aOffset, lda, y.pointer(Float.self), ldb, 0,
+                cblas_sgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, Float(alpha),
+                            x.pointer(Float.self) + aOffset, lda, y.pointer(Float.self), ldb, Float(beta),
                             out.pointer(Float.self) + r0 * Int(m), m)
             } else {
-                cblas_dgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, 1,
-                            x.pointer(Double.self) + aOffset, lda, y.pointer(Double.self), ldb, 0,
+                cblas_dgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, alpha,
+                            x.pointer(Double.self) + aOffset, lda, y.pointer(Double.self), ldb, beta,
                             out.pointer(Double.self) + r0 * Int(m), m)
             }
             r0 = r1
         }
     }
 
-    /// OpenBLAS uses as many threads as the engine's element-wise kernels (set once per process).
-    private static let blasThreads: Void = openblas_set_num_threads(Int32(Parallel.workers))
+    /// The OpenBLAS threads for a product of `multiplyAdds` (n·m·k): one below 2^20, else as
+    /// many as the engine's element-wise kernels.
+    ///
+    /// OpenBLAS itself goes single-threaded only up to 2^18. Measured here (sgemm, best of 3000
+    /// calls alternating one and two threads, so the two-thread times are ones where both cores
+    /// were free): a second thread costs about 8 µs of start and synchronization per call, so
+    /// it loses up to about 2^20 — 256×256×10, the small products of a batch-256 training step,
+    /// took 18.7 µs on one thread and 27.0 µs on two — and wins from 2^21 (128³: 42 µs on one,
+    /// 30 µs on two). When the other core is busy, a two-thread call waits for a descheduled
+    /// thread: milliseconds for a product of microseconds, one more reason to keep small ones
+    /// on the calling thread.
+    private static func blasThreads(multiplyAdds: Int) -> Int32 {
+        multiplyAdds < 1 << 20 ? 1 : Int32(Parallel.workers)
+    }
 
     /// A matrix as BLAS wants it: row-major with unit column stride, or its transpose.
     private static func blasOperand(_ t: Tensor) throws -> (Tensor, CBLAS_TRANSPOSE, Int32) {

@@ -74,7 +74,8 @@ public enum OpTable {
 
         // Internal (not bound to Lua; `Exposure.internal`)
         Ops.unsafeView, Ops.slice, Ops.selectBackward, Ops.sliceBackward, Ops.zeroOp, Ops.fillOp, Ops.copyOp,
-        Ops.copySlices, Ops.asStrided, Ops.index, Ops.tanhBackward, Ops.sigmoidBackward, Ops.divScalar,
+        Ops.copySlices, Ops.asStrided, Ops.index, Ops.tanhBackward, Ops.sigmoidBackward, Ops.thresholdBackward,
+        Ops.logSoftmaxBackwardData, Ops.divScalar,
         Ops.matmulBatched, Ops.maxAll, Ops.minAll, Ops.maxAlong, Ops.minAlong, Ops.clampNumbers, Ops.clampTensors,
         Ops.uniformFill, Ops.normalFill, Ops.bernoulliFill, Ops.randomOp,
     ]

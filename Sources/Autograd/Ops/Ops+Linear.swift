@@ -25,10 +25,14 @@ extension Ops {
             guard (try? Shapes.broadcast(bias.shape, target)) == target else {
                 throw TorchError("The expanded size of the tensor (\(target.last!)) must match the existing size (\(bias.shape.last ?? 1)) at non-singleton dimension \(bias.ndim == 0 ? 1 : bias.ndim == 1 ? 1 : 0).  Target sizes: \(Shapes.format(target)).  Tensor sizes: \(Shapes.format(bias.shape))")
             }
+            let alpha = try call.arg("alpha"), beta = try call.arg("beta")
+            if let out = try Tensor.addmmKernel(bias, a, b, alpha: alpha.numberValue, beta: beta.numberValue) {
+                return out
+            }
             return try withNoGrad {
-                // BLAS adds `beta * C` after the products' sums, as here.
-                let product = try Tensor.matmulKernel(a, b).scaled(by: call.arg("alpha"))
-                return try product.add(bias.detach().scaled(by: call.arg("beta")))
+                // Integer products, and an empty shared dim (k = 0): the product, then the bias.
+                let product = try Tensor.matmulKernel(a, b).scaled(by: alpha)
+                return try product.add(bias.detach().scaled(by: beta))
             }
         },
         backward: { ctx in
@@ -63,6 +67,14 @@ extension Ops {
             let out = try x.matmul(weight.t())
             return try bias.map { try out.add($0) } ?? out
         })
+}
+
+extension Arg {
+    /// `alpha`'s or `beta`'s value: 1 when absent.
+    fileprivate var numberValue: Double {
+        if case .scalar(let value) = self { return value.doubleValue }
+        return 1
+    }
 }
 
 extension Tensor {

@@ -52,16 +52,44 @@ extension Ops {
         samples: [OpSample([.tensor([2, 3])], [.int(1), .absent]), OpSample([.tensor([3, 2])], [.int(0), .absent])],
         forward: { call in try call.inputs[0].softmaxKernel(dim: call.int("dim"), dtype: call.dtype("dtype"), log: true) },
         backward: { ctx in
-            // PyTorch's _log_softmax_backward_data: grad - exp(y) * sum(grad).
             let y = try ctx.saved(0)
+            return [try ctx.grad.logSoftmaxBackward(y, dim: Shapes.wrapDim(ctx.int("dim"), y.ndim))]
+        })
+
+    /// The gradient of `log_softmax` as its own op, as PyTorch records it
+    /// (`LogSoftmaxBackwardDataBackward0`): `grad - exp(y) * sum(grad)` along `dim`, in one pass
+    /// per line for contiguous operands instead of four ops and three temporaries.
+    static let logSoftmaxBackwardData = Op(
+        "_log_softmax_backward_data", Signature(["_log_softmax_backward_data"], .internal, [.tensor("grad_output"), .tensor("output"), Param("dim", .dim)]),
+        doc: "grad_output - exp(output) * sum(grad_output, dim): the gradient of log_softmax.",
+        gradFn: "LogSoftmaxBackwardDataBackward0", saves: [.input(0), .input(1)],
+        samples: [OpSample([.tensor([2, 3]), .tensor([2, 3])], [.int(1)]),
+                  OpSample([.tensor([3, 2]), .tensor([3, 2])], [.int(0)])],
+        forward: { call in
+            let g = call.inputs[0], y = call.inputs[1]
+            let d = try Shapes.wrapDim(call.int("dim"), y.ndim)
+            if let out = try Tensor.logSoftmaxBackwardKernel(g, y, dim: d) { return out }
+            return try withNoGrad { try g.sub(y.exp().mul(g.sum(dims: [d], keepdim: true))) }
+        },
+        backward: { ctx in
+            // derivatives.yaml: grad_output gets grad - sum(grad * exp(y)); output gets
+            // -sum(grad_output) * exp(y) * grad.
+            let g = try ctx.saved(0), y = try ctx.saved(1)
             let d = try Shapes.wrapDim(ctx.int("dim"), y.ndim)
-            return [try ctx.grad.sub(y.exp().mul(ctx.grad.sum(dims: [d], keepdim: true)))]
+            return [ctx.needsGrad(0) ? try ctx.grad.sub(ctx.grad.mul(y.exp()).sum(dims: [d], keepdim: true)) : nil,
+                    ctx.needsGrad(1) ? try g.sum(dims: [d], keepdim: true).neg().mul(y.exp()).mul(ctx.grad) : nil]
         })
 }
 
 // MARK: - Backward helpers
 
 extension Tensor {
+    /// The gradient of `log_softmax` from this output gradient and the output `y`
+    /// (`_log_softmax_backward_data`).
+    func logSoftmaxBackward(_ y: Tensor, dim: Int) throws -> Tensor {
+        try Ops.logSoftmaxBackwardData.apply(self, y, [.int(dim)])
+    }
+
     /// Sums from each position to the end along `dim` (PyTorch's reversed_cumsum).
     func reversedCumsum(_ dim: Int) throws -> Tensor {
         try flip([dim]).cumsum(dim).flip([dim])

@@ -121,9 +121,7 @@ extension Ops {
             guard x.dtype != .bool else { throw TorchError("\"clamp_min_scalar_cpu\" not implemented for 'Bool'") }
             return try Tensor.sameTypeUnary(x, op: "relu", ReluKernel())
         },
-        backward: { ctx in
-            [try ctx.grad.masked(where: ctx.saved(0).le(Tensor.wrapped(.int(0))))]
-        })
+        backward: { ctx in [try ctx.grad.thresholdBackward(ctx.saved(0), threshold: 0)] })
 
     /// max(x, 0), keeping NaN.
     struct ReluKernel: UnaryKernel {
@@ -131,6 +129,24 @@ extension Ops {
         func int(_ x: Int64) -> Int64 { max(x, 0) }
         static var hasInt: Bool { true }
     }
+
+    /// The gradient of `relu` as its own op, as PyTorch records it
+    /// (`ThresholdBackwardBackward0`): one pass over the gradient and the saved output instead
+    /// of a comparison into a mask and a `where` over it.
+    static let thresholdBackward = Op(
+        "threshold_backward", Signature(["threshold_backward"], .internal, [.tensor("grad_output"), .tensor(), Param("threshold", .double)]),
+        doc: "grad_output where self > threshold, 0 elsewhere (NaN in self keeps the gradient).",
+        gradFn: "ThresholdBackwardBackward0", saves: [.input(1)],
+        samples: [OpSample([.tensor([5]), .tensor([5], .awayFromZero)], [.double(0)])],
+        forward: { call in
+            let g = call.inputs[0], x = call.inputs[1], threshold = try call.double("threshold")
+            if let out = try Tensor.thresholdBackwardKernel(g, x, threshold) { return out }
+            return try withNoGrad { try g.masked(where: x.le(Tensor.number(threshold))) }
+        },
+        backward: { ctx in
+            [ctx.needsGrad(0) ? try ctx.grad.thresholdBackward(ctx.saved(0), threshold: ctx.double("threshold")) : nil,
+             ctx.needsGrad(1) ? try ctx.grad.zerosLike() : nil]
+        })
 
     static let sqrt = Op(
         "sqrt", Signature(["sqrt"], [.tensor()]),
@@ -196,5 +212,12 @@ extension Ops {
 
     struct ReciprocalKernel: UnaryKernel {
         func float<T: FloatElement>(_ x: T) -> T { 1 / x }
+    }
+}
+
+extension Tensor {
+    /// This gradient where `input > threshold`, 0 elsewhere (`threshold_backward`).
+    func thresholdBackward(_ input: Tensor, threshold: Double) throws -> Tensor {
+        try Ops.thresholdBackward.apply(self, input, [.double(threshold)])
     }
 }

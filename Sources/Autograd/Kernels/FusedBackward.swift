@@ -1,0 +1,51 @@
+/// One-pass kernels for backward formulas that would otherwise run as a chain of table ops,
+/// each with its own pass over memory and its own temporary.
+///
+/// Each returns nil outside its fast path (mixed dtypes, broadcasting, strided operands),
+/// where the op falls back to the composed formula; on its path it rounds exactly as that
+/// formula does, so the result is the same bit for bit.
+extension Tensor {
+    // MARK: - threshold_backward
+
+    /// `x <= threshold ? 0 : g` for a contiguous float gradient and input of one shape and
+    /// dtype: the gradient of `relu` (threshold 0, `x` its output) read once, no bool mask.
+    static func thresholdBackwardKernel(_ g: Tensor, _ x: Tensor, _ threshold: Double) throws -> Tensor? {
+        guard g.dtype == x.dtype, g.dtype.isFloatingPoint, g.shape == x.shape,
+              g.isContiguous, x.isContiguous else { return nil }
+        let out = try Tensor.empty(g.shape, dtype: g.dtype)
+        func run<T: FloatElement>(_: T.Type) {
+            let pg = g.pointer(T.self), px = x.pointer(T.self), po = out.pointer(T.self)
+            // PyTorch compares in the element type; NaN compares false and keeps its gradient.
+            let t = T(converting: threshold)
+            Parallel.chunks(g.numel) { range in
+                for i in range { po[i] = px[i] <= t ? 0 : pg[i] }
+            }
+        }
+        if g.dtype == .float64 { run(Double.self) } else { run(Float.self) }
+        return out
+    }
+
+    // MARK: - _log_softmax_backward_data
+
+    /// `g - exp(y) * sum(g, dim)` along the last dim of contiguous float `g` and `y` of one
+    /// shape and dtype (at least 2-d): per line, the sum of `g` (in double, through `fastSum`,
+    /// as `sum(dims:)` adds a trailing dim), then one pass writing the result.
+    static func logSoftmaxBackwardKernel(_ g: Tensor, _ y: Tensor, dim: Int) throws -> Tensor? {
+        guard g.dtype == y.dtype, g.dtype.isFloatingPoint, g.shape == y.shape, g.ndim >= 2,
+              dim == g.ndim - 1, g.isContiguous, y.isContiguous else { return nil }
+        let out = try Tensor.empty(g.shape, dtype: g.dtype)
+        let size = g.shape[dim]
+        guard size > 0 else { return out }
+        let lines = g.numel / size
+        func run<T: FloatElement>(_: T.Type) {
+            let pg = g.pointer(T.self), py = y.pointer(T.self), po = out.pointer(T.self)
+            for line in 0..<lines {
+                let base = line * size
+                let total = T(converting: Tensor.fastSum(pg + base, size))
+                for i in base..<(base + size) { po[i] = pg[i] - T.exp(py[i]) * total }
+            }
+        }
+        if g.dtype == .float64 { run(Double.self) } else { run(Float.self) }
+        return out
+    }
+}
