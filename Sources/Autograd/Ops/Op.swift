@@ -127,18 +127,20 @@ public final class Op: Sendable {
             return try call.inputs[0].applyInPlace(inPlaceBase, Array(call.inputs.dropFirst()), call.args)
         }
         let output = try forward(&call)
-        return try ThreadState.withCurrent { state in
-            if backward != nil, output.dtype.isFloatingPoint, state.gradEnabled,
-               call.inputs.contains(where: { $0.requiresGrad }) {
-                let node = OpNode(op: self, call: call, output: output)
+        // The thread's modes are read first, outside any closure: a closure over `call`
+        // copied it (a retain and a release of each of its references per op).
+        let (gradEnabled, dual) = ThreadState.withCurrent { ($0.gradEnabled, $0.dualLevel > 0) }
+        if gradEnabled, backward != nil, output.dtype.isFloatingPoint, call.inputs.anyRequiresGrad {
+            let node = OpNode(op: self, call: call, output: output)
+            ThreadState.withCurrent { state in
                 if state.detectAnomaly { node.forwardTrace = state.scriptTraceback?() }
-                output.gradFn = node
-                output.outputNr = 0
-                output.requiresGrad = true
             }
-            if state.dualLevel > 0 { try ForwardAD.propagate(self, call, output: output) }
-            return output
+            output.gradFn = node
+            output.outputNr = 0
+            output.requiresGrad = true
         }
+        if dual { try ForwardAD.propagate(self, call, output: output) }
+        return output
     }
 }
 
@@ -179,6 +181,13 @@ public struct OpInputs: RandomAccessCollection {
         case 1: return second.unsafelyUnwrapped
         default: return rest[i - 2]
         }
+    }
+
+    /// Whether any operand requires grad (read in place: no operand is retained).
+    var anyRequiresGrad: Bool {
+        if let first, first.requiresGrad { return true }
+        if let second, second.requiresGrad { return true }
+        return count > 2 && rest.contains { $0.requiresGrad }
     }
 }
 
@@ -294,18 +303,28 @@ final class OpNode: Node {
 
     /// Records `op` applied by `call`; `saveAll` keeps every saved slot (forward mode evaluates
     /// the formula for every input).
-    init(op: Op, call: OpCall, output: Tensor, saveAll: Bool = false) {
+    ///
+    /// `call` is borrowed: an initializer takes its arguments owned, which copied the whole
+    /// call (every operand and array retained and released again) per recorded op.
+    init(op: Op, call: borrowing OpCall, output: Tensor, saveAll: Bool = false) {
         self.op = op
         self.args = call.args
-        self.overloadName = op.gradFnOverload?(call)
+        self.overloadName = op.gradFnOverload.map { overload in overload(copy call) }
+        let inputCount = call.inputs.count
         var bits: UInt64 = 0
-        for k in call.inputs.indices where k < 64 && call.inputs[k].requiresGrad { bits |= 1 << UInt64(k) }
+        var edges = Edges()
+        for k in 0..<inputCount {
+            let input = call.inputs[k]
+            if k < 64 && input.requiresGrad { bits |= 1 << UInt64(k) }
+            edges.append(input.edgeOrNone)
+        }
         self.needsGradBits = bits
         self.outputShape = output.shape
         self.outputDtype = output.dtype
-        super.init(edges: Edges(call.inputs.lazy.map(\.edgeOrNone)))
-        for k in op.saves.indices {
-            switch op.saves[k] {
+        super.init(edges: edges)
+        let saves = op.saves
+        for k in 0..<saves.count {
+            switch saves[k] {
             case .input(let i): saved.append(SavedTensor(input: call.inputs[i]))
             case .inputFor(let i, let j):
                 saved.append(saveAll || call.inputs[j].requiresGrad ? SavedTensor(input: call.inputs[i]) : .unneeded)

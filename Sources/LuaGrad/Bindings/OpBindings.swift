@@ -174,11 +174,14 @@ struct OpBindings: Sendable {
 }
 
 /// The ops a binary metamethod runs: for tensor op tensor, tensor op number, number op tensor.
+///
+/// The ops are held unowned: they are the op table's constants, alive for the whole process,
+/// and reading a plan per `a * b` retained and released all three.
 struct MetamethodPlan: Sendable {
     let name: String
-    let tensorTensor: Op
-    let tensorNumber: Op
-    let numberTensor: Op
+    unowned(unsafe) let tensorTensor: Op
+    unowned(unsafe) let tensorNumber: Op
+    unowned(unsafe) let numberTensor: Op
     /// Whether `number op tensor` passes the operands swapped (`2 + x` runs `add(x, 2)`).
     let swapsNumber: Bool
 
