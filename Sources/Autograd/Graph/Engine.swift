@@ -206,7 +206,7 @@ private struct BackwardPass {
             // By index: iterating a node's edges with for-in copied them (and retained every
             // node and shape they hold) per node.
             for k in 0..<node.edges.count {
-                let target = node.edges[k].node.map { numbered($0) } ?? -1
+                let target = node.edges.node(k).map { numbered($0) } ?? -1
                 targets.append(target)
             }
             cursor += 1
@@ -283,11 +283,11 @@ private struct BackwardPass {
             let node = nodes[i]
             var grads = OutputGrads()
             swap(&grads, &buffers[i])
-            if !node.hooks.isEmpty {
+            if node.hasHooksOrRetainedGrads && !node.hooks.isEmpty {
                 for k in grads.indices { if let g = grads[k] { grads[k] = try node.runHooks(on: g, output: k) } }
             }
             if !capture.isEmpty { try captureRequestedGrads(of: node, grads) }
-            if !node.retainedGrads.isEmpty { try storeRetainedGrads(of: node, grads) }
+            if node.hasHooksOrRetainedGrads && !node.retainedGrads.isEmpty { try storeRetainedGrads(of: node, grads) }
             if let needed, !needed[i] { continue }
             if node is AccumulateGrad && !accumulate { continue }
             guard !grads.isEmpty else { continue }

@@ -252,17 +252,19 @@ public enum SaveSlot: Sendable {
 public struct BackwardContext {
     /// The gradient of the op's output.
     public let grad: Tensor
-    let node: OpNode
+    /// Unowned: the engine holds the node while its formula runs, and the context never
+    /// outlives that call (a retain and release per node per pass otherwise).
+    unowned(unsafe) let node: OpNode
 
     /// The non-tensor arguments of the forward call.
     public var args: [Arg] { node.args }
 
     /// The `i`-th tensor of the op's `saves` list, checked against in-place changes.
     public func saved(_ i: Int) throws -> Tensor {
-        guard let saved = node.saved[i] else {
+        guard let tensor = try node.saved.unpack(i, for: node) else {
             throw TorchError("\(node.name) has no saved tensor \(i): the op table declares \(node.saved.count)")
         }
-        return try saved.unpack(for: node)
+        return tensor
     }
 
     /// Set when forward mode evaluates the formula: every input wants its gradient.
@@ -312,16 +314,13 @@ final class OpNode: Node {
         self.overloadName = op.gradFnOverload.map { overload in overload(copy call) }
         let inputCount = call.inputs.count
         var bits: UInt64 = 0
-        var edges = Edges()
-        for k in 0..<inputCount {
-            let input = call.inputs[k]
-            if k < 64 && input.requiresGrad { bits |= 1 << UInt64(k) }
-            edges.append(input.edgeOrNone)
-        }
+        for k in 0..<min(inputCount, 64) where call.inputs[k].requiresGrad { bits |= 1 << UInt64(k) }
         self.needsGradBits = bits
         self.outputShape = output.shape
         self.outputDtype = output.dtype
-        super.init(edges: edges)
+        super.init(edges: Edges())
+        // Appended in place: an `Edges` built aside was copied into the node and destroyed.
+        for k in 0..<inputCount { edges.append(call.inputs[k].edgeOrNone) }
         let saves = op.saves
         for k in 0..<saves.count {
             switch saves[k] {
