@@ -35,6 +35,11 @@ public final class Op: Sendable {
     let argumentNames: [String]
     /// Their declared defaults, `.absent` for required parameters.
     let argumentDefaults: [Arg]
+    /// Whether every parameter is a positional tensor operand (`Signature.takesOnlyOperands`),
+    /// and whether the op gives scripts a boolean: the binding asks both on every call, so
+    /// they are worked out once here.
+    public let takesOnlyOperands: Bool
+    public let returnsBoolean: Bool
 
     /// Declares an op (differentiable when it has a backward formula).
     init(_ name: String, _ signature: Signature, doc: String, gradFn: String? = nil,
@@ -54,6 +59,8 @@ public final class Op: Sendable {
         self.extraOutputs = extraOutputs
         self.samples = samples
         (argumentNames, argumentDefaults) = Op.arguments(of: signature)
+        takesOnlyOperands = signature.takesOnlyOperands
+        returnsBoolean = signature.returns == "boolean"
     }
 
     /// Declares the in-place form of `base` (`add_` of `add`): the same kernel and formula,
@@ -71,6 +78,8 @@ public final class Op: Sendable {
         self.extraOutputs = 0
         self.samples = []
         (argumentNames, argumentDefaults) = Op.arguments(of: signature)
+        takesOnlyOperands = signature.takesOnlyOperands
+        returnsBoolean = signature.returns == "boolean"
     }
 
     /// The non-tensor parameters of `signature`: their names and defaults.
