@@ -1,17 +1,37 @@
 /// Swift methods for the table's ops: each is a one-line call into `OpTable`, so the op's
-/// kernel, formula and checks live in exactly one place.
+/// kernel, formula and checks live in exactly one place. The commonest arithmetic calls its
+/// op's kernel directly when nothing would be recorded (see `recordsNothing`).
 extension Tensor {
+    /// Whether an op on this tensor (and `other`) would record nothing: no graph node (grad
+    /// mode off, or no operand requires grad) and no forward-mode tangent. The op's kernel
+    /// alone then gives exactly what the op would.
+    @inline(__always)
+    func recordsNothing(with other: Tensor? = nil) -> Bool {
+        ThreadState.withCurrent { state in
+            state.dualLevel == 0
+                && (!state.gradEnabled || (!requiresGrad && !(other?.requiresGrad ?? false)))
+        }
+    }
+
     // MARK: - Arithmetic
 
-    public func add(_ other: Tensor) throws -> Tensor { try Ops.add.apply(self, other) }
-    public func sub(_ other: Tensor) throws -> Tensor { try Ops.sub.apply(self, other) }
+    public func add(_ other: Tensor) throws -> Tensor {
+        try recordsNothing(with: other) ? Ops.addKernel(self, other) : Ops.add.apply(self, other)
+    }
+    public func sub(_ other: Tensor) throws -> Tensor {
+        try recordsNothing(with: other) ? Ops.subKernel(self, other) : Ops.sub.apply(self, other)
+    }
     /// `other - self`.
     public func rsub(_ other: Tensor) throws -> Tensor { try Ops.rsub.apply(self, other) }
-    public func mul(_ other: Tensor) throws -> Tensor { try Ops.mul.apply(self, other) }
-    public func div(_ other: Tensor) throws -> Tensor { try Ops.div.apply(self, other) }
+    public func mul(_ other: Tensor) throws -> Tensor {
+        try recordsNothing(with: other) ? Ops.mulKernel(self, other) : Ops.mul.apply(self, other)
+    }
+    public func div(_ other: Tensor) throws -> Tensor {
+        try recordsNothing(with: other) ? Ops.divKernel(self, other) : Ops.div.apply(self, other)
+    }
     public func remainder(_ other: Tensor) throws -> Tensor { try Ops.remainder.apply(self, other) }
     public func floorDivide(_ other: Tensor) throws -> Tensor { try Ops.floorDivide.apply(self, other) }
-    public func neg() throws -> Tensor { try Ops.neg.apply(self) }
+    public func neg() throws -> Tensor { try recordsNothing() ? Ops.negKernel(self) : Ops.neg.apply(self) }
 
     /// `self ^ exponent`: a number exponent (wrapped) or a tensor one.
     public func pow(_ exponent: Tensor) throws -> Tensor {
@@ -22,8 +42,8 @@ extension Tensor {
 
     public func exp() throws -> Tensor { try Ops.exp.apply(self) }
     public func log() throws -> Tensor { try Ops.log.apply(self) }
-    public func sin() throws -> Tensor { try Ops.sin.apply(self) }
-    public func cos() throws -> Tensor { try Ops.cos.apply(self) }
+    public func sin() throws -> Tensor { try recordsNothing() ? Ops.sinKernel(self) : Ops.sin.apply(self) }
+    public func cos() throws -> Tensor { try recordsNothing() ? Ops.cosKernel(self) : Ops.cos.apply(self) }
     public func tanh() throws -> Tensor { try Ops.tanh.apply(self) }
     public func sigmoid() throws -> Tensor { try Ops.sigmoid.apply(self) }
     public func relu() throws -> Tensor { try Ops.relu.apply(self) }

@@ -13,7 +13,7 @@ public enum Shapes {
 
     /// Row-major strides of a contiguous tensor of `shape`.
     public static func contiguousStrides(_ shape: [Int]) -> [Int] {
-        var strides = [Int](repeating: 1, count: shape.count)
+        var strides = [Int](filling: 1, count: shape.count)
         var running = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {
             strides[i] = running
@@ -41,7 +41,7 @@ public enum Shapes {
     public static func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
         if a == b { return a }
         let n = max(a.count, b.count)
-        var out = [Int](repeating: 0, count: n)
+        var out = [Int](filling: 0, count: n)
         // From the last dimension, as PyTorch compares them (its message names the first mismatch).
         for i in stride(from: n - 1, through: 0, by: -1) {
             let da = i < n - a.count ? 1 : a[i - (n - a.count)]
@@ -59,7 +59,7 @@ public enum Shapes {
     public static func broadcastStrides(shape: [Int], strides: [Int], to target: [Int]) -> [Int] {
         if shape == target { return strides }
         let lead = target.count - shape.count
-        var out = [Int](repeating: 0, count: target.count)
+        var out = [Int](filling: 0, count: target.count)
         for i in 0..<shape.count where shape[i] != 1 || target[lead + i] == 1 {
             out[lead + i] = shape[i] == 1 ? 0 : strides[i]
         }
@@ -75,5 +75,24 @@ public enum Shapes {
             throw TorchError("Dimension out of range (expected to be in range of \(range), but got \(ThreadState.userPosition(dim)))")
         }
         return dim < 0 ? dim + n : dim
+    }
+}
+
+extension Array {
+    /// `count` copies of `value`, like `Array(repeating:count:)` but allocated through code
+    /// specialized for `Element`: the standard library's initializer calls an unspecialized
+    /// allocator that looks the array type's metadata up at run time, several hundred
+    /// instructions per call on the per-op path (every new shape's strides, every broadcast).
+    /// Long arrays (a backward pass's per-node tables) still take the standard library's
+    /// filling loop, where that lookup is amortized.
+    @inline(__always)
+    init(filling value: Element, count: Int) {
+        if count > 64 {
+            self.init(repeating: value, count: count)
+            return
+        }
+        self.init()
+        reserveCapacity(count)
+        for _ in 0..<count { append(value) }
     }
 }

@@ -184,7 +184,7 @@ private struct BackwardPass {
         self.options = options
         self.accumulate = accumulate
         self.capture = capture
-        self.captured = [Tensor?](repeating: nil, count: capture.count)
+        self.captured = [Tensor?](filling: nil, count: capture.count)
         // Room for a small graph from the start: growing three arrays from empty cost several
         // reallocations per pass, most of a short pass's bookkeeping.
         nodes.reserveCapacity(16)
@@ -206,7 +206,7 @@ private struct BackwardPass {
             // By index: iterating a node's edges with for-in copied them (and retained every
             // node and shape they hold) per node.
             for k in 0..<node.edges.count {
-                let target = node.edges[k].node.map { numbered($0) } ?? -1
+                let target = node.edges.node(k).map { numbered($0) } ?? -1
                 targets.append(target)
             }
             cursor += 1
@@ -232,7 +232,7 @@ private struct BackwardPass {
     /// every edge pointing at it has been passed, so it runs with its gradient complete.
     mutating func orderByDependencies() {
         // Edges still to pass per node; -1 marks a node already queued.
-        var remaining = [Int](repeating: 0, count: nodes.count)
+        var remaining = [Int](filling: 0, count: nodes.count)
         for j in targets where j >= 0 { remaining[j] += 1 }
         order.reserveCapacity(nodes.count)
         for i in rootNumbers where i >= 0 && remaining[i] == 0 {
@@ -255,7 +255,7 @@ private struct BackwardPass {
     /// Marks the nodes from which one of `wanted` can be reached (`inputs=`, `autograd.grad`);
     /// the others are skipped. Reverse topological order sees a node's targets before it.
     mutating func markNodesLeading(to wanted: [ObjectIdentifier: Int]) {
-        var flags = [Bool](repeating: false, count: nodes.count)
+        var flags = [Bool](filling: false, count: nodes.count)
         for i in order.reversed() {
             flags[i] = wanted[ObjectIdentifier(nodes[i])] != nil
                 || targets[first[i]..<first[i + 1]].contains { $0 >= 0 && flags[$0] }
@@ -268,7 +268,7 @@ private struct BackwardPass {
     /// One gradient buffer per node (the sum of what reached each of its outputs so far),
     /// holding the gradients the caller passed for the roots.
     func seedRoots(_ roots: [(Edge, Tensor)]) throws -> [OutputGrads] {
-        var buffers = [OutputGrads](repeating: OutputGrads(), count: nodes.count)
+        var buffers = [OutputGrads](filling: OutputGrads(), count: nodes.count)
         for (r, (edge, grad)) in roots.enumerated() where edge.node != nil {
             try Engine.add(grad, to: &buffers[rootNumbers[r]], slot: edge.inputNr)
         }
@@ -283,11 +283,11 @@ private struct BackwardPass {
             let node = nodes[i]
             var grads = OutputGrads()
             swap(&grads, &buffers[i])
-            if !node.hooks.isEmpty {
+            if node.hasHooksOrRetainedGrads && !node.hooks.isEmpty {
                 for k in grads.indices { if let g = grads[k] { grads[k] = try node.runHooks(on: g, output: k) } }
             }
             if !capture.isEmpty { try captureRequestedGrads(of: node, grads) }
-            if !node.retainedGrads.isEmpty { try storeRetainedGrads(of: node, grads) }
+            if node.hasHooksOrRetainedGrads && !node.retainedGrads.isEmpty { try storeRetainedGrads(of: node, grads) }
             if let needed, !needed[i] { continue }
             if node is AccumulateGrad && !accumulate { continue }
             guard !grads.isEmpty else { continue }

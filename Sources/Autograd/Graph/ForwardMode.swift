@@ -66,7 +66,10 @@ public enum ForwardAD {
             let u = try Tensor.zeros(output.shape, dtype: output.dtype)
             try u.setRequiresGrad(true)
             let node = OpNode(op: op, call: inner, output: output.detach(), saveAll: true)
-            let vjps = try backward(BackwardContext(grad: u, node: node, allInputsNeedGrad: true))
+            // The context holds the node unowned: keep it alive through the formula.
+            let vjps = try withExtendedLifetime(node) {
+                try backward(BackwardContext(grad: u, node: node, allInputsNeedGrad: true))
+            }
             var total: Tensor? = nil
             for (i, g) in vjps.enumerated() {
                 guard let g, i < tangents.count, let t = tangents[i], g.requiresGrad else { continue }

@@ -57,6 +57,18 @@ public struct Edges: RandomAccessCollection {
         default: return rest[i - 2]
         }
     }
+
+    /// The node edge `i` leads to: the engine's walks read only that, and a whole `Edge`
+    /// retained (and released) its shape array too.
+    @inline(__always)
+    func node(_ i: Int) -> Node? {
+        precondition(i >= 0 && i < count, "edge index out of range")
+        switch i {
+        case 0: return first.unsafelyUnwrapped.node
+        case 1: return second.unsafelyUnwrapped.node
+        default: return rest[i - 2].node
+        }
+    }
 }
 
 /// The gradients collected for one node's outputs during a backward pass (nil for an output
@@ -64,34 +76,44 @@ public struct Edges: RandomAccessCollection {
 /// was a heap allocation per node per pass.
 public struct OutputGrads {
     private var first: Tensor?
-    private var rest: [Tensor?] = []
+    /// Outputs past the first; nil rather than empty, so that an empty buffer holds no
+    /// reference at all (the engine makes one per node per pass).
+    private var rest: [Tensor?]?
 
     /// No gradient for any output yet.
     init() {}
 
     /// How many outputs have a place (at least one).
-    public var count: Int { 1 + rest.count }
+    public var count: Int { 1 + (rest?.count ?? 0) }
 
     public var indices: Range<Int> { 0..<count }
 
     /// The gradient of output `i`, or nil (also past the end).
     public subscript(i: Int) -> Tensor? {
-        get { i == 0 ? first : i - 1 < rest.count ? rest[i - 1] : nil }
+        get {
+            if i == 0 { return first }
+            guard let rest, i - 1 < rest.count else { return nil }
+            return rest[i - 1]
+        }
         set {
             if i == 0 { first = newValue; return }
-            if rest.count < i { rest.append(contentsOf: repeatElement(nil, count: i - rest.count)) }
-            rest[i - 1] = newValue
+            var more = rest.take() ?? []
+            if more.count < i { more.append(contentsOf: repeatElement(nil, count: i - more.count)) }
+            more[i - 1] = newValue
+            rest = more
         }
     }
 
     /// Moves the gradient of output `i` out, leaving nil.
     mutating func take(_ i: Int) -> Tensor? {
         if i == 0 { return first.take() }
-        return i - 1 < rest.count ? rest[i - 1].take() : nil
+        guard var more = rest.take() else { return nil }
+        defer { rest = more }
+        return i - 1 < more.count ? more[i - 1].take() : nil
     }
 
     /// Whether any output got a gradient.
-    var isEmpty: Bool { first == nil && !rest.contains { $0 != nil } }
+    var isEmpty: Bool { first == nil && !(rest?.contains { $0 != nil } ?? false) }
 }
 
 /// A step of the recorded graph: turns gradients of its outputs into gradients of its inputs.
@@ -124,6 +146,12 @@ public class Node {
     final var hooks: [(output: Int, hook: GradHook)] {
         get { extras?.hooks ?? [] }
         set { extrasForWriting.hooks = newValue }
+    }
+    /// Whether hooks or retained grads may be set (the engine asks per node: reading the
+    /// arrays themselves retained and released them).
+    final var hasHooksOrRetainedGrads: Bool {
+        guard let extras else { return false }
+        return !extras.hooks.isEmpty || !extras.retainedGrads.isEmpty
     }
     /// What few nodes carry (hooks, retained grads, an anomaly trace), kept apart so that a
     /// node of the per-op graph stays small: the scalar chain holds 40 000 of them.
@@ -160,9 +188,10 @@ public class Node {
 
     /// Moves out every node this one holds strongly, for the iterative teardown.
     func takeStrongReferences(into stack: inout [Node]) {
-        var taken = Edges()
-        swap(&taken, &edges)
-        for k in taken.indices { if let n = taken[k].node { stack.append(n) } }
+        // Read in place, then dropped: swapping the edges out copied them through a generic
+        // swap (a retain and release of every node and shape).
+        for k in 0..<edges.count { if let n = edges.node(k) { stack.append(n) } }
+        edges = Edges()
     }
 
     // MARK: - Iterative teardown

@@ -122,6 +122,17 @@ struct SavedTensors {
         }
     }
 
+    /// The `i`-th saved tensor unpacked for `owner` (see `SavedTensor.unpack`), or nil past
+    /// the end; read in place, where a copy of the slot retained its data and node.
+    func unpack(_ i: Int, for owner: Node) throws -> Tensor? {
+        guard i >= 0 && i < count else { return nil }
+        switch i {
+        case 0: return try first.unsafelyUnwrapped.unpack(for: owner)
+        case 1: return try second.unsafelyUnwrapped.unpack(for: owner)
+        default: return try rest[i - 2].unpack(for: owner)
+        }
+    }
+
     /// Frees every saved tensor's data, collecting the nodes only they kept alive.
     mutating func release(into stack: inout [Node]) {
         if count > 0 { first?.release(into: &stack) }

@@ -35,6 +35,11 @@ public final class Op: Sendable {
     let argumentNames: [String]
     /// Their declared defaults, `.absent` for required parameters.
     let argumentDefaults: [Arg]
+    /// Whether every parameter is a positional tensor operand (`Signature.takesOnlyOperands`),
+    /// and whether the op gives scripts a boolean: the binding asks both on every call, so
+    /// they are worked out once here.
+    public let takesOnlyOperands: Bool
+    public let returnsBoolean: Bool
 
     /// Declares an op (differentiable when it has a backward formula).
     init(_ name: String, _ signature: Signature, doc: String, gradFn: String? = nil,
@@ -54,6 +59,8 @@ public final class Op: Sendable {
         self.extraOutputs = extraOutputs
         self.samples = samples
         (argumentNames, argumentDefaults) = Op.arguments(of: signature)
+        takesOnlyOperands = signature.takesOnlyOperands
+        returnsBoolean = signature.returns == "boolean"
     }
 
     /// Declares the in-place form of `base` (`add_` of `add`): the same kernel and formula,
@@ -71,6 +78,8 @@ public final class Op: Sendable {
         self.extraOutputs = 0
         self.samples = []
         (argumentNames, argumentDefaults) = Op.arguments(of: signature)
+        takesOnlyOperands = signature.takesOnlyOperands
+        returnsBoolean = signature.returns == "boolean"
     }
 
     /// The non-tensor parameters of `signature`: their names and defaults.
@@ -127,18 +136,20 @@ public final class Op: Sendable {
             return try call.inputs[0].applyInPlace(inPlaceBase, Array(call.inputs.dropFirst()), call.args)
         }
         let output = try forward(&call)
-        return try ThreadState.withCurrent { state in
-            if backward != nil, output.dtype.isFloatingPoint, state.gradEnabled,
-               call.inputs.contains(where: { $0.requiresGrad }) {
-                let node = OpNode(op: self, call: call, output: output)
+        // The thread's modes are read first, outside any closure: a closure over `call`
+        // copied it (a retain and a release of each of its references per op).
+        let (gradEnabled, dual) = ThreadState.withCurrent { ($0.gradEnabled, $0.dualLevel > 0) }
+        if gradEnabled, backward != nil, output.dtype.isFloatingPoint, call.inputs.anyRequiresGrad {
+            let node = OpNode(op: self, call: call, output: output)
+            ThreadState.withCurrent { state in
                 if state.detectAnomaly { node.forwardTrace = state.scriptTraceback?() }
-                output.gradFn = node
-                output.outputNr = 0
-                output.requiresGrad = true
             }
-            if state.dualLevel > 0 { try ForwardAD.propagate(self, call, output: output) }
-            return output
+            output.gradFn = node
+            output.outputNr = 0
+            output.requiresGrad = true
         }
+        if dual { try ForwardAD.propagate(self, call, output: output) }
+        return output
     }
 }
 
@@ -179,6 +190,13 @@ public struct OpInputs: RandomAccessCollection {
         case 1: return second.unsafelyUnwrapped
         default: return rest[i - 2]
         }
+    }
+
+    /// Whether any operand requires grad (read in place: no operand is retained).
+    var anyRequiresGrad: Bool {
+        if let first, first.requiresGrad { return true }
+        if let second, second.requiresGrad { return true }
+        return count > 2 && rest.contains { $0.requiresGrad }
     }
 }
 
@@ -243,17 +261,19 @@ public enum SaveSlot: Sendable {
 public struct BackwardContext {
     /// The gradient of the op's output.
     public let grad: Tensor
-    let node: OpNode
+    /// Unowned: the engine holds the node while its formula runs, and the context never
+    /// outlives that call (a retain and release per node per pass otherwise).
+    unowned(unsafe) let node: OpNode
 
     /// The non-tensor arguments of the forward call.
     public var args: [Arg] { node.args }
 
     /// The `i`-th tensor of the op's `saves` list, checked against in-place changes.
     public func saved(_ i: Int) throws -> Tensor {
-        guard let saved = node.saved[i] else {
+        guard let tensor = try node.saved.unpack(i, for: node) else {
             throw TorchError("\(node.name) has no saved tensor \(i): the op table declares \(node.saved.count)")
         }
-        return try saved.unpack(for: node)
+        return tensor
     }
 
     /// Set when forward mode evaluates the formula: every input wants its gradient.
@@ -294,18 +314,25 @@ final class OpNode: Node {
 
     /// Records `op` applied by `call`; `saveAll` keeps every saved slot (forward mode evaluates
     /// the formula for every input).
-    init(op: Op, call: OpCall, output: Tensor, saveAll: Bool = false) {
+    ///
+    /// `call` is borrowed: an initializer takes its arguments owned, which copied the whole
+    /// call (every operand and array retained and released again) per recorded op.
+    init(op: Op, call: borrowing OpCall, output: Tensor, saveAll: Bool = false) {
         self.op = op
         self.args = call.args
-        self.overloadName = op.gradFnOverload?(call)
+        self.overloadName = op.gradFnOverload.map { overload in overload(copy call) }
+        let inputCount = call.inputs.count
         var bits: UInt64 = 0
-        for k in call.inputs.indices where k < 64 && call.inputs[k].requiresGrad { bits |= 1 << UInt64(k) }
+        for k in 0..<min(inputCount, 64) where call.inputs[k].requiresGrad { bits |= 1 << UInt64(k) }
         self.needsGradBits = bits
         self.outputShape = output.shape
         self.outputDtype = output.dtype
-        super.init(edges: Edges(call.inputs.lazy.map(\.edgeOrNone)))
-        for k in op.saves.indices {
-            switch op.saves[k] {
+        super.init(edges: Edges())
+        // Appended in place: an `Edges` built aside was copied into the node and destroyed.
+        for k in 0..<inputCount { edges.append(call.inputs[k].edgeOrNone) }
+        let saves = op.saves
+        for k in 0..<saves.count {
+            switch saves[k] {
             case .input(let i): saved.append(SavedTensor(input: call.inputs[i]))
             case .inputFor(let i, let j):
                 saved.append(saveAll || call.inputs[j].requiresGrad ? SavedTensor(input: call.inputs[i]) : .unneeded)

@@ -26,7 +26,10 @@ extension OpArguments {
     @inline(__always)
     public func arg(_ name: String) throws -> Arg {
         let names = op.argumentNames
-        for k in names.indices where names[k] == name {
+        // Lengths first: `==` on two different short strings calls the standard library's
+        // general comparison, tens of instructions per name tried.
+        let length = name.utf8.count
+        for k in names.indices where names[k].utf8.count == length && names[k] == name {
             if k < args.count, args[k] != .absent { return args[k] }
             return op.argumentDefaults[k]
         }

@@ -13,9 +13,7 @@ extension Ops {
         gradFn: "AddBackward0",
         samples: [OpSample([.tensor([2, 3]), .tensor([3])]), OpSample([.tensor([2, 1]), .number(2.5)]),
                   OpSample([.tensor([2]), .tensor([2])], [.scalar(.double(-1.5))])],
-        forward: { call in
-            try Tensor.arithmetic(call.inputs[0], call.inputs[1].scaled(by: call.arg("alpha")), op: "add", AddKernel())
-        },
+        forward: { call in try addKernel(call.inputs[0], call.inputs[1].scaled(by: call.arg("alpha"))) },
         backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.scaled(by: ctx.arg("alpha")) : nil] })
 
     /// `a + b`; on bools, or.
@@ -32,13 +30,7 @@ extension Ops {
         doc: "Subtracts `other` (times `alpha`) from `input` element-wise, with broadcasting.",
         gradFn: "SubBackward0",
         samples: [OpSample([.tensor([2, 3]), .tensor([2, 3])]), OpSample([.tensor([3]), .number(-1)])],
-        forward: { call in
-            if call.inputs[0].dtype == .bool && call.inputs[1].dtype == .bool {
-                throw TorchError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
-            }
-            return try Tensor.arithmetic(call.inputs[0], call.inputs[1].scaled(by: call.arg("alpha")), op: "sub",
-                                         SubKernel())
-        },
+        forward: { call in try subKernel(call.inputs[0], call.inputs[1].scaled(by: call.arg("alpha"))) },
         backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.neg().scaled(by: ctx.arg("alpha")) : nil] })
 
     /// `a - b` (also `rsub`, with the operands swapped).
@@ -64,9 +56,7 @@ extension Ops {
         doc: "Multiplies `input` by `other` element-wise, with broadcasting.",
         gradFn: "MulBackward0", saves: [.inputFor(0, gradOf: 1), .inputFor(1, gradOf: 0)],
         samples: [OpSample([.tensor([2, 3]), .tensor([1, 3])]), OpSample([.tensor([]), .number(3)])],
-        forward: { call in
-            try Tensor.arithmetic(call.inputs[0], call.inputs[1], op: "mul", MulKernel())
-        },
+        forward: { call in try mulKernel(call.inputs[0], call.inputs[1]) },
         backward: { ctx in
             [ctx.needsGrad(0) ? try ctx.grad.mul(ctx.saved(1)) : nil,
              ctx.needsGrad(1) ? try ctx.grad.mul(ctx.saved(0)) : nil]
@@ -86,12 +76,7 @@ extension Ops {
         doc: "Divides `input` by `other` element-wise (true division: integers give floats).",
         gradFn: "DivBackward0", saves: [.inputFor(0, gradOf: 1), .input(1)],
         samples: [OpSample([.tensor([2, 3]), .tensor([3], .awayFromZero)])],
-        forward: { call in
-            let a = call.inputs[0], b = call.inputs[1]
-            let promoted = Tensor.resultType(a, b)
-            return try Tensor.arithmetic(a, b, dtype: promoted.isFloatingPoint ? promoted : .float32, op: "div",
-                                         DivKernel())
-        },
+        forward: { call in try divKernel(call.inputs[0], call.inputs[1]) },
         backward: { ctx in
             let b = try ctx.saved(1)
             return [ctx.needsGrad(0) ? try ctx.grad.div(b) : nil,
@@ -176,9 +161,7 @@ extension Ops {
         doc: "Negates every element.",
         gradFn: "NegBackward0",
         samples: [OpSample([.tensor([2, 2])])],
-        forward: { call in
-            try Tensor.sameTypeUnary(call.inputs[0], op: "neg", NegKernel())
-        },
+        forward: { call in try negKernel(call.inputs[0]) },
         backward: { ctx in [try ctx.grad.neg()] })
 
     /// `-x` (bools are rejected).
@@ -295,5 +278,36 @@ extension Ops {
             return result
         }
         static var hasInt: Bool { true }
+    }
+}
+
+// MARK: - Kernels without dispatch
+
+/// The forward computations of the common arithmetic ops, shared by their table entries and by
+/// `Tensor`'s Swift methods, which call them directly when nothing would be recorded (backward
+/// formulas, optimizers): the op table's dispatch around a 0-d product cost a fifth of it.
+extension Ops {
+    static func addKernel(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        try Tensor.arithmetic(a, b, op: "add", AddKernel())
+    }
+
+    static func subKernel(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        if a.dtype == .bool && b.dtype == .bool {
+            throw TorchError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
+        }
+        return try Tensor.arithmetic(a, b, op: "sub", SubKernel())
+    }
+
+    static func mulKernel(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        try Tensor.arithmetic(a, b, op: "mul", MulKernel())
+    }
+
+    static func divKernel(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let promoted = Tensor.resultType(a, b)
+        return try Tensor.arithmetic(a, b, dtype: promoted.isFloatingPoint ? promoted : .float32, op: "div", DivKernel())
+    }
+
+    static func negKernel(_ a: Tensor) throws -> Tensor {
+        try Tensor.sameTypeUnary(a, op: "neg", NegKernel())
     }
 }

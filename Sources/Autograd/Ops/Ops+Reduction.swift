@@ -98,7 +98,7 @@ extension Tensor {
                 g = try g.unsqueeze(d)
             }
         } else if !keepdim, !shape.isEmpty {
-            g = try g.reshape([Int](repeating: 1, count: shape.count))
+            g = try g.reshape([Int](filling: 1, count: shape.count))
         }
         return try g.expand(shape)
     }

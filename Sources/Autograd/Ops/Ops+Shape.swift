@@ -41,7 +41,7 @@ extension Ops {
                 throw TorchError("expand(\(x.dtype.legacyName){\(Shapes.format(x.shape))}, size=\(Shapes.format(sizes))): the number of sizes provided (\(sizes.count)) must be greater or equal to the number of dimensions in the tensor (\(x.ndim))")
             }
             let lead = sizes.count - x.ndim
-            var shape = sizes, strides = [Int](repeating: 0, count: sizes.count)
+            var shape = sizes, strides = [Int](filling: 0, count: sizes.count)
             for i in 0..<sizes.count {
                 if i < lead {
                     guard sizes[i] >= 0 else {

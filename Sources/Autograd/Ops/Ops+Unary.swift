@@ -33,8 +33,12 @@ extension Ops {
         doc: "The sine of every element (radians).",
         gradFn: "SinBackward0", saves: [.input(0)],
         samples: [OpSample([.tensor([4])])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], SinKernel()) },
+        forward: { call in try sinKernel(call.inputs[0]) },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0).cos())] })
+
+    /// The kernels of `sin` and `cos` without dispatch (see `Ops.mulKernel`).
+    static func sinKernel(_ x: Tensor) throws -> Tensor { try Tensor.floatUnary(x, SinKernel()) }
+    static func cosKernel(_ x: Tensor) throws -> Tensor { try Tensor.floatUnary(x, CosKernel()) }
 
     struct SinKernel: UnaryKernel {
         func float<T: FloatElement>(_ x: T) -> T { T.sin(x) }
@@ -45,7 +49,7 @@ extension Ops {
         doc: "The cosine of every element (radians).",
         gradFn: "CosBackward0", saves: [.input(0)],
         samples: [OpSample([.tensor([4])])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], CosKernel()) },
+        forward: { call in try cosKernel(call.inputs[0]) },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0).sin().neg())] })
 
     struct CosKernel: UnaryKernel {

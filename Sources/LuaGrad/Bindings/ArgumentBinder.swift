@@ -31,51 +31,57 @@ struct ArgumentBinder {
         var args: [Arg] = []
         args.reserveCapacity(signature.params.count)
         var position = first
-        for param in signature.params {
-            var slot: Int32? = nil
-            var fromKeyword = false
-            if !param.keywordOnly, position <= last { slot = position }
-            // Without a keyword table there is nothing to look up (hashing each parameter's name
-            // was a tenth of a call like `x:norm()`).
-            if let table = keywordTable {
-                if slot == nil, keywords[param.name] != nil {
-                    lua_getfield_raw(stack.L, table, param.name)
-                    slot = stack.top
-                    fromKeyword = true
+        // The parameters are read in place: copying each `Param` out of the array retained and
+        // released its name and its default value (a tenth of a call like `x:sum()`).
+        try signature.params.withUnsafeBufferPointer { params in
+            for k in params.indices {
+                let kind = params[k].kind
+                var slot: Int32? = nil
+                var fromKeyword = false
+                if !params[k].keywordOnly, position <= last { slot = position }
+                // Without a keyword table there is nothing to look up (hashing each parameter's
+                // name was a tenth of a call like `x:norm()`).
+                if let table = keywordTable {
+                    let name = params[k].name
+                    if slot == nil, keywords[name] != nil {
+                        lua_getfield_raw(stack.L, table, name)
+                        slot = stack.top
+                        fromKeyword = true
+                    }
+                    keywords.removeValue(forKey: name)
                 }
-                keywords.removeValue(forKey: param.name)
-            }
-            defer { if fromKeyword { stack.pop() } }
+                defer { if fromKeyword { stack.pop() } }
 
-            guard let i = slot, !stack.isNoneOrNil(i) || param.kind == .dims || param.kind == .dtype else {
-                if let value = param.defaultValue {
-                    if param.kind == .sizes { args.append(.ints([])) } else { args.append(value) }
-                    if !fromKeyword, slot != nil { position += 1 }
+                guard let i = slot, !stack.isNoneOrNil(i) || kind == .dims || kind == .dtype else {
+                    if let value = params[k].defaultValue {
+                        if kind == .sizes { args.append(.ints([])) } else { args.append(value) }
+                        if !fromKeyword, slot != nil { position += 1 }
+                        continue
+                    }
+                    if kind == .sizes { args.append(.ints([])); continue }
+                    throw LuaError("\(function)() missing required argument '\(params[k].name)' (#\(position))")
+                }
+                if kind == .sizes && !fromKeyword && stack.type(i) != LUA_TTABLE {
+                    guard stack.type(i) == LUA_TNUMBER else { throw bad(i, "sizes (integers or a table)") }
+                    // Sizes as varargs: every remaining integer argument.
+                    var sizes: [Int] = []
+                    while position <= last, stack.type(position) == LUA_TNUMBER {
+                        sizes.append(try int(position, params[k]))
+                        position += 1
+                    }
+                    args.append(.ints(sizes))
                     continue
                 }
-                if param.kind == .sizes { args.append(.ints([])); continue }
-                throw LuaError("\(function)() missing required argument '\(param.name)' (#\(position))")
+                try convert(i, params[k], &inputs, &args)
+                if !fromKeyword { position += 1 }
             }
-            if param.kind == .sizes && !fromKeyword && stack.type(i) != LUA_TTABLE {
-                guard stack.type(i) == LUA_TNUMBER else { throw bad(i, "sizes (integers or a table)") }
-                // Sizes as varargs: every remaining integer argument.
-                var sizes: [Int] = []
-                while position <= last, stack.type(position) == LUA_TNUMBER {
-                    sizes.append(try int(position, param))
-                    position += 1
-                }
-                args.append(.ints(sizes))
-                continue
-            }
-            try convert(i, param, &inputs, &args)
-            if !fromKeyword { position += 1 }
         }
         if position <= last {
             throw LuaError("\(function)() takes at most \(signature.params.filter { !$0.keywordOnly }.count) positional arguments, but argument #\(position) was given")
         }
         // `generator` is read by the caller (OpBindings), which draws from it.
         if signature.drawsRandomNumbers { keywords.removeValue(forKey: "generator") }
-        if let unknown = keywords.keys.sorted().first {
+        if !keywords.isEmpty, let unknown = keywords.keys.sorted().first {
             throw LuaError("\(function)() got an unexpected keyword argument '\(unknown)'")
         }
         return (inputs, args)

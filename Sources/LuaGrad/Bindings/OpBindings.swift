@@ -84,7 +84,7 @@ struct OpBindings: Sendable {
             let op = overloads.count == 1 ? overloads[0] : OpBindings.resolve(overloads, s)
             let name = op.signature.names[0]
             // The common case, `torch.sin(x)` or `x:mul(y)`: only tensor operands, all given.
-            if op.signature.takesOnlyOperands && s.top == Int32(op.signature.params.count) && op.extraOutputs == 0
+            if op.takesOnlyOperands && s.top == Int32(op.signature.params.count) && op.extraOutputs == 0
                 && !(1...Swift.max(s.top, 1)).contains(where: { s.isNoneOrNil($0) }) {
                 func operand(_ k: Int) throws -> Tensor {
                     let i = Int32(k + 1), p = op.signature.params[k]
@@ -135,7 +135,7 @@ struct OpBindings: Sendable {
     static func pushResult(_ result: Tensor, of op: Op, _ s: LuaStack) -> Int32 {
         if op.inPlaceBase != nil {
             lua_pushvalue(s.L, 1)
-        } else if op.signature.returns == "boolean" {
+        } else if op.returnsBoolean {
             s.push(result.element(0) != 0)
         } else {
             s.push(result)
@@ -174,11 +174,14 @@ struct OpBindings: Sendable {
 }
 
 /// The ops a binary metamethod runs: for tensor op tensor, tensor op number, number op tensor.
+///
+/// The ops are held unowned: they are the op table's constants, alive for the whole process,
+/// and reading a plan per `a * b` retained and released all three.
 struct MetamethodPlan: Sendable {
     let name: String
-    let tensorTensor: Op
-    let tensorNumber: Op
-    let numberTensor: Op
+    unowned(unsafe) let tensorTensor: Op
+    unowned(unsafe) let tensorNumber: Op
+    unowned(unsafe) let numberTensor: Op
     /// Whether `number op tensor` passes the operands swapped (`2 + x` runs `add(x, 2)`).
     let swapsNumber: Bool
 
