@@ -124,7 +124,7 @@ extension Tensor {
     /// The sum of a contiguous run of floats in double precision: eight independent
     /// accumulators per worker (so the adds pipeline and vectorize), partial sums combined.
     static func fastSum<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> Double {
-        let workers = n >= Parallel.threshold ? Parallel.workers : 1
+        let workers = n >= Parallel.reductionThreshold ? Parallel.workers : 1
         var partials = [Double](repeating: 0, count: workers)
         partials.withUnsafeMutableBufferPointer { out in
             let size = (n + workers - 1) / workers
