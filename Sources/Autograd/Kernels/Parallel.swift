@@ -3,12 +3,15 @@
 /// Kernels call `Parallel.chunks` with their element count; below `threshold` the body runs
 /// once on the calling thread, so small tensors pay nothing. Above it the range is cut into
 /// parts that `WorkerPool` hands to whichever thread is free: the caller never waits for a
-/// worker to wake, so a busy second core costs nothing but the caller's own time.
+/// worker to wake, only for parts a worker has already claimed.
 enum Parallel {
-    /// Elements from which element-wise work is split: PyTorch's grain size (32 768) times
-    /// two, so each of two threads gets at least a grain. Measured: an add of 65 536 floats
-    /// 7.2 µs on one thread, 4 µs split.
-    static let threshold = 2 * grain
+    /// Elements from which element-wise work is split (2^19). An op alone gains from 2^16
+    /// (an add of 65 536 floats: 7.8 µs on one thread, 5.2 µs split), but in a chain of ops
+    /// on 2^18 floats (the `elementwise_2e18` workload) splitting made the unit slower, not
+    /// faster (0.26–0.55 ms against 0.23 ms on one core), likely because what one op writes
+    /// the next reads from the same core's cache when one thread runs the chain. From 10⁶
+    /// floats the split pays (an add 172 → 75 µs).
+    static let threshold = 1 << 19
     /// Elements from which a sum is split into per-worker partial sums. Kept apart from
     /// `threshold`: the partition decides the rounding of the result, and moving it would
     /// change printed sums that tests compare with PyTorch's.
