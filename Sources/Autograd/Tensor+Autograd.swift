@@ -67,3 +67,13 @@ extension Tensor {
         requiresGrad = flag
     }
 }
+
+extension Tensor {
+    /// Whether an op on `a` and `b` would be recorded: a graph node (grad mode on and an
+    /// operand that requires grad) or a forward-mode tangent. Backward formulas take a fused
+    /// one-pass kernel only when nothing records, since a double backward must see PyTorch's ops.
+    static func recordsOps(_ a: Tensor, _ b: Tensor) -> Bool {
+        if a.tangent != nil || b.tangent != nil { return true }
+        return (a.requiresGrad || b.requiresGrad) && ThreadState.withCurrent { $0.gradEnabled }
+    }
+}

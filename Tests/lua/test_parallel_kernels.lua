@@ -1,4 +1,4 @@
--- Element-wise ops on tensors past the parallel threshold (2^20 elements) run their chunks on
+-- Element-wise ops on tensors past the parallel threshold (2^19 elements) run their parts on
 -- worker threads in a separately compiled loop; they must give exactly what the serial loop
 -- gives on the same elements. Each case compares slices of a large result (start, middle and
 -- end, across chunk boundaries) with the op run on the same slices as small tensors.

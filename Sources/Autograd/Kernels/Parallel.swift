@@ -1,12 +1,26 @@
-import Dispatch
-
 /// Splits large element-wise work across the machine's cores.
 ///
 /// Kernels call `Parallel.chunks` with their element count; below `threshold` the body runs
-/// once on the calling thread, so small tensors pay nothing.
+/// once on the calling thread, so small tensors pay nothing. Above it the range is cut into
+/// parts that `WorkerPool` hands to whichever thread is free: the caller never waits for a
+/// worker to wake, only for parts a worker has already claimed.
 enum Parallel {
-    /// Elements below which splitting costs more than it saves.
-    static let threshold = 1 << 20
+    /// Elements from which element-wise work is split (2^19). An op alone gains from 2^16
+    /// (an add of 65 536 floats: 7.8 µs on one thread, 5.2 µs split), but in a chain of ops
+    /// on 2^18 floats (the `elementwise_2e18` workload) splitting made the unit slower, not
+    /// faster (0.26–0.55 ms against 0.23 ms on one core), likely because what one op writes
+    /// the next reads from the same core's cache when one thread runs the chain. From 10⁶
+    /// floats the split pays (an add 172 → 75 µs).
+    static let threshold = 1 << 19
+    /// Elements from which a sum is split into per-worker partial sums. Kept apart from
+    /// `threshold`: the partition decides the rounding of the result, and moving it would
+    /// change printed sums that tests compare with PyTorch's.
+    static let reductionThreshold = 1 << 20
+    /// Elements per part at least (a part is the unit a thread claims; smaller parts bound the
+    /// wait for a worker that was descheduled in the middle of one).
+    static let grain = 1 << 15
+    /// Parts per worker a large job is cut into at most.
+    static let partsPerWorker = 8
     /// Worker count: `OMP_NUM_THREADS` when set, as in PyTorch (one thread per rank when
     /// several processes share a machine, `mpirun -x OMP_NUM_THREADS=1`), else the machine's
     /// cores, at most 8. OpenBLAS is given the same count.
@@ -19,30 +33,26 @@ enum Parallel {
             body(0..<count)
             return
         }
-        let parts = workers
-        let size = (count + parts - 1) / parts
+        let size = max(grain, (count + workers * partsPerWorker - 1) / (workers * partsPerWorker))
+        let parts = (count + size - 1) / size
         // Workers run on other threads: they check the starting thread's host for a stop.
         let stop = Cancellation.probe()
-        withoutActuallyEscaping(body) { body in
-            let box = UnsafeSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                let start = p * size
-                let end = min(start + size, count)
-                guard start < end else { return }
-                Cancellation.forEachChunk(end - start, isCancelled: stop) { r in
-                    box.value((start + r.lowerBound)..<(start + r.upperBound))
-                }
+        WorkerPool.shared.run(parts: parts) { p in
+            let start = p * size
+            let end = min(start + size, count)
+            let ran = Cancellation.forEachChunk(end - start, isCancelled: stop) { r in
+                body((start + r.lowerBound)..<(start + r.upperBound))
             }
+            return ran && !stop()
         }
     }
 
     /// Calls `body(p)` for each part `0..<parts` concurrently.
     @inline(__always)
     static func forEach(_ parts: Int, _ body: (Int) -> Void) {
-        if parts <= 1 { if parts == 1 { body(0) }; return }
-        withoutActuallyEscaping(body) { body in
-            let box = UnsafeSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
+        WorkerPool.shared.run(parts: parts) { p in
+            body(p)
+            return true
         }
     }
 

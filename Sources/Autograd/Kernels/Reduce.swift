@@ -124,7 +124,7 @@ extension Tensor {
     /// The sum of a contiguous run of floats in double precision: eight independent
     /// accumulators per worker (so the adds pipeline and vectorize), partial sums combined.
     static func fastSum<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> Double {
-        let workers = n >= Parallel.threshold ? Parallel.workers : 1
+        let workers = n >= Parallel.reductionThreshold ? Parallel.workers : 1
         // One worker: no array of partials. A heap allocation per call was most of the cost
         // of summing the short lines of a `sum(dim)` (256 lines of 10 in a training step).
         // `0 +` keeps the sign that adding the one partial to 0 gives (-0 becomes +0).

@@ -288,6 +288,14 @@ public struct BackwardContext {
     /// Whether input `i` wants a gradient (formulas skip work for the others).
     public func needsGrad(_ i: Int) -> Bool { allInputsNeedGrad || node.inputNeedsGrad(i) }
 
+    /// Whether inputs `i` and `j` send their gradients to the same place: the same tensor
+    /// given twice (`x * x`), so the engine would add the two gradients.
+    public func inputsShareGradient(_ i: Int, _ j: Int) -> Bool {
+        guard !allInputsNeedGrad, needsGrad(i), needsGrad(j) else { return false }
+        let a = node.edges[i], b = node.edges[j]
+        return a.node != nil && a.node === b.node && a.inputNr == b.inputNr
+    }
+
     /// The shape of input `i`.
     public func inputShape(_ i: Int) -> [Int] { node.edges[i].shape }
 

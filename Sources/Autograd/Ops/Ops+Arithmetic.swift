@@ -58,9 +58,25 @@ extension Ops {
         samples: [OpSample([.tensor([2, 3]), .tensor([1, 3])]), OpSample([.tensor([]), .number(3)])],
         forward: { call in try mulKernel(call.inputs[0], call.inputs[1]) },
         backward: { ctx in
-            [ctx.needsGrad(0) ? try ctx.grad.mul(ctx.saved(1)) : nil,
-             ctx.needsGrad(1) ? try ctx.grad.mul(ctx.saved(0)) : nil]
+            // `x * x`: both gradients go to the same place, where the engine adds them. When
+            // nothing records the formula, one pass computes that sum: (grad·x)·2 is exactly
+            // (grad·x) + (grad·x), and two products and an add were three passes over memory.
+            if ctx.inputsShareGradient(0, 1) {
+                let x = try ctx.saved(0)
+                if !Tensor.recordsOps(ctx.grad, x) {
+                    return [try Tensor.arithmetic(ctx.grad, x, op: "mul", DoubledProductKernel()), nil]
+                }
+            }
+            return [ctx.needsGrad(0) ? try ctx.grad.mul(ctx.saved(1)) : nil,
+                    ctx.needsGrad(1) ? try ctx.grad.mul(ctx.saved(0)) : nil]
         })
+
+    /// `(a * b) * 2`: the two equal gradients of `x * x`, summed in one pass.
+    struct DoubledProductKernel: BinaryKernel {
+        func float<T: FloatElement>(_ a: T, _ b: T) -> T { (a * b) * 2 }
+        func int(_ a: Int64, _ b: Int64) -> Int64 { (a &* b) &* 2 }
+        static var hasInt: Bool { true }
+    }
 
     /// `a * b`; on bools, and.
     struct MulKernel: BinaryKernel {

@@ -158,10 +158,23 @@ extension Ops {
         gradFn: "SqrtBackward0", saves: [.output],
         samples: [OpSample([.tensor([4], .positive)])],
         forward: { call in try Tensor.floatUnary(call.inputs[0], SqrtKernel()) },
-        backward: { ctx in [try ctx.grad.div(ctx.saved(0).mul(Tensor.wrapped(.int(2))))] })
+        backward: { ctx in
+            // grad / (2 * result), as PyTorch records it; in one pass when nothing records the
+            // formula (doubling is exact, so the quotient rounds the same).
+            let y = try ctx.saved(0)
+            if !Tensor.recordsOps(ctx.grad, y) {
+                return [try Tensor.arithmetic(ctx.grad, y, op: "div", HalfQuotientKernel())]
+            }
+            return [try ctx.grad.div(y.mul(Tensor.wrapped(.int(2))))]
+        })
 
     struct SqrtKernel: UnaryKernel {
         func float<T: FloatElement>(_ x: T) -> T { T.sqrt(x) }
+    }
+
+    /// `a / (2 * b)`: the gradient of `sqrt` from the incoming gradient and the result.
+    struct HalfQuotientKernel: BinaryKernel {
+        func float<T: FloatElement>(_ a: T, _ b: T) -> T { a / (b + b) }
     }
 
     static let abs = Op(

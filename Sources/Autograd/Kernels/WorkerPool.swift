@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// A few long-lived threads that run the parts of one job alongside the thread that posts it.
+///
+/// Why not `DispatchQueue.concurrentPerform`: on Linux its worker threads take longer to wake
+/// than a 10⁶-element add takes to run, so the calling thread ran both halves itself 199 times
+/// in 200 (measured): "parallel" kernels were serial below a few milliseconds of work. These
+/// workers stay awake (spinning) for a short while after each job, as OpenMP's do, so a loop
+/// of element-wise ops keeps them busy, and sleep on a condition variable after that.
+///
+/// Parts are claimed one at a time from a shared counter, by the workers and by the posting
+/// thread, which never waits for a worker to wake up: when the other core is busy with another
+/// process, the caller simply runs every part itself. It waits only for parts a worker has
+/// already claimed, so parts are kept small (a few to tens of microseconds).
+///
+/// One job runs at a time. A second poster (another host's thread, or a kernel nested inside
+/// a part) finds the pool busy and runs its parts itself.
+final class WorkerPool: @unchecked Sendable {
+    /// The process's pool: one thread fewer than `Parallel.workers` (the poster is the other).
+    static let shared = WorkerPool(threads: Parallel.workers - 1)
+
+    /// The current job's ticket: its number (bits 32–63), its part count (16–31) and the next
+    /// part to claim (0–15). One word, so a claim is a single compare-and-swap that fails for
+    /// a worker still holding an older job's ticket.
+    private let ticket = Atomic<UInt64>(0)
+    /// The current job's part function (a pointer to a closure on the poster's stack).
+    private let body = Atomic<UInt>(0)
+    /// Parts of the current job finished (or skipped after a stop).
+    private let finished = Atomic<Int>(0)
+    /// Set when a part saw a stop request: the remaining parts are skipped.
+    private let halted = Atomic<Bool>(false)
+    /// Held by the thread whose job is running.
+    private let busy = Atomic<Bool>(false)
+    /// Until when (monotonic nanoseconds) posters run their parts alone: set after a worker
+    /// kept a poster waiting, the sign that another process holds the other core.
+    private let aloneUntil = Atomic<Int>(0)
+    /// Workers asleep on `wakeUp` (checked by posters, so a job wakes them only when needed).
+    private let sleepers = Atomic<Int>(0)
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    private let wakeUp: UnsafeMutablePointer<pthread_cond_t>
+    private let threads: Int
+
+    /// Most parts one job may have (the ticket's 16-bit fields).
+    static let maxParts = 1 << 15
+    /// How long a poster may wait for a worker's parts before the pool counts it as a
+    /// stall: parts last microseconds, a worker that lost its core is gone for milliseconds.
+    private static let patience = 200_000
+    /// How long posters then run alone, in nanoseconds: on a machine shared with other
+    /// processes, waiting for a descheduled worker made a 2^18-float add three times slower
+    /// than running it on one thread; trying again every 50 ms bounds that cost.
+    private static let aloneFor = 50_000_000
+    /// Checks of the ticket a worker makes before it goes to sleep: about half a millisecond
+    /// (2^17, about 65 µs, was shorter than a job plus the worker's wake-up, so a worker
+    /// woken late for one job slept through the next: a loop of 2^18-float adds ran alone).
+    private static let spins = 1 << 20
+
+    private init(threads: Int) {
+        self.threads = threads
+        lock = .allocate(capacity: 1)
+        wakeUp = .allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(wakeUp, nil)
+        for _ in 0..<threads { start() }
+    }
+
+    /// Starts one worker thread (detached; it lives as long as the process).
+    private func start() {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let made = pthread_create(&thread, nil, { raw in
+            Unmanaged<WorkerPool>.fromOpaque(raw!).takeUnretainedValue().work()
+            return nil
+        }, context)
+        if made == 0 { pthread_detach(thread) } else { Unmanaged<WorkerPool>.fromOpaque(context).release() }
+    }
+
+    // MARK: - Posting
+
+    /// Runs `part(p)` for every `p` in `0..<parts`, on this thread and any free worker;
+    /// returns when all have run. Runs them all here when the pool is busy or has no threads.
+    /// A part returns false to skip the parts not yet started (a stop request).
+    func run(parts: Int, _ part: (Int) -> Bool) {
+        precondition(parts <= WorkerPool.maxParts, "too many parts for one job")
+        guard threads > 0, parts > 1, WorkerPool.now() >= aloneUntil.load(ordering: .relaxed),
+              busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            for p in 0..<parts where !part(p) { return }
+            return
+        }
+        defer { busy.store(false, ordering: .releasing) }
+        withoutActuallyEscaping(part) { part in
+            var function = part
+            withUnsafeMutablePointer(to: &function) { pointer in
+                finished.store(0, ordering: .relaxed)
+                halted.store(false, ordering: .relaxed)
+                body.store(UInt(bitPattern: pointer), ordering: .relaxed)
+                let number = (ticket.load(ordering: .relaxed) >> 32) &+ 1
+                ticket.store(number << 32 | UInt64(parts) << 16, ordering: .sequentiallyConsistent)
+                if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+                    pthread_mutex_lock(lock)
+                    pthread_cond_broadcast(wakeUp)
+                    pthread_mutex_unlock(lock)
+                }
+                runParts()
+                // Wait for the parts workers claimed; they are short, unless a worker lost its
+                // core to another process: then yielding may give it back.
+                var spins = 0, waitStart = 0
+                while finished.load(ordering: .acquiring) < parts {
+                    spins += 1
+                    guard spins & 0xFFF == 0 else { continue }
+                    sched_yield()
+                    let t = WorkerPool.now()
+                    if waitStart == 0 { waitStart = t }
+                    if t - waitStart > WorkerPool.patience {
+                        aloneUntil.store(t + WorkerPool.aloneFor, ordering: .relaxed)
+                    }
+                }
+                body.store(0, ordering: .relaxed)
+            }
+        }
+    }
+
+    /// The monotonic clock in nanoseconds.
+    private static func now() -> Int {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return t.tv_sec * 1_000_000_000 + t.tv_nsec
+    }
+
+    // MARK: - Claiming
+
+    /// Claims and runs parts of the current job until none is left.
+    private func runParts() {
+        while true {
+            let current = ticket.load(ordering: .acquiring)
+            let parts = (current >> 16) & 0xFFFF, next = current & 0xFFFF
+            guard next < parts else { return }
+            let function = body.load(ordering: .acquiring)
+            guard ticket.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing).exchanged
+            else { continue }
+            // A successful claim of an unfinished job: its poster is still waiting, so the
+            // function read above is that job's and still alive.
+            runPart(Int(next), function)
+            finished.add(1, ordering: .releasing)
+        }
+    }
+
+    /// Runs one part through the posted function pointer (its copy released before the part
+    /// counts as finished); a part that asks to stop makes the others skip.
+    @inline(never)
+    private func runPart(_ p: Int, _ function: UInt) {
+        if halted.load(ordering: .relaxed) { return }
+        if !UnsafePointer<(Int) -> Bool>(bitPattern: function)!.pointee(p) {
+            halted.store(true, ordering: .relaxed)
+        }
+    }
+
+    // MARK: - Workers
+
+    /// A worker's loop: wait for a job with parts left (spinning, then asleep), help run it.
+    private func work() {
+        var seen: UInt64 = 0
+        while true {
+            var spins = 0
+            while ticket.load(ordering: .relaxed) >> 32 == seen >> 32 {
+                spins += 1
+                if spins >= WorkerPool.spins {
+                    sleep(unlessNewerThan: seen)
+                    spins = 0
+                }
+            }
+            seen = ticket.load(ordering: .acquiring)
+            runParts()
+        }
+    }
+
+    /// Sleeps until a job newer than `seen` is posted.
+    private func sleep(unlessNewerThan seen: UInt64) {
+        pthread_mutex_lock(lock)
+        sleepers.add(1, ordering: .sequentiallyConsistent)
+        while ticket.load(ordering: .sequentiallyConsistent) >> 32 == seen >> 32 {
+            pthread_cond_wait(wakeUp, lock)
+        }
+        sleepers.subtract(1, ordering: .sequentiallyConsistent)
+        pthread_mutex_unlock(lock)
+    }
+}

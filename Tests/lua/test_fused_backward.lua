@@ -1,0 +1,68 @@
+-- Some backward formulas run as one fused pass when nothing records them (`x * x` sends
+-- 2·grad·x to x once instead of two products the engine adds; `sqrt` divides by 2·result in
+-- one pass). They must give bit for bit what the recorded ops give, which is what a
+-- create_graph backward runs, and must not change what a recorded backward builds.
+
+-- x.grad from `loss(x)`, plain and with create_graph (the recorded formula), as a pair.
+local function both_ways(make, loss)
+  local plain = make()
+  loss(plain):backward()
+  local recorded = make()
+  loss(recorded):backward({ create_graph = true })
+  return plain.grad, recorded.grad
+end
+
+local function same_bits(a, b)
+  return torch.allclose(a, b, { rtol = 0, atol = 0, equal_nan = true })
+end
+
+describe("fused backward formulas", function()
+  torch.manual_seed(0)
+  -- Past the parallel threshold and below it, float32 and float64.
+  local sizes = { 7, 70000 }
+
+  it("x * x gives 2·grad·x, as the two products the engine adds", function()
+    for _, n in ipairs(sizes) do
+      for _, dtype in ipairs({ torch.float32, torch.float64 }) do
+        local values = torch.randn(n, { dtype = dtype })
+        local function make() return values:clone():requires_grad_() end
+        local g = torch.randn(n, { dtype = dtype })
+        local plain, recorded = both_ways(make, function(x) return ((x * x) * g):sum() end)
+        assert.is_true(same_bits(plain, recorded), "n = " .. n)
+        assert.is_true(same_bits(plain, g * values * 2), "n = " .. n)
+      end
+    end
+  end)
+
+  it("x * x through a non-leaf, and next to a product of two tensors", function()
+    local values = torch.randn(50)
+    local function make() return values:clone():requires_grad_() end
+    local plain, recorded = both_ways(make, function(x)
+      local y = x * 3
+      return (y * y + y * x):sum()
+    end)
+    assert.is_true(same_bits(plain, recorded))
+  end)
+
+  it("sqrt divides by twice its result", function()
+    for _, n in ipairs(sizes) do
+      local values = torch.rand(n, { dtype = torch.float64 }) * 4 + 0.01
+      local function make() return values:clone():requires_grad_() end
+      local plain, recorded = both_ways(make, function(x) return torch.sqrt(x * x + 1):sum() end)
+      assert.is_true(same_bits(plain, recorded), "n = " .. n)
+    end
+  end)
+
+  it("a recorded backward still differentiates twice", function()
+    local x = torch.tensor({ 0.5, 2, 3 }, { requires_grad = true })
+    local gx = torch.autograd.grad((x * x * x):sum(), { x }, { create_graph = true })
+    local ggx = torch.autograd.grad(gx:sum(), { x })
+    -- d/dx of 3x² is 6x.
+    assert.is_true(torch.allclose(ggx, x:detach() * 6))
+    local y = torch.tensor({ 4.0, 9.0 }, { requires_grad = true })
+    local gy = torch.autograd.grad(torch.sqrt(y):sum(), { y }, { create_graph = true })
+    local ggy = torch.autograd.grad(gy:sum(), { y })
+    -- d/dy of 1/(2√y) is -1/(4 y^1.5): -1/32 and -1/108.
+    assert.is_true(torch.allclose(ggy, torch.tensor({ -1 / 32, -1 / 108 })))
+  end)
+end)
