@@ -8,7 +8,7 @@
 //     -> LuaGrad (bridge + ScriptHost; the only importer of CLua)
 //     -> luagrad (command-line program, with jemalloc as its malloc)
 //     -> LuaGradModule (the Lua module luagrad.so, for the system's lua5.4; docs/lua-module.md)
-//   CZmq (system libzmq) + LuaGrad -> JupyterKernel (`luagrad kernel`: the Jupyter protocol) -> luagrad
+//   CZmq (system libzmq, through dlopen) + LuaGrad -> JupyterKernel (`luagrad kernel`: the Jupyter protocol) -> luagrad
 //   CMPIShim (Open MPI through dlopen, for torch.distributed) -> LuaGrad
 //
 // Who links the Lua core: the programs and tests below link Debian's liblua5.4 (`linksLua`);
@@ -80,16 +80,13 @@ let package = Package(
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
         ),
-        // No pkgConfig: libzmq.pc's Cflags carry Kerberos include paths that SwiftPM refuses
-        // (a warning on every build); the header and library are in the default paths.
-        .systemLibrary(
-            name: "CZmq",
-            providers: [.apt(["libzmq3-dev"])]
-        ),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(name: "CThreadSlots"),
         // Open MPI, opened with dlopen by torch.distributed: the build needs no MPI.
         .target(name: "CMPIShim", linkerSettings: [.linkedLibrary("dl")]),
+        // libzmq through dlopen, for `luagrad kernel` only (Sources/CZmq/include/CZmq.h): the
+        // build needs its header (libzmq3-dev), and other runs of the program never load it.
+        .target(name: "CZmq", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "Autograd",
             dependencies: ["COpenBLAS", "CThreadSlots"],
@@ -107,7 +104,7 @@ let package = Package(
         ),
         .target(
             name: "JupyterKernel",
-            dependencies: ["LuaGrad", "CZmq"],
+            dependencies: ["LuaGrad", "Autograd", "CZmq"],
             // The kernel's Lua side (display, completion, inspection), compiled in.
             resources: [.embedInCode("Lua")]
         ),

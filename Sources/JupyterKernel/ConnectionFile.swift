@@ -1,4 +1,4 @@
-import Foundation
+import Autograd
 
 /// What a Jupyter client tells the kernel in its connection file: where to bind the five
 /// sockets and the key that signs messages.
@@ -17,10 +17,10 @@ public struct ConnectionFile {
 
     /// Reads and checks the file at `path`; the error says what is wrong with it.
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try? Self.contents(path) else {
             throw KernelError("cannot read the connection file '\(path)'")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? JSONObject else {
+        guard let object = JSONText.object(data) else {
             throw KernelError("the connection file '\(path)' is not a JSON object")
         }
         transport = object["transport"] as? String ?? "tcp"
@@ -38,6 +38,13 @@ public struct ConnectionFile {
             ports[channel] = port
         }
         self.ports = ports
+    }
+
+    private static func contents(_ path: String) throws -> [UInt8] {
+        let file = try FileReader(path: path)
+        var bytes = [UInt8](repeating: 0, count: file.size)
+        try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
+        return bytes
     }
 
     /// The ZeroMQ endpoint of `channel` ("tcp://127.0.0.1:5555", or "ipc://path-5555").

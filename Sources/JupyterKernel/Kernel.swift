@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import CZmq
-import Foundation
 import LuaGrad
 import Synchronization
 
@@ -83,7 +82,7 @@ public final class Kernel: @unchecked Sendable {
         shell.close()
         stdin.close()
         publisher.close()
-        zmq_ctx_term(context.handle)
+        context.terminate()
         return 0
     }
 
@@ -123,7 +122,7 @@ public final class Kernel: @unchecked Sendable {
                 reply("shutdown_reply", ["status": "ok", "restart": restart], to: request, on: control)
                 publisher.status("idle", parent: request)
                 control.close()
-                zmq_ctx_shutdown(context.handle)
+                context.shutdown()
                 return
             case "kernel_info_request":
                 reply("kernel_info_reply", Self.kernelInfo, to: request, on: control)
@@ -135,13 +134,7 @@ public final class Kernel: @unchecked Sendable {
         control.close()
     }
 
-    // MARK: - Threads
-
-    private func startThread(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
-        thread.name = name
-        thread.start()
-    }
+    // MARK: - Signals
 
     /// Blocks SIGINT in this thread and the threads it starts: only the signal thread takes it
     /// (with `sigwait`), so a signal never lands in the middle of Lua or libzmq.

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Autograd
 
 /// The kernelspec that registers `luagrad kernel` with Jupyter (`kernel.json` in a folder
 /// named for the kernel, where `jupyter kernelspec list` looks).
@@ -17,8 +20,8 @@ public enum KernelSpec {
             switch self {
             case .system: return "/usr/local/share/jupyter/kernels"
             case .user:
-                let data = ProcessInfo.processInfo.environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-                return (data ?? NSHomeDirectory() + "/.local/share") + "/jupyter/kernels"
+                let data = environment("XDG_DATA_HOME")
+                return (data ?? homeFolder() + "/.local/share") + "/jupyter/kernels"
             case .prefix(let prefix): return prefix + "/share/jupyter/kernels"
             }
         }
@@ -41,13 +44,38 @@ public enum KernelSpec {
     public static func install(executable: String, at location: Location) throws -> String {
         let folder = location.kernelsFolder + "/" + name
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let data = try JSONSerialization.data(
-                withJSONObject: json(executable: executable), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: folder + "/kernel.json"), options: .atomic)
+            try makeFolders(folder)
+            let text = JSONText.encode(json(executable: executable), indent: true) ?? []
+            try AtomicFile.write(to: folder + "/kernel.json") { try $0.write(text + Array("\n".utf8)) }
         } catch {
-            throw KernelError("cannot write the kernelspec in '\(folder)': \(error.localizedDescription)")
+            throw KernelError("cannot write the kernelspec in '\(folder)': \(error)")
         }
         return folder
+    }
+
+    // MARK: - The file system
+
+    /// `path` and the folders above it, made where missing (`mkdir -p`).
+    private static func makeFolders(_ path: String) throws {
+        var made = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            made += "/" + component
+            guard mkdir(made, 0o755) == 0 || errno == EEXIST else {
+                throw KernelError("cannot make '\(made)': \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// The value of the environment variable `name`, or nil when it is unset or empty.
+    private static func environment(_ name: String) -> String? {
+        guard let value = getenv(name), value.pointee != 0 else { return nil }
+        return String(cString: value)
+    }
+
+    /// `$HOME`, or the home folder the user database gives.
+    private static func homeFolder() -> String {
+        if let home = environment("HOME") { return home }
+        guard let entry = getpwuid(getuid()), let folder = entry.pointee.pw_dir else { return "/" }
+        return String(cString: folder)
     }
 }

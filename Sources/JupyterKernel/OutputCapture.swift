@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// Turns what cells write to the process's standard output and error into `stream` messages.
 ///
@@ -18,7 +17,7 @@ final class OutputCapture: @unchecked Sendable {
     }
 
     private var streams: [Stream] = []
-    private let lock = NSLock()
+    private let lock = Lock()
     private let publisher: Publisher
     /// The request whose cell is writing (the parent of the stream messages).
     private var parent: Message?
@@ -44,9 +43,7 @@ final class OutputCapture: @unchecked Sendable {
             dup2(null, STDIN_FILENO)
             close(null)
         }
-        let thread = Thread { [self] in forwardForever() }
-        thread.name = "luagrad-output"
-        thread.start()
+        startThread("luagrad-output") { [self] in forwardForever() }
     }
 
     /// Sets the request that later output answers, after sending what earlier cells wrote.

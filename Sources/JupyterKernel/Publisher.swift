@@ -1,5 +1,4 @@
 import CZmq
-import Foundation
 
 /// The iopub socket: broadcasts (status, streams, results, errors) from every thread of the
 /// kernel, one message at a time.
@@ -7,7 +6,7 @@ final class Publisher: @unchecked Sendable {
     private let socket: ZmqSocket
     private let wire: Wire
     private let session: Session
-    private let lock = NSLock()
+    private let lock = Lock()
     private var isClosed = false
 
     init(socket: ZmqSocket, wire: Wire, session: Session) {

@@ -1,6 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// A JSON object as `JSONSerialization` reads and writes it.
+/// A JSON object as `JSONText` reads and writes it.
 typealias JSONObject = [String: Any]
 
 // MARK: - Message
@@ -71,9 +73,7 @@ struct Wire: Sendable {
             guard constantTimeEqual(signature, Array(self.signature(parts).utf8)) else { throw .badSignature }
         }
         func decode(_ index: Int, _ name: String) throws(WireError) -> JSONObject {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(parts[index])) as? JSONObject else {
-                throw .badJSON(name)
-            }
+            guard let object = JSONText.object(parts[index]) else { throw .badJSON(name) }
             return object
         }
         return Message(
@@ -85,10 +85,7 @@ struct Wire: Sendable {
     /// Compact JSON of `object` (an empty object if it cannot be encoded, which the kernel's
     /// own dictionaries of strings, numbers, booleans, arrays and dictionaries never are).
     static func encode(_ object: JSONObject) -> [UInt8] {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return Array("{}".utf8)
-        }
-        return Array(data)
+        JSONText.encode(object) ?? Array("{}".utf8)
     }
 }
 
@@ -96,12 +93,12 @@ struct Wire: Sendable {
 
 /// The kernel's side of a session: its id, and headers for the messages it sends.
 struct Session: Sendable {
-    let id = UUID().uuidString.lowercased()
+    let id = Self.uuid()
 
     /// A reply or broadcast of `type`, answering `parent` (routed back to its sender).
     func message(_ type: String, content: JSONObject, parent: Message?, metadata: JSONObject = [:]) -> Message {
         let header: JSONObject = [
-            "msg_id": UUID().uuidString.lowercased(), "msg_type": type, "session": id, "username": "kernel",
+            "msg_id": Self.uuid(), "msg_type": type, "session": id, "username": "kernel",
             "date": Self.timestamp(), "version": "5.3",
         ]
         return Message(
@@ -109,10 +106,36 @@ struct Session: Sendable {
             metadata: metadata, content: content)
     }
 
-    /// ISO 8601 with microseconds, as Jupyter writes dates.
-    private static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+    /// A random (version 4) UUID in lower case, as message and session ids are written.
+    static func uuid() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
+        bytes[8] = bytes[8] & 0x3F | 0x80  // the RFC 4122 variant
+        let hex = Hex.encode(bytes)
+        var out = ""
+        for (i, character) in hex.enumerated() {
+            if i == 8 || i == 12 || i == 16 || i == 20 { out += "-" }
+            out.append(character)
+        }
+        return out
+    }
+
+    /// Now in UTC, ISO 8601 with microseconds, as Jupyter writes dates
+    /// (`2026-12-06T06:30:00.123456Z`).
+    static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var fields = tm()
+        gmtime_r(&seconds, &fields)
+        func digits(_ value: Int, _ count: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, count - text.count)) + text
+        }
+        return digits(Int(fields.tm_year) + 1900, 4) + "-" + digits(Int(fields.tm_mon) + 1, 2) + "-"
+            + digits(Int(fields.tm_mday), 2) + "T" + digits(Int(fields.tm_hour), 2) + ":"
+            + digits(Int(fields.tm_min), 2) + ":" + digits(Int(fields.tm_sec), 2) + "."
+            + digits(now.tv_nsec / 1000, 6) + "Z"
     }
 }

@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import JupyterKernel
 import LuaGrad
 
@@ -53,7 +55,11 @@ enum KernelRequest: Equatable {
 
     /// The absolute path of this program, for the kernelspec's argv.
     private static func executablePath() -> String {
-        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        if count > 0 { return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } }
+        guard let path = realpath(CommandLine.arguments[0], nil) else { return CommandLine.arguments[0] }
+        defer { free(path) }
+        return String(cString: path)
     }
 }
