@@ -95,32 +95,71 @@ final class BridgeContext {
     /// tensors' real size calls for (NOTES.md: without this, garbage tensors pile up).
     ///
     /// Small tensors are paced with collector steps (a minor collection in generational
-    /// mode) per 256 KiB. A tensor that crosses 256 KiB alone waits for the next tensor
-    /// before it steps: a minor collection frees only objects that have survived at most one,
-    /// and a step per large tensor let more results age to "old" before they died (a loop of
-    /// `local c = a + b` on 10⁶ floats kept 9.8 results alive on average, 7.7 now; on 2^18
-    /// floats 31, now 18). Fewer garbage outputs means their buffers come back to
-    /// `BufferCache`, and are reused, while still in the processor's cache.
+    /// mode) per 256 KiB. A large tensor (`largeTensorBytes` or more) leaves its step due,
+    /// and the next op takes it before it runs (`collectBeforeOp`); a second large tensor
+    /// pushed with no op in between takes it here. Stepping at the push ran the collection
+    /// after the new result's buffer was allocated, so the result it freed (the previous
+    /// iteration's, in a loop) could only be reused by a later op: a loop's outputs rotated
+    /// through two to four buffers, where freeing each at once (`<close>`) reuses one, still
+    /// in the processor's cache (an add of 10⁶ floats, one thread: 236–256 µs against
+    /// 167–176 µs, with the same instructions).
     ///
     /// Old tensors need more: only a major collection frees them, and Lua's own heap (which
     /// decides when majors happen) barely grows. So after as many new tensor bytes as were
     /// alive at the last full collection (at least 64 MiB), the bridge runs a full one; it is
-    /// cheap, since it only walks Lua's small heap.
+    /// cheap, since it only walks Lua's small heap. For a large tensor it too waits for the
+    /// next op: a full collection makes every object it finds alive old, and the result just
+    /// pushed, old, would outlive every minor collection after its death, holding its buffer
+    /// until the next full one.
     @inline(__always)
     func account(_ L: OpaquePointer, bytes: Int) {
         // Each tensor also costs Swift objects Lua does not see; count them too.
         pendingBytes &+= bytes &+ 256
-        if pendingBytes >= 256 * 1024 && pendingBytes > bytes &+ 256 {
-            lg_gc_step(L, Int32(min(pendingBytes / 1024, Int(Int32.max))))
-            pendingBytes = 0
-        }
         bytesSinceFullCollection &+= bytes
-        if bytesSinceFullCollection >= fullCollectionThreshold {
-            lg_gc_collect(L)
-            bytesSinceFullCollection = 0
-            fullCollectionThreshold = max(64 << 20, Storage.liveBytes.load())
+        if bytes >= Self.largeTensorBytes {
+            if collectionDue { collectDue(L) }
+            collectionDue = true
+            return
         }
+        if pendingBytes >= 256 * 1024 { step(L) }
+        if bytesSinceFullCollection >= fullCollectionThreshold { collectFully(L) }
     }
+
+    /// Runs the collection a large tensor left due, before an op that may allocate one: a
+    /// result that died since (the previous iteration's `a + b`) is finalized first, and its
+    /// buffer goes back to `BufferCache` (or malloc) in time for this op's output.
+    @inline(__always)
+    static func collectBeforeOp(_ L: OpaquePointer) {
+        let context = get(L)
+        if context.collectionDue { context.collectDue(L) }
+    }
+
+    /// The due collection: a full one when enough tensor bytes were made since the last,
+    /// else a step.
+    private func collectDue(_ L: OpaquePointer) {
+        if bytesSinceFullCollection >= fullCollectionThreshold { collectFully(L) } else { step(L) }
+    }
+
+    /// A collector step (a minor collection) charged with the pending bytes.
+    private func step(_ L: OpaquePointer) {
+        lg_gc_step(L, Int32(min(pendingBytes / 1024, Int(Int32.max))))
+        pendingBytes = 0
+        collectionDue = false
+    }
+
+    /// A full collection; the next is due after as many tensor bytes as are alive now.
+    private func collectFully(_ L: OpaquePointer) {
+        lg_gc_collect(L)
+        bytesSinceFullCollection = 0
+        fullCollectionThreshold = max(64 << 20, Storage.liveBytes.load())
+        pendingBytes = 0
+        collectionDue = false
+    }
+
+    /// Tensors of at least this many bytes leave their collection to the next op (`account`).
+    static let largeTensorBytes = 256 * 1024
+    /// Whether a large tensor was pushed since the collector last ran.
+    private var collectionDue = false
 
     /// Tensor bytes pushed since the last full collection, and how many trigger the next.
     var bytesSinceFullCollection = 0

@@ -79,6 +79,7 @@ struct OpBindings: Sendable {
     /// `torch.f(...)` / `x:f(...)`: upvalue 2 is the overload group.
     static let call: lg_SwiftFunction = { L in
         luaEntry(L) { s in
+            BridgeContext.collectBeforeOp(s.L)
             let group = Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))
             let overloads = OpBindings.shared.groups[group]
             let op = overloads.count == 1 ? overloads[0] : OpBindings.resolve(overloads, s)
@@ -146,6 +147,7 @@ struct OpBindings: Sendable {
     /// Binary metamethods (`a + b`, `2 - x`): upvalue 2 is the index of the metamethod's plan.
     static let binaryMetamethod: lg_SwiftFunction = { L in
         luaEntry(L) { s in
+            BridgeContext.collectBeforeOp(s.L)
             let plan = OpBindings.shared.plans[Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))]
             if let a = s.tensor(1) {
                 if let b = s.tensor(2) { s.push(try plan.tensorTensor.apply(a, b)) }
@@ -167,6 +169,7 @@ struct OpBindings: Sendable {
     /// `-x`.
     static let unaryMinus: lg_SwiftFunction = { L in
         luaEntry(L) { s in
+            BridgeContext.collectBeforeOp(s.L)
             s.push(try s.checkTensor(1, "__unm").neg())
             return 1
         }
