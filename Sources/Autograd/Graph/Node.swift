@@ -179,7 +179,7 @@ public class Node {
     deinit { Node.live.subtract(1) }
 
     /// Computes input gradients from output gradients (`grads[i]` is nil when output i got none).
-    func apply(_ grads: OutputGrads, context: BackwardRun) throws -> [Tensor?] {
+    func apply(_ grads: OutputGrads, context: BackwardRun) throws -> InputGrads {
         fatalError("subclasses implement apply")
     }
 
@@ -254,7 +254,7 @@ public final class AccumulateGrad: Node {
 
     override public var name: String { "AccumulateGrad" }
 
-    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> [Tensor?] {
+    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> InputGrads {
         var incoming = grads[0]
         try accumulate(&incoming, context: context)
         return []
