@@ -112,4 +112,19 @@ import Testing
         }
         #expect(grad == nil && node == nil)
     }
+
+    @Test func aGraphRunsAfterItsLeafIsGone() throws {
+        // The graph keeps the leaf's AccumulateGrad, which does not keep the leaf: the pass must
+        // skip it, not reach for the freed leaf.
+        weak var leaf: Tensor?
+        let y: Tensor
+        do {
+            let x = try Tensor([Double(1), 2])
+            try x.setRequiresGrad(true)
+            y = try x.mul(Tensor.number(2)).sum()  // saves nothing of x
+            leaf = x
+        }
+        #expect(leaf == nil)
+        try y.backward()
+    }
 }

@@ -13,6 +13,9 @@ public enum Shapes {
 
     /// Row-major strides of a contiguous tensor of `shape`.
     public static func contiguousStrides(_ shape: [Int]) -> [Int] {
+        // A vector's strides are a constant literal, shared: no array to allocate for the
+        // commonest shape of small tensors (a bias, a reduced loss, a gathered row).
+        if shape.count == 1 { return [1] }
         var strides = [Int](filling: 1, count: shape.count)
         var running = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {
@@ -40,6 +43,10 @@ public enum Shapes {
     /// The broadcast shape of `a` and `b`, with PyTorch's error when they do not broadcast.
     public static func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
         if a == b { return a }
+        // Usually one operand's shape is the result (a bias, a scalar, a column): return it
+        // rather than build an equal array.
+        if broadcasts(b, to: a) { return a }
+        if broadcasts(a, to: b) { return b }
         let n = max(a.count, b.count)
         var out = [Int](filling: 0, count: n)
         // From the last dimension, as PyTorch compares them (its message names the first mismatch).
@@ -53,6 +60,16 @@ public enum Shapes {
             }
         }
         return out
+    }
+
+    /// Whether broadcasting `shape` against `target` gives `target` itself: every trailing size
+    /// of `shape` equals `target`'s or is 1.
+    @inline(__always)
+    static func broadcasts(_ shape: [Int], to target: [Int]) -> Bool {
+        guard shape.count <= target.count else { return false }
+        let lead = target.count - shape.count
+        for i in 0..<shape.count where shape[i] != 1 && shape[i] != target[lead + i] { return false }
+        return true
     }
 
     /// Strides that read a tensor of `shape`/`strides` as if it had `target` shape (0 where broadcast).

@@ -31,8 +31,9 @@ public final class Tensor {
     var outputNr = 0
     /// The node that accumulates into `.grad`, shared by every graph this leaf is in.
     ///
-    /// Held strongly (it holds its leaf weakly, so there is no cycle): held weakly, as PyTorch
-    /// does, every short graph made a new node and a weak-reference side table for it.
+    /// Held strongly (it holds its leaf unowned, cleared by this tensor's deinit, so there is no
+    /// cycle): held weakly, as PyTorch does, every short graph made a new node and a
+    /// weak-reference side table for it.
     var accumulator: AccumulateGrad?
     /// The forward-mode tangent of a dual tensor (`unpack_dual(x).tangent`).
     public internal(set) var tangent: Tensor?
@@ -81,6 +82,8 @@ public final class Tensor {
 
     deinit {
         Tensor.live.subtract(1)
+        // The accumulator may outlive its leaf (graphs hold it): it must not refer to it after.
+        accumulator?.variable = nil
         // A long chain of nodes must not be freed by recursion (a million-op graph would
         // overflow the stack): hand the node to the iterative teardown.
         // Most tensors die while their node is still held by the graph downstream: a plain

@@ -64,7 +64,7 @@ final class CustomNode: Node {
     override var name: String { nameText }
     override var outputCount: Int { count }
 
-    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> [Tensor?] {
+    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> InputGrads {
         guard let body else { throw TorchError(AutogradMessages.savedTensorsFreed) }
         // Missing output gradients arrive as zeros, as PyTorch materializes them.
         var full: [Tensor?] = []
@@ -75,7 +75,7 @@ final class CustomNode: Node {
         guard result.count >= edges.count || result.count == edges.filter({ $0.node != nil }).count else {
             throw TorchError("function \(nameText) returned an incorrect number of gradients (expected \(edges.count), got \(result.count))")
         }
-        return result
+        return InputGrads(result)
     }
 
     override func releaseSaved() {

@@ -120,7 +120,7 @@ public enum Engine {
 
     /// Anomaly mode: the first NaN in a gradient is an error naming the node and where the
     /// forward call that recorded it was made.
-    fileprivate static func checkAnomaly(_ grads: [Tensor?], of node: Node) throws {
+    fileprivate static func checkAnomaly(_ grads: InputGrads, of node: Node) throws {
         for (i, g) in grads.enumerated() {
             guard let g, g.dtype.isFloatingPoint else { continue }
             if (0..<g.numel).contains(where: { g.element($0).isNaN }) {
@@ -336,7 +336,7 @@ private struct BackwardPass {
     /// nodes its edges lead to, reduced to each input's shape and cast to its dtype: once,
     /// here, for every op.
     @inline(__always)
-    private func passOn(_ inputGrads: [Tensor?], from node: Node, numbered i: Int,
+    private func passOn(_ inputGrads: InputGrads, from node: Node, numbered i: Int,
                         into buffers: inout [OutputGrads]) throws {
         let base = first[i], edgeCount = first[i + 1] - base
         for k in 0..<min(node.edges.count, edgeCount, inputGrads.count) {

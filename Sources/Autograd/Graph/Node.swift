@@ -179,7 +179,7 @@ public class Node {
     deinit { Node.live.subtract(1) }
 
     /// Computes input gradients from output gradients (`grads[i]` is nil when output i got none).
-    func apply(_ grads: OutputGrads, context: BackwardRun) throws -> [Tensor?] {
+    func apply(_ grads: OutputGrads, context: BackwardRun) throws -> InputGrads {
         fatalError("subclasses implement apply")
     }
 
@@ -240,10 +240,17 @@ struct WeakTensor {
 
 /// The node that adds incoming gradients into a leaf's `.grad`.
 ///
-/// It holds its leaf weakly: `x.grad` made with `create_graph` points back into the graph,
-/// and a strong reference here would close a cycle `x → x.grad → … → AccumulateGrad → x`.
+/// It does not keep its leaf alive: `x.grad` made with `create_graph` points back into the
+/// graph, and a strong reference here would close a cycle `x → x.grad → … → AccumulateGrad → x`.
 public final class AccumulateGrad: Node {
-    weak var variable: Tensor?
+    /// The leaf, nil once it is gone: the leaf's deinit clears it (a leaf has one accumulator,
+    /// made once, see `gradAccumulator`), so it never refers to a freed tensor.
+    ///
+    /// Unowned rather than weak: a weak reference gave every leaf a side table, which sent
+    /// each retain and release of the leaf (a parameter, used by every step) down the slow path.
+    /// A leaf and the graphs over it are used by one thread at a time (a script host's), so
+    /// the leaf cannot die while a pass on another thread reads this.
+    unowned var variable: Tensor?
     let shape: [Int]
 
     init(variable: Tensor) {
@@ -254,7 +261,7 @@ public final class AccumulateGrad: Node {
 
     override public var name: String { "AccumulateGrad" }
 
-    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> [Tensor?] {
+    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> InputGrads {
         var incoming = grads[0]
         try accumulate(&incoming, context: context)
         return []

@@ -21,7 +21,7 @@ public final class Op: Sendable {
     /// What the backward formula needs kept from the forward pass.
     let saves: [SaveSlot]
     let forward: @Sendable (inout OpCall) throws -> Tensor
-    let backward: (@Sendable (BackwardContext) throws -> [Tensor?])?
+    let backward: (@Sendable (BackwardContext) throws -> InputGrads)?
     /// For in-place forms (`add_`): the out-of-place op whose result is written back.
     public let inPlaceBase: Op?
     /// How many non-differentiable results follow the main one (`max(x, dim)` also returns
@@ -46,7 +46,7 @@ public final class Op: Sendable {
          gradFnOverload: (@Sendable (OpCall) -> String)? = nil, saves: [SaveSlot] = [],
          extraOutputs: Int = 0, samples: [OpSample] = [],
          forward: @escaping @Sendable (inout OpCall) throws -> Tensor,
-         backward: (@Sendable (BackwardContext) throws -> [Tensor?])? = nil) {
+         backward: (@Sendable (BackwardContext) throws -> InputGrads)? = nil) {
         self.name = name
         self.signature = signature
         self.doc = doc
@@ -358,7 +358,7 @@ final class OpNode: Node {
         i < 64 ? needsGradBits & (1 << UInt64(i)) != 0 : edges[i].node != nil
     }
 
-    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> [Tensor?] {
+    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> InputGrads {
         guard let backward = op.backward else { return [] }
         let grad = try grads[0] ?? Tensor.zeros(outputShape, dtype: outputDtype)
         return try backward(BackwardContext(grad: grad, node: self))

@@ -217,7 +217,7 @@ extension Ops {
         forward: { call in try Tensor.power(call.inputs[0], call.inputs[1]) },
         backward: { ctx in
             let x = try ctx.saved(0), e = try ctx.saved(1)
-            var grads: [Tensor?] = [nil, nil]
+            var grads: InputGrads = [nil, nil]
             if ctx.needsGrad(0) {
                 // where(e == 0, 0, grad * e * x^(e-1)): `where` last, as PyTorch records it.
                 let dx = try ctx.grad.mul(e.mul(x.pow(e.sub(Tensor.wrapped(.int(1))))))

@@ -98,7 +98,7 @@ extension Ops {
             let atLow = try low.map { try x.eq($0) }, atHigh = try high.map { try x.eq($0) }
             let ordered = try low.flatMap { l in try high.map { try l.lt($0) } } ?? yes
             let notCrossed = try low.flatMap { l in try high.map { try l.le($0) } } ?? yes
-            var grads: [Tensor?] = [nil, nil, nil]
+            var grads: InputGrads = [nil, nil, nil]
             if ctx.needsGrad(0) {
                 var parts = [(try aboveLow.logicalAnd(belowHigh), 1.0)]
                 if let atLow { parts.append((try atLow.logicalAnd(ordered), 0.5)) }
@@ -159,7 +159,7 @@ extension Ops {
 
     /// maximum/minimum backward: the winner takes the gradient, a tie splits it in halves.
     private static func extremumBackward(_ ctx: BackwardContext,
-                                         selfLoses: (Tensor, Tensor) throws -> Tensor) throws -> [Tensor?] {
+                                         selfLoses: (Tensor, Tensor) throws -> Tensor) throws -> InputGrads {
         let a = try ctx.saved(0), b = try ctx.saved(1)
         let shared = try Tensor.where(a.eq(b), ctx.grad.div(Tensor.number(2)), ctx.grad)
         return [ctx.needsGrad(0) ? try shared.masked(where: selfLoses(a, b)) : nil,

@@ -10,7 +10,7 @@ extension Ops {
         forward: { call in try Tensor.stackKernel(Array(call.inputs), dim: call.int("dim")) },
         backward: { ctx in
             let d = try Shapes.wrapDim(ctx.int("dim"), ctx.grad.ndim)
-            return try (0..<ctx.inputCount).map { i in ctx.needsGrad(i) ? try ctx.grad.select(d, i) : nil }
+            return InputGrads(try (0..<ctx.inputCount).map { i in ctx.needsGrad(i) ? try ctx.grad.select(d, i) : nil })
         })
 
     static let `repeat` = Op(

@@ -177,7 +177,7 @@ extension Ops {
         backward: { ctx in
             let d = try Shapes.wrapDim(ctx.int("dim"), ctx.grad.ndim)
             var start = 0
-            var grads: [Tensor?] = []
+            var grads = InputGrads()
             for i in 0..<ctx.inputCount {
                 let shape = ctx.inputShape(i)
                 if shape == [0] { grads.append(nil); continue }
