@@ -23,7 +23,8 @@ enum Parallel {
     static let partsPerWorker = 8
     /// Worker count: `OMP_NUM_THREADS` when set, as in PyTorch (one thread per rank when
     /// several processes share a machine, `mpirun -x OMP_NUM_THREADS=1`), else the machine's
-    /// cores, at most 8. OpenBLAS is given the same count.
+    /// cores, at most 8. Matrix products split over the same pool (OpenBLAS itself runs on
+    /// one thread), so this is the process's whole thread count.
     static let workers = max(1, min(8, requestedThreads() ?? sysconfCores()))
 
     /// Calls `body` with disjoint ranges covering `0..<count`, concurrently when `count` is large.

@@ -105,7 +105,12 @@ final class WorkerPool: @unchecked Sendable {
                     pthread_cond_broadcast(wakeUp)
                     pthread_mutex_unlock(lock)
                 }
-                runParts()
+                let started = WorkerPool.now()
+                let ran = runParts()
+                // A worker that has its core finishes its last part within about one part's
+                // time of the poster: allow that (a matrix product's part lasts milliseconds),
+                // plus `patience`, before counting the wait as a stall.
+                let allowed = WorkerPool.patience + (ran > 0 ? (WorkerPool.now() - started) / ran : 0)
                 // Wait for the parts workers claimed; they are short, unless a worker lost its
                 // core to another process: then yielding may give it back.
                 var spins = 0, waitStart = 0
@@ -115,7 +120,7 @@ final class WorkerPool: @unchecked Sendable {
                     sched_yield()
                     let t = WorkerPool.now()
                     if waitStart == 0 { waitStart = t }
-                    if t - waitStart > WorkerPool.patience {
+                    if t - waitStart > allowed {
                         aloneUntil.store(t + WorkerPool.aloneFor, ordering: .relaxed)
                     }
                 }
@@ -133,12 +138,14 @@ final class WorkerPool: @unchecked Sendable {
 
     // MARK: - Claiming
 
-    /// Claims and runs parts of the current job until none is left.
-    private func runParts() {
+    /// Claims and runs parts of the current job until none is left; returns how many it ran.
+    @discardableResult
+    private func runParts() -> Int {
+        var ran = 0
         while true {
             let current = ticket.load(ordering: .acquiring)
             let parts = (current >> 16) & 0xFFFF, next = current & 0xFFFF
-            guard next < parts else { return }
+            guard next < parts else { return ran }
             let function = body.load(ordering: .acquiring)
             guard ticket.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing).exchanged
             else { continue }
@@ -146,6 +153,7 @@ final class WorkerPool: @unchecked Sendable {
             // function read above is that job's and still alive.
             runPart(Int(next), function)
             finished.add(1, ordering: .releasing)
+            ran += 1
         }
     }
 
