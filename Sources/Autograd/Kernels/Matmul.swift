@@ -100,57 +100,75 @@ extension Tensor {
     /// `out = alpha * (a @ b) + beta * out` through OpenBLAS (with `beta` 0, `out` is not
     /// read). A transposed view (`w:t()`) is passed as a transpose flag rather than copied,
     /// which is what every backward of `mm` produces.
+    ///
+    /// OpenBLAS runs on the calling thread only; a large product is cut into blocks of the
+    /// output's rows or columns, one single-threaded call each, that `WorkerPool` hands out
+    /// like any element-wise job (see `blocks`). Each entry of the output is the same sum over
+    /// `k` in the same order whichever block computes it, so the result does not depend on the
+    /// split.
     private static func blasGemm(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double = 1, beta: Double = 0) throws {
-        let n = Int32(a.shape[0]), k = Int32(a.shape[1]), m = Int32(b.shape[1])
+        let n = a.shape[0], k = a.shape[1], m = b.shape[1]
         guard n > 0, m > 0 else { return }
         if k == 0 {
             try out.copyElements(from: Tensor.zeros([], dtype: out.dtype))
             return
         }
+        _ = blasOnCallingThread
         let (x, transA, lda) = try blasOperand(a)
         let (y, transB, ldb) = try blasOperand(b)
-        // OpenBLAS splits each call across its own threads. They wake within microseconds
-        // because they spin (sched_yield) for a moment after every call; a product split by
-        // the engine's workers instead paid a thread wake-up per call, which is most of a
-        // 64×784×256 product (0.21 ms against 0.15 ms).
-        openblas_set_num_threads(blasThreads(multiplyAdds: Int(n) * Int(m) * Int(k)))
-        // Blocks of rows, so a cancelled script stops within a few tens of milliseconds: about
-        // 2^30 multiply-adds per call (at least 64 rows). Smaller blocks cost more than they
-        // buy: every call packs all of B again (64-row blocks made a 1024² product 20% slower).
-        let block = max(64, (1 << 30) / max(Int(m) * Int(k), 1))
+        // Blocks split the longer side of the output: each block packs all of the other
+        // operand again, which costs least relative to the block's work that way.
+        let byRows = n >= m
+        let size = blockLength(along: byRows ? n : m, multiplyAdds: n * m * k)
+        let blocks = ((byRows ? n : m) + size - 1) / size
+        let float = out.dtype == .float32
         let stop = Cancellation.probe()
-        var r0 = 0
-        while r0 < Int(n) {
-            if r0 > 0 && stop() { return }
-            let r1 = min(Int(n), r0 + block)
-            // Row r0 of A: r0 rows down when stored as is, r0 columns across when transposed.
-            let aOffset = transA == CblasNoTrans ? r0 * Int(lda) : r0
-            if out.dtype == .float32 {
-                cblas_sgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, Float(alpha),
-                            x.pointer(Float.self) + aOffset, lda, y.pointer(Float.self), ldb, Float(beta),
-                            out.pointer(Float.self) + r0 * Int(m), m)
+        WorkerPool.shared.run(parts: blocks) { p in
+            let start = p * size, end = min(start + size, byRows ? n : m)
+            // The block's first row of A (r0 rows down as stored, r0 columns across when
+            // transposed), or its first column of B (likewise), and its corner of C.
+            let (rows, cols) = byRows ? (end - start, m) : (n, end - start)
+            let aOffset = byRows ? (transA == CblasNoTrans ? start * Int(lda) : start) : 0
+            let bOffset = byRows ? 0 : (transB == CblasNoTrans ? start : start * Int(ldb))
+            let cOffset = byRows ? start * m : start
+            if float {
+                cblas_sgemm(CblasRowMajor, transA, transB, Int32(rows), Int32(cols), Int32(k), Float(alpha),
+                            x.pointer(Float.self) + aOffset, lda, y.pointer(Float.self) + bOffset, ldb,
+                            Float(beta), out.pointer(Float.self) + cOffset, Int32(m))
             } else {
-                cblas_dgemm(CblasRowMajor, transA, transB, Int32(r1 - r0), m, k, alpha,
-                            x.pointer(Double.self) + aOffset, lda, y.pointer(Double.self), ldb, beta,
-                            out.pointer(Double.self) + r0 * Int(m), m)
+                cblas_dgemm(CblasRowMajor, transA, transB, Int32(rows), Int32(cols), Int32(k), alpha,
+                            x.pointer(Double.self) + aOffset, lda, y.pointer(Double.self) + bOffset, ldb,
+                            beta, out.pointer(Double.self) + cOffset, Int32(m))
             }
-            r0 = r1
+            return !stop()
         }
     }
 
-    /// The OpenBLAS threads for a product of `multiplyAdds` (n·m·k): one below 2^20, else as
-    /// many as the engine's element-wise kernels.
+    /// Sets OpenBLAS to one thread, once: products are split over `WorkerPool` instead, so the
+    /// process has one set of threads. OpenBLAS's own (pthreads build) spin after each call,
+    /// and on a machine with as many threads as cores they competed with the pool's workers
+    /// spinning after an element-wise op, which made training steps slower whenever both ran.
+    private static let blasOnCallingThread: Void = openblas_set_num_threads(1)
+
+    /// The length of one block of a product of `multiplyAdds` (n·m·k) split along a side of
+    /// `length`: the whole side below 2^20 multiply-adds, else a share per worker (a multiple
+    /// of 16, OpenBLAS's widest register tile), and short enough that a block stays near
+    /// 2^30 multiply-adds, so a cancelled script stops within tens of milliseconds.
     ///
-    /// OpenBLAS itself goes single-threaded only up to 2^18. Measured here (sgemm, best of 3000
-    /// calls alternating one and two threads, so the two-thread times are ones where both cores
-    /// were free): a second thread costs about 8 µs of start and synchronization per call, so
-    /// it loses up to about 2^20 — 256×256×10, the small products of a batch-256 training step,
-    /// took 18.7 µs on one thread and 27.0 µs on two — and wins from 2^21 (128³: 42 µs on one,
-    /// 30 µs on two). When the other core is busy, a two-thread call waits for a descheduled
-    /// thread: milliseconds for a product of microseconds, one more reason to keep small ones
-    /// on the calling thread.
-    private static func blasThreads(multiplyAdds: Int) -> Int32 {
-        multiplyAdds < 1 << 20 ? 1 : Int32(Parallel.workers)
+    /// Why serial below 2^20: a second thread costs microseconds to start and join, which small
+    /// products do not repay — 256×256×10, the small products of a batch-256 training step,
+    /// took 18.7 µs on one OpenBLAS thread and 27.0 µs on two — and when the other core is
+    /// busy a split call waits for a descheduled thread: milliseconds for a product of
+    /// microseconds. Why not shorter blocks: every block packs the other operand again
+    /// (64-row blocks made a 1024² product 20% slower).
+    private static func blockLength(along length: Int, multiplyAdds: Int) -> Int {
+        let threads = multiplyAdds < 1 << 20 ? 1 : Parallel.workers
+        let forCancellation = (multiplyAdds + (1 << 30) - 1) >> 30
+        let count = min(max(threads, forCancellation), WorkerPool.maxParts)
+        guard count > 1 else { return length }
+        let share = (length + count - 1) / count
+        let minimum = forCancellation > threads ? 64 : 16
+        return max(minimum, (share + 15) / 16 * 16)
     }
 
     /// A matrix as BLAS wants it: row-major with unit column stride, or its transpose.

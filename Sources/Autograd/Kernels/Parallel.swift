@@ -2,16 +2,18 @@
 ///
 /// Kernels call `Parallel.chunks` with their element count; below `threshold` the body runs
 /// once on the calling thread, so small tensors pay nothing. Above it the range is cut into
-/// parts that `WorkerPool` hands to whichever thread is free: the caller never waits for a
-/// worker to wake, only for parts a worker has already claimed.
+/// equal parts, a multiple of the worker count, that `WorkerPool` hands out (the caller's
+/// share from the front, the workers' from the back): the caller never waits for a worker to
+/// wake, only for parts a worker has already claimed. Matrix products split over the same
+/// pool (`Tensor.blasGemm`), so the process has one set of threads.
 enum Parallel {
-    /// Elements from which element-wise work is split (2^19). An op alone gains from 2^16
-    /// (an add of 65 536 floats: 7.8 µs on one thread, 5.2 µs split), but in a chain of ops
-    /// on 2^18 floats (the `elementwise_2e18` workload) splitting made the unit slower, not
-    /// faster (0.26–0.55 ms against 0.23 ms on one core), likely because what one op writes
-    /// the next reads from the same core's cache when one thread runs the chain. From 10⁶
-    /// floats the split pays (an add 172 → 75 µs).
-    static let threshold = 1 << 19
+    /// Elements from which element-wise work is split (2^16, PyTorch's grain of 32 768 times
+    /// two). An add of 65 536 floats took 9.4 µs on one thread and 5.5 µs split (PyTorch:
+    /// 7.9 µs). It was 2^19 while OpenBLAS kept threads of its own: the pool's workers, spinning
+    /// after an element-wise part, then competed with them for the cores in the products that
+    /// follow (a batch-256 training step went from 0.89 to 1.53 times PyTorch's time with the
+    /// split at 2^16). Products now run on this pool too (`Tensor.blasGemm`).
+    static let threshold = 1 << 16
     /// Elements from which a sum is split into per-worker partial sums. Kept apart from
     /// `threshold`: the partition decides the rounding of the result, and moving it would
     /// change printed sums that tests compare with PyTorch's.
@@ -23,7 +25,8 @@ enum Parallel {
     static let partsPerWorker = 8
     /// Worker count: `OMP_NUM_THREADS` when set, as in PyTorch (one thread per rank when
     /// several processes share a machine, `mpirun -x OMP_NUM_THREADS=1`), else the machine's
-    /// cores, at most 8. OpenBLAS is given the same count.
+    /// cores, at most 8. Matrix products split over the same pool (OpenBLAS itself runs on
+    /// one thread), so this is the process's whole thread count.
     static let workers = max(1, min(8, requestedThreads() ?? sysconfCores()))
 
     /// Calls `body` with disjoint ranges covering `0..<count`, concurrently when `count` is large.
@@ -33,7 +36,10 @@ enum Parallel {
             body(0..<count)
             return
         }
-        let size = max(grain, (count + workers * partsPerWorker - 1) / (workers * partsPerWorker))
+        // A multiple of `workers` parts of one size (a multiple of 16 elements), so each
+        // thread's share of a job is equal and stays the same range from one op to the next.
+        let perWorker = min(partsPerWorker, max(1, count / (grain * workers)))
+        let size = ((count + workers * perWorker - 1) / (workers * perWorker) + 15) & ~15
         let parts = (count + size - 1) / size
         // Workers run on other threads: they check the starting thread's host for a stop.
         let stop = Cancellation.probe()

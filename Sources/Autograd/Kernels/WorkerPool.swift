@@ -13,10 +13,17 @@ import Synchronization
 /// workers stay awake (spinning) for a short while after each job, as OpenMP's do, so a loop
 /// of element-wise ops keeps them busy, and sleep on a condition variable after that.
 ///
-/// Parts are claimed one at a time from a shared counter, by the workers and by the posting
+/// Parts are claimed one at a time from a shared ticket, by the workers and by the posting
 /// thread, which never waits for a worker to wake up: when the other core is busy with another
 /// process, the caller simply runs every part itself. It waits only for parts a worker has
 /// already claimed, so parts are kept small (a few to tens of microseconds).
+///
+/// The poster claims parts from the front, the workers from the back. With one worker (two
+/// cores) each thread so keeps about the same half of every job, as OpenMP's static schedule
+/// does, and what one op writes the next op mostly reads on the same core, from its own L2.
+/// Against claims from one counter in order (either thread got any part), measured under
+/// real-time priority with the split at 2^16: an add of 10⁵ floats 9.9 → 8.0 µs, of 10⁶
+/// 88 → 76 µs; `relu` 7.6 → 5.9 and 66 → 56 µs.
 ///
 /// One job runs at a time. A second poster (another host's thread, or a kernel nested inside
 /// a part) finds the pool busy and runs its parts itself.
@@ -24,9 +31,10 @@ final class WorkerPool: @unchecked Sendable {
     /// The process's pool: one thread fewer than `Parallel.workers` (the poster is the other).
     static let shared = WorkerPool(threads: Parallel.workers - 1)
 
-    /// The current job's ticket: its number (bits 32–63), its part count (16–31) and the next
-    /// part to claim (0–15). One word, so a claim is a single compare-and-swap that fails for
-    /// a worker still holding an older job's ticket.
+    /// The current job's ticket: its number (bits 32–63), the end of the parts not yet claimed
+    /// (16–31; workers claim the part before it) and their start (0–15; the poster claims it).
+    /// One word, so a claim is a single compare-and-swap that fails for a worker still holding
+    /// an older job's ticket.
     private let ticket = Atomic<UInt64>(0)
     /// The current job's part function (a pointer to a closure on the poster's stack).
     private let body = Atomic<UInt>(0)
@@ -105,7 +113,12 @@ final class WorkerPool: @unchecked Sendable {
                     pthread_cond_broadcast(wakeUp)
                     pthread_mutex_unlock(lock)
                 }
-                runParts()
+                let started = WorkerPool.now()
+                let ran = runParts(fromFront: true)
+                // A worker that has its core finishes its last part within about one part's
+                // time of the poster: allow that (a matrix product's part lasts milliseconds),
+                // plus `patience`, before counting the wait as a stall.
+                let allowed = WorkerPool.patience + (ran > 0 ? (WorkerPool.now() - started) / ran : 0)
                 // Wait for the parts workers claimed; they are short, unless a worker lost its
                 // core to another process: then yielding may give it back.
                 var spins = 0, waitStart = 0
@@ -115,7 +128,7 @@ final class WorkerPool: @unchecked Sendable {
                     sched_yield()
                     let t = WorkerPool.now()
                     if waitStart == 0 { waitStart = t }
-                    if t - waitStart > WorkerPool.patience {
+                    if t - waitStart > allowed {
                         aloneUntil.store(t + WorkerPool.aloneFor, ordering: .relaxed)
                     }
                 }
@@ -133,19 +146,24 @@ final class WorkerPool: @unchecked Sendable {
 
     // MARK: - Claiming
 
-    /// Claims and runs parts of the current job until none is left.
-    private func runParts() {
+    /// Claims and runs parts of the current job until none is left, from the front (the
+    /// poster) or from the back (workers); returns how many it ran.
+    @discardableResult
+    private func runParts(fromFront: Bool) -> Int {
+        var ran = 0
         while true {
             let current = ticket.load(ordering: .acquiring)
-            let parts = (current >> 16) & 0xFFFF, next = current & 0xFFFF
-            guard next < parts else { return }
+            let end = (current >> 16) & 0xFFFF, start = current & 0xFFFF
+            guard start < end else { return ran }
             let function = body.load(ordering: .acquiring)
-            guard ticket.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing).exchanged
+            let (part, claimed) = fromFront ? (start, current + 1) : (end - 1, current - (1 << 16))
+            guard ticket.compareExchange(expected: current, desired: claimed, ordering: .acquiringAndReleasing).exchanged
             else { continue }
             // A successful claim of an unfinished job: its poster is still waiting, so the
             // function read above is that job's and still alive.
-            runPart(Int(next), function)
+            runPart(Int(part), function)
             finished.add(1, ordering: .releasing)
+            ran += 1
         }
     }
 
@@ -174,7 +192,7 @@ final class WorkerPool: @unchecked Sendable {
                 }
             }
             seen = ticket.load(ordering: .acquiring)
-            runParts()
+            runParts(fromFront: false)
         }
     }
 
