@@ -101,3 +101,24 @@ describe("in-place updates", function()
     assert.are.equal(pt.text("no_grad leaf update"), tostring(s))
   end)
 end)
+
+describe("add_ and sub_ with alpha", function()
+  -- One rounding, as PyTorch's kernel (fmadd): a scaled copy added after rounding differed in
+  -- the last bit of several of these elements.
+  local function bits(t)
+    local out = {}
+    for i = 1, t:numel() do out[i] = string.format("%.9g", t[i]:item()) end
+    return table.concat(out, " ")
+  end
+
+  it("round like PyTorch's in-place update", function()
+    torch.manual_seed(0)
+    local x = torch.randn(16)
+    local y = torch.randn(16)
+    local z = x:clone()
+    z:add_(y, { alpha = 0.37 })
+    assert.are.equal(pt.text("add_ alpha bits"), bits(z))
+    z:sub_(y, { alpha = -0.1 })
+    assert.are.equal(pt.text("sub_ alpha bits"), bits(z))
+  end)
+end)

@@ -224,6 +224,10 @@ public final class Tensor {
     /// Whether every element is the same stored value (all strides 0: an expanded scalar).
     var isBroadcastScalar: Bool { strides.allSatisfy { $0 == 0 } }
 
+    /// Whether this is a column-major matrix (`strides == [1, size[0]]`): the layout of a
+    /// contiguous matrix's transpose, as `w:t()`. PyTorch's `mm` formulas test exactly this.
+    var isColumnMajor: Bool { shape.count == 2 && strides[0] == 1 && strides[1] == shape[0] }
+
     /// Whether no other tensor, view or saved alias shares this tensor's memory.
     func ownsStorageAlone() -> Bool { isKnownUniquelyReferenced(&storage) }
 

@@ -6,6 +6,9 @@ public struct BackwardRun {
     public let createGraph: Bool
     /// Whether saved tensors survive the pass.
     public let retainGraph: Bool
+    /// The pass whose leaves' existing `.grad` formulas may add into in place
+    /// (`BackwardContext.leafGradDestination`), or 0 when this pass offers none.
+    let leafGradPass: Int
 }
 
 /// The backward driver: orders the graph topologically and runs every node once.
@@ -38,7 +41,7 @@ public enum Engine {
             }
         }
         _ = try withFinalCallbacks {
-            try run(rootEdges, run: BackwardRun(createGraph: createGraph, retainGraph: retain),
+            try run(rootEdges, createGraph: createGraph, retainGraph: retain,
                     accumulate: true, only: targets, capture: [])
         }
     }
@@ -60,7 +63,7 @@ public enum Engine {
         var only: [ObjectIdentifier: Int] = [:]
         for e in capture { if let n = e.node { only[ObjectIdentifier(n)] = 0 } }
         let results = try withFinalCallbacks {
-            try run(rootEdges, run: BackwardRun(createGraph: createGraph, retainGraph: retain),
+            try run(rootEdges, createGraph: createGraph, retainGraph: retain,
                     accumulate: false, only: only, capture: capture)
         }
         if !allowUnused, let unused = results.firstIndex(where: { $0 == nil }) {
@@ -106,10 +109,18 @@ public enum Engine {
     /// Runs the graph reachable from `roots`. `only`, when given, restricts execution to the
     /// nodes from which one of its nodes can be reached; `capture` edges get their incoming
     /// gradient returned instead of executed.
-    private static func run(_ roots: [(Edge, Tensor)], run options: BackwardRun, accumulate: Bool,
+    private static func run(_ roots: [(Edge, Tensor)], createGraph: Bool, retainGraph: Bool, accumulate: Bool,
                             only: [ObjectIdentifier: Int]?, capture: [Edge]) throws -> [Tensor?] {
-        var pass = BackwardPass(number: Engine.passes.add(1, ordering: .relaxed).newValue,
-                                options: options, accumulate: accumulate, capture: capture)
+        let number = Engine.passes.add(1, ordering: .relaxed).newValue
+        // A formula may write a leaf's gradient into its `.grad` only where the leaf's
+        // `AccumulateGrad` would have added it there unchanged: a plain `backward` (no
+        // `inputs=`, not `autograd.grad`), nothing recorded, and no anomaly check of the
+        // gradients formulas return.
+        let direct = accumulate && !createGraph && only == nil && capture.isEmpty
+            && !ThreadState.current.detectAnomaly
+        let options = BackwardRun(createGraph: createGraph, retainGraph: retainGraph,
+                                  leafGradPass: direct ? number : 0)
+        var pass = BackwardPass(number: number, options: options, accumulate: accumulate, capture: capture)
         pass.numberReachableNodes(from: roots)
         pass.orderByDependencies()
         if let only { pass.markNodesLeading(to: only) }
@@ -219,9 +230,13 @@ private struct BackwardPass {
         // The node remembers its number in this pass; the identity check keeps a stale or
         // concurrently overwritten mark from ever naming another node.
         let known = node.passIndex
-        if node.pass == number && known < nodes.count && nodes[known] === node { return known }
+        if node.pass == number && known < nodes.count && nodes[known] === node {
+            node.passFeeds += 1
+            return known
+        }
         node.pass = number
         node.passIndex = nodes.count
+        node.passFeeds = 1
         nodes.append(node)
         return nodes.count - 1
     }

@@ -167,6 +167,9 @@ public class Node {
     /// scratch space: a dictionary lookup per node cost more than many small ops).
     final var pass = 0
     final var passIndex = 0
+    /// How many edges (roots included) lead to this node in that pass: a leaf fed by one
+    /// edge alone may have its gradient written straight into its `.grad`.
+    final var passFeeds = 0
 
     /// Nodes alive in the process (for leak tests).
     public static let live = LiveCount(.nodes)
@@ -267,12 +270,30 @@ public final class AccumulateGrad: Node {
         return []
     }
 
+    /// The leaf's `.grad`, when a formula of backward pass `pass` may add its gradient into
+    /// it in place instead of handing the gradient over (`BackwardContext.leafGradDestination`).
+    ///
+    /// Only where this node would have done exactly that add: the formula's edge is the one
+    /// edge of the pass leading here (a second gradient would be summed with it first), no
+    /// hook may see or replace the gradient, and `.grad` is plain contiguous data of the
+    /// leaf's shape and dtype that would have been updated in place (not recorded).
+    func gradDestination(pass: Int) -> Tensor? {
+        guard self.pass == pass, passFeeds == 1, !hasHooksOrRetainedGrads,
+              let variable, variable.leafHooks.isEmpty, let grad = variable.gradStorage,
+              !grad.requiresGrad, grad.gradFn == nil, grad.tangent == nil, !grad.isWrappedNumber,
+              grad.isContiguous, grad.dtype == variable.dtype, grad.shape == variable.shape
+        else { return nil }
+        return grad
+    }
+
     /// Accumulates a gradient the engine hands over: when nothing else holds it, the leaf
     /// adopts it as `.grad` instead of copying it (as PyTorch's AccumulateGrad steals it).
     func accumulate(_ incoming: inout Tensor?, context: BackwardRun) throws {
-        guard let variable, let given = incoming else { return }
-        incoming = nil
-        var grad = try variable.runLeafHooks(given)
+        // Moved out, never copied: a `let` bound to it lived to the end of this function
+        // (lexical lifetimes), so the gradient was never uniquely referenced and every
+        // first gradient was copied into `.grad` instead of adopted.
+        guard let variable, var grad = incoming.take() else { return }
+        if !variable.leafHooks.isEmpty { grad = try variable.runLeafHooks(grad) }
         try variable.accumulateGrad(adopting: &grad, createGraph: context.createGraph)
     }
 }
@@ -309,9 +330,18 @@ extension Tensor {
     /// owns all of its memory, becomes `.grad` itself rather than a copy of it.
     func accumulateGrad(adopting incoming: inout Tensor, createGraph: Bool) throws {
         if gradStorage == nil, !createGraph, incoming.isAdoptable(as: self),
-           isKnownUniquelyReferenced(&incoming), incoming.ownsStorageAlone() {
-            gradStorage = incoming
-            return
+           isKnownUniquelyReferenced(&incoming) {
+            if incoming.viewBase != nil {
+                // A view laid out as the leaf over all of its base's memory (`linear`'s weight
+                // gradient: the transpose of a product computed transposed) stands for that
+                // memory: seen without its base, it is adopted once nothing else holds it.
+                incoming = Tensor(storage: incoming.storage, shape: incoming.shape, strides: incoming.strides,
+                                  offset: 0, dtype: incoming.dtype)
+            }
+            if incoming.ownsStorageAlone() {
+                gradStorage = incoming
+                return
+            }
         }
         let g = incoming.shape == shape ? incoming : try incoming.sumToShape(shape)
         if let existing = gradStorage {
@@ -332,9 +362,10 @@ extension Tensor {
 
 extension Tensor {
     /// Whether this gradient could serve as `leaf`'s `.grad` as it is: plain data of the
-    /// leaf's shape and dtype, laid out from the start of its own buffer, outside any graph.
+    /// leaf's shape and dtype, laid out contiguously over all of its buffer (a view's base
+    /// may hold that buffer too), outside any graph.
     fileprivate func isAdoptable(as leaf: Tensor) -> Bool {
-        !requiresGrad && gradFn == nil && !isWrappedNumber && viewBase == nil && offset == 0
+        !requiresGrad && gradFn == nil && !isWrappedNumber && offset == 0
             && dtype == leaf.dtype && shape == leaf.shape && isContiguous
             && storage.byteCount == numel &* dtype.itemSize
     }

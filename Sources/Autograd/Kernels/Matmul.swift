@@ -34,6 +34,25 @@ extension Tensor {
         return out
     }
 
+    /// `out += a @ b` for float `a` (n×k) and `b` (k×m) of `out`'s dtype, `out` a contiguous
+    /// n×m tensor sharing memory with neither: BLAS with `beta = 1`, so a gradient lands in an
+    /// existing `.grad` without a product tensor and a second pass to add it. Returns false,
+    /// leaving `out` alone, for operands `matmulKernel` would not send to BLAS as they are (an
+    /// empty shared dim; an operand repeating one value, which it sums instead, with other
+    /// roundings).
+    static func addProduct(_ a: Tensor, _ b: Tensor, into out: Tensor) throws -> Bool {
+        guard a.ndim == 2, b.ndim == 2 else { return false }
+        let k = a.shape[1]
+        guard a.dtype.isFloatingPoint, b.dtype == a.dtype, out.dtype == a.dtype,
+              out.isContiguous, out.ndim == 2, out.shape[0] == a.shape[0], out.shape[1] == b.shape[1],
+              b.shape[0] == k, k > 0,
+              k == 1 || !(a.isBroadcastScalar || b.isBroadcastScalar),
+              out.storage !== a.storage, out.storage !== b.storage else { return false }
+        try blasGemm(a, b, out, alpha: 1, beta: 1)
+        out.storage.bumpVersion()
+        return true
+    }
+
     /// `out = a @ b` when one operand is a single value repeated (an expanded scalar: what the
     /// gradient of `sum()` or `mean()` is when it reaches a matrix product). Each entry is then
     /// that value times a sum of the other operand along the shared dim: one pass over it

@@ -20,6 +20,9 @@ public final class Op: Sendable {
     let gradFnOverload: (@Sendable (OpCall) -> String)?
     /// What the backward formula needs kept from the forward pass.
     let saves: [SaveSlot]
+    /// Whether nodes record which inputs were column-major matrices, for a formula that
+    /// lays a gradient out as its input was (`BackwardContext.inputWasColumnMajor`).
+    let keepsInputLayouts: Bool
     let forward: @Sendable (inout OpCall) throws -> Tensor
     let backward: (@Sendable (BackwardContext) throws -> InputGrads)?
     /// For in-place forms (`add_`): the out-of-place op whose result is written back.
@@ -44,7 +47,7 @@ public final class Op: Sendable {
     /// Declares an op (differentiable when it has a backward formula).
     init(_ name: String, _ signature: Signature, doc: String, gradFn: String? = nil,
          gradFnOverload: (@Sendable (OpCall) -> String)? = nil, saves: [SaveSlot] = [],
-         extraOutputs: Int = 0, samples: [OpSample] = [],
+         keepsInputLayouts: Bool = false, extraOutputs: Int = 0, samples: [OpSample] = [],
          forward: @escaping @Sendable (inout OpCall) throws -> Tensor,
          backward: (@Sendable (BackwardContext) throws -> InputGrads)? = nil) {
         self.name = name
@@ -53,6 +56,7 @@ public final class Op: Sendable {
         self.gradFnName = gradFn
         self.gradFnOverload = gradFnOverload
         self.saves = saves
+        self.keepsInputLayouts = keepsInputLayouts
         self.forward = forward
         self.backward = backward
         self.inPlaceBase = nil
@@ -72,6 +76,7 @@ public final class Op: Sendable {
         self.gradFnName = base.gradFnName
         self.gradFnOverload = base.gradFnOverload
         self.saves = base.saves
+        self.keepsInputLayouts = base.keepsInputLayouts
         self.forward = base.forward
         self.backward = base.backward
         self.inPlaceBase = base
@@ -278,11 +283,14 @@ public struct BackwardContext {
 
     /// Set when forward mode evaluates the formula: every input wants its gradient.
     var allInputsNeedGrad = false
+    /// The backward pass whose leaves' `.grad` this formula may add into (0: none).
+    private let leafGradPass: Int
 
-    init(grad: Tensor, node: OpNode, allInputsNeedGrad: Bool = false) {
+    init(grad: Tensor, node: OpNode, allInputsNeedGrad: Bool = false, leafGradPass: Int = 0) {
         self.grad = grad
         self.node = node
         self.allInputsNeedGrad = allInputsNeedGrad
+        self.leafGradPass = leafGradPass
     }
 
     /// Whether input `i` wants a gradient (formulas skip work for the others).
@@ -301,6 +309,24 @@ public struct BackwardContext {
 
     /// The dtype of input `i`.
     public func inputDtype(_ i: Int) -> DType { node.edges[i].dtype }
+
+    /// Whether input `i` was a column-major matrix when the op ran (`strides[0] == 1` and
+    /// `strides[1] == size[0]`: a transposed contiguous one, as `w:t()`). Recorded only for
+    /// ops declared with `keepsInputLayouts`; false for the others.
+    public func inputWasColumnMajor(_ i: Int) -> Bool { node.inputWasColumnMajor(i) }
+
+    /// The `.grad` of the leaf that input `i` feeds, when the formula may add input `i`'s
+    /// gradient into it in place instead of returning it; nil otherwise.
+    ///
+    /// The engine offers it in a plain `backward` where the leaf's `AccumulateGrad` would
+    /// have added the gradient into that `.grad` unchanged (see
+    /// `AccumulateGrad.gradDestination`). A formula that takes the offer returns nil for
+    /// input `i`: the gradient has arrived, and its product never needs a tensor of its own.
+    public func leafGradDestination(_ i: Int) -> Tensor? {
+        guard leafGradPass != 0, needsGrad(i),
+              let accumulator = node.edges.node(i) as? AccumulateGrad else { return nil }
+        return accumulator.gradDestination(pass: leafGradPass)
+    }
 }
 
 /// The graph node recorded for one application of a table op.
@@ -317,8 +343,11 @@ final class OpNode: Node {
     /// PyTorch's name for this node when it depends on the overload called (`SumBackward1`);
     /// nil when the op's `gradFnName` applies.
     private let overloadName: String?
-    /// Bit `i` set when input `i` requires grad (inputs past 64 are looked up in `edges`).
-    private let needsGradBits: UInt64
+    /// Bit `i` set when input `i` requires grad (inputs past 32 are looked up in `edges`).
+    private let needsGradBits: UInt32
+    /// Bit `i` set when input `i` was a column-major matrix (`Op.keepsInputLayouts` only;
+    /// 32 bits each, so the two share the word one used to fill).
+    private let columnMajorBits: UInt32
 
     /// Records `op` applied by `call`; `saveAll` keeps every saved slot (forward mode evaluates
     /// the formula for every input).
@@ -330,9 +359,14 @@ final class OpNode: Node {
         self.args = call.args
         self.overloadName = op.gradFnOverload.map { overload in overload(copy call) }
         let inputCount = call.inputs.count
-        var bits: UInt64 = 0
-        for k in 0..<min(inputCount, 64) where call.inputs[k].requiresGrad { bits |= 1 << UInt64(k) }
+        var bits: UInt32 = 0
+        for k in 0..<min(inputCount, 32) where call.inputs[k].requiresGrad { bits |= 1 << UInt32(k) }
         self.needsGradBits = bits
+        var layouts: UInt32 = 0
+        if op.keepsInputLayouts {
+            for k in 0..<min(inputCount, 32) where call.inputs[k].isColumnMajor { layouts |= 1 << UInt32(k) }
+        }
+        self.columnMajorBits = layouts
         self.outputShape = output.shape
         self.outputDtype = output.dtype
         super.init(edges: Edges())
@@ -355,13 +389,18 @@ final class OpNode: Node {
     /// Whether input `i` wants a gradient (its edge leads somewhere): read by formulas for
     /// every input, so kept as bits rather than looked up in the edges.
     @inline(__always) func inputNeedsGrad(_ i: Int) -> Bool {
-        i < 64 ? needsGradBits & (1 << UInt64(i)) != 0 : edges[i].node != nil
+        i < 32 ? needsGradBits & (1 << UInt32(i)) != 0 : edges[i].node != nil
+    }
+
+    /// Whether input `i` was a column-major matrix (see `BackwardContext.inputWasColumnMajor`).
+    func inputWasColumnMajor(_ i: Int) -> Bool {
+        i < 32 && columnMajorBits & (1 << UInt32(i)) != 0
     }
 
     override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> InputGrads {
         guard let backward = op.backward else { return [] }
         let grad = try grads[0] ?? Tensor.zeros(outputShape, dtype: outputDtype)
-        return try backward(BackwardContext(grad: grad, node: self))
+        return try backward(BackwardContext(grad: grad, node: self, leafGradPass: context.leafGradPass))
     }
 
     override func releaseSaved() {

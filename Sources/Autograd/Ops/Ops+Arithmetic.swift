@@ -33,6 +33,13 @@ extension Ops {
         forward: { call in try subKernel(call.inputs[0], call.inputs[1].scaled(by: call.arg("alpha"))) },
         backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.neg().scaled(by: ctx.arg("alpha")) : nil] })
 
+    /// `a + alpha * b` with one rounding, `alpha` rounded to the element type first: PyTorch's
+    /// `add(a, b, alpha=)` on floats (`vec::fmadd`). The in-place update of an optimizer step.
+    struct AddScaledKernel: BinaryKernel {
+        let alpha: Double
+        func float<T: FloatElement>(_ a: T, _ b: T) -> T { a.addingProduct(b, T(alpha)) }
+    }
+
     /// `a - b` (also `rsub`, with the operands swapped).
     struct SubKernel: BinaryKernel {
         func float<T: FloatElement>(_ a: T, _ b: T) -> T { a - b }

@@ -125,10 +125,7 @@ extension Tensor {
     /// a contiguous float tensor with a float operand that broadcasts to it (an SGD step,
     /// gradient accumulation). Returns false when the general path must run instead.
     func updateInPlace(named name: String, _ other: Tensor) throws -> Bool {
-        guard isContiguous, dtype.isFloatingPoint, other.dtype.isFloatingPoint || other.isWrappedNumber,
-              tangent == nil, other.tangent == nil,
-              (try? Shapes.broadcast(shape, other.shape)) == shape,
-              !(other.storage === storage && !(other.numel == 1 || other.isBroadcastScalar)) else { return false }
+        guard canUpdateInPlace(with: other) else { return false }
         let y = try other.converted(to: dtype)
         switch name {
         case "add": try Tensor.zip(self, y, into: self, Ops.AddKernel(), op: name)
@@ -138,6 +135,26 @@ extension Tensor {
         default: return false
         }
         return true
+    }
+
+    /// `self += alpha * other` computed straight into this tensor's memory, with one rounding
+    /// (`add_(other, alpha=)`: PyTorch's CPU kernel is `vec::fmadd(other, alpha, self)`, alpha
+    /// converted to the tensor's dtype first). Returns false when the general path must run.
+    func updateInPlace(adding other: Tensor, times alpha: Double) throws -> Bool {
+        guard canUpdateInPlace(with: other) else { return false }
+        let y = try other.converted(to: dtype)
+        try Tensor.zip(self, y, into: self, Ops.AddScaledKernel(alpha: alpha), op: "add")
+        return true
+    }
+
+    /// Whether `updateInPlace` may write `self op other` into this tensor's memory as it
+    /// reads it: a contiguous float tensor, a float operand that broadcasts to it and does not
+    /// overlap it (a single shared value is read once, first), no forward-mode tangents.
+    private func canUpdateInPlace(with other: Tensor) -> Bool {
+        isContiguous && dtype.isFloatingPoint && (other.dtype.isFloatingPoint || other.isWrappedNumber)
+            && tangent == nil && other.tangent == nil
+            && (try? Shapes.broadcast(shape, other.shape)) == shape
+            && !(other.storage === storage && !(other.numel == 1 || other.isBroadcastScalar))
     }
 
     /// Runs `op` on this tensor and `others` and writes the result back into this tensor.
@@ -161,6 +178,15 @@ extension Tensor {
             // Plain arithmetic (no alpha) runs straight into this tensor's memory.
             if others.count == 1, args.allSatisfy({ $0.isAbsent }), ["add", "sub", "mul", "div"].contains(op.name),
                try updateInPlace(named: op.name, others[0]) {
+                storage.bumpVersion()
+                return self
+            }
+            // So does `add_`/`sub_` with `alpha` (every optimizer step), fused as PyTorch's
+            // kernel computes it, where the op scaled a copy, added into a new tensor and
+            // copied that back: three passes and two temporaries.
+            if others.count == 1, args.count == 1, op === Ops.add || op === Ops.sub,
+               case .scalar(let alpha) = args[0],
+               try updateInPlace(adding: others[0], times: op === Ops.sub ? -alpha.doubleValue : alpha.doubleValue) {
                 storage.bumpVersion()
                 return self
             }

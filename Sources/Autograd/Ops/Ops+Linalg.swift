@@ -27,7 +27,7 @@ extension Ops {
     static let mm = Op(
         "mm", Signature(["mm"], [.tensor(), .tensor("mat2")]),
         doc: "The matrix product of two 2-d tensors.",
-        gradFn: "MmBackward0", saves: [.input(0), .input(1)],
+        gradFn: "MmBackward0", saves: [.input(0), .input(1)], keepsInputLayouts: true,
         samples: [OpSample([.tensor([2, 3]), .tensor([3, 4])])],
         forward: { call in
             let a = call.inputs[0], b = call.inputs[1]
@@ -42,8 +42,7 @@ extension Ops {
             return try Tensor.matmulKernel(a, b)
         },
         backward: { ctx in
-            [ctx.needsGrad(0) ? try ctx.grad.mm(ctx.saved(1).t()) : nil,
-             ctx.needsGrad(1) ? try ctx.saved(0).t().mm(ctx.grad) : nil]
+            [try ctx.mat1Gradient(input: 0, mat2: 1), try ctx.mat2Gradient(input: 1, mat1: 0)]
         })
 
     static let mv = Op(

@@ -8,6 +8,7 @@ extension Ops {
         ]),
         doc: "`beta * input + alpha * (mat1 @ mat2)`, with `input` broadcast to the product's shape.",
         gradFn: "AddmmBackward0", saves: [.inputFor(1, gradOf: 2), .inputFor(2, gradOf: 1)],
+        keepsInputLayouts: true,
         samples: [OpSample([.tensor([3]), .tensor([2, 4]), .tensor([4, 3])]),
                   OpSample([.tensor([2, 1]), .tensor([2, 2]), .tensor([2, 3])], [.scalar(.double(0.5)), .scalar(.double(-2))])],
         forward: { call in
@@ -38,8 +39,8 @@ extension Ops {
         backward: { ctx in
             let alpha = try ctx.arg("alpha")
             return [ctx.needsGrad(0) ? try ctx.grad.scaled(by: ctx.arg("beta")) : nil,
-                    ctx.needsGrad(1) ? try ctx.grad.mm(ctx.saved(1).t()).scaled(by: alpha) : nil,
-                    ctx.needsGrad(2) ? try ctx.saved(0).t().mm(ctx.grad).scaled(by: alpha) : nil]
+                    try ctx.mat1Gradient(input: 1, mat2: 1, alpha: alpha),
+                    try ctx.mat2Gradient(input: 2, mat1: 0, alpha: alpha)]
         })
 
     /// `torch._C._nn.linear`, composed as PyTorch's `at::linear`: `addmm` for a 2-d input with

@@ -1,0 +1,49 @@
+/// The gradients of a matrix product's operands, shared by `mm` and `addmm`: PyTorch's
+/// `mm_mat1_backward` and `mm_mat2_backward`, plus a product written straight into a leaf's
+/// `.grad` where the engine offers it.
+extension BackwardContext {
+    /// The gradient of `mat1` (input `i`) in `alpha · (mat1 @ mat2)`, with `mat2` the saved
+    /// tensor `mat2Slot`; nil when `mat1` needs none or when it was added into its leaf's
+    /// `.grad` already.
+    func mat1Gradient(input i: Int, mat2 mat2Slot: Int, alpha: Arg = .absent) throws -> Tensor? {
+        guard needsGrad(i) else { return nil }
+        let mat2 = try saved(mat2Slot)
+        if try addProduct(input: i, grad, mat2.t(), alpha: alpha) { return nil }
+        if inputWasColumnMajor(i) { return try mat2.mm(grad.t()).scaled(by: alpha).t() }
+        return try grad.mm(mat2.t()).scaled(by: alpha)
+    }
+
+    /// The gradient of `mat2` (input `i`) in `alpha · (mat1 @ mat2)`, with `mat1` the saved
+    /// tensor `mat1Slot`; nil when `mat2` needs none or when it was added into its leaf's
+    /// `.grad` already.
+    ///
+    /// For a column-major `mat2` it is computed as `(gradᵀ @ mat1)ᵀ`, in that layout, as
+    /// PyTorch does: `linear` multiplies by `weight:t()`, and the `t()` the gradient flows
+    /// back through then hands the weight a contiguous gradient, which becomes its `.grad`
+    /// as it is, where a row-major product came out transposed and was copied.
+    func mat2Gradient(input i: Int, mat1 mat1Slot: Int, alpha: Arg = .absent) throws -> Tensor? {
+        guard needsGrad(i) else { return nil }
+        let mat1 = try saved(mat1Slot)
+        if try addProduct(input: i, mat1.t(), grad, alpha: alpha) { return nil }
+        if inputWasColumnMajor(i) { return try grad.t().mm(mat1).scaled(by: alpha).t() }
+        return try mat1.t().mm(grad).scaled(by: alpha)
+    }
+
+    /// Adds `a @ b`, input `i`'s gradient, into the `.grad` of the leaf it feeds when the
+    /// engine offers that `.grad` (`leafGradDestination`) and nothing scales the product:
+    /// BLAS accumulates onto it, the one pass over the gradient the product makes anyway.
+    /// Returns whether it did.
+    private func addProduct(input i: Int, _ a: Tensor, _ b: Tensor, alpha: Arg) throws -> Bool {
+        guard alpha.scalesNothing, let destination = leafGradDestination(i) else { return false }
+        return try Tensor.addProduct(a, b, into: destination)
+    }
+}
+
+extension Arg {
+    /// Whether this `alpha` leaves a product as it is (absent, or the integer 1), as
+    /// `Tensor.scaled(by:)` decides.
+    fileprivate var scalesNothing: Bool {
+        guard case .scalar(let value) = self else { return true }
+        return value == .int(1)
+    }
+}
