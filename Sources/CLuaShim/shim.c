@@ -43,6 +43,32 @@ void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback) {
     lua_pushcclosure(L, lg_indexer, 2);
 }
 
+// MARK: - Tensor userdata
+
+const char lg_tensor_tag = 0;
+
+// __gc and __close of tensors: upvalue 1 is the Swift function that releases a tensor.
+static int lg_tensor_finalizer(lua_State *L) {
+    lg_TensorBox *box = lg_tensorbox(L, 1);
+    if (box == NULL || box->tensor == NULL) return 0;
+    void *tensor = box->tensor;
+    box->tensor = NULL;
+    lg_TensorRelease release = (lg_TensorRelease)lua_touserdata(L, lua_upvalueindex(1));
+    // The release runs Swift (the tensor's deinit may drop a hook, which unrefs its function
+    // in the registry): counted as a Swift frame, so the allocator does not fail under it.
+    void *ud = NULL;
+    lg_Limits *limits = lua_getallocf(L, &ud) == lg_limits_alloc ? (lg_Limits *)ud : NULL;
+    if (limits != NULL) limits->swift_depth++;
+    release(tensor);
+    if (limits != NULL) limits->swift_depth--;
+    return 0;
+}
+
+void lg_pushtensorfinalizer(lua_State *L, lg_TensorRelease release) {
+    lua_pushlightuserdata(L, (void *)release);
+    lua_pushcclosure(L, lg_tensor_finalizer, 1);
+}
+
 // MARK: - Host support
 
 static int lg_openlibs_k(lua_State *L) {

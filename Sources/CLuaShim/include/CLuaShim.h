@@ -32,6 +32,8 @@ void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback);
 #include "lg_limits.h"
 // Ctrl-C for interactive hosts.
 #include "lg_interrupt.h"
+// Tensor userdata: their block, the test for one and the finalizer.
+#include "lg_tensor.h"
 
 // MARK: - Wrappers for macros
 

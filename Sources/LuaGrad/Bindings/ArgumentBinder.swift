@@ -12,8 +12,66 @@ struct ArgumentBinder {
     let stack: LuaStack
     let function: String
 
-    /// The op's tensor inputs and non-tensor arguments, read from stack slots `first...last`.
-    func bind(_ signature: Signature, first: Int32 = 1, last: Int32? = nil) throws -> (inputs: [Tensor], args: [Arg]) {
+    /// The op's tensor inputs and non-tensor arguments, read from the whole stack.
+    func bind(_ bound: BoundOp) throws -> (inputs: OpInputs, args: [Arg]) {
+        let last = stack.top
+        if let leftOut = bound.argumentsLeftOut, last == 0 || stack.type(last) != LUA_TTABLE {
+            return try bindPositional(bound, leftOut)
+        }
+        let (inputs, args) = try bind(bound.params, drawsRandomNumbers: bound.drawsRandomNumbers)
+        return (OpInputs(inputs), args)
+    }
+
+    /// The inputs and arguments of a call without a keyword table to an op whose arguments
+    /// have fixed places (`BoundOp.argumentsLeftOut`): what `bind(_:drawsRandomNumbers:)`
+    /// gives for such a call, with the same errors, but the arguments start as the shared
+    /// array of defaults (`x:sum()` builds none) and the first two inputs are held inline.
+    private func bindPositional(_ bound: BoundOp, _ leftOut: [Arg]) throws -> (inputs: OpInputs, args: [Arg]) {
+        let last = stack.top
+        var args = leftOut
+        var inputs = InputList()
+        var position: Int32 = 1
+        // Read in place: copying each `Param` out retained and released its name and default.
+        try bound.params.withUnsafeBufferPointer { params in
+            try bound.argumentPlaces.withUnsafeBufferPointer { places in
+                for k in params.indices {
+                    let kind = params[k].kind
+                    guard !params[k].keywordOnly, position <= last else {
+                        // Left out: the default is in place; a required one is missing.
+                        if params[k].defaultValue == nil {
+                            throw LuaError("\(function)() missing required argument '\(params[k].name)' (#\(position))")
+                        }
+                        continue
+                    }
+                    let i = position
+                    position += 1
+                    if stack.isNoneOrNil(i) && kind != .dims && kind != .dtype {
+                        if params[k].defaultValue == nil {
+                            throw LuaError("\(function)() missing required argument '\(params[k].name)' (#\(i))")
+                        }
+                        continue
+                    }
+                    switch kind {
+                    case .tensor:
+                        inputs.append(try stack.checkTensor(i, function))
+                        if places[k] >= 0 { args[places[k]] = .bool(true) }
+                    case .tensorOrNumber:
+                        inputs.append(try operand(i))
+                    default:
+                        args[places[k]] = try argument(i, params[k])
+                    }
+                }
+            }
+        }
+        if position <= last {
+            throw LuaError("\(function)() takes at most \(bound.params.filter { !$0.keywordOnly }.count) positional arguments, but argument #\(position) was given")
+        }
+        return (inputs.opInputs, args)
+    }
+
+    /// The op's tensor inputs and non-tensor arguments for `params`, read from stack slots
+    /// `first...last`.
+    func bind(_ params: [Param], drawsRandomNumbers: Bool, first: Int32 = 1, last: Int32? = nil) throws -> (inputs: [Tensor], args: [Arg]) {
         var last = last ?? stack.top
         var keywords: [String: Int32] = [:]
         var keywordTable: Int32? = nil
@@ -23,17 +81,17 @@ struct ArgumentBinder {
                 keywordTable = last
                 for name in names { keywords[name] = 0 }
                 // A keywords-only table is not also a positional value.
-                if stack.rawLength(last) == 0 && !takesTable(signature, position: Int(last - first)) { last -= 1 }
+                if stack.rawLength(last) == 0 && !takesTable(params, position: Int(last - first)) { last -= 1 }
             }
         }
 
         var inputs: [Tensor] = []
         var args: [Arg] = []
-        args.reserveCapacity(signature.params.count)
+        args.reserveCapacity(params.count)
         var position = first
         // The parameters are read in place: copying each `Param` out of the array retained and
         // released its name and its default value (a tenth of a call like `x:sum()`).
-        try signature.params.withUnsafeBufferPointer { params in
+        try params.withUnsafeBufferPointer { params in
             for k in params.indices {
                 let kind = params[k].kind
                 var slot: Int32? = nil
@@ -77,10 +135,10 @@ struct ArgumentBinder {
             }
         }
         if position <= last {
-            throw LuaError("\(function)() takes at most \(signature.params.filter { !$0.keywordOnly }.count) positional arguments, but argument #\(position) was given")
+            throw LuaError("\(function)() takes at most \(params.filter { !$0.keywordOnly }.count) positional arguments, but argument #\(position) was given")
         }
         // `generator` is read by the caller (OpBindings), which draws from it.
-        if signature.drawsRandomNumbers { keywords.removeValue(forKey: "generator") }
+        if drawsRandomNumbers { keywords.removeValue(forKey: "generator") }
         if !keywords.isEmpty, let unknown = keywords.keys.sorted().first {
             throw LuaError("\(function)() got an unexpected keyword argument '\(unknown)'")
         }
@@ -97,33 +155,7 @@ struct ArgumentBinder {
             // ops with several (`weight`, `pos_weight`) know which ones arrived.
             if p.defaultValue != nil { args.append(.bool(true)) }
         case .tensorOrNumber:
-            if let t = stack.tensor(i) { inputs.append(t) }
-            else if let s = stack.scalar(i) { inputs.append(try Tensor.wrapping(s)) }
-            else { throw bad(i, "Tensor or number") }
-        case .number:
-            guard let s = stack.scalar(i) else { throw bad(i, "number") }
-            args.append(.scalar(s))
-        case .int:
-            args.append(.int(try int(i, p)))
-        case .index, .dim:
-            args.append(.int(try position(i, p)))
-        case .double:
-            guard let d = stack.number(i) else { throw bad(i, "number") }
-            args.append(.double(d))
-        case .bool:
-            guard stack.type(i) == LUA_TBOOLEAN else { throw bad(i, "boolean") }
-            args.append(.bool(stack.boolean(i)))
-        case .dims:
-            if stack.isNoneOrNil(i) { args.append(.absent) }
-            else if stack.type(i) == LUA_TTABLE { args.append(.ints(try list(i, p).map { try zeroBased($0, p) })) }
-            else { args.append(.ints([try position(i, p)])) }
-        case .sizes:
-            guard stack.type(i) == LUA_TTABLE else { throw bad(i, "sizes (integers or a table)") }
-            args.append(.ints(try list(i, p)))
-        case .dtype:
-            if stack.isNoneOrNil(i) { args.append(.absent); return }
-            guard let d = BridgeContext.get(stack.L).dtype(stack.L, i) else { throw bad(i, "dtype") }
-            args.append(.dtype(d))
+            inputs.append(try operand(i))
         case .tensorList:
             guard stack.type(i) == LUA_TTABLE else { throw bad(i, "table of tensors") }
             let n = stack.rawLength(i)
@@ -149,11 +181,52 @@ struct ArgumentBinder {
             // so the op reports them out of range and `ignore_index` shifts alike).
             let t = try stack.tensor(i) ?? TensorData(stack: stack, function: function).tensor(from: i)
             inputs.append(t.dtype == .int64 ? try t.sub(Tensor.number(1)) : t)
+        default:
+            args.append(try argument(i, p))
+        }
+    }
+
+    /// A tensor, or a number wrapped as a 0-d tensor.
+    private func operand(_ i: Int32) throws -> Tensor {
+        if let t = stack.tensor(i) { return t }
+        if let s = stack.scalar(i) { return try Tensor.wrapping(s) }
+        throw bad(i, "Tensor or number")
+    }
+
+    /// The argument for a parameter of a kind that gives one (not a tensor input).
+    private func argument(_ i: Int32, _ p: Param) throws -> Arg {
+        switch p.kind {
+        case .number:
+            guard let s = stack.scalar(i) else { throw bad(i, "number") }
+            return .scalar(s)
+        case .int:
+            return .int(try int(i, p))
+        case .index, .dim:
+            return .int(try position(i, p))
+        case .double:
+            guard let d = stack.number(i) else { throw bad(i, "number") }
+            return .double(d)
+        case .bool:
+            guard stack.type(i) == LUA_TBOOLEAN else { throw bad(i, "boolean") }
+            return .bool(stack.boolean(i))
+        case .dims:
+            if stack.isNoneOrNil(i) { return .absent }
+            if stack.type(i) == LUA_TTABLE { return .ints(try list(i, p).map { try zeroBased($0, p) }) }
+            return .ints([try position(i, p)])
+        case .sizes:
+            guard stack.type(i) == LUA_TTABLE else { throw bad(i, "sizes (integers or a table)") }
+            return .ints(try list(i, p))
+        case .dtype:
+            if stack.isNoneOrNil(i) { return .absent }
+            guard let d = BridgeContext.get(stack.L).dtype(stack.L, i) else { throw bad(i, "dtype") }
+            return .dtype(d)
         case .label:
-            args.append(.int(try int(i, p) - 1))
+            return .int(try int(i, p) - 1)
         case .string:
             guard let text = stack.string(i) else { throw bad(i, "string") }
-            args.append(.string(text))
+            return .string(text)
+        case .tensor, .tensorOrNumber, .tensorList, .data, .positions, .labels:
+            preconditionFailure("\(p.kind) parameters give inputs (convert)")
         }
     }
 
@@ -213,12 +286,30 @@ struct ArgumentBinder {
     }
 
     /// Whether the parameter at positional index `position` accepts a table.
-    private func takesTable(_ signature: Signature, position: Int) -> Bool {
-        let positional = signature.params.filter { !$0.keywordOnly }
+    private func takesTable(_ params: [Param], position: Int) -> Bool {
+        let positional = params.filter { !$0.keywordOnly }
         guard position < positional.count else { return false }
         // Only sizes take a keywords-only table as their value: `torch.randn{requires_grad=true}`
         // is 0-d. Anywhere else (`x:sum{dim=1}`) such a table holds keywords.
         return positional[position].kind == .sizes
+    }
+}
+
+/// Up to two tensors inline, the rest in an array: the inputs of one call as the binder
+/// gathers them (nearly every op has one or two, and an array per call was an allocation).
+private struct InputList {
+    private var first: Tensor?
+    private var second: Tensor?
+    private var rest: [Tensor] = []
+
+    mutating func append(_ t: Tensor) {
+        if first == nil { first = t } else if second == nil { second = t } else { rest.append(t) }
+    }
+
+    var opInputs: OpInputs {
+        guard let first else { return OpInputs([]) }
+        guard let second else { return OpInputs(first) }
+        return rest.isEmpty ? OpInputs(first, second) : OpInputs([first, second] + rest)
     }
 }
 

@@ -5,9 +5,8 @@ import CLuaShim
 /// What the bridge remembers per Lua state: metatable identities, dtype objects and the
 /// collector's pacing. Kept in the state's extra space, released when the state closes.
 final class BridgeContext {
-    /// The tensor metatable, compared by identity to recognise tensor userdata.
-    var tensorMetatable: UnsafeRawPointer?
-    /// Registry reference of the tensor metatable.
+    /// Registry reference of the tensor metatable (tensor userdata are recognised by the tag in
+    /// their block, `lg_tensorbox`).
     var tensorMetatableRef: Int32 = LUA_NOREF
     /// Registry reference of the weak table of `.grad` userdata, keyed by tensor.
     var gradObjectsRef: Int32 = LUA_NOREF

@@ -9,6 +9,8 @@ struct OpBindings: Sendable {
 
     /// Ops sharing a Lua name, tried in table order (`pow` has three).
     let groups: [[Op]]
+    /// The same groups as the calls from Lua read them.
+    let bound: [[BoundOp]]
     /// `torch.NAME` functions: name and group.
     let functions: [(name: String, group: Int)]
     /// `x:NAME` methods: name and group.
@@ -66,6 +68,7 @@ struct OpBindings: Sendable {
             }
         }
         self.groups = groups
+        self.bound = groups.map { $0.map(BoundOp.init) }
         self.functions = functions.map { (name: $0.0, group: $0.1) }
         self.methods = methods.map { (name: $0.0, group: $0.1) }
         self.nnFunctions = nnFunctions.map { (name: $0.0, group: $0.1) }
@@ -81,17 +84,17 @@ struct OpBindings: Sendable {
         luaEntry(L) { s in
             BridgeContext.collectBeforeOp(s.L)
             let group = Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))
-            let overloads = OpBindings.shared.groups[group]
-            let op = overloads.count == 1 ? overloads[0] : OpBindings.resolve(overloads, s)
-            let name = op.signature.names[0]
+            let overloads = OpBindings.shared.bound[group]
+            let bound = overloads.count == 1 ? overloads[0] : OpBindings.resolve(overloads, s)
+            let op = bound.op
             // The common case, `torch.sin(x)` or `x:mul(y)`: only tensor operands, all given.
-            if op.takesOnlyOperands && s.top == Int32(op.signature.params.count) && op.extraOutputs == 0
+            if bound.takesOnlyOperands && s.top == Int32(bound.params.count)
                 && !(1...Swift.max(s.top, 1)).contains(where: { s.isNoneOrNil($0) }) {
                 func operand(_ k: Int) throws -> Tensor {
-                    let i = Int32(k + 1), p = op.signature.params[k]
+                    let i = Int32(k + 1), kind = bound.params[k].kind
                     if let t = s.tensor(i) { return t }
-                    if p.kind == .tensorOrNumber, let n = s.scalar(i) { return try Tensor.wrapping(n) }
-                    throw LuaError.badArgument(i, name, expected: p.kind == .tensor ? "Tensor" : "Tensor or number", got: s.typeName(i))
+                    if kind == .tensorOrNumber, let n = s.scalar(i) { return try Tensor.wrapping(n) }
+                    throw LuaError.badArgument(i, bound.name, expected: kind == .tensor ? "Tensor" : "Tensor or number", got: s.typeName(i))
                 }
                 // One and two operands go inline (no array per call).
                 let inputs = switch s.top {
@@ -101,15 +104,15 @@ struct OpBindings: Sendable {
                 }
                 return OpBindings.pushResult(try op.apply(inputs), of: op, s)
             }
-            let (inputs, args) = try ArgumentBinder(stack: s, function: name).bind(op.signature)
-            let generator = op.signature.drawsRandomNumbers ? try GeneratorObject.keyword(s, function: name) : nil
-            if op.extraOutputs > 0 || !op.signature.positionResults.isEmpty {
+            let (inputs, args) = try ArgumentBinder(stack: s, function: bound.name).bind(bound)
+            let generator = bound.drawsRandomNumbers ? try GeneratorObject.keyword(s, function: bound.name) : nil
+            if bound.returnsSeveral {
                 let results = try GeneratorObject.drawing(from: generator) { try op.applyAll(inputs, args) }
                 guard lua_checkstack(s.L, Int32(clamping: results.count + 1)) != 0 else {
-                    throw LuaError("\(name)(): too many results (\(results.count)) for the Lua stack")
+                    throw LuaError("\(bound.name)(): too many results (\(results.count)) for the Lua stack")
                 }
                 for (k, r) in results.enumerated() {
-                    s.push(op.signature.positionResults.contains(k) ? try r.add(Tensor.number(1)) : r)
+                    s.push(bound.positionResults.contains(k) ? try r.add(Tensor.number(1)) : r)
                 }
                 return Int32(results.count)
             }
@@ -119,15 +122,15 @@ struct OpBindings: Sendable {
     }
 
     /// The first overload whose tensor parameters all receive tensors (the last one otherwise).
-    private static func resolve(_ overloads: [Op], _ s: LuaStack) -> Op {
-        for op in overloads.dropLast() {
+    private static func resolve(_ overloads: [BoundOp], _ s: LuaStack) -> BoundOp {
+        for bound in overloads.dropLast() {
             var position: Int32 = 1
             var fits = true
-            for p in op.signature.params where !p.keywordOnly {
+            for p in bound.params where !p.keywordOnly {
                 if p.kind == .tensor && s.tensor(position) == nil { fits = false; break }
                 position += 1
             }
-            if fits { return op }
+            if fits { return bound }
         }
         return overloads[overloads.count - 1]
     }
@@ -148,22 +151,25 @@ struct OpBindings: Sendable {
     static let binaryMetamethod: lg_SwiftFunction = { L in
         luaEntry(L) { s in
             BridgeContext.collectBeforeOp(s.L)
-            let plan = OpBindings.shared.plans[Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))]
+            let index = Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))
+            let plan = OpBindings.shared.plans[index]
             if let a = s.tensor(1) {
                 if let b = s.tensor(2) { s.push(try plan.tensorTensor.apply(a, b)) }
-                else { s.push(try plan.tensorNumber.apply(a, try operand(s, 2, plan.name))) }
+                else { s.push(try plan.tensorNumber.apply(a, try operand(s, 2, index))) }
             } else {
-                let a = try operand(s, 1, plan.name), b = try s.checkTensor(2, plan.name)
+                let a = try operand(s, 1, index)
+                let b = try s.checkTensor(2, OpBindings.shared.metamethods[index].name)
                 s.push(try plan.swapsNumber ? plan.numberTensor.apply(b, a) : plan.numberTensor.apply(a, b))
             }
             return 1
         }
     }
 
-    private static func operand(_ s: LuaStack, _ i: Int32, _ name: String) throws -> Tensor {
+    /// Operand `i` of the metamethod with plan `plan`: a tensor, or a number wrapped.
+    private static func operand(_ s: LuaStack, _ i: Int32, _ plan: Int) throws -> Tensor {
         if let t = s.tensor(i) { return t }
         if let n = s.scalar(i) { return try Tensor.wrapping(n) }
-        throw LuaError("attempt to perform arithmetic on a \(s.typeName(i)) value (\(name))")
+        throw LuaError("attempt to perform arithmetic on a \(s.typeName(i)) value (\(OpBindings.shared.metamethods[plan].name))")
     }
 
     /// `-x`.
@@ -179,9 +185,10 @@ struct OpBindings: Sendable {
 /// The ops a binary metamethod runs: for tensor op tensor, tensor op number, number op tensor.
 ///
 /// The ops are held unowned: they are the op table's constants, alive for the whole process,
-/// and reading a plan per `a * b` retained and released all three.
+/// and reading a plan per `a * b` retained and released all three. The metamethod's name stays
+/// in `OpBindings.metamethods` (read for error messages only): a plan holds no reference, so
+/// reading one per operator copies a few words.
 struct MetamethodPlan: Sendable {
-    let name: String
     unowned(unsafe) let tensorTensor: Op
     unowned(unsafe) let tensorNumber: Op
     unowned(unsafe) let numberTensor: Op
@@ -189,7 +196,6 @@ struct MetamethodPlan: Sendable {
     let swapsNumber: Bool
 
     init(name: String, group: [Op], groups: [[Op]], index: [String: Int]) {
-        self.name = name
         func first(_ ops: [Op], _ fits: (Signature) -> Bool) -> Op { ops.first { fits($0.signature) } ?? ops[0] }
         let declaring = group.first { $0.signature.metamethods.contains(name) } ?? group[0]
         tensorTensor = first(group) { $0.params.count >= 2 && $0.params[1].kind == .tensor }

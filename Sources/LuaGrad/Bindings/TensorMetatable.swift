@@ -15,6 +15,11 @@ enum TensorMetatable {
         luaEntry(L) { s in
             let t = try s.checkTensor(1, "__index")
             if s.type(2) == LUA_TSTRING {
+                // `.grad`, read for every parameter of every step, skips making a Swift string.
+                if s.isString(2, "grad") {
+                    if let g = t.grad { TensorUserdata.pushReused(s.L, g) } else { s.pushNil() }
+                    return 1
+                }
                 return try field(t, s.string(2) ?? "", s)
             }
             s.push(try Indexing.view(t, key: 2, s))
@@ -154,12 +159,6 @@ enum TensorMetatable {
         var text = String(format14g: d)
         if !text.contains(where: { ".eninf".contains($0) }) { text += ".0" }
         return text
-    }
-
-    /// `__gc` and `__close`: release the Swift tensor; the userdata becomes inert.
-    static let release: lg_SwiftFunction = { L in
-        if let L { TensorUserdata.release(L, 1) }
-        return 0
     }
 }
 

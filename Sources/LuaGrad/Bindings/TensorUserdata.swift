@@ -2,7 +2,8 @@ import Autograd
 import CLua
 import CLuaShim
 
-/// Tensors as Lua full userdata: one slot holding a retained reference to the Swift tensor.
+/// Tensors as Lua full userdata: a block (`lg_TensorBox`) holding a retained reference to the
+/// Swift tensor and the tag that marks the block as a tensor.
 ///
 /// `__gc` (and `free()`) release the reference and clear the slot, after which the userdata is
 /// inert: using it is a Lua error, never a crash.
@@ -10,23 +11,19 @@ enum TensorUserdata {
     typealias Slot = UnsafeMutablePointer<UnsafeMutableRawPointer?>
 
     /// The slot of the tensor userdata at `i`, or nil when the value is not a tensor.
+    ///
+    /// Read from the tag in the block (`lg_tensorbox`): the metatable compare it replaces
+    /// pushed, compared and popped a metatable per tensor argument of every op.
     @inline(__always)
     static func slot(_ L: OpaquePointer, _ i: Int32) -> Slot? {
-        guard let raw = lua_touserdata(L, i), lua_type(L, i) == LUA_TUSERDATA,
-              lua_getmetatable(L, i) != 0 else { return nil }
-        let isTensor = lua_topointer(L, -1) == BridgeContext.get(L).tensorMetatable
-        lg_pop(L, 1)
-        return isTensor ? raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self) : nil
+        guard let box = lg_tensorbox(L, i) else { return nil }
+        return UnsafeMutableRawPointer(box).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
     }
 
     /// Pushes a userdata holding `tensor`.
     static func push(_ L: OpaquePointer, _ tensor: Tensor) {
         let context = BridgeContext.get(L)
-        let raw = lua_newuserdatauv(L, MemoryLayout<UnsafeMutableRawPointer?>.size, 0)!
-        raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self).pointee =
-            Unmanaged.passRetained(tensor).toOpaque()
-        lua_rawgeti(L, lg_registryindex(), lua_Integer(context.tensorMetatableRef))
-        lua_setmetatable(L, -2)
+        lg_pushtensorbox(L, Unmanaged.passRetained(tensor).toOpaque(), context.tensorMetatableRef)
         context.account(L, bytes: tensor.numel &* tensor.dtype.itemSize)
     }
 
@@ -54,10 +51,17 @@ enum TensorUserdata {
         lg_pop(L, 1)
     }
 
-    /// Releases the tensor held at `i` (for `__gc`, `__close` and `free()`).
+    /// Releases the tensor held at `i` (for `free()`; `__gc` and `__close` do the same in C).
     static func release(_ L: OpaquePointer, _ i: Int32) {
         guard let slot = slot(L, i), let p = slot.pointee else { return }
         slot.pointee = nil
         Unmanaged<Tensor>.fromOpaque(p).release()
+    }
+
+    /// Pushes the tensor metatable's `__gc` and `__close` (`lg_pushtensorfinalizer`).
+    static func pushFinalizer(_ L: OpaquePointer) {
+        lg_pushtensorfinalizer(L) { p in
+            if let p { Unmanaged<Tensor>.fromOpaque(p).release() }
+        }
     }
 }

@@ -158,8 +158,10 @@ enum TorchModule {
         setFunction(s, "__le", TensorMetatable.lessEqual)
         setFunction(s, "__concat", TensorMetatable.concat)
         setFunction(s, "__unm", OpBindings.unaryMinus)
-        setFunction(s, "__gc", TensorMetatable.release)
-        setFunction(s, "__close", TensorMetatable.release)
+        TensorUserdata.pushFinalizer(L)
+        s.setField(metatable, "__gc")
+        TensorUserdata.pushFinalizer(L)
+        s.setField(metatable, "__close")
         for (plan, (name, _)) in OpBindings.shared.metamethods.enumerated() where name != "__unm" {
             s.push(Int64(plan))
             s.push(function: OpBindings.binaryMetamethod, upvalues: 1)
@@ -169,7 +171,6 @@ enum TorchModule {
         s.setField(metatable, "__name")
         s.push("Tensor")
         s.setField(metatable, "__metatable")
-        context.tensorMetatable = lua_topointer(L, metatable)
         context.tensorMetatableRef = luaL_ref(L, lg_registryindex())
     }
 
