@@ -109,17 +109,20 @@ public final class Op: Sendable {
     }
 
     /// Runs the op on one tensor operand (no array: the per-op path of unary ops).
-    public func apply(_ input: Tensor, _ args: [Arg] = []) throws -> Tensor {
+    public func apply(_ input: consuming Tensor, _ args: consuming [Arg] = []) throws -> Tensor {
         try apply(OpInputs(input), args)
     }
 
     /// Runs the op on two tensor operands (no array: the per-op path of binary ops).
-    public func apply(_ a: Tensor, _ b: Tensor, _ args: [Arg] = []) throws -> Tensor {
+    public func apply(_ a: consuming Tensor, _ b: consuming Tensor, _ args: consuming [Arg] = []) throws -> Tensor {
         try apply(OpInputs(a, b), args)
     }
 
     /// Runs the op on `inputs` and `args`.
-    public func apply(_ inputs: OpInputs, _ args: [Arg] = []) throws -> Tensor {
+    ///
+    /// The operands and arguments are taken over (`consuming`): borrowed, they were copied
+    /// into the call, a retain of each and a release of each again at the caller, per op.
+    public func apply(_ inputs: consuming OpInputs, _ args: consuming [Arg] = []) throws -> Tensor {
         var call = OpCall(op: self, inputs: inputs, args: args)
         return try run(&call)
     }
@@ -130,7 +133,7 @@ public final class Op: Sendable {
     }
 
     /// Runs the op and returns its main result followed by its extra outputs.
-    public func applyAll(_ inputs: OpInputs, _ args: [Arg] = []) throws -> [Tensor] {
+    public func applyAll(_ inputs: consuming OpInputs, _ args: consuming [Arg] = []) throws -> [Tensor] {
         var call = OpCall(op: self, inputs: inputs, args: args)
         let output = try run(&call)
         return [output] + call.aux.prefix(extraOutputs)

@@ -35,6 +35,13 @@ final class BridgeContext {
         Unmanaged<BridgeContext>.fromOpaque(lg_extraspace(L).pointee!).takeUnretainedValue()
     }
 
+    /// Runs `body` with the context of `L`, borrowed: the state owns it for as long as it is
+    /// open, and `get` retained and released it around every use (each tensor pushed).
+    @inline(__always)
+    static func withContext<R>(_ L: OpaquePointer, _ body: (BridgeContext) throws -> R) rethrows -> R {
+        try Unmanaged<BridgeContext>.fromOpaque(lg_extraspace(L).pointee!)._withUnsafeGuaranteedRef(body)
+    }
+
     /// Runs `body` with `L` as the thread script callbacks use (hooks, custom backward).
     func withActiveState<R>(_ L: OpaquePointer, _ body: () throws -> R) rethrows -> R {
         let saved = activeState
@@ -129,8 +136,9 @@ final class BridgeContext {
     /// buffer goes back to `BufferCache` (or malloc) in time for this op's output.
     @inline(__always)
     static func collectBeforeOp(_ L: OpaquePointer) {
-        let context = get(L)
-        if context.collectionDue { context.collectDue(L) }
+        withContext(L) { context in
+            if context.collectionDue { context.collectDue(L) }
+        }
     }
 
     /// The due collection: a full one when enough tensor bytes were made since the last,

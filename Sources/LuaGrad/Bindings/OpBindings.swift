@@ -152,15 +152,21 @@ struct OpBindings: Sendable {
         luaEntry(L) { s in
             BridgeContext.collectBeforeOp(s.L)
             let index = Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))
-            let plan = OpBindings.shared.plans[index]
-            if let a = s.tensor(1) {
-                if let b = s.tensor(2) { s.push(try plan.tensorTensor.apply(a, b)) }
-                else { s.push(try plan.tensorNumber.apply(a, try operand(s, 2, index))) }
-            } else {
+            // Each operand is handed over to the op (`consume`): kept alive by the stack slot
+            // it came from, it is retained once, where a copy per use retained it twice. The
+            // plan is read one op at a time: a copy of the whole plan held all three ops strongly.
+            guard let a = s.tensor(1) else {
                 let a = try operand(s, 1, index)
                 let b = try s.checkTensor(2, OpBindings.shared.metamethods[index].name)
-                s.push(try plan.swapsNumber ? plan.numberTensor.apply(b, a) : plan.numberTensor.apply(a, b))
+                let op = OpBindings.shared.plans[index].numberTensor
+                s.push(try OpBindings.shared.plans[index].swapsNumber ? op.apply(b, a) : op.apply(a, b))
+                return 1
             }
+            guard let b = s.tensor(2) else {
+                s.push(try OpBindings.shared.plans[index].tensorNumber.apply(consume a, try operand(s, 2, index)))
+                return 1
+            }
+            s.push(try OpBindings.shared.plans[index].tensorTensor.apply(consume a, consume b))
             return 1
         }
     }

@@ -119,7 +119,7 @@ struct LuaStack {
     }
 
     /// Pushes a new tensor userdata (with the tensor metatable) holding `tensor`.
-    func push(_ tensor: Tensor) { TensorUserdata.push(L, tensor) }
+    func push(_ tensor: consuming Tensor) { TensorUserdata.push(L, tensor) }
 
     /// Pushes a Swift function as a Lua closure over the `upvalues` values on top of the stack.
     func push(function: lg_SwiftFunction, upvalues: Int32 = 0) {

@@ -21,10 +21,15 @@ enum TensorUserdata {
     }
 
     /// Pushes a userdata holding `tensor`.
-    static func push(_ L: OpaquePointer, _ tensor: Tensor) {
-        let context = BridgeContext.get(L)
-        lg_pushtensorbox(L, Unmanaged.passRetained(tensor).toOpaque(), context.tensorMetatableRef)
-        context.account(L, bytes: tensor.numel &* tensor.dtype.itemSize)
+    ///
+    /// The tensor is taken over (`consuming`): a result pushed as the op returned it moves into
+    /// the userdata instead of being retained for it and released by the caller.
+    static func push(_ L: OpaquePointer, _ tensor: consuming Tensor) {
+        let bytes = tensor.numel &* tensor.dtype.itemSize
+        BridgeContext.withContext(L) { context in
+            lg_pushtensorbox(L, Unmanaged.passRetained(tensor).toOpaque(), context.tensorMetatableRef)
+            context.account(L, bytes: bytes)
+        }
     }
 
     /// Pushes the userdata an earlier call made for `tensor` while it is still alive, else a new
