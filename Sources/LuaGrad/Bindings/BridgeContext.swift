@@ -10,6 +10,9 @@ final class BridgeContext {
     var tensorMetatableRef: Int32 = LUA_NOREF
     /// Registry reference of the weak table of `.grad` userdata, keyed by tensor.
     var gradObjectsRef: Int32 = LUA_NOREF
+    /// The string "grad" as Lua interns it (anchored in the registry): every "grad" a script
+    /// uses is this one object, so `x.grad` is recognised by identity.
+    var gradKey: UnsafeRawPointer?
     /// The grad_fn metatable and its registry reference.
     var nodeMetatable: UnsafeRawPointer?
     var nodeMetatableRef: Int32 = LUA_NOREF

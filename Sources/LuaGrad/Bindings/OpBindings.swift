@@ -79,46 +79,55 @@ struct OpBindings: Sendable {
 
     // MARK: - Calls from Lua
 
-    /// `torch.f(...)` / `x:f(...)`: upvalue 2 is the overload group.
+    /// `torch.f(...)` / `x:f(...)`: upvalue 2 is the op of a group of one (a light userdata),
+    /// else the index of the overload group.
     static let call: lg_SwiftFunction = { L in
         luaEntry(L) { s in
             BridgeContext.collectBeforeOp(s.L)
+            if let only = lua_touserdata(s.L, lg_upvalueindex(2)) {
+                // Borrowed: `shared` holds every `BoundOp` for the whole process, and reading
+                // it out of the groups retained and released the group and the op per call.
+                return try Unmanaged<BoundOp>.fromOpaque(only)._withUnsafeGuaranteedRef { try call($0, s) }
+            }
             let group = Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))
-            let overloads = OpBindings.shared.bound[group]
-            let bound = overloads.count == 1 ? overloads[0] : OpBindings.resolve(overloads, s)
-            let op = bound.op
-            // The common case, `torch.sin(x)` or `x:mul(y)`: only tensor operands, all given.
-            if bound.takesOnlyOperands && s.top == Int32(bound.params.count)
-                && !(1...Swift.max(s.top, 1)).contains(where: { s.isNoneOrNil($0) }) {
-                func operand(_ k: Int) throws -> Tensor {
-                    let i = Int32(k + 1), kind = bound.params[k].kind
-                    if let t = s.tensor(i) { return t }
-                    if kind == .tensorOrNumber, let n = s.scalar(i) { return try Tensor.wrapping(n) }
-                    throw LuaError.badArgument(i, bound.name, expected: kind == .tensor ? "Tensor" : "Tensor or number", got: s.typeName(i))
-                }
-                // One and two operands go inline (no array per call).
-                let inputs = switch s.top {
-                case 1: OpInputs(try operand(0))
-                case 2: OpInputs(try operand(0), try operand(1))
-                default: OpInputs(try (0..<Int(s.top)).map(operand))
-                }
-                return OpBindings.pushResult(try op.apply(inputs), of: op, s)
-            }
-            let (inputs, args) = try ArgumentBinder(stack: s, function: bound.name).bind(bound)
-            let generator = bound.drawsRandomNumbers ? try GeneratorObject.keyword(s, function: bound.name) : nil
-            if bound.returnsSeveral {
-                let results = try GeneratorObject.drawing(from: generator) { try op.applyAll(inputs, args) }
-                guard lua_checkstack(s.L, Int32(clamping: results.count + 1)) != 0 else {
-                    throw LuaError("\(bound.name)(): too many results (\(results.count)) for the Lua stack")
-                }
-                for (k, r) in results.enumerated() {
-                    s.push(bound.positionResults.contains(k) ? try r.add(Tensor.number(1)) : r)
-                }
-                return Int32(results.count)
-            }
-            let result = try GeneratorObject.drawing(from: generator) { try op.apply(inputs, args) }
-            return OpBindings.pushResult(result, of: op, s)
+            return try call(OpBindings.resolve(OpBindings.shared.bound[group], s), s)
         }
+    }
+
+    /// Binds the Lua arguments to `bound`'s op, runs it and pushes the results.
+    private static func call(_ bound: BoundOp, _ s: LuaStack) throws -> Int32 {
+        let op = bound.op
+        // The common case, `torch.sin(x)` or `x:mul(y)`: only tensor operands, all given.
+        if bound.takesOnlyOperands && s.top == Int32(bound.params.count)
+            && !(1...Swift.max(s.top, 1)).contains(where: { s.isNoneOrNil($0) }) {
+            func operand(_ k: Int) throws -> Tensor {
+                let i = Int32(k + 1), kind = bound.params[k].kind
+                if let t = s.tensor(i) { return t }
+                if kind == .tensorOrNumber, let n = s.scalar(i) { return try Tensor.wrapping(n) }
+                throw LuaError.badArgument(i, bound.name, expected: kind == .tensor ? "Tensor" : "Tensor or number", got: s.typeName(i))
+            }
+            // One and two operands go inline (no array per call).
+            let inputs = switch s.top {
+            case 1: OpInputs(try operand(0))
+            case 2: OpInputs(try operand(0), try operand(1))
+            default: OpInputs(try (0..<Int(s.top)).map(operand))
+            }
+            return OpBindings.pushResult(try op.apply(inputs), of: op, s)
+        }
+        let (inputs, args) = try ArgumentBinder(stack: s, function: bound.name).bind(bound)
+        let generator = bound.drawsRandomNumbers ? try GeneratorObject.keyword(s, function: bound.name) : nil
+        if bound.returnsSeveral {
+            let results = try GeneratorObject.drawing(from: generator) { try op.applyAll(inputs, args) }
+            guard lua_checkstack(s.L, Int32(clamping: results.count + 1)) != 0 else {
+                throw LuaError("\(bound.name)(): too many results (\(results.count)) for the Lua stack")
+            }
+            for (k, r) in results.enumerated() {
+                s.push(bound.positionResults.contains(k) ? try r.add(Tensor.number(1)) : r)
+            }
+            return Int32(results.count)
+        }
+        let result = try GeneratorObject.drawing(from: generator) { try op.apply(inputs, args) }
+        return OpBindings.pushResult(result, of: op, s)
     }
 
     /// The first overload whose tensor parameters all receive tensors (the last one otherwise).

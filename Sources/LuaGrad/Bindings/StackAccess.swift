@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Autograd
 import CLua
 import CLuaShim
@@ -59,14 +56,6 @@ struct LuaStack {
         var len = 0
         guard let p = lg_tostring(L, i, &len) else { return nil }
         return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
-    }
-
-    /// Whether the value at `i` is the string `text` (compared in place: no Swift string made).
-    func isString(_ i: Int32, _ text: StaticString) -> Bool {
-        guard lua_type(L, i) == LUA_TSTRING else { return false }
-        var len = 0
-        guard let p = lg_tostring(L, i, &len), len == text.utf8CodeUnitCount else { return false }
-        return memcmp(p, text.utf8Start, len) == 0
     }
 
     func boolean(_ i: Int32) -> Bool { lua_toboolean(L, i) != 0 }

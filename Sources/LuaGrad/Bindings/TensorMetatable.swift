@@ -14,12 +14,13 @@ enum TensorMetatable {
     static let index: lg_SwiftFunction = { L in
         luaEntry(L) { s in
             let t = try s.checkTensor(1, "__index")
+            // `.grad`, read for every parameter of every step, is recognised by the identity of
+            // the interned string: no Swift string made, no names compared.
+            if lua_topointer(s.L, 2) == BridgeContext.withContext(s.L, { $0.gradKey }) {
+                if let g = t.grad { TensorUserdata.pushReused(s.L, g) } else { s.pushNil() }
+                return 1
+            }
             if s.type(2) == LUA_TSTRING {
-                // `.grad`, read for every parameter of every step, skips making a Swift string.
-                if s.isString(2, "grad") {
-                    if let g = t.grad { TensorUserdata.pushReused(s.L, g) } else { s.pushNil() }
-                    return 1
-                }
                 return try field(t, s.string(2) ?? "", s)
             }
             s.push(try Indexing.view(t, key: 2, s))

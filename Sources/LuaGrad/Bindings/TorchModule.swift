@@ -196,6 +196,9 @@ enum TorchModule {
         s.setField(-2, "__mode")
         lua_setmetatable(s.L, -2)
         context.gradObjectsRef = luaL_ref(s.L, lg_registryindex())
+        s.push("grad")
+        context.gradKey = lua_topointer(s.L, -1)
+        _ = luaL_ref(s.L, lg_registryindex())
     }
 
     // MARK: - Functions
@@ -238,8 +241,16 @@ enum TorchModule {
 
     // MARK: - Helpers
 
+    /// Pushes the function of an overload group: its upvalue is the group's only op (a light
+    /// userdata of the `BoundOp`, which `OpBindings.shared` keeps for the whole process), or
+    /// the group's index when overloads must be resolved per call.
     private static func pushOpFunction(_ s: LuaStack, _ group: Int) {
-        s.push(Int64(group))
+        let overloads = OpBindings.shared.bound[group]
+        if overloads.count == 1 {
+            lua_pushlightuserdata(s.L, Unmanaged.passUnretained(overloads[0]).toOpaque())
+        } else {
+            s.push(Int64(group))
+        }
         s.push(function: OpBindings.call, upvalues: 1)
     }
 
