@@ -124,8 +124,10 @@ public enum Engine {
         pass.numberReachableNodes(from: roots)
         pass.orderByDependencies()
         if let only { pass.markNodesLeading(to: only) }
-        var gradients = try pass.seedRoots(roots)
+        var gradients: [OutputGrads] = []
+        try pass.seedRoots(roots, into: &gradients)
         try withGradMode(options.createGraph) { try pass.executeInOrder(collecting: &gradients) }
+        pass.recycle(&gradients)
         return pass.captured
     }
 
@@ -189,18 +191,42 @@ private struct BackwardPass {
     var needed: [Bool]? = nil
     /// The gradients of the `capture` edges, in their order.
     var captured: [Tensor?]
+    /// Where the arrays came from, and go back to when the pass ends.
+    private let scratch: BackwardScratch
 
     init(number: Int, options: BackwardRun, accumulate: Bool, capture: [Edge]) {
         self.number = number
         self.options = options
         self.accumulate = accumulate
         self.capture = capture
-        self.captured = [Tensor?](filling: nil, count: capture.count)
-        // Room for a small graph from the start: growing three arrays from empty cost several
-        // reallocations per pass, most of a short pass's bookkeeping.
-        nodes.reserveCapacity(16)
-        first.reserveCapacity(17)
-        targets.reserveCapacity(32)
+        self.captured = capture.isEmpty ? [] : [Tensor?](filling: nil, count: capture.count)
+        if let kept = BackwardScratch.take() {
+            // Moved, not copied: a second reference would make the first append copy them.
+            scratch = kept
+            swap(&nodes, &kept.nodes)
+            swap(&first, &kept.first)
+            swap(&targets, &kept.targets)
+            swap(&rootNumbers, &kept.rootNumbers)
+            swap(&order, &kept.order)
+        } else {
+            scratch = BackwardScratch()
+            // Room for a small graph from the start: growing three arrays from empty cost
+            // several reallocations per pass, most of a short pass's bookkeeping.
+            nodes.reserveCapacity(16)
+            first.reserveCapacity(17)
+            targets.reserveCapacity(32)
+        }
+    }
+
+    /// Hands the arrays (and the emptied gradient buffers) back for the thread's next pass.
+    mutating func recycle(_ buffers: inout [OutputGrads]) {
+        swap(&nodes, &scratch.nodes)
+        swap(&first, &scratch.first)
+        swap(&targets, &scratch.targets)
+        swap(&rootNumbers, &scratch.rootNumbers)
+        swap(&order, &scratch.order)
+        swap(&buffers, &scratch.buffers)
+        scratch.recycle()
     }
 
     // MARK: Phase 1: number the nodes
@@ -208,8 +234,10 @@ private struct BackwardPass {
     /// Discovers the nodes reachable from `roots` breadth-first, numbering them in the order
     /// found, and resolves each node's edges to numbers once.
     mutating func numberReachableNodes(from roots: [(Edge, Tensor)]) {
-        let numbers = roots.map { root in root.0.node.map { numbered($0) } ?? -1 }
-        rootNumbers = numbers
+        for root in roots {
+            let number = root.0.node.map { numbered($0) } ?? -1
+            rootNumbers.append(number)
+        }
         var cursor = 0
         while cursor < nodes.count {
             first.append(targets.count)
@@ -247,7 +275,13 @@ private struct BackwardPass {
     /// every edge pointing at it has been passed, so it runs with its gradient complete.
     mutating func orderByDependencies() {
         // Edges still to pass per node; -1 marks a node already queued.
-        var remaining = [Int](filling: 0, count: nodes.count)
+        var remaining: [Int] = []
+        swap(&remaining, &scratch.pending)
+        defer {
+            remaining.removeAll(keepingCapacity: true)
+            swap(&remaining, &scratch.pending)
+        }
+        remaining.append(contentsOf: repeatElement(0, count: nodes.count))
         for j in targets where j >= 0 { remaining[j] += 1 }
         order.reserveCapacity(nodes.count)
         for i in rootNumbers where i >= 0 && remaining[i] == 0 {
@@ -280,14 +314,14 @@ private struct BackwardPass {
 
     // MARK: Phase 4: run the nodes
 
-    /// One gradient buffer per node (the sum of what reached each of its outputs so far),
-    /// holding the gradients the caller passed for the roots.
-    func seedRoots(_ roots: [(Edge, Tensor)]) throws -> [OutputGrads] {
-        var buffers = [OutputGrads](filling: OutputGrads(), count: nodes.count)
+    /// Fills `buffers` with one gradient buffer per node (the sum of what reached each of its
+    /// outputs so far), holding the gradients the caller passed for the roots.
+    func seedRoots(_ roots: [(Edge, Tensor)], into buffers: inout [OutputGrads]) throws {
+        swap(&buffers, &scratch.buffers)
+        buffers.append(contentsOf: repeatElement(OutputGrads(), count: nodes.count))
         for (r, (edge, grad)) in roots.enumerated() where edge.node != nil {
             try Engine.add(grad, to: &buffers[rootNumbers[r]], slot: edge.inputNr)
         }
-        return buffers
     }
 
     /// Runs every node in order with the sum of the gradients that reached it, passing the

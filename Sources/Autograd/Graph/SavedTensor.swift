@@ -57,7 +57,21 @@ struct SavedTensor {
 
     /// The saved tensor, checked for staleness; connected to the graph while grad mode is on
     /// (that is, when the backward pass itself is being recorded for higher-order gradients).
+    ///
+    /// Inlined, with the usual case first (data kept, unchanged, needing no graph): a call
+    /// took the whole node's saved tensors as a copy, a retain and release of every tensor
+    /// and node they hold per formula read.
+    @inline(__always)
     func unpack(for owner: Node) throws -> Tensor {
+        if let data, data.storage.version == version,
+           !requiresGrad || !ThreadState.withCurrent({ $0.gradEnabled }) {
+            return data
+        }
+        return try unpackChecked(for: owner)
+    }
+
+    /// `unpack` past its usual case: the errors, and the tensor connected to the graph.
+    private func unpackChecked(for owner: Node) throws -> Tensor {
         guard !isUnneeded else {
             throw TorchError("\(owner.name) did not save a tensor its formula reads: it is needed only for an input that does not require grad")
         }
@@ -79,6 +93,9 @@ struct SavedTensor {
         connected.outputNr = Int(outputNr)
         return connected
     }
+
+    /// Whether the node this saved tensor keeps (an input's) is none or a leaf's accumulator.
+    var leadsOnlyToLeaves: Bool { node == nil || node is AccumulateGrad }
 
     /// Frees the data after a backward pass that did not retain the graph.
     mutating func release(into stack: inout [Node]) {
@@ -124,6 +141,7 @@ struct SavedTensors {
 
     /// The `i`-th saved tensor unpacked for `owner` (see `SavedTensor.unpack`), or nil past
     /// the end; read in place, where a copy of the slot retained its data and node.
+    @inline(__always)
     func unpack(_ i: Int, for owner: Node) throws -> Tensor? {
         guard i >= 0 && i < count else { return nil }
         switch i {
@@ -131,6 +149,12 @@ struct SavedTensors {
         case 1: return try second.unsafelyUnwrapped.unpack(for: owner)
         default: return try rest[i - 2].unpack(for: owner)
         }
+    }
+
+    /// Whether every saved tensor's node is none or a leaf's accumulator (`Node.leadsOnlyToLeaves`).
+    func leadOnlyToLeaves() -> Bool {
+        guard first?.leadsOnlyToLeaves ?? true, second?.leadsOnlyToLeaves ?? true else { return false }
+        return rest.isEmpty || rest.allSatisfy(\.leadsOnlyToLeaves)
     }
 
     /// Frees every saved tensor's data, collecting the nodes only they kept alive.
