@@ -278,7 +278,6 @@ private struct BackwardPass {
         var remaining: [Int] = []
         swap(&remaining, &scratch.pending)
         defer {
-            remaining.removeAll(keepingCapacity: true)
             swap(&remaining, &scratch.pending)
         }
         remaining.append(contentsOf: repeatElement(0, count: nodes.count))
@@ -422,6 +421,12 @@ extension Tensor {
             // Nothing to record (the usual backward pass): the kernel straight away, and its
             // contiguous result seen in the target shape. Through the ops, the bookkeeping of a
             // sum and a reshape cost more than the sum of a small gradient.
+            if lead == 0 || dims.count == lead {
+                // Only leading dims to drop (a bias's gradient), or only dims kept as 1: the
+                // kernel's result has the target shape already, with no second tensor to make.
+                let reduced = try sumKernel(dims: dims, keepdim: lead == 0, dtype: dtype)
+                if reduced.shape == target { return reduced }
+            }
             let reduced = try sumKernel(dims: dims, keepdim: true, dtype: dtype)
             return Tensor(storage: reduced.storage, shape: target, strides: Shapes.contiguousStrides(target),
                           offset: reduced.offset, dtype: dtype)

@@ -58,11 +58,12 @@ struct SavedTensor {
     /// The saved tensor, checked for staleness; connected to the graph while grad mode is on
     /// (that is, when the backward pass itself is being recorded for higher-order gradients).
     ///
-    /// Inlined, with the usual case first (data kept, unchanged, needing no graph): a call
-    /// took the whole node's saved tensors as a copy, a retain and release of every tensor
-    /// and node they hold per formula read.
+    /// Inlined, with the usual case first (data kept, unchanged, needing no graph), and
+    /// `mutating` only so that it is called in place (it changes nothing): called on a copy,
+    /// it took the whole node's saved tensors along, a retain and release of every tensor and
+    /// node they hold per formula read.
     @inline(__always)
-    func unpack(for owner: Node) throws -> Tensor {
+    mutating func unpack(for owner: Node) throws -> Tensor {
         if let data, data.storage.version == version,
            !requiresGrad || !ThreadState.withCurrent({ $0.gradEnabled }) {
             return data
@@ -140,13 +141,14 @@ struct SavedTensors {
     }
 
     /// The `i`-th saved tensor unpacked for `owner` (see `SavedTensor.unpack`), or nil past
-    /// the end; read in place, where a copy of the slot retained its data and node.
+    /// the end; read in place (hence `mutating`: nothing changes), where a copy of the slot
+    /// retained its data and node, and a copy of the whole struct everything in it.
     @inline(__always)
-    func unpack(_ i: Int, for owner: Node) throws -> Tensor? {
+    mutating func unpack(_ i: Int, for owner: Node) throws -> Tensor? {
         guard i >= 0 && i < count else { return nil }
         switch i {
-        case 0: return try first.unsafelyUnwrapped.unpack(for: owner)
-        case 1: return try second.unsafelyUnwrapped.unpack(for: owner)
+        case 0: return try first!.unpack(for: owner)
+        case 1: return try second!.unpack(for: owner)
         default: return try rest[i - 2].unpack(for: owner)
         }
     }
