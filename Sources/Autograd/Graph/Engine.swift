@@ -75,11 +75,11 @@ public enum Engine {
     // MARK: - Roots
 
     private static func makeRoots(_ roots: [Tensor], _ gradients: [Tensor?],
-                                  createGraph: Bool) throws -> [(Edge, Tensor)] {
+                                  createGraph: Bool) throws -> [Root] {
         guard roots.count == gradients.count else {
             throw TorchError("got \(gradients.count) gradients for \(roots.count) outputs")
         }
-        var result: [(Edge, Tensor)] = []
+        var result: [Root] = []
         for (i, root) in roots.enumerated() {
             guard let edge = root.gradientEdge() else {
                 throw TorchError("element \(i) of tensors does not require grad and does not have a grad_fn")
@@ -99,7 +99,7 @@ public enum Engine {
                 }
                 grad = try Tensor.ones(root.shape, dtype: root.dtype)
             }
-            result.append((edge, grad))
+            result.append(Root(edge: edge, grad: grad))
         }
         return result
     }
@@ -109,7 +109,7 @@ public enum Engine {
     /// Runs the graph reachable from `roots`. `only`, when given, restricts execution to the
     /// nodes from which one of its nodes can be reached; `capture` edges get their incoming
     /// gradient returned instead of executed.
-    private static func run(_ roots: [(Edge, Tensor)], createGraph: Bool, retainGraph: Bool, accumulate: Bool,
+    private static func run(_ roots: [Root], createGraph: Bool, retainGraph: Bool, accumulate: Bool,
                             only: [ObjectIdentifier: Int]?, capture: [Edge]) throws -> [Tensor?] {
         let number = Engine.passes.add(1, ordering: .relaxed).newValue
         // A formula may write a leaf's gradient into its `.grad` only where the leaf's
@@ -163,6 +163,15 @@ public enum Engine {
             slots[slot] = grad
         }
     }
+}
+
+/// A root of a backward pass: the edge its gradient enters by, and that gradient.
+///
+/// A struct, not a tuple: an array of tuples is destroyed through the runtime's generic value
+/// witnesses, some hundreds of instructions per pass.
+private struct Root {
+    let edge: Edge
+    let grad: Tensor
 }
 
 /// The state of one backward pass, and its phases in the order `Engine.run` calls them.
@@ -233,9 +242,9 @@ private struct BackwardPass {
 
     /// Discovers the nodes reachable from `roots` breadth-first, numbering them in the order
     /// found, and resolves each node's edges to numbers once.
-    mutating func numberReachableNodes(from roots: [(Edge, Tensor)]) {
+    mutating func numberReachableNodes(from roots: [Root]) {
         for root in roots {
-            let number = root.0.node.map { numbered($0) } ?? -1
+            let number = root.edge.node.map { numbered($0) } ?? -1
             rootNumbers.append(number)
         }
         var cursor = 0
@@ -315,11 +324,11 @@ private struct BackwardPass {
 
     /// Fills `buffers` with one gradient buffer per node (the sum of what reached each of its
     /// outputs so far), holding the gradients the caller passed for the roots.
-    func seedRoots(_ roots: [(Edge, Tensor)], into buffers: inout [OutputGrads]) throws {
+    func seedRoots(_ roots: [Root], into buffers: inout [OutputGrads]) throws {
         swap(&buffers, &scratch.buffers)
         buffers.append(contentsOf: repeatElement(OutputGrads(), count: nodes.count))
-        for (r, (edge, grad)) in roots.enumerated() where edge.node != nil {
-            try Engine.add(grad, to: &buffers[rootNumbers[r]], slot: edge.inputNr)
+        for (r, root) in roots.enumerated() where root.edge.node != nil {
+            try Engine.add(root.grad, to: &buffers[rootNumbers[r]], slot: root.edge.inputNr)
         }
     }
 

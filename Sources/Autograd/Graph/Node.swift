@@ -72,9 +72,11 @@ public struct Edges: RandomAccessCollection {
     @inline(__always)
     func node(_ i: Int) -> Node? {
         precondition(i >= 0 && i < count, "edge index out of range")
+        // Through optional chaining, which reads the one field: `unsafelyUnwrapped` copied the
+        // whole edge first (its node and shape retained, then released).
         switch i {
-        case 0: return first.unsafelyUnwrapped.node
-        case 1: return second.unsafelyUnwrapped.node
+        case 0: return first?.node
+        case 1: return second?.node
         default: return rest[i - 2].node
         }
     }
