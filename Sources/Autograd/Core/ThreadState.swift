@@ -20,6 +20,8 @@ public final class ThreadState {
     public var scriptTraceback: (() -> String)?
     /// Scratch space of `Node.releaseLast`, kept so that freeing a graph allocates nothing.
     var teardownStack: [Node] = []
+    /// The arrays of the last backward pass, for the next one (`BackwardScratch`).
+    var backwardScratch: BackwardScratch?
     /// Recently wrapped numbers (`x * 0.999` in a loop wraps 0.999 once).
     var wrappedNumbers = WrappedNumberCache()
     /// The forward-mode dual level (0: outside any `dual_level`).

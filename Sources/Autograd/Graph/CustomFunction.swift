@@ -78,6 +78,9 @@ final class CustomNode: Node {
         return InputGrads(result)
     }
 
+    /// Never: the user's closures may hold anything, a graph included.
+    override func leadsOnlyToLeaves() -> Bool { false }
+
     override func releaseSaved() {
         body = nil
         onRelease?()

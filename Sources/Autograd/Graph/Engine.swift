@@ -75,11 +75,11 @@ public enum Engine {
     // MARK: - Roots
 
     private static func makeRoots(_ roots: [Tensor], _ gradients: [Tensor?],
-                                  createGraph: Bool) throws -> [(Edge, Tensor)] {
+                                  createGraph: Bool) throws -> [Root] {
         guard roots.count == gradients.count else {
             throw TorchError("got \(gradients.count) gradients for \(roots.count) outputs")
         }
-        var result: [(Edge, Tensor)] = []
+        var result: [Root] = []
         for (i, root) in roots.enumerated() {
             guard let edge = root.gradientEdge() else {
                 throw TorchError("element \(i) of tensors does not require grad and does not have a grad_fn")
@@ -99,7 +99,7 @@ public enum Engine {
                 }
                 grad = try Tensor.ones(root.shape, dtype: root.dtype)
             }
-            result.append((edge, grad))
+            result.append(Root(edge: edge, grad: grad))
         }
         return result
     }
@@ -109,7 +109,7 @@ public enum Engine {
     /// Runs the graph reachable from `roots`. `only`, when given, restricts execution to the
     /// nodes from which one of its nodes can be reached; `capture` edges get their incoming
     /// gradient returned instead of executed.
-    private static func run(_ roots: [(Edge, Tensor)], createGraph: Bool, retainGraph: Bool, accumulate: Bool,
+    private static func run(_ roots: [Root], createGraph: Bool, retainGraph: Bool, accumulate: Bool,
                             only: [ObjectIdentifier: Int]?, capture: [Edge]) throws -> [Tensor?] {
         let number = Engine.passes.add(1, ordering: .relaxed).newValue
         // A formula may write a leaf's gradient into its `.grad` only where the leaf's
@@ -124,8 +124,10 @@ public enum Engine {
         pass.numberReachableNodes(from: roots)
         pass.orderByDependencies()
         if let only { pass.markNodesLeading(to: only) }
-        var gradients = try pass.seedRoots(roots)
+        var gradients: [OutputGrads] = []
+        try pass.seedRoots(roots, into: &gradients)
         try withGradMode(options.createGraph) { try pass.executeInOrder(collecting: &gradients) }
+        pass.recycle(&gradients)
         return pass.captured
     }
 
@@ -163,6 +165,15 @@ public enum Engine {
     }
 }
 
+/// A root of a backward pass: the edge its gradient enters by, and that gradient.
+///
+/// A struct, not a tuple: an array of tuples is destroyed through the runtime's generic value
+/// witnesses, some hundreds of instructions per pass.
+private struct Root {
+    let edge: Edge
+    let grad: Tensor
+}
+
 /// The state of one backward pass, and its phases in the order `Engine.run` calls them.
 ///
 /// The graph is flattened into arrays once: node `i` is `nodes[i]`, and the numbers of the
@@ -189,27 +200,53 @@ private struct BackwardPass {
     var needed: [Bool]? = nil
     /// The gradients of the `capture` edges, in their order.
     var captured: [Tensor?]
+    /// Where the arrays came from, and go back to when the pass ends.
+    private let scratch: BackwardScratch
 
     init(number: Int, options: BackwardRun, accumulate: Bool, capture: [Edge]) {
         self.number = number
         self.options = options
         self.accumulate = accumulate
         self.capture = capture
-        self.captured = [Tensor?](filling: nil, count: capture.count)
-        // Room for a small graph from the start: growing three arrays from empty cost several
-        // reallocations per pass, most of a short pass's bookkeeping.
-        nodes.reserveCapacity(16)
-        first.reserveCapacity(17)
-        targets.reserveCapacity(32)
+        self.captured = capture.isEmpty ? [] : [Tensor?](filling: nil, count: capture.count)
+        if let kept = BackwardScratch.take() {
+            // Moved, not copied: a second reference would make the first append copy them.
+            scratch = kept
+            swap(&nodes, &kept.nodes)
+            swap(&first, &kept.first)
+            swap(&targets, &kept.targets)
+            swap(&rootNumbers, &kept.rootNumbers)
+            swap(&order, &kept.order)
+        } else {
+            scratch = BackwardScratch()
+            // Room for a small graph from the start: growing three arrays from empty cost
+            // several reallocations per pass, most of a short pass's bookkeeping.
+            nodes.reserveCapacity(16)
+            first.reserveCapacity(17)
+            targets.reserveCapacity(32)
+        }
+    }
+
+    /// Hands the arrays (and the emptied gradient buffers) back for the thread's next pass.
+    mutating func recycle(_ buffers: inout [OutputGrads]) {
+        swap(&nodes, &scratch.nodes)
+        swap(&first, &scratch.first)
+        swap(&targets, &scratch.targets)
+        swap(&rootNumbers, &scratch.rootNumbers)
+        swap(&order, &scratch.order)
+        swap(&buffers, &scratch.buffers)
+        scratch.recycle()
     }
 
     // MARK: Phase 1: number the nodes
 
     /// Discovers the nodes reachable from `roots` breadth-first, numbering them in the order
     /// found, and resolves each node's edges to numbers once.
-    mutating func numberReachableNodes(from roots: [(Edge, Tensor)]) {
-        let numbers = roots.map { root in root.0.node.map { numbered($0) } ?? -1 }
-        rootNumbers = numbers
+    mutating func numberReachableNodes(from roots: [Root]) {
+        for root in roots {
+            let number = root.edge.node.map { numbered($0) } ?? -1
+            rootNumbers.append(number)
+        }
         var cursor = 0
         while cursor < nodes.count {
             first.append(targets.count)
@@ -247,7 +284,12 @@ private struct BackwardPass {
     /// every edge pointing at it has been passed, so it runs with its gradient complete.
     mutating func orderByDependencies() {
         // Edges still to pass per node; -1 marks a node already queued.
-        var remaining = [Int](filling: 0, count: nodes.count)
+        var remaining: [Int] = []
+        swap(&remaining, &scratch.pending)
+        defer {
+            swap(&remaining, &scratch.pending)
+        }
+        remaining.append(contentsOf: repeatElement(0, count: nodes.count))
         for j in targets where j >= 0 { remaining[j] += 1 }
         order.reserveCapacity(nodes.count)
         for i in rootNumbers where i >= 0 && remaining[i] == 0 {
@@ -280,14 +322,14 @@ private struct BackwardPass {
 
     // MARK: Phase 4: run the nodes
 
-    /// One gradient buffer per node (the sum of what reached each of its outputs so far),
-    /// holding the gradients the caller passed for the roots.
-    func seedRoots(_ roots: [(Edge, Tensor)]) throws -> [OutputGrads] {
-        var buffers = [OutputGrads](filling: OutputGrads(), count: nodes.count)
-        for (r, (edge, grad)) in roots.enumerated() where edge.node != nil {
-            try Engine.add(grad, to: &buffers[rootNumbers[r]], slot: edge.inputNr)
+    /// Fills `buffers` with one gradient buffer per node (the sum of what reached each of its
+    /// outputs so far), holding the gradients the caller passed for the roots.
+    func seedRoots(_ roots: [Root], into buffers: inout [OutputGrads]) throws {
+        swap(&buffers, &scratch.buffers)
+        buffers.append(contentsOf: repeatElement(OutputGrads(), count: nodes.count))
+        for (r, root) in roots.enumerated() where root.edge.node != nil {
+            try Engine.add(root.grad, to: &buffers[rootNumbers[r]], slot: root.edge.inputNr)
         }
-        return buffers
     }
 
     /// Runs every node in order with the sum of the gradients that reached it, passing the
@@ -388,6 +430,12 @@ extension Tensor {
             // Nothing to record (the usual backward pass): the kernel straight away, and its
             // contiguous result seen in the target shape. Through the ops, the bookkeeping of a
             // sum and a reshape cost more than the sum of a small gradient.
+            if lead == 0 || dims.count == lead {
+                // Only leading dims to drop (a bias's gradient), or only dims kept as 1: the
+                // kernel's result has the target shape already, with no second tensor to make.
+                let reduced = try sumKernel(dims: dims, keepdim: lead == 0, dtype: dtype)
+                if reduced.shape == target { return reduced }
+            }
             let reduced = try sumKernel(dims: dims, keepdim: true, dtype: dtype)
             return Tensor(storage: reduced.storage, shape: target, strides: Shapes.contiguousStrides(target),
                           offset: reduced.offset, dtype: dtype)

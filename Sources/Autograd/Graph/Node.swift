@@ -58,14 +58,25 @@ public struct Edges: RandomAccessCollection {
         }
     }
 
+    /// Whether every edge leads nowhere or to a leaf's accumulator (read in place).
+    func leadOnlyToLeaves() -> Bool {
+        for i in 0..<count {
+            guard let node = node(i) else { continue }
+            if !(node is AccumulateGrad) { return false }
+        }
+        return true
+    }
+
     /// The node edge `i` leads to: the engine's walks read only that, and a whole `Edge`
     /// retained (and released) its shape array too.
     @inline(__always)
     func node(_ i: Int) -> Node? {
         precondition(i >= 0 && i < count, "edge index out of range")
+        // Through optional chaining, which reads the one field: `unsafelyUnwrapped` copied the
+        // whole edge first (its node and shape retained, then released).
         switch i {
-        case 0: return first.unsafelyUnwrapped.node
-        case 1: return second.unsafelyUnwrapped.node
+        case 0: return first?.node
+        case 1: return second?.node
         default: return rest[i - 2].node
         }
     }
@@ -197,11 +208,24 @@ public class Node {
         edges = Edges()
     }
 
+    /// Whether every node this one holds is a leaf's accumulator (which holds no node), and
+    /// nothing else it carries (hooks) may hold a graph: dropping it then frees no chain.
+    ///
+    /// Subclasses that keep more references (saved tensors, user closures) refine it.
+    func leadsOnlyToLeaves() -> Bool {
+        guard extras == nil else { return false }
+        return edges.leadOnlyToLeaves()
+    }
+
     // MARK: - Iterative teardown
 
     /// Releases `node`, whose last reference the caller hands over, and whatever chain only it
     /// kept alive, without recursion.
     public static func releaseLast(_ node: consuming Node) {
+        // The result of an op on leaves (`w * x`, dropped each step) has a node that leads
+        // only to their accumulators: its own deinit frees it without recursing, and the
+        // stack (taken from the thread and handed back) is not needed.
+        if node.leadsOnlyToLeaves() { return }
         // A stack per thread, kept between calls: a fresh array per dying node was an
         // allocation on the per-op path (every result that dies with its node comes here).
         var stack = ThreadState.withCurrent { state in

@@ -57,7 +57,22 @@ struct SavedTensor {
 
     /// The saved tensor, checked for staleness; connected to the graph while grad mode is on
     /// (that is, when the backward pass itself is being recorded for higher-order gradients).
-    func unpack(for owner: Node) throws -> Tensor {
+    ///
+    /// Inlined, with the usual case first (data kept, unchanged, needing no graph), and
+    /// `mutating` only so that it is called in place (it changes nothing): called on a copy,
+    /// it took the whole node's saved tensors along, a retain and release of every tensor and
+    /// node they hold per formula read.
+    @inline(__always)
+    mutating func unpack(for owner: Node) throws -> Tensor {
+        if let data, data.storage.version == version,
+           !requiresGrad || !ThreadState.withCurrent({ $0.gradEnabled }) {
+            return data
+        }
+        return try unpackChecked(for: owner)
+    }
+
+    /// `unpack` past its usual case: the errors, and the tensor connected to the graph.
+    private func unpackChecked(for owner: Node) throws -> Tensor {
         guard !isUnneeded else {
             throw TorchError("\(owner.name) did not save a tensor its formula reads: it is needed only for an input that does not require grad")
         }
@@ -79,6 +94,9 @@ struct SavedTensor {
         connected.outputNr = Int(outputNr)
         return connected
     }
+
+    /// Whether the node this saved tensor keeps (an input's) is none or a leaf's accumulator.
+    var leadsOnlyToLeaves: Bool { node == nil || node is AccumulateGrad }
 
     /// Frees the data after a backward pass that did not retain the graph.
     mutating func release(into stack: inout [Node]) {
@@ -123,14 +141,22 @@ struct SavedTensors {
     }
 
     /// The `i`-th saved tensor unpacked for `owner` (see `SavedTensor.unpack`), or nil past
-    /// the end; read in place, where a copy of the slot retained its data and node.
-    func unpack(_ i: Int, for owner: Node) throws -> Tensor? {
+    /// the end; read in place (hence `mutating`: nothing changes), where a copy of the slot
+    /// retained its data and node, and a copy of the whole struct everything in it.
+    @inline(__always)
+    mutating func unpack(_ i: Int, for owner: Node) throws -> Tensor? {
         guard i >= 0 && i < count else { return nil }
         switch i {
-        case 0: return try first.unsafelyUnwrapped.unpack(for: owner)
-        case 1: return try second.unsafelyUnwrapped.unpack(for: owner)
+        case 0: return try first!.unpack(for: owner)
+        case 1: return try second!.unpack(for: owner)
         default: return try rest[i - 2].unpack(for: owner)
         }
+    }
+
+    /// Whether every saved tensor's node is none or a leaf's accumulator (`Node.leadsOnlyToLeaves`).
+    func leadOnlyToLeaves() -> Bool {
+        guard first?.leadsOnlyToLeaves ?? true, second?.leadsOnlyToLeaves ?? true else { return false }
+        return rest.isEmpty || rest.allSatisfy(\.leadsOnlyToLeaves)
     }
 
     /// Frees every saved tensor's data, collecting the nodes only they kept alive.

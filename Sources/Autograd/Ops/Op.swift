@@ -428,6 +428,10 @@ final class OpNode: Node {
         super.takeStrongReferences(into: &stack)
         saved.release(into: &stack)
     }
+
+    override func leadsOnlyToLeaves() -> Bool {
+        super.leadsOnlyToLeaves() && saved.leadOnlyToLeaves()
+    }
 }
 
 // MARK: - Samples for the table-driven tests

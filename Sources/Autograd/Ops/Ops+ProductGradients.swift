@@ -8,9 +8,10 @@ extension BackwardContext {
     func mat1Gradient(input i: Int, mat2 mat2Slot: Int, alpha: Arg = .absent) throws -> Tensor? {
         guard needsGrad(i) else { return nil }
         let mat2 = try saved(mat2Slot)
-        if try addProduct(input: i, grad, mat2.t(), alpha: alpha) { return nil }
+        let mat2T = try mat2.transposedForGradient()
+        if try addProduct(input: i, grad, mat2T, alpha: alpha) { return nil }
         if inputWasColumnMajor(i) { return try mat2.mm(grad.t()).scaled(by: alpha).t() }
-        return try grad.mm(mat2.t()).scaled(by: alpha)
+        return try grad.mm(mat2T).scaled(by: alpha)
     }
 
     /// The gradient of `mat2` (input `i`) in `alpha · (mat1 @ mat2)`, with `mat1` the saved
@@ -24,9 +25,10 @@ extension BackwardContext {
     func mat2Gradient(input i: Int, mat1 mat1Slot: Int, alpha: Arg = .absent) throws -> Tensor? {
         guard needsGrad(i) else { return nil }
         let mat1 = try saved(mat1Slot)
-        if try addProduct(input: i, mat1.t(), grad, alpha: alpha) { return nil }
+        let mat1T = try mat1.transposedForGradient()
+        if try addProduct(input: i, mat1T, grad, alpha: alpha) { return nil }
         if inputWasColumnMajor(i) { return try grad.t().mm(mat1).scaled(by: alpha).t() }
-        return try mat1.t().mm(grad).scaled(by: alpha)
+        return try mat1T.mm(grad).scaled(by: alpha)
     }
 
     /// Adds `a @ b`, input `i`'s gradient, into the `.grad` of the leaf it feeds when the
@@ -36,6 +38,15 @@ extension BackwardContext {
     private func addProduct(input i: Int, _ a: Tensor, _ b: Tensor, alpha: Arg) throws -> Bool {
         guard alpha.scalesNothing, let destination = leafGradDestination(i) else { return false }
         return try Tensor.addProduct(a, b, into: destination)
+    }
+}
+
+extension Tensor {
+    /// `t()` of a matrix for a gradient formula: the view made at once when no op would
+    /// record it (the op table's dispatch cost more than the view), as `Ops.t` makes it.
+    fileprivate func transposedForGradient() throws -> Tensor {
+        guard ndim == 2, !Tensor.recordsOps(self, self) else { return try t() }
+        return view(shape: [shape[1], shape[0]], strides: [strides[1], strides[0]], offset: offset)
     }
 }
 

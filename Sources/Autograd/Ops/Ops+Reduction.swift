@@ -92,6 +92,9 @@ extension Ops {
 extension Tensor {
     /// Broadcasts the gradient of a reduction back over the reduced dims of `shape`.
     func expandReduced(to shape: [Int], dims: [Int]?, keepdim: Bool) throws -> Tensor {
+        if !requiresGrad, tangent == nil, let view = expandedReducedView(to: shape, dims: dims, keepdim: keepdim) {
+            return view
+        }
         var g = self
         if !keepdim, let dims, !dims.isEmpty, !shape.isEmpty {
             for d in try dims.map({ try Shapes.wrapDim($0, shape.count) }).sorted() {
@@ -101,6 +104,28 @@ extension Tensor {
             g = try g.reshape([Int](filling: 1, count: shape.count))
         }
         return try g.expand(shape)
+    }
+
+    /// The view `expandReduced` ends with, laid out at once, for a gradient no op would record:
+    /// a reshape and an expand through the op table cost more than the whole `sum` they undo.
+    /// Nil where the ops must run (dims to unsqueeze, shapes that do not match, errors).
+    ///
+    /// The strides are those of the ops: a reshaped single element has strides 1, and expand
+    /// gives a broadcast dim stride 0; `view(shape:strides:offset:)` bases it as they do.
+    private func expandedReducedView(to shape: [Int], dims: [Int]?, keepdim: Bool) -> Tensor? {
+        if !keepdim, !shape.isEmpty {
+            // A full reduction (`sum()`): the single element reshaped to ones, then expanded.
+            guard dims?.isEmpty ?? true, numel == 1 else { return nil }
+            return view(shape: shape, strides: shape.map { $0 == 1 ? 1 : 0 }, offset: offset)
+        }
+        if self.shape == shape { return self }
+        guard ndim == shape.count else { return nil }
+        var strides = self.strides
+        for i in 0..<shape.count where self.shape[i] != shape[i] {
+            guard self.shape[i] == 1, shape[i] >= 0 else { return nil }
+            strides[i] = 0
+        }
+        return view(shape: shape, strides: strides, offset: offset)
     }
 
     /// The p-norm over `dims` of this float tensor.

@@ -34,7 +34,19 @@ extension Ops {
         gradFn: "SinBackward0", saves: [.input(0)],
         samples: [OpSample([.tensor([4])])],
         forward: { call in try sinKernel(call.inputs[0]) },
-        backward: { ctx in [try ctx.grad.mul(ctx.saved(0).cos())] })
+        backward: { ctx in
+            // grad * cos(x), in one pass when nothing records it and no dtype is promoted.
+            let x = try ctx.saved(0)
+            if ctx.grad.dtype == x.dtype, !Tensor.recordsOps(ctx.grad, x) {
+                return [try Tensor.arithmetic(ctx.grad, x, op: "mul", CosineProductKernel())]
+            }
+            return [try ctx.grad.mul(x.cos())]
+        })
+
+    /// `a * cos(b)`: the gradient of `sin`, with `cos` the very function of `CosKernel`.
+    struct CosineProductKernel: BinaryKernel {
+        func float<T: FloatElement>(_ a: T, _ b: T) -> T { a * CosKernel().float(b) }
+    }
 
     /// The kernels of `sin` and `cos` without dispatch (see `Ops.mulKernel`).
     static func sinKernel(_ x: Tensor) throws -> Tensor { try Tensor.floatUnary(x, SinKernel()) }
