@@ -191,8 +191,9 @@ extension Tensor {
                 return self
             }
             if op === Ops.zeroOp, isContiguous, tangent == nil {
-                // Zero is all-bits-zero in every dtype: one memset (`p.grad:zero_()` each step).
-                memset(storage.bytes + offset &* dtype.itemSize, 0, numel &* dtype.itemSize)
+                // Zero is all-bits-zero in every dtype: a memset (`p.grad:zero_()` each step),
+                // split as the ops that wrote the gradient were (`Parallel.zeroFill`).
+                Parallel.zeroFill(storage.bytes + offset &* dtype.itemSize, count: numel, itemSize: dtype.itemSize)
                 storage.bumpVersion()
                 return self
             }
