@@ -2,7 +2,7 @@
 extension Tensor {
     /// Normalizes a dim list: wraps negatives, rejects repeats, sorts. nil or empty means all dims.
     func reductionDims(_ dims: [Int]?) throws -> [Int] {
-        guard let dims, !dims.isEmpty else { return Array(0..<ndim) }
+        guard let dims, !dims.isEmpty else { return Tensor.allDims(ndim) }
         var seen = Set<Int>()
         for d in dims {
             let w = try Shapes.wrapDim(d, ndim)
@@ -12,6 +12,14 @@ extension Tensor {
         }
         return seen.sorted().filter { $0 < ndim }
     }
+
+    /// `[0, 1, …, n - 1]`: every dim. The usual ranks share one array each (a reduction over
+    /// everything, `x:sum()`, asked for a new one per call).
+    static func allDims(_ n: Int) -> [Int] {
+        n < allDimsByRank.count ? allDimsByRank[n] : Array(0..<n)
+    }
+
+    private static let allDimsByRank: [[Int]] = (0...8).map { Array(0..<$0) }
 
     /// The shape left after reducing `dims`.
     func reducedShape(_ dims: [Int], keepdim: Bool) -> [Int] {
@@ -74,10 +82,13 @@ extension Tensor {
 
         func callAsFunction<T: FloatElement>(_: T.Type) throws -> Tensor {
             let x = source
-            if dims.count == x.ndim, x.isContiguous, x.numel >= 64 {
-                let total = Tensor.fastSum(x.pointer(T.self), x.numel)
+            if dims.count == x.ndim, x.isContiguous {
+                // Short tensors add in order, as `reduce` does; long ones through `fastSum`.
+                // Neither builds `reduce`'s four arrays of kept and reduced dims.
+                let p = x.pointer(T.self), n = x.numel
+                let total = n >= 64 ? Tensor.fastSum(p, n) : (0..<n).reduce(0.0) { $0 + Double(p[$1]) }
                 let out = try Tensor.empty(x.reducedShape(dims, keepdim: keepdim), dtype: T.dtype)
-                out.setElement(0, mean ? total / Double(x.numel) : total)
+                out.pointer(T.self).pointee = T(mean ? total / Double(n) : total)
                 return out
             }
             if let out = try x.contiguousSum(dims: dims, keepdim: keepdim, T.self, mean: mean) { return out }
