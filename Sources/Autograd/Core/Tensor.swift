@@ -82,6 +82,9 @@ public final class Tensor {
 
     deinit {
         Tensor.live.subtract(1)
+        // The last tensor on a small storage hands it to the thread's pool for the next op's
+        // output (see `StoragePool`).
+        if storage.isInline && isKnownUniquelyReferenced(&storage) { Storage.recycle(storage) }
         // The accumulator may outlive its leaf (graphs hold it): it must not refer to it after.
         accumulator?.variable = nil
         // A long chain of nodes must not be freed by recursion (a million-op graph would

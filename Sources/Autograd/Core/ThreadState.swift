@@ -20,6 +20,8 @@ public final class ThreadState {
     public var scriptTraceback: (() -> String)?
     /// Scratch space of `Node.releaseLast`, kept so that freeing a graph allocates nothing.
     var teardownStack: [Node] = []
+    /// Small storages freed on this thread, waiting to be made again.
+    var storagePool = StoragePool()
     /// Recently wrapped numbers (`x * 0.999` in a loop wraps 0.999 once).
     var wrappedNumbers = WrappedNumberCache()
     /// The forward-mode dual level (0: outside any `dual_level`).
@@ -51,6 +53,10 @@ public final class ThreadState {
 
     init() {}
 
+    deinit {
+        storagePool.drain()
+    }
+
     /// The calling thread's state, created on first use.
     ///
     /// Read from a C thread-local slot (one load, several times per op); the pthread key only
@@ -73,6 +79,14 @@ public final class ThreadState {
     public static func withCurrent<R>(_ body: (ThreadState) throws -> R) rethrows -> R {
         guard let raw = ag_thread_state() else { return try body(current) }
         return try Unmanaged<ThreadState>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+    }
+
+    /// Runs `body` on the calling thread's state if it has one (nothing is created for a
+    /// thread that only frees tensors).
+    @inline(__always)
+    static func withExisting(_ body: (ThreadState) -> Void) {
+        guard let raw = ag_thread_state() else { return }
+        Unmanaged<ThreadState>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
     }
 
     /// Emits `message` once per thread.
