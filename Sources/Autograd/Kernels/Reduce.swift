@@ -106,17 +106,21 @@ extension Tensor {
     /// over trailing ones, as the sum of all elements does.
     fileprivate func contiguousSum<T: FloatElement>(dims: [Int], keepdim: Bool, _: T.Type,
                                                     mean: Bool) throws -> Tensor? {
+        // Leading dims are 0, 1, …; trailing ones run up to the last dim (checked in place: two
+        // arrays to compare with cost more than the sum of a small gradient).
         guard isContiguous, !dims.isEmpty, dims.count < ndim,
-              dims == Array(0..<dims.count) || dims == Array((ndim - dims.count)..<ndim) else { return nil }
+              dims[0] == 0 || dims[0] == ndim - dims.count,
+              dims.indices.dropFirst().allSatisfy({ dims[$0] == dims[$0 - 1] + 1 }) else { return nil }
         let leading = dims[0] == 0
         var reduced = 1, kept = 1
         for d in 0..<ndim { if dims.contains(d) { reduced &*= shape[d] } else { kept &*= shape[d] } }
         let out = try Tensor.empty(reducedShape(dims, keepdim: keepdim), dtype: dtype)
         let src = pointer(T.self), dst = out.pointer(T.self)
         if leading {
-            // out[k] = Σ_r x[r, k]: whole rows added into double accumulators (vectorizes).
-            var acc = [Double](repeating: 0, count: kept)
-            acc.withUnsafeMutableBufferPointer { a in
+            // out[k] = Σ_r x[r, k]: whole rows added into double accumulators (vectorizes; on the
+            // stack, a heap array cost more than summing a small gradient).
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: kept) { a in
+                a.initialize(repeating: 0)
                 for r in 0..<reduced {
                     let row = src + r * kept
                     for k in 0..<kept { a[k] += row[k].doubleValue }
