@@ -39,12 +39,16 @@ public final class Storage: ManagedBuffer<StorageHeader, UInt64> {
         return try ThreadState.withCurrent { state in
             try state.memoryAccount?.reserve(byteCount)
             if byteCount <= inlineBytes, let recycled = state.storagePool.take(words: (byteCount + 7) / 8) {
-                recycled.header.byteCount = byteCount
-                recycled.header.account = state.memoryAccount
-                recycled.header.isPooled = false
+                // Set up through the pool's reference, which the caller then owns (a strong
+                // local cost a retain and a release).
+                recycled._withUnsafeGuaranteedRef { storage in
+                    storage.header.byteCount = byteCount
+                    storage.header.account = state.memoryAccount
+                    storage.header.isPooled = false
+                }
                 Storage.live.add(1)
                 Storage.liveBytes.add(byteCount)
-                return recycled
+                return recycled.takeRetainedValue()
             }
             var external: UnsafeMutableRawPointer?
             if byteCount > inlineBytes {

@@ -30,14 +30,15 @@ struct StoragePool {
         heads.initialize(repeating: nil, count: Self.sizes)
     }
 
-    /// A waiting storage of `words` inline words, taken out of the pool; nil when none waits.
+    /// A waiting storage of `words` inline words, taken out of the pool (the caller owns the
+    /// pool's reference); nil when none waits.
     @inline(__always)
-    mutating func take(words: Int) -> Storage? {
+    mutating func take(words: Int) -> Unmanaged<Storage>? {
         guard let head = heads[words] else { return nil }
         // The next one is linked through the first word of this one's bytes.
         heads[words] = Self.bytes(of: head).load(as: UnsafeMutableRawPointer?.self)
         heldBytes &-= Self.objectOverhead &+ words &* 8
-        return Unmanaged<Storage>.fromOpaque(head).takeRetainedValue()
+        return Unmanaged<Storage>.fromOpaque(head)
     }
 
     /// Keeps `storage`, whose inline bytes are `words` words; false (keeping nothing) when it
@@ -61,7 +62,7 @@ struct StoragePool {
     /// Frees every waiting storage and the list heads (the thread's state is going away).
     mutating func drain() {
         for words in 0..<Self.sizes {
-            while take(words: words) != nil {}
+            while let storage = take(words: words) { storage.release() }
         }
         heads.deallocate()
     }
