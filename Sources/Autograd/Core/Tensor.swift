@@ -65,8 +65,10 @@ public final class Tensor {
     /// Tensors alive in the process (for leak tests).
     public static let live = LiveCount(.tensors)
 
+    /// A tensor over `storage`; `contiguous` says whether `strides` lay `shape` out row-major
+    /// when the caller knows (a new output), and is worked out otherwise.
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType,
-         viewBase: Tensor? = nil) {
+         viewBase: Tensor? = nil, contiguous: Bool? = nil) {
         self.storage = storage
         self.shape = shape
         self.strides = strides
@@ -75,7 +77,7 @@ public final class Tensor {
         var n = 1
         for s in shape { n &*= s }
         self.numel = n
-        self.isContiguous = Tensor.isContiguous(shape, strides)
+        self.isContiguous = contiguous ?? Tensor.isContiguous(shape, strides)
         self.viewBase = viewBase
         Tensor.live.add(1)
     }
@@ -106,7 +108,7 @@ public final class Tensor {
         let count = Shapes.numel(shape) ?? 0
         let storage = try Storage.make(count: count, dtype: dtype)
         return Tensor(storage: storage, shape: shape, strides: Shapes.contiguousStrides(shape),
-                      offset: 0, dtype: dtype)
+                      offset: 0, dtype: dtype, contiguous: true)
     }
 
     /// A contiguous tensor with `model`'s shape, sharing its shape and stride arrays when
@@ -114,7 +116,8 @@ public final class Tensor {
     static func empty(like model: Tensor, dtype: DType) throws -> Tensor {
         guard model.isContiguous else { return try empty(model.shape, dtype: dtype) }
         let storage = try Storage.make(count: model.numel, dtype: dtype)
-        return Tensor(storage: storage, shape: model.shape, strides: model.strides, offset: 0, dtype: dtype)
+        return Tensor(storage: storage, shape: model.shape, strides: model.strides, offset: 0, dtype: dtype,
+                      contiguous: true)
     }
 
     /// A contiguous tensor holding `values` in row-major order.
@@ -206,7 +209,8 @@ public final class Tensor {
     /// saved tensors are detached aliases, and a base reference from a saved output back to
     /// the output would close a cycle through the output's grad_fn.
     public func detach() -> Tensor {
-        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype,
+               contiguous: isContiguous)
     }
 
     // MARK: - Geometry
