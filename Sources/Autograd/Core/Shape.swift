@@ -31,6 +31,14 @@ public enum Shapes {
     /// The strides of a contiguous matrix with rows of 0, 1, 2, … elements.
     private static let matrixStrides: [[Int]] = (0..<64).map { [max($0, 1), 1] }
 
+    /// `rank` 1s: the shape of a reduction over everything with `keepdim`, shared for the
+    /// usual ranks.
+    static func ones(_ rank: Int) -> [Int] {
+        rank < onesByRank.count ? onesByRank[rank] : [Int](filling: 1, count: rank)
+    }
+
+    private static let onesByRank: [[Int]] = (0...8).map { [Int](filling: 1, count: $0) }
+
     /// Checks that every size is non-negative and the element count is representable.
     public static func validate(_ shape: [Int]) throws {
         for size in shape where size < 0 {

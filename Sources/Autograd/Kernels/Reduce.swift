@@ -23,6 +23,8 @@ extension Tensor {
 
     /// The shape left after reducing `dims`.
     func reducedShape(_ dims: [Int], keepdim: Bool) -> [Int] {
+        // Everything reduced: no dims, or all 1s (a gradient summed to a bias's shape).
+        if dims.count == ndim { return keepdim ? Shapes.ones(ndim) : [] }
         var out: [Int] = []
         for (i, size) in shape.enumerated() {
             if dims.contains(i) { if keepdim { out.append(1) } } else { out.append(size) }
