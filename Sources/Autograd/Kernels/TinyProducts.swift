@@ -36,13 +36,18 @@ extension Tensor {
                                                      accumulate: Bool, _: T.Type) {
         let n = a.shape[0], k = a.shape[1], m = b.shape[1]
         let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
-        let rowA = a.strides[0], stepA = a.strides[1], stepB = b.strides[0], columnB = b.strides[1]
+        let rowStep = a.strides[0], stepA = a.strides[1], stepB = b.strides[0], columnStep = b.strides[1]
         for i in 0..<n {
+            let row = pa + i &* rowStep, outRow = po + i &* m
             for j in 0..<m {
+                var x = row, y = pb + j &* columnStep
                 var sum: T = 0
-                for p in 0..<k { sum = sum.addingProduct(pa[i &* rowA &+ p &* stepA], pb[p &* stepB &+ j &* columnB]) }
-                let o = i &* m &+ j
-                po[o] = accumulate ? sum + po[o] : sum + 0
+                for _ in 0..<k {
+                    sum = sum.addingProduct(x.pointee, y.pointee)
+                    x += stepA
+                    y += stepB
+                }
+                outRow[j] = accumulate ? sum + outRow[j] : sum + 0
             }
         }
     }
