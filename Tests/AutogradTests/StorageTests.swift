@@ -28,6 +28,35 @@ import Testing
         }
     }
 
+    /// A small storage that its last tensor lets go of waits in the thread's pool
+    /// (`StoragePool`) and is made again for the next output of its size, as a fresh one would
+    /// be: returned to its memory account meanwhile, then charged again, at version 0.
+    @Test func pooledStoragesAreMadeAgainAsFresh() throws {
+        let one = try Tensor.number(1)
+        let state = ThreadState.current
+        let previous = state.memoryAccount
+        let account = CountingAccount()
+        state.memoryAccount = account
+        defer { state.memoryAccount = previous }
+        var t: Tensor? = try Tensor([Float(1), 2, 3])
+        try t?.add_(one)
+        #expect(t?.storage.version == 1)
+        #expect(account.held == 12)
+        t = nil
+        #expect(account.held == 0)
+        let u = try Tensor.empty([3], dtype: .float32)
+        #expect(u.storage.version == 0)
+        #expect(u.storage.byteCount == 12)
+        #expect(account.held == 12)
+    }
+
+    /// Counts the bytes charged to it.
+    private final class CountingAccount: MemoryAccount, @unchecked Sendable {
+        var held = 0
+        func reserve(_ bytes: Int) throws { held += bytes }
+        func release(_ bytes: Int) { held -= bytes }
+    }
+
     @Test func viewsShareTheVersionCounter() throws {
         let x = try Tensor([Float(1), 2, 3])
         let view = try x.reshape([3, 1])

@@ -16,6 +16,9 @@ public enum Shapes {
         // A vector's strides are a constant literal, shared: no array to allocate for the
         // commonest shape of small tensors (a bias, a reduced loss, a gathered row).
         if shape.count == 1 { return [1] }
+        // A matrix's strides are shared too for the usual row lengths (a product's result, a
+        // batch of samples, a kept dim).
+        if shape.count == 2, matrixStrides.indices.contains(shape[1]) { return matrixStrides[shape[1]] }
         var strides = [Int](filling: 1, count: shape.count)
         var running = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {
@@ -24,6 +27,17 @@ public enum Shapes {
         }
         return strides
     }
+
+    /// The strides of a contiguous matrix with rows of 0, 1, 2, … elements.
+    private static let matrixStrides: [[Int]] = (0..<64).map { [max($0, 1), 1] }
+
+    /// `rank` 1s: the shape of a reduction over everything with `keepdim`, shared for the
+    /// usual ranks.
+    static func ones(_ rank: Int) -> [Int] {
+        rank < onesByRank.count ? onesByRank[rank] : [Int](filling: 1, count: rank)
+    }
+
+    private static let onesByRank: [[Int]] = (0...8).map { [Int](filling: 1, count: $0) }
 
     /// Checks that every size is non-negative and the element count is representable.
     public static func validate(_ shape: [Int]) throws {

@@ -38,6 +38,18 @@ public final class Storage: ManagedBuffer<StorageHeader, UInt64> {
         // retain and a release per storage.
         return try ThreadState.withCurrent { state in
             try state.memoryAccount?.reserve(byteCount)
+            if byteCount <= inlineBytes, let recycled = state.storagePool.take(words: (byteCount + 7) / 8) {
+                // Set up through the pool's reference, which the caller then owns (a strong
+                // local cost a retain and a release).
+                recycled._withUnsafeGuaranteedRef { storage in
+                    storage.header.byteCount = byteCount
+                    storage.header.account = state.memoryAccount
+                    storage.header.isPooled = false
+                }
+                Storage.live.add(1)
+                Storage.liveBytes.add(byteCount)
+                return recycled.takeRetainedValue()
+            }
             var external: UnsafeMutableRawPointer?
             if byteCount > inlineBytes {
                 external = allocateApart(byteCount)
@@ -68,7 +80,30 @@ public final class Storage: ManagedBuffer<StorageHeader, UInt64> {
         return posix_memalign(&raw, 64, byteCount) == 0 ? raw : nil
     }
 
+    /// Offers a small storage that its last tensor is letting go of to the thread's pool
+    /// (`StoragePool`), to be made again by `make` without an allocation. Only a storage
+    /// nothing else refers to may be offered. It is returned to its memory account and
+    /// uncounted as if freed; a full pool, or a thread without engine state, lets it be freed.
+    static func recycle(_ storage: Storage) {
+        ThreadState.withExisting { state in
+            let byteCount = storage.header.byteCount
+            guard state.storagePool.put(storage, words: (byteCount + 7) / 8) else { return }
+            // As a fresh storage starts: no account, version 0, no in-place history. (The account
+            // is moved out, not copied: a copy cost a retain and a release around the call.)
+            var account: (any MemoryAccount)?
+            swap(&account, &storage.header.account)
+            account?.release(byteCount)
+            storage.header.version = 0
+            if storage.header.lastInPlaceNode != nil { storage.header.lastInPlaceNode = nil }
+            storage.header.isPooled = true
+            Storage.live.subtract(1)
+            Storage.liveBytes.subtract(byteCount)
+        }
+    }
+
     deinit {
+        // A pooled storage was returned to its account and uncounted when it was pooled.
+        if header.isPooled { return }
         let byteCount = header.byteCount
         if !header.isInline {
             if byteCount >= BufferCache.minimumBytes { BufferCache.put(header.bytes, byteCount) }
@@ -83,6 +118,8 @@ public final class Storage: ManagedBuffer<StorageHeader, UInt64> {
     @inline(__always) public var bytes: UnsafeMutableRawPointer { header.bytes }
     /// The size of the buffer in bytes.
     @inline(__always) public var byteCount: Int { header.byteCount }
+    /// Whether the bytes live in the storage object itself (what `recycle` accepts).
+    @inline(__always) var isInline: Bool { header.isInline }
     /// Bumped by every in-place write; checked when saved tensors are unpacked.
     public internal(set) var version: Int {
         @inline(__always) get { header.version }
@@ -117,11 +154,14 @@ public final class Storage: ManagedBuffer<StorageHeader, UInt64> {
 public struct StorageHeader {
     /// The first byte: the object's own tail for small buffers, else a separate allocation.
     let bytes: UnsafeMutableRawPointer
-    let byteCount: Int
+    /// (Changes only while the storage is pooled: a reused one takes its new size.)
+    var byteCount: Int
     /// Whether `bytes` is the object's tail (nothing to free).
     let isInline: Bool
+    /// Whether the storage waits in a thread's `StoragePool` (no tensor refers to it).
+    var isPooled = false
     /// Where these bytes are charged (the allocating thread's `memoryAccount`), if anywhere.
-    let account: (any MemoryAccount)?
+    var account: (any MemoryAccount)?
     var version = 0
     var lastInPlaceNode: String?
 }

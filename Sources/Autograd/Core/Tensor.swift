@@ -65,8 +65,10 @@ public final class Tensor {
     /// Tensors alive in the process (for leak tests).
     public static let live = LiveCount(.tensors)
 
+    /// A tensor over `storage`; `contiguous` says whether `strides` lay `shape` out row-major
+    /// when the caller knows (a new output), and is worked out otherwise.
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType,
-         viewBase: Tensor? = nil) {
+         viewBase: Tensor? = nil, contiguous: Bool? = nil) {
         self.storage = storage
         self.shape = shape
         self.strides = strides
@@ -75,13 +77,16 @@ public final class Tensor {
         var n = 1
         for s in shape { n &*= s }
         self.numel = n
-        self.isContiguous = Tensor.isContiguous(shape, strides)
+        self.isContiguous = contiguous ?? Tensor.isContiguous(shape, strides)
         self.viewBase = viewBase
         Tensor.live.add(1)
     }
 
     deinit {
         Tensor.live.subtract(1)
+        // The last tensor on a small storage hands it to the thread's pool for the next op's
+        // output (see `StoragePool`).
+        if storage.isInline && isKnownUniquelyReferenced(&storage) { Storage.recycle(storage) }
         // The accumulator may outlive its leaf (graphs hold it): it must not refer to it after.
         accumulator?.variable = nil
         // A long chain of nodes must not be freed by recursion (a million-op graph would
@@ -103,7 +108,7 @@ public final class Tensor {
         let count = Shapes.numel(shape) ?? 0
         let storage = try Storage.make(count: count, dtype: dtype)
         return Tensor(storage: storage, shape: shape, strides: Shapes.contiguousStrides(shape),
-                      offset: 0, dtype: dtype)
+                      offset: 0, dtype: dtype, contiguous: true)
     }
 
     /// A contiguous tensor with `model`'s shape, sharing its shape and stride arrays when
@@ -111,7 +116,8 @@ public final class Tensor {
     static func empty(like model: Tensor, dtype: DType) throws -> Tensor {
         guard model.isContiguous else { return try empty(model.shape, dtype: dtype) }
         let storage = try Storage.make(count: model.numel, dtype: dtype)
-        return Tensor(storage: storage, shape: model.shape, strides: model.strides, offset: 0, dtype: dtype)
+        return Tensor(storage: storage, shape: model.shape, strides: model.strides, offset: 0, dtype: dtype,
+                      contiguous: true)
     }
 
     /// A contiguous tensor holding `values` in row-major order.
@@ -203,7 +209,8 @@ public final class Tensor {
     /// saved tensors are detached aliases, and a base reference from a saved output back to
     /// the output would close a cycle through the output's grad_fn.
     public func detach() -> Tensor {
-        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype,
+               contiguous: isContiguous)
     }
 
     // MARK: - Geometry

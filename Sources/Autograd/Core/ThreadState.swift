@@ -22,6 +22,8 @@ public final class ThreadState {
     var teardownStack: [Node] = []
     /// The arrays of the last backward pass, for the next one (`BackwardScratch`).
     var backwardScratch: BackwardScratch?
+    /// Small storages freed on this thread, waiting to be made again.
+    var storagePool = StoragePool()
     /// Recently wrapped numbers (`x * 0.999` in a loop wraps 0.999 once).
     var wrappedNumbers = WrappedNumberCache()
     /// The forward-mode dual level (0: outside any `dual_level`).
@@ -53,6 +55,10 @@ public final class ThreadState {
 
     init() {}
 
+    deinit {
+        storagePool.drain()
+    }
+
     /// The calling thread's state, created on first use.
     ///
     /// Read from a C thread-local slot (one load, several times per op); the pthread key only
@@ -75,6 +81,14 @@ public final class ThreadState {
     public static func withCurrent<R>(_ body: (ThreadState) throws -> R) rethrows -> R {
         guard let raw = ag_thread_state() else { return try body(current) }
         return try Unmanaged<ThreadState>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+    }
+
+    /// Runs `body` on the calling thread's state if it has one (nothing is created for a
+    /// thread that only frees tensors).
+    @inline(__always)
+    static func withExisting(_ body: (ThreadState) -> Void) {
+        guard let raw = ag_thread_state() else { return }
+        Unmanaged<ThreadState>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
     }
 
     /// Emits `message` once per thread.

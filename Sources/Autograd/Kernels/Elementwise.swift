@@ -91,6 +91,11 @@ extension Tensor {
             let v = pa[0]
             if serial { for i in 0..<n { po[i] = f(v, pb[i]) } }
             else { Parallel.chunks(n) { r in for i in r { po[i] = f(v, pb[i]) } } }
+        } else if aScalar && bScalar {
+            // Both one value, at least one expanded (`grad / 2` of an expanded 0-d gradient):
+            // one result, written everywhere, without the strided loop's index arrays.
+            let v = f(pa[0], pb[0])
+            for i in 0..<n { po[i] = v }
         } else if aFull, b.isContiguous, b.numel > 0, isTrailingBlock(b.shape, of: out.shape) {
             // A row operand (a bias) repeating along the leading dims: runs of the output that
             // each meet one stretch of the row, split like any large op. Offsets wrap (`&+`):
@@ -132,6 +137,10 @@ extension Tensor {
         if a.isContiguous {
             if n < Parallel.threshold { for i in 0..<n { po[i] = f(pa[i]) } }
             else { Parallel.chunks(n) { r in for i in r { po[i] = f(pa[i]) } } }
+        } else if a.isBroadcastScalar && n < Parallel.threshold {
+            // An expanded single value: one result, written everywhere.
+            let v = f(pa[0])
+            for i in 0..<n { po[i] = v }
         } else {
             var i = 0
             StridedLoop.run(a.shape, a.strides, a.strides) { ia, _ in

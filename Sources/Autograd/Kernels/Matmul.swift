@@ -132,6 +132,8 @@ extension Tensor {
             try out.copyElements(from: Tensor.zeros([], dtype: out.dtype))
             return
         }
+        // A tiny product costs less than the BLAS call's set-up (TinyProducts.swift).
+        if alpha == 1, beta == 0 || beta == 1, tinyProduct(a, b, into: out, accumulate: beta == 1) { return }
         _ = blasOnCallingThread
         let (x, transA, lda) = try blasOperand(a)
         let (y, transB, ldb) = try blasOperand(b)

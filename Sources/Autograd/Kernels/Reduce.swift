@@ -2,7 +2,7 @@
 extension Tensor {
     /// Normalizes a dim list: wraps negatives, rejects repeats, sorts. nil or empty means all dims.
     func reductionDims(_ dims: [Int]?) throws -> [Int] {
-        guard let dims, !dims.isEmpty else { return Array(0..<ndim) }
+        guard let dims, !dims.isEmpty else { return Tensor.allDims(ndim) }
         var seen = Set<Int>()
         for d in dims {
             let w = try Shapes.wrapDim(d, ndim)
@@ -13,8 +13,18 @@ extension Tensor {
         return seen.sorted().filter { $0 < ndim }
     }
 
+    /// `[0, 1, …, n - 1]`: every dim. The usual ranks share one array each (a reduction over
+    /// everything, `x:sum()`, asked for a new one per call).
+    static func allDims(_ n: Int) -> [Int] {
+        n < allDimsByRank.count ? allDimsByRank[n] : Array(0..<n)
+    }
+
+    private static let allDimsByRank: [[Int]] = (0...8).map { Array(0..<$0) }
+
     /// The shape left after reducing `dims`.
     func reducedShape(_ dims: [Int], keepdim: Bool) -> [Int] {
+        // Everything reduced: no dims, or all 1s (a gradient summed to a bias's shape).
+        if dims.count == ndim { return keepdim ? Shapes.ones(ndim) : [] }
         var out: [Int] = []
         for (i, size) in shape.enumerated() {
             if dims.contains(i) { if keepdim { out.append(1) } } else { out.append(size) }
@@ -74,10 +84,13 @@ extension Tensor {
 
         func callAsFunction<T: FloatElement>(_: T.Type) throws -> Tensor {
             let x = source
-            if dims.count == x.ndim, x.isContiguous, x.numel >= 64 {
-                let total = Tensor.fastSum(x.pointer(T.self), x.numel)
+            if dims.count == x.ndim, x.isContiguous {
+                // Short tensors add in order, as `reduce` does; long ones through `fastSum`.
+                // Neither builds `reduce`'s four arrays of kept and reduced dims.
+                let p = x.pointer(T.self), n = x.numel
+                let total = n >= 64 ? Tensor.fastSum(p, n) : (0..<n).reduce(0.0) { $0 + Double(p[$1]) }
                 let out = try Tensor.empty(x.reducedShape(dims, keepdim: keepdim), dtype: T.dtype)
-                out.setElement(0, mean ? total / Double(x.numel) : total)
+                out.pointer(T.self).pointee = T(mean ? total / Double(n) : total)
                 return out
             }
             if let out = try x.contiguousSum(dims: dims, keepdim: keepdim, T.self, mean: mean) { return out }
@@ -95,17 +108,21 @@ extension Tensor {
     /// over trailing ones, as the sum of all elements does.
     fileprivate func contiguousSum<T: FloatElement>(dims: [Int], keepdim: Bool, _: T.Type,
                                                     mean: Bool) throws -> Tensor? {
+        // Leading dims are 0, 1, …; trailing ones run up to the last dim (checked in place: two
+        // arrays to compare with cost more than the sum of a small gradient).
         guard isContiguous, !dims.isEmpty, dims.count < ndim,
-              dims == Array(0..<dims.count) || dims == Array((ndim - dims.count)..<ndim) else { return nil }
+              dims[0] == 0 || dims[0] == ndim - dims.count,
+              dims.indices.dropFirst().allSatisfy({ dims[$0] == dims[$0 - 1] + 1 }) else { return nil }
         let leading = dims[0] == 0
         var reduced = 1, kept = 1
         for d in 0..<ndim { if dims.contains(d) { reduced &*= shape[d] } else { kept &*= shape[d] } }
         let out = try Tensor.empty(reducedShape(dims, keepdim: keepdim), dtype: dtype)
         let src = pointer(T.self), dst = out.pointer(T.self)
         if leading {
-            // out[k] = Σ_r x[r, k]: whole rows added into double accumulators (vectorizes).
-            var acc = [Double](repeating: 0, count: kept)
-            acc.withUnsafeMutableBufferPointer { a in
+            // out[k] = Σ_r x[r, k]: whole rows added into double accumulators (vectorizes; on the
+            // stack, a heap array cost more than summing a small gradient).
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: kept) { a in
+                a.initialize(repeating: 0)
                 for r in 0..<reduced {
                     let row = src + r * kept
                     for k in 0..<kept { a[k] += row[k].doubleValue }

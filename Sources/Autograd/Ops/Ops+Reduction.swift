@@ -100,9 +100,11 @@ extension Tensor {
             for d in try dims.map({ try Shapes.wrapDim($0, shape.count) }).sorted() {
                 g = try g.unsqueeze(d)
             }
-        } else if !keepdim, !shape.isEmpty {
+        } else if !keepdim, !shape.isEmpty, g.ndim != 0 {
             g = try g.reshape([Int](filling: 1, count: shape.count))
         }
+        // A 0-d gradient (of a sum of everything) expands as it is, as PyTorch's
+        // `grad.expand(self.sizes())`: a reshape to 1s first cost an op call per backward.
         return try g.expand(shape)
     }
 
