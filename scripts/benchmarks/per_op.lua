@@ -1,0 +1,57 @@
+-- One small op in a loop, for counting instructions per op under callgrind (not a timed
+-- workload: scripts/bench does not run it). Instructions per op = (refs at N − refs at N = 0) / N:
+--
+--   cp "$(./scripts/build)" /tmp/lg && strip -g /tmp/lg
+--   N=20000 K=add valgrind --tool=callgrind --separate-threads=yes /tmp/lg scripts/benchmarks/per_op.lua
+--
+-- Count the main thread only (`--separate-threads`): the worker pool's spin-wait after a
+-- parallel op moves whole-program totals by a few percent between runs.
+-- K picks the op (10×1 float tensors); K=linreg runs N minibatches of linreg.lua's loop.
+local N = tonumber(os.getenv("N") or "0")
+local kind = os.getenv("K") or "add"
+local a, b = torch.randn(10, 1), torch.randn(10, 1)
+
+local kinds = {
+  noop = function() return function() local _ = a end end,
+  add = function() return function() local _ = a + b end end,
+  addg = function() a:requires_grad_() return function() local _ = a + b end end,
+  mul_s = function() return function() local _ = a * 0.03 end end,
+  sin = function() return function() local _ = torch.sin(a) end end,
+  mm = function() local w = torch.randn(1, 1) return function() local _ = torch.matmul(a, w) end end,
+  sum = function() return function() local _ = a:sum() end end,
+  idx = function() local idx = torch.randperm(10) return function() local _ = a[idx] end end,
+  slice = function() return function() local _ = a[{{1, 5}}] end end,
+  sub_ = function() return function() a:sub_(b) end end,
+  grad = function()
+    a:requires_grad_(); (a * b):sum():backward()
+    return function() local _ = a.grad end
+  end,
+  bw = function() a:requires_grad_() return function() (a + b):sum():backward() end end,
+  chain = function()
+    local y = torch.tensor(0.5, {requires_grad = true})
+    return function() y = y * 0.999 + torch.sin(y) * 0.001 end
+  end,
+  linreg = function()
+    torch.manual_seed(0)
+    local X = torch.normal(0, 1, {1000, 2})
+    local y = (torch.matmul(X, torch.tensor{2, -3.4}) + 4.2):reshape(-1, 1)
+    local w = torch.normal(0, 0.01, {2, 1}, {requires_grad = true})
+    local bias = torch.zeros(1, {requires_grad = true})
+    local lr, batch, indices, i = 0.03, 10, torch.randperm(1000), 1
+    return function()
+      if i > 1000 then indices, i = torch.randperm(1000), 1 end
+      local idx = indices[{{i, i + batch - 1}}]
+      i = i + batch
+      local l = ((torch.matmul(X[idx], w) + bias - y[idx]) ^ 2 / 2):sum()
+      l:backward()
+      torch.no_grad(function()
+        w:sub_(w.grad * lr / batch); bias:sub_(bias.grad * lr / batch)
+        w.grad:zero_(); bias.grad:zero_()
+      end)
+    end
+  end,
+}
+
+local make = kinds[kind] or error("unknown K=" .. kind)
+local step = make()
+for _ = 1, N do step() end
