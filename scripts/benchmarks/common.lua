@@ -25,6 +25,29 @@ function bench.peak_kb()
   return tonumber(text:match("VmHWM:%s*(%d+)")) or 0
 end
 
+--- D2L 3.2's linear regression from scratch on 1000 seeded synthetic examples of 2 features:
+--- returns `minibatch(idx)`, one SGD step (lr 0.03) on the examples at `idx` (a tensor of
+--- `batch` positions). The `linreg` workload, and `per_op.lua`'s `K=linreg`.
+function bench.linreg_minibatch(batch)
+  torch.manual_seed(0)
+  local true_w, true_b = torch.tensor{2, -3.4}, 4.2
+  local X = torch.normal(0, 1, {1000, 2})
+  local y = torch.matmul(X, true_w) + true_b
+  y = (y + torch.normal(0, 0.01, y.shape)):reshape(-1, 1)
+  local w = torch.normal(0, 0.01, {2, 1}, {requires_grad = true})
+  local b = torch.zeros(1, {requires_grad = true})
+  local lr = 0.03
+  return function(idx)
+    local Xb, yb = X[idx], y[idx]
+    local l = ((torch.matmul(Xb, w) + b - yb) ^ 2 / 2):sum()
+    l:backward()
+    torch.no_grad(function()
+      w:sub_(w.grad * lr / batch); b:sub_(b.grad * lr / batch)
+      w.grad:zero_(); b.grad:zero_()
+    end)
+  end
+end
+
 --- One SGD step (lr 0.1) of a 784→256→10 ReLU MLP with a log_softmax loss on a fixed random
 --- batch of `batch` examples: the `mlp` workloads and the sweep's `train` kind.
 function bench.mlp_step(batch)

@@ -32,22 +32,12 @@ local kinds = {
     return function() y = y * 0.999 + torch.sin(y) * 0.001 end
   end,
   linreg = function()
-    torch.manual_seed(0)
-    local X = torch.normal(0, 1, {1000, 2})
-    local y = (torch.matmul(X, torch.tensor{2, -3.4}) + 4.2):reshape(-1, 1)
-    local w = torch.normal(0, 0.01, {2, 1}, {requires_grad = true})
-    local bias = torch.zeros(1, {requires_grad = true})
-    local lr, batch, indices, i = 0.03, 10, torch.randperm(1000), 1
+    package.path = arg[0]:match("(.*/)") .. "?.lua;" .. package.path
+    local minibatch, indices, i = require("common").linreg_minibatch(10), torch.randperm(1000), 1
     return function()
       if i > 1000 then indices, i = torch.randperm(1000), 1 end
-      local idx = indices[{{i, i + batch - 1}}]
-      i = i + batch
-      local l = ((torch.matmul(X[idx], w) + bias - y[idx]) ^ 2 / 2):sum()
-      l:backward()
-      torch.no_grad(function()
-        w:sub_(w.grad * lr / batch); bias:sub_(bias.grad * lr / batch)
-        w.grad:zero_(); bias.grad:zero_()
-      end)
+      minibatch(indices[{{i, i + 9}}])
+      i = i + 10
     end
   end,
 }
