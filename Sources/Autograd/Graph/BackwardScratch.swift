@@ -5,7 +5,7 @@
 /// capacity the previous pass left, and hands them back when it ends. A pass started while
 /// another runs on the thread (`backward` from a hook) finds none and makes its own.
 final class BackwardScratch {
-    var nodes: [Node] = []
+    var nodes: [Unmanaged<Node>] = []
     var first: [Int] = []
     var targets: [Int] = []
     var rootNumbers: [Int] = []

@@ -64,7 +64,7 @@ final class CustomNode: Node {
     override var name: String { nameText }
     override var outputCount: Int { count }
 
-    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> InputGrads {
+    override func apply(_ grads: inout OutputGrads, context: BackwardRun) throws -> InputGrads {
         guard let body else { throw TorchError(AutogradMessages.savedTensorsFreed) }
         // Missing output gradients arrive as zeros, as PyTorch materializes them.
         var full: [Tensor?] = []

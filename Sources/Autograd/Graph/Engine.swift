@@ -147,7 +147,9 @@ public enum Engine {
     }
 
     /// Adds `grad` to the gradient collected so far for output `slot` of `node`.
-    fileprivate static func add(_ grad: Tensor, to slots: inout OutputGrads, slot: Int) throws {
+    ///
+    /// `grad` is taken over: stored, it is moved into the slot rather than retained again.
+    fileprivate static func add(_ grad: __owned Tensor, to slots: inout OutputGrads, slot: Int) throws {
         if var existing = slots.take(slot) {
             // As PyTorch's InputBuffer: a sum nothing but this slot holds, outside a recorded
             // backward, grows in place instead of allocating a new tensor per path.
@@ -189,7 +191,12 @@ private struct BackwardPass {
     /// Edges whose incoming gradient `Engine.grad` returns.
     let capture: [Edge]
 
-    var nodes: [Node] = []
+    /// The nodes, unretained. The roots' edges (held by `Engine.run` until the pass ends) keep
+    /// every node reached through them alive, and nothing changes a node's edges while a pass
+    /// runs; so the array need not retain them, and a retain and release per node per walk
+    /// (the bulk of a short pass's reference counting) goes. Nodes are used through
+    /// `_withUnsafeGuaranteedRef`, which borrows without retaining.
+    var nodes: [Unmanaged<Node>] = []
     var first: [Int] = []
     var targets: [Int] = []
     /// The number of each root's node (-1 for a root edge with no node).
@@ -244,18 +251,19 @@ private struct BackwardPass {
     /// found, and resolves each node's edges to numbers once.
     mutating func numberReachableNodes(from roots: [Root]) {
         for root in roots {
-            let number = root.edge.node.map { numbered($0) } ?? -1
+            let number = root.edge.node.map { numbered(Unmanaged.passUnretained($0)) } ?? -1
             rootNumbers.append(number)
         }
         var cursor = 0
         while cursor < nodes.count {
             first.append(targets.count)
-            let node = nodes[cursor]
-            // By index: iterating a node's edges with for-in copied them (and retained every
-            // node and shape they hold) per node.
-            for k in 0..<node.edges.count {
-                let target = node.edges.node(k).map { numbered($0) } ?? -1
-                targets.append(target)
+            nodes[cursor]._withUnsafeGuaranteedRef { node in
+                // By index: iterating a node's edges with for-in copied them (and retained every
+                // node and shape they hold) per node.
+                for k in 0..<node.edges.count {
+                    let target = node.edges.unmanagedNode(k).map { numbered($0) } ?? -1
+                    targets.append(target)
+                }
             }
             cursor += 1
         }
@@ -263,19 +271,24 @@ private struct BackwardPass {
     }
 
     /// The number of `node` in this pass, numbering it (and queueing it) when first seen.
-    private mutating func numbered(_ node: Node) -> Int {
-        // The node remembers its number in this pass; the identity check keeps a stale or
-        // concurrently overwritten mark from ever naming another node.
-        let known = node.passIndex
-        if node.pass == number && known < nodes.count && nodes[known] === node {
-            node.passFeeds += 1
-            return known
+    private mutating func numbered(_ unmanaged: Unmanaged<Node>) -> Int {
+        let count = nodes.count
+        let known: Int? = unmanaged._withUnsafeGuaranteedRef { node in
+            // The node remembers its number in this pass; the identity check keeps a stale or
+            // concurrently overwritten mark from ever naming another node.
+            let known = node.passIndex
+            if node.pass == number && known < count && nodes[known].toOpaque() == unmanaged.toOpaque() {
+                node.passFeeds += 1
+                return known
+            }
+            node.pass = number
+            node.passIndex = count
+            node.passFeeds = 1
+            return nil
         }
-        node.pass = number
-        node.passIndex = nodes.count
-        node.passFeeds = 1
-        nodes.append(node)
-        return nodes.count - 1
+        if let known { return known }
+        nodes.append(unmanaged)
+        return count
     }
 
     // MARK: Phase 2: order
@@ -300,7 +313,10 @@ private struct BackwardPass {
         while cursor < order.count {
             let i = order[cursor]
             cursor += 1
-            for j in targets[first[i]..<first[i + 1]] where j >= 0 {
+            // By index: a slice of `targets` retained and released its buffer per node.
+            for k in first[i]..<first[i + 1] {
+                let j = targets[k]
+                guard j >= 0 else { continue }
                 remaining[j] -= 1
                 if remaining[j] == 0 { order.append(j) }
             }
@@ -314,7 +330,7 @@ private struct BackwardPass {
     mutating func markNodesLeading(to wanted: [ObjectIdentifier: Int]) {
         var flags = [Bool](filling: false, count: nodes.count)
         for i in order.reversed() {
-            flags[i] = wanted[ObjectIdentifier(nodes[i])] != nil
+            flags[i] = wanted[ObjectIdentifier(nodes[i].takeUnretainedValue())] != nil
                 || targets[first[i]..<first[i + 1]].contains { $0 >= 0 && flags[$0] }
         }
         needed = flags
@@ -337,28 +353,36 @@ private struct BackwardPass {
     mutating func executeInOrder(collecting buffers: inout [OutputGrads]) throws {
         let detectAnomaly = ThreadState.current.detectAnomaly
         for i in order {
-            let node = nodes[i]
-            var grads = OutputGrads()
-            swap(&grads, &buffers[i])
-            if node.hasHooksOrRetainedGrads && !node.hooks.isEmpty {
-                for k in grads.indices { if let g = grads[k] { grads[k] = try node.runHooks(on: g, output: k) } }
+            try nodes[i]._withUnsafeGuaranteedRef { node in
+                try execute(node, numbered: i, collecting: &buffers, detectAnomaly: detectAnomaly)
             }
-            if !capture.isEmpty { try captureRequestedGrads(of: node, grads) }
-            if node.hasHooksOrRetainedGrads && !node.retainedGrads.isEmpty { try storeRetainedGrads(of: node, grads) }
-            if let needed, !needed[i] { continue }
-            if node is AccumulateGrad && !accumulate { continue }
-            guard !grads.isEmpty else { continue }
-            if let accumulator = node as? AccumulateGrad {
-                // Handed over, not copied: the leaf may adopt a gradient only it holds.
-                var incoming = grads.take(0)
-                try accumulator.accumulate(&incoming, context: options)
-                continue
-            }
-            let inputGrads = try node.apply(grads, context: options)
-            if detectAnomaly { try Engine.checkAnomaly(inputGrads, of: node) }
-            if !options.retainGraph { node.releaseSaved() }
-            try passOn(inputGrads, from: node, numbered: i, into: &buffers)
         }
+    }
+
+    /// Runs `node` (number `i`) with the gradients that reached it.
+    @inline(__always)
+    private mutating func execute(_ node: Node, numbered i: Int, collecting buffers: inout [OutputGrads],
+                                  detectAnomaly: Bool) throws {
+        var grads = OutputGrads()
+        swap(&grads, &buffers[i])
+        if node.hasHooksOrRetainedGrads && !node.hooks.isEmpty {
+            for k in grads.indices { if let g = grads[k] { grads[k] = try node.runHooks(on: g, output: k) } }
+        }
+        if !capture.isEmpty { try captureRequestedGrads(of: node, grads) }
+        if node.hasHooksOrRetainedGrads && !node.retainedGrads.isEmpty { try storeRetainedGrads(of: node, grads) }
+        if let needed, !needed[i] { return }
+        if node is AccumulateGrad && !accumulate { return }
+        guard !grads.isEmpty else { return }
+        if let accumulator = node as? AccumulateGrad {
+            // Handed over, not copied: the leaf may adopt a gradient only it holds.
+            var incoming = grads.take(0)
+            try accumulator.accumulate(&incoming, context: options)
+            return
+        }
+        var inputGrads = try node.apply(&grads, context: options)
+        if detectAnomaly { try Engine.checkAnomaly(inputGrads, of: node) }
+        if !options.retainGraph { node.releaseSaved() }
+        try passOn(&inputGrads, from: node, numbered: i, into: &buffers)
     }
 
     /// Keeps the gradients `Engine.grad` asked for that arrive at `node`, reduced to the
@@ -393,16 +417,19 @@ private struct BackwardPass {
     /// nodes its edges lead to, reduced to each input's shape and cast to its dtype: once,
     /// here, for every op.
     @inline(__always)
-    private func passOn(_ inputGrads: InputGrads, from node: Node, numbered i: Int,
+    private func passOn(_ inputGrads: inout InputGrads, from node: Node, numbered i: Int,
                         into buffers: inout [OutputGrads]) throws {
         let base = first[i], edgeCount = first[i + 1] - base
-        for k in 0..<min(node.edges.count, edgeCount, inputGrads.count) {
+        let edges = node.edges.count
+        for k in 0..<min(edges, edgeCount, inputGrads.count) {
             let target = targets[base + k]
-            guard target >= 0, var g = inputGrads[k] else { continue }
-            let edge = node.edges[k]
-            if g.shape != edge.shape { g = try g.sumToShape(edge.shape) }
-            if g.dtype != edge.dtype { g = try g.to(edge.dtype) }
-            try Engine.add(g, to: &buffers[target], slot: edge.inputNr)
+            // Moved out, and the edge read in place: copying the gradient and the edge was a
+            // retain and release of the tensor, the edge's node and its shape per edge.
+            guard target >= 0, var g = inputGrads.take(k) else { continue }
+            let route = node.edges.route(k, forShape: g.shape)
+            if !route.sameShape { g = try g.sumToShape(node.edges[k].shape) }
+            if g.dtype != route.dtype { g = try g.to(route.dtype) }
+            try Engine.add(g, to: &buffers[target], slot: route.inputNr)
         }
     }
 }

@@ -53,6 +53,15 @@ public struct InputGrads: RandomAccessCollection, ExpressibleByArrayLiteral {
         count += 1
     }
 
+    /// Moves the gradient of input `i` out, leaving nil (the engine passes each on once).
+    mutating func take(_ i: Int) -> Tensor? {
+        switch i {
+        case 0: return first.take()
+        case 1: return second.take()
+        default: return rest?[i - 2].take()
+        }
+    }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { count }
 

@@ -67,6 +67,40 @@ public struct Edges: RandomAccessCollection {
         return true
     }
 
+    /// What the engine needs of edge `i` to pass it a gradient of shape `shape`: the output
+    /// of its node it enters, the dtype it must have, and whether `shape` is already its
+    /// input's shape. Read in place, where `self[i]` copied the edge (a retain and release
+    /// of its node and shape).
+    ///
+    /// Not inlined: inlined into the engine's loop, the optional edge's borrow tripped the
+    /// compiler's ownership verifier (Swift 6.3.1, CopyPropagation).
+    @inline(never)
+    func route(_ i: Int, forShape shape: [Int]) -> (inputNr: Int, dtype: DType, sameShape: Bool) {
+        precondition(i >= 0 && i < count, "edge index out of range")
+        switch i {
+        case 0: return route(first.unsafelyUnwrapped, shape)
+        case 1: return route(second.unsafelyUnwrapped, shape)
+        default: return route(rest[i - 2], shape)
+        }
+    }
+
+    @inline(__always)
+    private func route(_ edge: borrowing Edge, _ shape: [Int]) -> (inputNr: Int, dtype: DType, sameShape: Bool) {
+        (edge.inputNr, edge.dtype, edge.shape == shape)
+    }
+
+    /// The node edge `i` leads to, unretained: for the engine's pass, whose roots keep every
+    /// node it reaches alive (see `BackwardPass.nodes`).
+    @inline(__always)
+    func unmanagedNode(_ i: Int) -> Unmanaged<Node>? {
+        precondition(i >= 0 && i < count, "edge index out of range")
+        switch i {
+        case 0: return first?.node.map { Unmanaged.passUnretained($0) }
+        case 1: return second?.node.map { Unmanaged.passUnretained($0) }
+        default: return rest[i - 2].node.map { Unmanaged.passUnretained($0) }
+        }
+    }
+
     /// The node edge `i` leads to: the engine's walks read only that, and a whole `Edge`
     /// retained (and released) its shape array too.
     @inline(__always)
@@ -193,7 +227,10 @@ public class Node {
     deinit { Node.live.subtract(1) }
 
     /// Computes input gradients from output gradients (`grads[i]` is nil when output i got none).
-    func apply(_ grads: OutputGrads, context: BackwardRun) throws -> InputGrads {
+    ///
+    /// `grads` is the engine's buffer, handed over: a node may move gradients out of it
+    /// (`OpNode` does, so that a gradient nothing else holds can be written in place).
+    func apply(_ grads: inout OutputGrads, context: BackwardRun) throws -> InputGrads {
         fatalError("subclasses implement apply")
     }
 
@@ -288,8 +325,8 @@ public final class AccumulateGrad: Node {
 
     override public var name: String { "AccumulateGrad" }
 
-    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> InputGrads {
-        var incoming = grads[0]
+    override func apply(_ grads: inout OutputGrads, context: BackwardRun) throws -> InputGrads {
+        var incoming = grads.take(0)
         try accumulate(&incoming, context: context)
         return []
     }

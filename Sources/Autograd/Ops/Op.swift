@@ -280,16 +280,21 @@ public enum SaveSlot: Sendable {
 public struct BackwardContext {
     /// The gradient of the op's output.
     public let grad: Tensor
-    /// Unowned: the engine holds the node while its formula runs, and the context never
-    /// outlives that call (a retain and release per node per pass otherwise).
-    unowned(unsafe) let node: OpNode
+    /// The node, unretained: the engine holds it while its formula runs, and the context never
+    /// outlives that call. Unmanaged rather than `unowned(unsafe)`, so that the hot reads
+    /// (`saved`, `needsGrad`) borrow it: every read of an `unowned(unsafe)` field made a
+    /// strong copy, a retain and a release per call, nine of each per scalar-chain step.
+    private let unmanagedNode: Unmanaged<OpNode>
+    /// The node whose formula this is (a strong reference, for the rarer reads).
+    var node: OpNode { unmanagedNode.takeUnretainedValue() }
 
     /// The non-tensor arguments of the forward call.
     public var args: [Arg] { node.args }
 
     /// The `i`-th tensor of the op's `saves` list, checked against in-place changes.
     public func saved(_ i: Int) throws -> Tensor {
-        guard let tensor = try node.saved.unpack(i, for: node) else {
+        let tensor = try unmanagedNode._withUnsafeGuaranteedRef { node in try node.saved.unpack(i, for: node) }
+        guard let tensor else {
             throw TorchError("\(node.name) has no saved tensor \(i): the op table declares \(node.saved.count)")
         }
         return tensor
@@ -297,18 +302,30 @@ public struct BackwardContext {
 
     /// Set when forward mode evaluates the formula: every input wants its gradient.
     var allInputsNeedGrad = false
+    /// Whether the engine handed `grad` over: nothing but this context holds the tensor or its
+    /// memory, so a formula may write its result into it (`gradUpdated`) instead of allocating.
+    let ownsGrad: Bool
     /// The backward pass whose leaves' `.grad` this formula may add into (0: none).
     private let leafGradPass: Int
+    /// The node's `needsGradBits`, copied so that `needsGrad` reads no reference at all.
+    private let needsGradBits: UInt32
 
-    init(grad: Tensor, node: OpNode, allInputsNeedGrad: Bool = false, leafGradPass: Int = 0) {
+    init(grad: Tensor, node: OpNode, allInputsNeedGrad: Bool = false, ownsGrad: Bool = false,
+         leafGradPass: Int = 0) {
         self.grad = grad
-        self.node = node
+        self.unmanagedNode = Unmanaged.passUnretained(node)
         self.allInputsNeedGrad = allInputsNeedGrad
+        self.ownsGrad = ownsGrad
         self.leafGradPass = leafGradPass
+        self.needsGradBits = node.needsGradBits
     }
 
     /// Whether input `i` wants a gradient (formulas skip work for the others).
-    public func needsGrad(_ i: Int) -> Bool { allInputsNeedGrad || node.inputNeedsGrad(i) }
+    public func needsGrad(_ i: Int) -> Bool {
+        if allInputsNeedGrad { return true }
+        if i < 32 { return needsGradBits & (1 << UInt32(i)) != 0 }
+        return unmanagedNode._withUnsafeGuaranteedRef { $0.inputNeedsGrad(i) }
+    }
 
     /// Whether inputs `i` and `j` send their gradients to the same place: the same tensor
     /// given twice (`x * x`), so the engine would add the two gradients.
@@ -358,7 +375,7 @@ final class OpNode: Node {
     /// nil when the op's `gradFnName` applies.
     private let overloadName: String?
     /// Bit `i` set when input `i` requires grad (inputs past 32 are looked up in `edges`).
-    private let needsGradBits: UInt32
+    fileprivate let needsGradBits: UInt32
     /// Bit `i` set when input `i` was a column-major matrix (`Op.keepsInputLayouts` only;
     /// 32 bits each, so the two share the word one used to fill).
     private let columnMajorBits: UInt32
@@ -411,10 +428,14 @@ final class OpNode: Node {
         i < 32 && columnMajorBits & (1 << UInt32(i)) != 0
     }
 
-    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> InputGrads {
+    override func apply(_ grads: inout OutputGrads, context: BackwardRun) throws -> InputGrads {
         guard let backward = op.backward else { return [] }
-        let grad = try grads[0] ?? Tensor.zeros(outputShape, dtype: outputDtype)
-        return try backward(BackwardContext(grad: grad, node: self, leafGradPass: context.leafGradPass))
+        // Moved out of the buffer, not copied, so that a gradient no one else holds is seen as
+        // such: the formula may then write its result into it (`BackwardContext.ownsGrad`).
+        var grad = try grads.take(0) ?? Tensor.zeros(outputShape, dtype: outputDtype)
+        let owned = !context.createGraph && Tensor.isHandedOver(&grad)
+        return try backward(BackwardContext(grad: grad, node: self, ownsGrad: owned,
+                                            leafGradPass: context.leafGradPass))
     }
 
     override func releaseSaved() {

@@ -74,6 +74,14 @@ extension Ops {
                     return [try Tensor.arithmetic(ctx.grad, x, op: "mul", DoubledProductKernel()), nil]
                 }
             }
+            // One input wants a gradient (`y * 0.999`): the product goes into the incoming
+            // gradient when the engine handed it over.
+            if ctx.needsGrad(0) != ctx.needsGrad(1) {
+                let i = ctx.needsGrad(0) ? 0 : 1
+                let factor = try ctx.saved(1 - i)
+                let product = try ctx.gradUpdated(by: factor, op: "mul", MulKernel()) ?? ctx.grad.mul(factor)
+                return i == 0 ? [product, nil] : [nil, product]
+            }
             return [ctx.needsGrad(0) ? try ctx.grad.mul(ctx.saved(1)) : nil,
                     ctx.needsGrad(1) ? try ctx.grad.mul(ctx.saved(0)) : nil]
         })
@@ -102,6 +110,10 @@ extension Ops {
         forward: { call in try divKernel(call.inputs[0], call.inputs[1]) },
         backward: { ctx in
             let b = try ctx.saved(1)
+            if ctx.needsGrad(0) && !ctx.needsGrad(1) {
+                // `x / 2`: the quotient goes into the incoming gradient when it was handed over.
+                return [try ctx.gradUpdated(by: b, op: "div", DivKernel()) ?? ctx.grad.div(b), nil]
+            }
             return [ctx.needsGrad(0) ? try ctx.grad.div(b) : nil,
                     // -grad * ((a / b) / b), the product last as PyTorch records it (MulBackward0).
                     ctx.needsGrad(1) ? try ctx.grad.neg().mul(ctx.saved(0).div(b).div(b)) : nil]
@@ -214,7 +226,8 @@ extension Ops {
             if exponent.doubleValue == 2, ctx.grad.dtype == x.dtype, !Tensor.recordsOps(ctx.grad, x) {
                 // grad * (x^1 * 2) in one pass when nothing records it (the square of a loss):
                 // x^1 is x and doubling is exact, so it rounds as the three ops do.
-                return [try Tensor.arithmetic(ctx.grad, x, op: "mul", DoubledFactorProductKernel()), nil]
+                return [try ctx.gradUpdated(by: x, op: "mul", DoubledFactorProductKernel())
+                            ?? Tensor.arithmetic(ctx.grad, x, op: "mul", DoubledFactorProductKernel()), nil]
             }
             let lowered: Scalar = if case .int(let i) = exponent { .int(i - 1) } else { .double(exponent.doubleValue - 1) }
             return [try ctx.grad.mul(x.pow(Tensor.wrapped(lowered)).mul(Tensor.wrapped(exponent))), nil]

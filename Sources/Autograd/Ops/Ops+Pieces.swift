@@ -124,7 +124,7 @@ final class PiecesNode: Node {
     override var name: String { nodeName }
     override var outputCount: Int { lengths.count }
 
-    override func apply(_ grads: OutputGrads, context: BackwardRun) throws -> InputGrads {
+    override func apply(_ grads: inout OutputGrads, context: BackwardRun) throws -> InputGrads {
         var parts: [Tensor] = []
         for (k, length) in lengths.enumerated() {
             if k < grads.count, let g = grads[k] {
