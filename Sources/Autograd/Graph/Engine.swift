@@ -299,26 +299,37 @@ private struct BackwardPass {
         // Edges still to pass per node; -1 marks a node already queued.
         var remaining: [Int] = []
         swap(&remaining, &scratch.pending)
+        var queue: [Int] = []
+        swap(&queue, &order)
         defer {
             swap(&remaining, &scratch.pending)
+            swap(&queue, &order)
         }
         remaining.append(contentsOf: repeatElement(0, count: nodes.count))
-        for j in targets where j >= 0 { remaining[j] += 1 }
-        order.reserveCapacity(nodes.count)
-        for i in rootNumbers where i >= 0 && remaining[i] == 0 {
-            remaining[i] = -1
-            order.append(i)
-        }
-        var cursor = 0
-        while cursor < order.count {
-            let i = order[cursor]
-            cursor += 1
-            // By index: a slice of `targets` retained and released its buffer per node.
-            for k in first[i]..<first[i + 1] {
-                let j = targets[k]
-                guard j >= 0 else { continue }
-                remaining[j] -= 1
-                if remaining[j] == 0 { order.append(j) }
+        queue.reserveCapacity(nodes.count)
+        // Through buffer pointers: each subscript of an array the loop writes checked the
+        // array's uniqueness (a runtime call), and the arrays keep their size here.
+        let first = self.first, targets = self.targets, roots = self.rootNumbers
+        first.withUnsafeBufferPointer { first in
+            targets.withUnsafeBufferPointer { targets in
+                remaining.withUnsafeMutableBufferPointer { remaining in
+                    for j in targets where j >= 0 { remaining[j] += 1 }
+                    for i in roots where i >= 0 && remaining[i] == 0 {
+                        remaining[i] = -1
+                        queue.append(i)
+                    }
+                    var cursor = 0
+                    while cursor < queue.count {
+                        let i = queue[cursor]
+                        cursor += 1
+                        for k in first[i]..<first[i + 1] {
+                            let j = targets[k]
+                            guard j >= 0 else { continue }
+                            remaining[j] -= 1
+                            if remaining[j] == 0 { queue.append(j) }
+                        }
+                    }
+                }
             }
         }
     }
@@ -342,7 +353,9 @@ private struct BackwardPass {
     /// outputs so far), holding the gradients the caller passed for the roots.
     func seedRoots(_ roots: [Root], into buffers: inout [OutputGrads]) throws {
         swap(&buffers, &scratch.buffers)
-        buffers.append(contentsOf: repeatElement(OutputGrads(), count: nodes.count))
+        // One by one: `repeatElement` copied its value into each slot (a retain of each nil
+        // reference it holds).
+        for _ in 0..<nodes.count { buffers.append(OutputGrads()) }
         for (r, root) in roots.enumerated() where root.edge.node != nil {
             try Engine.add(root.grad, to: &buffers[rootNumbers[r]], slot: root.edge.inputNr)
         }
@@ -352,16 +365,20 @@ private struct BackwardPass {
     /// gradients of its inputs on to the nodes its edges lead to.
     mutating func executeInOrder(collecting buffers: inout [OutputGrads]) throws {
         let detectAnomaly = ThreadState.current.detectAnomaly
-        for i in order {
-            try nodes[i]._withUnsafeGuaranteedRef { node in
-                try execute(node, numbered: i, collecting: &buffers, detectAnomaly: detectAnomaly)
+        // Through a buffer pointer: the buffers keep their number while nodes run, and every
+        // subscript of the array checked its uniqueness (a runtime call), several per node.
+        try buffers.withUnsafeMutableBufferPointer { slots in
+            for i in order {
+                try nodes[i]._withUnsafeGuaranteedRef { node in
+                    try execute(node, numbered: i, collecting: slots, detectAnomaly: detectAnomaly)
+                }
             }
         }
     }
 
     /// Runs `node` (number `i`) with the gradients that reached it.
     @inline(__always)
-    private mutating func execute(_ node: Node, numbered i: Int, collecting buffers: inout [OutputGrads],
+    private mutating func execute(_ node: Node, numbered i: Int, collecting buffers: UnsafeMutableBufferPointer<OutputGrads>,
                                   detectAnomaly: Bool) throws {
         var grads = OutputGrads()
         swap(&grads, &buffers[i])
@@ -382,7 +399,7 @@ private struct BackwardPass {
         var inputGrads = try node.apply(&grads, context: options)
         if detectAnomaly { try Engine.checkAnomaly(inputGrads, of: node) }
         if !options.retainGraph { node.releaseSaved() }
-        try passOn(&inputGrads, from: node, numbered: i, into: &buffers)
+        try passOn(&inputGrads, from: node, numbered: i, into: buffers)
     }
 
     /// Keeps the gradients `Engine.grad` asked for that arrive at `node`, reduced to the
@@ -418,7 +435,7 @@ private struct BackwardPass {
     /// here, for every op.
     @inline(__always)
     private func passOn(_ inputGrads: inout InputGrads, from node: Node, numbered i: Int,
-                        into buffers: inout [OutputGrads]) throws {
+                        into buffers: UnsafeMutableBufferPointer<OutputGrads>) throws {
         let base = first[i], edgeCount = first[i + 1] - base
         let edges = node.edges.count
         for k in 0..<min(edges, edgeCount, inputGrads.count) {
