@@ -15,9 +15,13 @@ extension Tensor {
     }
 
     /// The fewest multiply-adds (n·m·k, the same for both gradients of one `mm`) a product
-    /// of a pair must have for the pair to run side by side: handing a part to the pool's
-    /// worker costs about a microsecond, about what 2^14 multiply-adds take.
-    static let pairMinimum = 1 << 14
+    /// of a pair must have for the pair to run side by side. Handing a part to the pool's
+    /// worker and waiting for it costs about what the smaller product saves below that,
+    /// measured per `mm` forward and backward under `chrt -f 10` (best of 11 × 3000): at
+    /// 32×32×16 3.7 µs one after the other against 4.1 µs side by side, at 64×128×16
+    /// (131 072) 11.2 against 11.6 µs, at the MLP's 64×256×10 (163 840) 16.7 against
+    /// 13.0–16.5 µs, at 256×256×10 52.0 against 44.7 µs.
+    static let pairMinimum = 150_000
 
     /// Both products of a pair, computed at the same time on two threads of the pool, each
     /// whole in one BLAS call; nil, computing neither, when the pair does not qualify: one
