@@ -69,7 +69,13 @@ extension Tensor {
         try Ops.scatterAdd.apply([self, index, source], [.int(dim)])
     }
     /// `x[key]` for an int64 tensor of positions along dim 0 or a bool mask over the leading dims.
-    public func index(_ key: Tensor) throws -> Tensor { try Ops.index.apply(self, key) }
+    ///
+    /// Where no op would be recorded (no gradient wanted, no tangent) the kernel runs without
+    /// the op table's call around it, which cost as much as gathering a minibatch's rows.
+    public func index(_ key: Tensor) throws -> Tensor {
+        if !Tensor.recordsOps(self, key) { return try indexKernel(key) }
+        return try Ops.index.apply(self, key)
+    }
 
     // MARK: - Masks
 

@@ -97,8 +97,13 @@ extension Tensor {
         try Ops.select.apply(self, [.int(dim), .int(index)])
     }
     /// Elements `start..<end` (stepping by `step`) along `dim`, as a view.
+    ///
+    /// A view no op would record (no gradient wanted, no tangent) is made at once: the op
+    /// table's call around it (its argument array, the arguments looked up by name) cost
+    /// more than the view (`x[{{i, j}}]` from Lua, a linreg minibatch's first op).
     public func slice(_ dim: Int, _ start: Int, _ end: Int, step: Int = 1) throws -> Tensor {
-        try Ops.slice.apply(self, [.int(dim), .int(start), .int(end), .int(step)])
+        if !Tensor.recordsOps(self, self) { return try sliceView(dim, start, end, step: step) }
+        return try Ops.slice.apply(self, [.int(dim), .int(start), .int(end), .int(step)])
     }
     public static func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
         try Ops.cat.apply(tensors, [.int(dim)])

@@ -72,6 +72,31 @@ extension Tensor {
         }
     }
 
+    /// `x[key]` for a contiguous `x` and a contiguous 1-d int64 `key` (a minibatch's rows):
+    /// each position read, checked and its row copied in one pass, without the array of
+    /// positions and the per-element dtype dispatch of the general path. Rows of one or two
+    /// 4-byte elements (linreg's labels and features) are moved as one word.
+    private func rows(at key: Tensor) throws -> Tensor {
+        let count = key.numel, size = shape[0]
+        var outShape = shape
+        outShape[0] = count
+        let out = try Tensor.empty(outShape, dtype: dtype)
+        let block = size == 0 ? 0 : numel / size * dtype.itemSize
+        let positions = key.pointer(Int64.self)
+        let source = UnsafeRawPointer(storage.bytes + offset * dtype.itemSize)
+        let target = out.storage.bytes + out.offset * dtype.itemSize
+        for i in 0..<count {
+            guard let k = Tensor.wrapPosition(positions[i], size) else { throw TorchError("index out of range in self") }
+            let from = source + k &* block, to = target + i &* block
+            switch block {
+            case 4: to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
+            case 8: to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            default: to.copyMemory(from: from, byteCount: block)
+            }
+        }
+        return out
+    }
+
     func indexAddKernel(dim: Int, _ index: Tensor, _ source: Tensor) throws -> Tensor {
         try Tensor.checkPositions(index, "index_add")
         guard index.ndim <= 1 else { throw TorchError("index_add_(): Index is supposed to be a vector") }
@@ -189,6 +214,7 @@ extension Tensor {
         guard ndim > 0 else { throw TorchError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number") }
         switch key.dtype {
         case .int64:
+            if isContiguous, key.isContiguous, key.ndim == 1 { return try rows(at: key) }
             // The rows `key` names, in `key`'s shape: read the positions straight from the key
             // (any layout) into one new tensor, with no copy or view of the key in between.
             return try gather(along: 0, at: positions(key, along: 0), shape: key.shape + shape.dropFirst())

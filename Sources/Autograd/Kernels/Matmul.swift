@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// Matrix-product kernels.
 extension Tensor {
     /// `a @ b` for 2-d `a` (n×k) and `b` (k×m) of the same dtype, as a new contiguous n×m tensor.
@@ -41,16 +39,21 @@ extension Tensor {
     /// empty shared dim; an operand repeating one value, which it sums instead, with other
     /// roundings).
     static func addProduct(_ a: Tensor, _ b: Tensor, into out: Tensor) throws -> Bool {
-        guard a.ndim == 2, b.ndim == 2 else { return false }
-        let k = a.shape[1]
-        guard a.dtype.isFloatingPoint, b.dtype == a.dtype, out.dtype == a.dtype,
-              out.isContiguous, out.ndim == 2, out.shape[0] == a.shape[0], out.shape[1] == b.shape[1],
-              b.shape[0] == k, k > 0,
-              k == 1 || !(a.isBroadcastScalar || b.isBroadcastScalar),
-              out.storage !== a.storage, out.storage !== b.storage else { return false }
+        guard canAddProduct(a, b, into: out) else { return false }
         try blasGemm(a, b, out, alpha: 1, beta: 1)
         out.storage.bumpVersion()
         return true
+    }
+
+    /// Whether `addProduct(a, b, into: out)` would add the product into `out`.
+    static func canAddProduct(_ a: Tensor, _ b: Tensor, into out: Tensor) -> Bool {
+        guard a.ndim == 2, b.ndim == 2 else { return false }
+        let k = a.shape[1]
+        return a.dtype.isFloatingPoint && b.dtype == a.dtype && out.dtype == a.dtype
+            && out.isContiguous && out.ndim == 2 && out.shape[0] == a.shape[0] && out.shape[1] == b.shape[1]
+            && b.shape[0] == k && k > 0
+            && (k == 1 || !(a.isBroadcastScalar || b.isBroadcastScalar))
+            && out.storage !== a.storage && out.storage !== b.storage
     }
 
     /// `out = a @ b` when one operand is a single value repeated (an expanded scalar: what the
@@ -134,42 +137,21 @@ extension Tensor {
         }
         // A tiny product costs less than the BLAS call's set-up (TinyProducts.swift).
         if alpha == 1, beta == 0 || beta == 1, tinyProduct(a, b, into: out, accumulate: beta == 1) { return }
-        _ = blasOnCallingThread
-        let (x, transA, lda) = try blasOperand(a)
-        let (y, transB, ldb) = try blasOperand(b)
+        let product = try BlasProduct(a, b, out, alpha: alpha, beta: beta)
         // Blocks split the longer side of the output: each block packs all of the other
         // operand again, which costs least relative to the block's work that way.
         let byRows = n >= m
         let size = blockLength(along: byRows ? n : m, multiplyAdds: n * m * k)
         let blocks = ((byRows ? n : m) + size - 1) / size
-        let float = out.dtype == .float32
         let stop = Cancellation.probe()
         WorkerPool.shared.run(parts: blocks) { p in
-            let start = p * size, end = min(start + size, byRows ? n : m)
-            // The block's first row of A (r0 rows down as stored, r0 columns across when
-            // transposed), or its first column of B (likewise), and its corner of C.
-            let (rows, cols) = byRows ? (end - start, m) : (n, end - start)
-            let aOffset = byRows ? (transA == CblasNoTrans ? start * Int(lda) : start) : 0
-            let bOffset = byRows ? 0 : (transB == CblasNoTrans ? start : start * Int(ldb))
-            let cOffset = byRows ? start * m : start
-            if float {
-                cblas_sgemm(CblasRowMajor, transA, transB, Int32(rows), Int32(cols), Int32(k), Float(alpha),
-                            x.pointer(Float.self) + aOffset, lda, y.pointer(Float.self) + bOffset, ldb,
-                            Float(beta), out.pointer(Float.self) + cOffset, Int32(m))
-            } else {
-                cblas_dgemm(CblasRowMajor, transA, transB, Int32(rows), Int32(cols), Int32(k), alpha,
-                            x.pointer(Double.self) + aOffset, lda, y.pointer(Double.self) + bOffset, ldb,
-                            beta, out.pointer(Double.self) + cOffset, Int32(m))
-            }
+            product.run(p * size..<min(p * size + size, byRows ? n : m), byRows: byRows)
             return !stop()
         }
     }
 
-    /// Sets OpenBLAS to one thread, once: products are split over `WorkerPool` instead, so the
-    /// process has one set of threads. OpenBLAS's own (pthreads build) spin after each call,
-    /// and on a machine with as many threads as cores they competed with the pool's workers
-    /// spinning after an element-wise op, which made training steps slower whenever both ran.
-    private static let blasOnCallingThread: Void = openblas_set_num_threads(1)
+    /// The multiply-adds (n·m·k) from which a product is split across the pool (`blockLength`).
+    static let serialProductLimit = 1 << 20
 
     /// The length of one block of a product of `multiplyAdds` (n·m·k) split along a side of
     /// `length`: the whole side below 2^20 multiply-adds, else a share per worker (a multiple
@@ -183,26 +165,13 @@ extension Tensor {
     /// microseconds. Why not shorter blocks: every block packs the other operand again
     /// (64-row blocks made a 1024² product 20% slower).
     private static func blockLength(along length: Int, multiplyAdds: Int) -> Int {
-        let threads = multiplyAdds < 1 << 20 ? 1 : Parallel.workers
+        let threads = multiplyAdds < serialProductLimit ? 1 : Parallel.workers
         let forCancellation = (multiplyAdds + (1 << 30) - 1) >> 30
         let count = min(max(threads, forCancellation), WorkerPool.maxParts)
         guard count > 1 else { return length }
         let share = (length + count - 1) / count
         let minimum = forCancellation > threads ? 64 : 16
         return max(minimum, (share + 15) / 16 * 16)
-    }
-
-    /// A matrix as BLAS wants it: row-major with unit column stride, or its transpose.
-    private static func blasOperand(_ t: Tensor) throws -> (Tensor, CBLAS_TRANSPOSE, Int32) {
-        let rows = t.shape[0], cols = t.shape[1]
-        if t.strides[1] == 1 && (t.strides[0] >= max(cols, 1) || rows == 1) {
-            return (t, CblasNoTrans, Int32(max(t.strides[0], max(cols, 1))))
-        }
-        if t.strides[0] == 1 && (t.strides[1] >= max(rows, 1) || cols == 1) {
-            return (t, CblasTrans, Int32(max(t.strides[1], max(rows, 1))))
-        }
-        let copy = try t.materialized()
-        return (copy, CblasNoTrans, Int32(max(cols, 1)))
     }
 
     /// The i-k-j loop over contiguous operands: streams rows of `b` and `out` for cache locality.

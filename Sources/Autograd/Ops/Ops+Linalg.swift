@@ -42,7 +42,8 @@ extension Ops {
             return try Tensor.matmulKernel(a, b)
         },
         backward: { ctx in
-            [try ctx.mat1Gradient(input: 0, mat2: 1), try ctx.mat2Gradient(input: 1, mat1: 0)]
+            let (mat1, mat2) = try ctx.productGradients(mat1: 0, 0, mat2: 1, 1)
+            return [mat1, mat2]
         })
 
     static let mv = Op(

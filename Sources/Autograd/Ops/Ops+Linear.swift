@@ -37,10 +37,9 @@ extension Ops {
             }
         },
         backward: { ctx in
-            let alpha = try ctx.arg("alpha")
-            return [ctx.needsGrad(0) ? try ctx.grad.scaled(by: ctx.arg("beta")) : nil,
-                    try ctx.mat1Gradient(input: 1, mat2: 1, alpha: alpha),
-                    try ctx.mat2Gradient(input: 2, mat1: 0, alpha: alpha)]
+            let bias = ctx.needsGrad(0) ? try ctx.grad.scaled(by: ctx.arg("beta")) : nil
+            let (mat1, mat2) = try ctx.productGradients(mat1: 1, 0, mat2: 2, 1, alpha: ctx.arg("alpha"))
+            return [bias, mat1, mat2]
         })
 
     /// `torch._C._nn.linear`, composed as PyTorch's `at::linear`: `addmm` for a 2-d input with

@@ -140,14 +140,7 @@ extension Ops {
         doc: "Elements `start` up to (not including) `end` along `dim`, as a view.",
         gradFn: "SliceBackward0",
         forward: { call in
-            let x = call.inputs[0]
-            guard x.ndim > 0 else { throw TorchError("slice() cannot be applied to a 0-dim tensor.") }
-            let d = try Shapes.wrapDim(call.int("dim"), x.ndim)
-            let (start, length, step) = try x.sliceBounds(dim: d, call.int("start"), call.int("end"), call.int("step"))
-            var shape = x.shape, strides = x.strides
-            shape[d] = length
-            strides[d] = x.strides[d] * step
-            return x.view(shape: shape, strides: strides, offset: x.offset + start * x.strides[d])
+            try call.inputs[0].sliceView(call.int("dim"), call.int("start"), call.int("end"), step: call.int("step"))
         },
         backward: { ctx in
             [try Ops.sliceBackward.apply(ctx.grad, [.ints(ctx.inputShape(0))] + ctx.args)]
@@ -243,6 +236,17 @@ extension Tensor {
             throw TorchError("shape '\(Shapes.format(sizes))' is invalid for input of size \(numel)")
         }
         return shape
+    }
+
+    /// The view `slice` makes: elements `start..<end` (clamped, stepping by `step`) along `dim`.
+    func sliceView(_ dim: Int, _ start: Int, _ end: Int, step: Int) throws -> Tensor {
+        guard ndim > 0 else { throw TorchError("slice() cannot be applied to a 0-dim tensor.") }
+        let d = try Shapes.wrapDim(dim, ndim)
+        let (first, length, _) = try sliceBounds(dim: d, start, end, step)
+        var shape = self.shape, strides = self.strides
+        shape[d] = length
+        strides[d] = self.strides[d] * step
+        return view(shape: shape, strides: strides, offset: offset + first * self.strides[d])
     }
 
     /// Clamps a Python-style slice `start:end:step` along `dim` to the tensor (as PyTorch does).
