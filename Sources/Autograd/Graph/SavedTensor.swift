@@ -101,9 +101,10 @@ struct SavedTensor {
     /// Frees the data after a backward pass that did not retain the graph.
     mutating func release(into stack: inout [Node]) {
         data = nil
-        // Only a node this saved tensor alone keeps alive needs the iterative teardown.
-        if node != nil && isKnownUniquelyReferenced(&node) { stack.append(node.unsafelyUnwrapped) }
-        node = nil
+        // Only a node this saved tensor alone keeps alive needs the iterative teardown; it is
+        // moved to the stack with this slot's reference (a copy was a retain and a release).
+        guard var taken = node.take() else { return }
+        if isKnownUniquelyReferenced(&taken) { stack.append(taken) }
     }
 }
 
