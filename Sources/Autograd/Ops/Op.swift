@@ -146,15 +146,17 @@ public final class Op: Sendable {
         let output = try forward(&call)
         // The thread's modes are read first, outside any closure: a closure over `call`
         // copied it (a retain and a release of each of its references per op).
-        let (gradEnabled, dual) = ThreadState.withCurrent { ($0.gradEnabled, $0.dualLevel > 0) }
+        let (gradEnabled, dual, anomaly) = ThreadState.withCurrent {
+            ($0.gradEnabled, $0.dualLevel > 0, $0.detectAnomaly)
+        }
         if gradEnabled, backward != nil, output.dtype.isFloatingPoint, call.inputs.anyRequiresGrad {
             let node = OpNode(op: self, call: call, output: output)
-            ThreadState.withCurrent { state in
-                if state.detectAnomaly { node.forwardTrace = state.scriptTraceback?() }
-            }
-            output.gradFn = node
+            if anomaly { node.forwardTrace = ThreadState.current.scriptTraceback?() }
             output.outputNr = 0
             output.requiresGrad = true
+            // Handed over: the node's one reference is the output's (a closure over it, as the
+            // anomaly check was, kept a second one alive to the end of this scope).
+            output.gradFn = consume node
         }
         if dual { try ForwardAD.propagate(self, call, output: output) }
         return output
@@ -198,6 +200,23 @@ public struct OpInputs: RandomAccessCollection {
         case 1: return second.unsafelyUnwrapped
         default: return rest[i - 2]
         }
+    }
+
+    /// `body` applied to the first two operands, lent in place: the subscript returns an
+    /// operand retained, a retain and a release per read, and binary forward kernels read two.
+    @inline(__always)
+    func withPair<R>(_ body: (Tensor, Tensor) throws -> R) rethrows -> R {
+        guard let first, let second else { preconditionFailure("input index out of range") }
+        return try body(first, second)
+    }
+
+    /// `body` applied to operand `i`, lent in place (see `withPair`).
+    @inline(__always)
+    func withOperand<R>(_ i: Int, _ body: (Tensor) throws -> R) rethrows -> R {
+        precondition(i >= 0 && i < count, "input index out of range")
+        if i == 0, let first { return try body(first) }
+        if i == 1, let second { return try body(second) }
+        return try body(rest[i - 2])
     }
 
     /// The operands after the first (an in-place op's others), built directly:
