@@ -108,6 +108,11 @@ struct SavedTensor {
     }
 }
 
+extension Tensor {
+    /// This tensor kept as an op's input (`SavedTensor.init(input:)`), for `OpInputs.saved`.
+    var savedAsInput: SavedTensor { SavedTensor(input: self) }
+}
+
 /// A node's saved tensors, the first two held inline: most ops save one or two, and a
 /// separate array per recorded op was a heap allocation on the per-op path.
 ///

@@ -219,6 +219,37 @@ public struct OpInputs: RandomAccessCollection {
         return try body(rest[i - 2])
     }
 
+    // MARK: Reading one field in place
+    // Recording a node reads every operand a few times; through the subscript, which returns
+    // the operand retained, each read was a retain and a release (eight per recorded op).
+
+    /// Whether operand `i` requires grad.
+    func requiresGrad(_ i: Int) -> Bool {
+        switch i {
+        case 0: return first?.requiresGrad ?? false
+        case 1: return second?.requiresGrad ?? false
+        default: return rest[i - 2].requiresGrad
+        }
+    }
+
+    /// The edge of operand `i` (`Tensor.edgeOrNone`).
+    func edge(_ i: Int) -> Edge {
+        switch i {
+        case 0: return (first?.edgeOrNone)!
+        case 1: return (second?.edgeOrNone)!
+        default: return rest[i - 2].edgeOrNone
+        }
+    }
+
+    /// Operand `i` kept for a backward formula (`SavedTensor.init(input:)`).
+    func saved(_ i: Int) -> SavedTensor {
+        switch i {
+        case 0: return (first?.savedAsInput)!
+        case 1: return (second?.savedAsInput)!
+        default: return rest[i - 2].savedAsInput
+        }
+    }
+
     /// The operands after the first (an in-place op's others), built directly:
     /// `Array(dropFirst())` went through the standard library's generic copy of a slice, about
     /// 650 instructions per `x:sub_(y)`.
@@ -393,7 +424,7 @@ final class OpNode: Node {
         self.overloadName = op.gradFnOverload.map { overload in overload(copy call) }
         let inputCount = call.inputs.count
         var bits: UInt32 = 0
-        for k in 0..<min(inputCount, 32) where call.inputs[k].requiresGrad { bits |= 1 << UInt32(k) }
+        for k in 0..<min(inputCount, 32) where call.inputs.requiresGrad(k) { bits |= 1 << UInt32(k) }
         self.needsGradBits = bits
         var layouts: UInt32 = 0
         if op.keepsInputLayouts {
@@ -404,13 +435,13 @@ final class OpNode: Node {
         self.outputDtype = output.dtype
         super.init(edges: Edges())
         // Appended in place: an `Edges` built aside was copied into the node and destroyed.
-        for k in 0..<inputCount { edges.append(call.inputs[k].edgeOrNone) }
+        for k in 0..<inputCount { edges.append(call.inputs.edge(k)) }
         let saves = op.saves
         for k in 0..<saves.count {
             switch saves[k] {
-            case .input(let i): saved.append(SavedTensor(input: call.inputs[i]))
+            case .input(let i): saved.append(call.inputs.saved(i))
             case .inputFor(let i, let j):
-                saved.append(saveAll || call.inputs[j].requiresGrad ? SavedTensor(input: call.inputs[i]) : .unneeded)
+                saved.append(saveAll || call.inputs.requiresGrad(j) ? call.inputs.saved(i) : .unneeded)
             case .output: saved.append(SavedTensor(output: output))
             case .aux(let i): saved.append(SavedTensor(input: call.aux[i]))
             }
@@ -451,43 +482,4 @@ final class OpNode: Node {
     override func leadsOnlyToLeaves() -> Bool {
         super.leadsOnlyToLeaves() && saved.leadOnlyToLeaves()
     }
-}
-
-// MARK: - Samples for the table-driven tests
-
-/// One set of inputs for checking an op: tensors are float64 leaves that require grad.
-public struct OpSample: Sendable {
-    public let inputs: [SampleInput]
-    public let args: [Arg]
-
-    public init(_ inputs: [SampleInput], _ args: [Arg] = []) {
-        self.inputs = inputs
-        self.args = args
-    }
-}
-
-/// One input of an `OpSample`.
-public enum SampleInput: Sendable {
-    /// A float64 tensor of this shape that requires grad, with values from `domain`.
-    case tensor([Int], SampleDomain = .real)
-    /// A number operand (wrapped, not differentiated).
-    case number(Double)
-    /// A bool tensor of this shape (alternating true/false).
-    case mask([Int])
-    /// An int64 tensor of this shape with values in `0..<bound` (0-based positions).
-    case indices([Int], bound: Int)
-    /// A float64 tensor of this shape that does not require grad.
-    case constant([Int])
-}
-
-/// Where sample values lie, so formulas are checked away from their singularities.
-public enum SampleDomain: Sendable {
-    case real
-    case positive
-    /// |x| >= 0.5, for functions singular or non-smooth at 0.
-    case awayFromZero
-    /// (-0.9, 0.9), for functions like asin.
-    case unitInterval
-    /// (0.05, 0.95), for probabilities (`binary_cross_entropy`).
-    case probability
 }
