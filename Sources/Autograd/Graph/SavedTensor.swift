@@ -46,8 +46,9 @@ struct SavedTensor {
         isUnneeded = true
     }
 
-    /// Saves the output of the node that holds this saved tensor.
-    init(output t: Tensor) {
+    /// Saves the output of the node that holds this saved tensor (borrowed: only an alias of
+    /// it is kept).
+    init(output t: borrowing Tensor) {
         version = t.storage.version
         outputNr = Int32(truncatingIfNeeded: t.outputNr)
         requiresGrad = true

@@ -416,9 +416,10 @@ final class OpNode: Node {
     /// Records `op` applied by `call`; `saveAll` keeps every saved slot (forward mode evaluates
     /// the formula for every input).
     ///
-    /// `call` is borrowed: an initializer takes its arguments owned, which copied the whole
-    /// call (every operand and array retained and released again) per recorded op.
-    init(op: Op, call: borrowing OpCall, output: Tensor, saveAll: Bool = false) {
+    /// `call` and `output` are borrowed: an initializer takes its arguments owned, which copied
+    /// the whole call (every operand and array retained and released again) per recorded op,
+    /// and retained the output (kept only as a detached alias).
+    init(op: Op, call: borrowing OpCall, output: borrowing Tensor, saveAll: Bool = false) {
         self.op = op
         self.args = call.args
         self.overloadName = op.gradFnOverload.map { overload in overload(copy call) }
