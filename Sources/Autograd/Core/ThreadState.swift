@@ -56,6 +56,8 @@ public final class ThreadState {
     init() {}
 
     deinit {
+        // The cached numbers first: their storages may go to the pool, which is drained last.
+        wrappedNumbers.drain()
         storagePool.drain()
     }
 

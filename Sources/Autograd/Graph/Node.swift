@@ -3,7 +3,8 @@ import Synchronization
 /// Where a gradient goes: input `inputNr` of `node`, with the shape and dtype it must have.
 public struct Edge {
     /// The node that receives the gradient (nil when that input does not require grad).
-    public let node: Node?
+    /// (Settable only so that the iterative teardown can move it out, see `Edges.moveNodes`.)
+    public fileprivate(set) var node: Node?
     /// The input's shape: gradients that broadcast to it are sum-reduced to it by the engine.
     let shape: [Int]
     // Packed with the dtype into one word: two edges live in every node of the graph.
@@ -56,6 +57,15 @@ public struct Edges: RandomAccessCollection {
         case 1: return second.unsafelyUnwrapped
         default: return rest[i - 2]
         }
+    }
+
+    /// Moves every edge's node into `stack`, leaving the edges pointing nowhere (the iterative
+    /// teardown of a dying node): moved rather than copied, each node goes to the stack with
+    /// the edge's own reference, where a copy retained it and dropping the edges released it.
+    mutating func moveNodes(into stack: inout [Node]) {
+        if count > 0, let node = first?.node.take() { stack.append(node) }
+        if count > 1, let node = second?.node.take() { stack.append(node) }
+        for i in rest.indices { if let node = rest[i].node.take() { stack.append(node) } }
     }
 
     /// Whether every edge leads nowhere or to a leaf's accumulator (read in place).
@@ -239,10 +249,9 @@ public class Node {
 
     /// Moves out every node this one holds strongly, for the iterative teardown.
     func takeStrongReferences(into stack: inout [Node]) {
-        // Read in place, then dropped: swapping the edges out copied them through a generic
-        // swap (a retain and release of every node and shape).
-        for k in 0..<edges.count { if let n = edges.node(k) { stack.append(n) } }
-        edges = Edges()
+        // Moved out in place: swapping the edges out copied them through a generic swap, and
+        // reading each node then dropping the edges retained and released every node.
+        edges.moveNodes(into: &stack)
     }
 
     /// Whether every node this one holds is a leaf's accumulator (which holds no node), and

@@ -46,8 +46,9 @@ struct SavedTensor {
         isUnneeded = true
     }
 
-    /// Saves the output of the node that holds this saved tensor.
-    init(output t: Tensor) {
+    /// Saves the output of the node that holds this saved tensor (borrowed: only an alias of
+    /// it is kept).
+    init(output t: borrowing Tensor) {
         version = t.storage.version
         outputNr = Int32(truncatingIfNeeded: t.outputNr)
         requiresGrad = true
@@ -101,10 +102,16 @@ struct SavedTensor {
     /// Frees the data after a backward pass that did not retain the graph.
     mutating func release(into stack: inout [Node]) {
         data = nil
-        // Only a node this saved tensor alone keeps alive needs the iterative teardown.
-        if node != nil && isKnownUniquelyReferenced(&node) { stack.append(node.unsafelyUnwrapped) }
-        node = nil
+        // Only a node this saved tensor alone keeps alive needs the iterative teardown; it is
+        // moved to the stack with this slot's reference (a copy was a retain and a release).
+        guard var taken = node.take() else { return }
+        if isKnownUniquelyReferenced(&taken) { stack.append(taken) }
     }
+}
+
+extension Tensor {
+    /// This tensor kept as an op's input (`SavedTensor.init(input:)`), for `OpInputs.saved`.
+    var savedAsInput: SavedTensor { SavedTensor(input: self) }
 }
 
 /// A node's saved tensors, the first two held inline: most ops save one or two, and a

@@ -13,6 +13,12 @@ extension Tensor {
 
     /// The dtype of a binary op over `a` and `b` (no array to allocate on the per-op path).
     static func resultType(_ a: Tensor, _ b: Tensor) -> DType {
+        // The common cases answer without the tiers: a float tensor with a number (a number
+        // never outranks a float tensor, whatever its kind), and two tensors of one dtype
+        // (every tier holds that dtype, and combining a dtype with itself gives it).
+        if !a.isWrappedNumber && (b.isWrappedNumber ? a.dtype.isFloatingPoint : b.dtype == a.dtype) {
+            return a.dtype
+        }
         var tiers = PromotionTiers()
         tiers.add(a)
         tiers.add(b)

@@ -146,15 +146,17 @@ public final class Op: Sendable {
         let output = try forward(&call)
         // The thread's modes are read first, outside any closure: a closure over `call`
         // copied it (a retain and a release of each of its references per op).
-        let (gradEnabled, dual) = ThreadState.withCurrent { ($0.gradEnabled, $0.dualLevel > 0) }
+        let (gradEnabled, dual, anomaly) = ThreadState.withCurrent {
+            ($0.gradEnabled, $0.dualLevel > 0, $0.detectAnomaly)
+        }
         if gradEnabled, backward != nil, output.dtype.isFloatingPoint, call.inputs.anyRequiresGrad {
             let node = OpNode(op: self, call: call, output: output)
-            ThreadState.withCurrent { state in
-                if state.detectAnomaly { node.forwardTrace = state.scriptTraceback?() }
-            }
-            output.gradFn = node
+            if anomaly { node.forwardTrace = ThreadState.current.scriptTraceback?() }
             output.outputNr = 0
             output.requiresGrad = true
+            // Handed over: the node's one reference is the output's (a closure over it, as the
+            // anomaly check was, kept a second one alive to the end of this scope).
+            output.gradFn = consume node
         }
         if dual { try ForwardAD.propagate(self, call, output: output) }
         return output
@@ -197,6 +199,54 @@ public struct OpInputs: RandomAccessCollection {
         case 0: return first.unsafelyUnwrapped
         case 1: return second.unsafelyUnwrapped
         default: return rest[i - 2]
+        }
+    }
+
+    /// `body` applied to the first two operands, lent in place: the subscript returns an
+    /// operand retained, a retain and a release per read, and binary forward kernels read two.
+    @inline(__always)
+    func withPair<R>(_ body: (Tensor, Tensor) throws -> R) rethrows -> R {
+        guard let first, let second else { preconditionFailure("input index out of range") }
+        return try body(first, second)
+    }
+
+    /// `body` applied to operand `i`, lent in place (see `withPair`).
+    @inline(__always)
+    func withOperand<R>(_ i: Int, _ body: (Tensor) throws -> R) rethrows -> R {
+        precondition(i >= 0 && i < count, "input index out of range")
+        if i == 0, let first { return try body(first) }
+        if i == 1, let second { return try body(second) }
+        return try body(rest[i - 2])
+    }
+
+    // MARK: Reading one field in place
+    // Recording a node reads every operand a few times; through the subscript, which returns
+    // the operand retained, each read was a retain and a release (eight per recorded op).
+
+    /// Whether operand `i` requires grad.
+    func requiresGrad(_ i: Int) -> Bool {
+        switch i {
+        case 0: return first?.requiresGrad ?? false
+        case 1: return second?.requiresGrad ?? false
+        default: return rest[i - 2].requiresGrad
+        }
+    }
+
+    /// The edge of operand `i` (`Tensor.edgeOrNone`).
+    func edge(_ i: Int) -> Edge {
+        switch i {
+        case 0: return (first?.edgeOrNone)!
+        case 1: return (second?.edgeOrNone)!
+        default: return rest[i - 2].edgeOrNone
+        }
+    }
+
+    /// Operand `i` kept for a backward formula (`SavedTensor.init(input:)`).
+    func saved(_ i: Int) -> SavedTensor {
+        switch i {
+        case 0: return (first?.savedAsInput)!
+        case 1: return (second?.savedAsInput)!
+        default: return rest[i - 2].savedAsInput
         }
     }
 
@@ -383,15 +433,16 @@ final class OpNode: Node {
     /// Records `op` applied by `call`; `saveAll` keeps every saved slot (forward mode evaluates
     /// the formula for every input).
     ///
-    /// `call` is borrowed: an initializer takes its arguments owned, which copied the whole
-    /// call (every operand and array retained and released again) per recorded op.
-    init(op: Op, call: borrowing OpCall, output: Tensor, saveAll: Bool = false) {
+    /// `call` and `output` are borrowed: an initializer takes its arguments owned, which copied
+    /// the whole call (every operand and array retained and released again) per recorded op,
+    /// and retained the output (kept only as a detached alias).
+    init(op: Op, call: borrowing OpCall, output: borrowing Tensor, saveAll: Bool = false) {
         self.op = op
         self.args = call.args
         self.overloadName = op.gradFnOverload.map { overload in overload(copy call) }
         let inputCount = call.inputs.count
         var bits: UInt32 = 0
-        for k in 0..<min(inputCount, 32) where call.inputs[k].requiresGrad { bits |= 1 << UInt32(k) }
+        for k in 0..<min(inputCount, 32) where call.inputs.requiresGrad(k) { bits |= 1 << UInt32(k) }
         self.needsGradBits = bits
         var layouts: UInt32 = 0
         if op.keepsInputLayouts {
@@ -402,13 +453,13 @@ final class OpNode: Node {
         self.outputDtype = output.dtype
         super.init(edges: Edges())
         // Appended in place: an `Edges` built aside was copied into the node and destroyed.
-        for k in 0..<inputCount { edges.append(call.inputs[k].edgeOrNone) }
+        for k in 0..<inputCount { edges.append(call.inputs.edge(k)) }
         let saves = op.saves
         for k in 0..<saves.count {
             switch saves[k] {
-            case .input(let i): saved.append(SavedTensor(input: call.inputs[i]))
+            case .input(let i): saved.append(call.inputs.saved(i))
             case .inputFor(let i, let j):
-                saved.append(saveAll || call.inputs[j].requiresGrad ? SavedTensor(input: call.inputs[i]) : .unneeded)
+                saved.append(saveAll || call.inputs.requiresGrad(j) ? call.inputs.saved(i) : .unneeded)
             case .output: saved.append(SavedTensor(output: output))
             case .aux(let i): saved.append(SavedTensor(input: call.aux[i]))
             }
@@ -453,43 +504,4 @@ final class OpNode: Node {
     override func leadsOnlyToLeaves() -> Bool {
         super.leadsOnlyToLeaves() && saved.leadOnlyToLeaves()
     }
-}
-
-// MARK: - Samples for the table-driven tests
-
-/// One set of inputs for checking an op: tensors are float64 leaves that require grad.
-public struct OpSample: Sendable {
-    public let inputs: [SampleInput]
-    public let args: [Arg]
-
-    public init(_ inputs: [SampleInput], _ args: [Arg] = []) {
-        self.inputs = inputs
-        self.args = args
-    }
-}
-
-/// One input of an `OpSample`.
-public enum SampleInput: Sendable {
-    /// A float64 tensor of this shape that requires grad, with values from `domain`.
-    case tensor([Int], SampleDomain = .real)
-    /// A number operand (wrapped, not differentiated).
-    case number(Double)
-    /// A bool tensor of this shape (alternating true/false).
-    case mask([Int])
-    /// An int64 tensor of this shape with values in `0..<bound` (0-based positions).
-    case indices([Int], bound: Int)
-    /// A float64 tensor of this shape that does not require grad.
-    case constant([Int])
-}
-
-/// Where sample values lie, so formulas are checked away from their singularities.
-public enum SampleDomain: Sendable {
-    case real
-    case positive
-    /// |x| >= 0.5, for functions singular or non-smooth at 0.
-    case awayFromZero
-    /// (-0.9, 0.9), for functions like asin.
-    case unitInterval
-    /// (0.05, 0.95), for probabilities (`binary_cross_entropy`).
-    case probability
 }

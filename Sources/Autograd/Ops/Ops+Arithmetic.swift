@@ -13,7 +13,10 @@ extension Ops {
         gradFn: "AddBackward0",
         samples: [OpSample([.tensor([2, 3]), .tensor([3])]), OpSample([.tensor([2, 1]), .number(2.5)]),
                   OpSample([.tensor([2]), .tensor([2])], [.scalar(.double(-1.5))])],
-        forward: { call in try addKernel(call.inputs[0], call.inputs[1].scaled(by: call.arg("alpha"))) },
+        forward: { call in
+            let alpha = try call.arg("alpha")
+            return try call.inputs.withPair { a, b in try addKernel(a, b, alpha: alpha) }
+        },
         backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.scaled(by: ctx.arg("alpha")) : nil] })
 
     /// `a + b`; on bools, or.
@@ -63,7 +66,7 @@ extension Ops {
         doc: "Multiplies `input` by `other` element-wise, with broadcasting.",
         gradFn: "MulBackward0", saves: [.inputFor(0, gradOf: 1), .inputFor(1, gradOf: 0)],
         samples: [OpSample([.tensor([2, 3]), .tensor([1, 3])]), OpSample([.tensor([]), .number(3)])],
-        forward: { call in try mulKernel(call.inputs[0], call.inputs[1]) },
+        forward: { call in try call.inputs.withPair(mulKernel) },
         backward: { ctx in
             // `x * x`: both gradients go to the same place, where the engine adds them. When
             // nothing records the formula, one pass computes that sum: (grad·x)·2 is exactly
@@ -335,6 +338,13 @@ extension Ops {
 extension Ops {
     static func addKernel(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         try Tensor.arithmetic(a, b, op: "add", AddKernel())
+    }
+
+    /// `a + alpha * b` as `add` computes it: `b` scaled first unless alpha is absent or 1
+    /// (tested here, where `b.scaled(by:)` handed back `b` itself retained).
+    static func addKernel(_ a: Tensor, _ b: Tensor, alpha: Arg) throws -> Tensor {
+        guard case .scalar(let value) = alpha, value != .int(1) else { return try addKernel(a, b) }
+        return try addKernel(a, b.mul(Tensor.wrapped(value)))
     }
 
     static func subKernel(_ a: Tensor, _ b: Tensor) throws -> Tensor {

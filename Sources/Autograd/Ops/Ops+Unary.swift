@@ -33,7 +33,7 @@ extension Ops {
         doc: "The sine of every element (radians).",
         gradFn: "SinBackward0", saves: [.input(0)],
         samples: [OpSample([.tensor([4])])],
-        forward: { call in try sinKernel(call.inputs[0]) },
+        forward: { call in try call.inputs.withOperand(0, sinKernel) },
         backward: { ctx in
             // grad * cos(x), in one pass when nothing records it and no dtype is promoted.
             let x = try ctx.saved(0)
