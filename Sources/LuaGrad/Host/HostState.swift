@@ -112,6 +112,8 @@ final class HostState {
         engine.install(on: thread)
         beginLimits(on: L)
         lua_close(L)
+        // Tensors whose userdata `lua_close` freed (tensor_release.c).
+        lg_limits_release_dead_tensors(limits.block)
         // The engine keeps freed large buffers for reuse; a closing host hands them back.
         BufferCache.clear()
         while thread.dualLevel > dualLevelAtOpen { ForwardAD.exitLevel() }
