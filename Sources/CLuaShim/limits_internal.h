@@ -38,6 +38,9 @@ struct lg_Limits {
     int allowhook_writable;
     /// The state's main thread.
     lua_State *main;
+    /// Whether a stop may be requested from another thread or a signal (a canceller was
+    /// handed out, or Ctrl-C targets this block): the main thread then always has the hook.
+    int cancellable;
 
     // Tensor userdata released when Lua frees their block (tensor_release.c): set by
     // `lg_limits_adopt_tensors`; until then the block size is SIZE_MAX and tensors use `__gc`.
