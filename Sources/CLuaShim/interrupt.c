@@ -26,7 +26,11 @@ int lg_interrupt_install(void) {
     return sigaction(SIGINT, &action, NULL);
 }
 
-void lg_interrupt_set_target(lg_Limits *limits) { atomic_store(&lg_interrupt_target, limits); }
+void lg_interrupt_set_target(lg_Limits *limits) {
+    // A signal cannot set the hook: the target keeps it.
+    if (limits != NULL) lg_limits_set_cancellable(limits);
+    atomic_store(&lg_interrupt_target, limits);
+}
 
 int lg_interrupt_take(void) { return atomic_exchange(&lg_interrupt_count, 0); }
 

@@ -1,5 +1,6 @@
 // Limits of one script host: the accounting allocator, the count hook and the stop.
 // See lg_limits.h for the design.
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include "limits_internal.h"
@@ -30,10 +31,15 @@ lg_Limits *lg_limits_create(void) {
     atomic_init(&limits->memory_limit, 0);
     atomic_init(&limits->deadline_ns, 0);
     limits->budget = -1;
+    // No block has this size: tensors use `__gc` until `lg_limits_adopt_tensors`.
+    limits->tensor_block_size = SIZE_MAX;
     return limits;
 }
 
-void lg_limits_destroy(lg_Limits *limits) { free(limits); }
+void lg_limits_destroy(lg_Limits *limits) {
+    lg_limits_release_dead(limits);
+    free(limits);
+}
 
 lg_Limits *lg_limits_of(lua_State *L) {
     void *ud = NULL;
@@ -154,6 +160,7 @@ static void lg_hook(lua_State *L, lua_Debug *ar) {
     lg_Limits *limits = lg_limits_of(L);
     if (limits == NULL) return;
     int count = lua_gethookcount(L);
+    lg_limits_release_dead(limits);
     int reason = atomic_load_explicit(&limits->stop, memory_order_relaxed);
     if (reason == LG_STOP_NONE && (limits->refused_pending | limits->overshoot_pending))
         reason = lg_limits_settle(L, limits);
@@ -173,6 +180,21 @@ static void lg_hook(lua_State *L, lua_Debug *ar) {
     lg_limits_raise(L, reason);
 }
 
+/// Makes `L` (if any) count instructions, unless it does already.
+static void lg_watch(lua_State *L, lg_Limits *limits) {
+    if (L != NULL && lua_gethook(L) != lg_hook) lua_sethook(L, lg_hook, LUA_MASKCOUNT, lg_next_interval(limits));
+}
+
+void lg_limits_watch_thread(lua_State *L) {
+    lg_Limits *limits = lg_limits_of(L);
+    if (limits != NULL) lua_sethook(L, lg_hook, LUA_MASKCOUNT, lg_next_interval(limits));
+}
+
+void lg_limits_set_cancellable(lg_Limits *limits) {
+    limits->cancellable = 1;
+    lg_watch(limits->main, limits);
+}
+
 void lg_limits_begin(lg_Limits *limits, lua_State *L, long long instruction_budget, double timeout) {
     limits->instructions = 0;
     limits->budget = instruction_budget < 0 ? -1 : instruction_budget;
@@ -185,7 +207,14 @@ void lg_limits_begin(lg_Limits *limits, lua_State *L, long long instruction_budg
         if (ns < 3.0e18) deadline = lg_now_ns() + (long long)ns;
     }
     atomic_store_explicit(&limits->deadline_ns, deadline, memory_order_relaxed);
-    lua_sethook(L, lg_hook, LUA_MASKCOUNT, lg_next_interval(limits));
+    // The hook makes the VM call it before every instruction (`luaG_traceexec`) and after
+    // every return: 7% of a 10-element `a + b`, 17% of a `.grad` read. With no budget, no
+    // deadline and no way to cancel, nothing needs it until a memory refusal arms it
+    // (`lg_allow_growth`); coroutines keep it (`lg_limits_watch_thread`).
+    if (limits->budget >= 0 || deadline != 0 || limits->cancellable)
+        lua_sethook(L, lg_hook, LUA_MASKCOUNT, lg_next_interval(limits));
+    else
+        lua_sethook(L, NULL, 0, 0);
 }
 
 // MARK: - Memory
@@ -207,6 +236,10 @@ static int lg_allow_growth(lg_Limits *limits, size_t lua, size_t grow, const voi
     // tracebacks): never a way to keep running, since the stop is raised at once.
     size_t slack = limit / 8 + 65536;
     int beyondSlack = overflow || after - limit > slack;
+    // Whatever is decided below is settled by the hook at the latest: make sure the main
+    // thread has it (coroutines always do). Setting a hook only writes a few fields, which
+    // is allowed even inside the collector.
+    lg_watch(limits->main, limits);
     if (limits->swift_depth > 0) {
         // Failing here would unwind Swift frames: overshoot, and once Swift has returned stop
         // unless collecting garbage brings the memory back under the limit.
@@ -232,12 +265,14 @@ static int lg_allow_growth(lg_Limits *limits, size_t lua, size_t grow, const voi
 int lg_limits_memory_pending(lg_Limits *limits) { return limits->refused_pending | limits->overshoot_pending; }
 
 int lg_limits_settle(lua_State *L, lg_Limits *limits) {
+    lg_limits_release_dead(limits);
     if (limits->refused_pending || limits->overshoot_pending) {
         int refused = limits->refused_pending, overshoot = limits->overshoot_pending;
         limits->refused_pending = 0;
         limits->overshoot_pending = 0;
         // Garbage may be what fills the memory: collect it, then decide.
         lua_gc(L, LUA_GCCOLLECT);
+        lg_limits_release_dead(limits);
         size_t limit = atomic_load_explicit(&limits->memory_limit, memory_order_relaxed);
         size_t used = atomic_load_explicit(&limits->lua_bytes, memory_order_relaxed) +
                       atomic_load_explicit(&limits->tensor_bytes, memory_order_relaxed);
@@ -257,6 +292,11 @@ void *lg_limits_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     size_t old = ptr != NULL ? osize : 0;
     size_t lua = atomic_load_explicit(&limits->lua_bytes, memory_order_relaxed);
     if (nsize == 0) {
+        // A collected tensor userdata: kept until its tensor is released (tensor_release.c).
+        if (osize == limits->tensor_block_size && ptr != NULL && lg_limits_keep_dead_tensor(limits, ptr)) {
+            atomic_store_explicit(&limits->lua_bytes, lua - old, memory_order_relaxed);
+            return NULL;
+        }
         free(ptr);
         atomic_store_explicit(&limits->lua_bytes, lua - old, memory_order_relaxed);
         return NULL;
@@ -300,6 +340,8 @@ void lg_limits_attach(lua_State *L, lg_Limits *limits) {
     }
     lua_sethook(L, lg_hook, LUA_MASKCOUNT, LG_HOOK_INTERVAL);
 }
+
+void lg_limits_detach(lg_Limits *limits) { limits->main = NULL; }
 
 // MARK: - Protected calls
 

@@ -38,7 +38,40 @@ struct lg_Limits {
     int allowhook_writable;
     /// The state's main thread.
     lua_State *main;
+    /// Whether a stop may be requested from another thread or a signal (a canceller was
+    /// handed out, or Ctrl-C targets this block): the main thread then always has the hook.
+    int cancellable;
+
+    // Tensor userdata released when Lua frees their block (tensor_release.c): set by
+    // `lg_limits_adopt_tensors`; until then the block size is SIZE_MAX and tensors use `__gc`.
+    /// Releases the tensor of a freed block (Swift: `Unmanaged.release`).
+    lg_TensorRelease tensor_release;
+    /// The size of a tensor userdata's block, where in it the box lies, and its type byte.
+    size_t tensor_block_size;
+    size_t tensor_box_offset;
+    unsigned char tensor_type_byte;
+    /// Blocks of collected tensor userdata whose tensors are still to be released, linked
+    /// through their first word (Lua's `next`, dead by then).
+    void *dead_tensors;
 };
+
+/// Keeps the block of a collected tensor userdata instead of freeing it: its tensor is
+/// released by `lg_limits_release_dead_tensors` outside the collector (Swift must not run
+/// while Lua sweeps). Returns 0 for any other block, which the allocator frees.
+static inline int lg_limits_keep_dead_tensor(lg_Limits *limits, void *block) {
+    const unsigned char *bytes = (const unsigned char *)block;
+    if (bytes[sizeof(void *)] != limits->tensor_type_byte) return 0;
+    lg_TensorBox *box = (lg_TensorBox *)(void *)(bytes + limits->tensor_box_offset);
+    if (box->tag != &lg_tensor_tag || box->tensor == NULL) return 0;
+    *(void **)block = limits->dead_tensors;
+    limits->dead_tensors = block;
+    return 1;
+}
+
+/// Releases the tensors of collected userdata, if any (cheap when there are none).
+static inline void lg_limits_release_dead(lg_Limits *limits) {
+    if (limits->dead_tensors != NULL) lg_limits_release_dead_tensors(limits);
+}
 
 /// The allocator every governed state uses (its identity tells governed states apart).
 void *lg_limits_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
@@ -53,6 +86,9 @@ static inline int lg_call_swift(lua_State *L, lg_SwiftFunction fn) {
     void *ud = NULL;
     if (lua_getallocf(L, &ud) != lg_limits_alloc || ud == NULL) return fn(L);
     lg_Limits *limits = (lg_Limits *)ud;
+    // Tensors the collector found dead since the last call are released first: their
+    // buffers go back for reuse before this call allocates.
+    lg_limits_release_dead(limits);
     int saved = limits->swift_depth;
     limits->swift_depth = saved + 1;
     int n = fn(L);

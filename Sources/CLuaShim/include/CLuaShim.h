@@ -56,10 +56,11 @@ static inline int lg_isinteger(lua_State *L, int idx) { return lua_isinteger(L, 
 static inline void lg_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); }
 /// Switches the collector to incremental mode.
 static inline void lg_gc_incremental(lua_State *L) { lua_gc(L, LUA_GCINC, 0, 0, 0); }
-/// Performs a collection step as if `kilobytes` had been allocated.
-static inline void lg_gc_step(lua_State *L, int kilobytes) { lua_gc(L, LUA_GCSTEP, kilobytes); }
-/// Runs a full collection cycle.
-static inline void lg_gc_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
+/// Performs a collection step as if `kilobytes` had been allocated, then releases the
+/// tensors it collected.
+void lg_gc_step(lua_State *L, int kilobytes);
+/// Runs a full collection cycle, then releases the tensors it collected.
+void lg_gc_collect(lua_State *L);
 /// Kilobytes and remainder bytes in use by Lua.
 static inline int lg_gc_count(lua_State *L) { return lua_gc(L, LUA_GCCOUNT); }
 static inline int lg_gc_countb(lua_State *L) { return lua_gc(L, LUA_GCCOUNTB); }

@@ -41,6 +41,9 @@ void lg_limits_destroy(lg_Limits *limits);
 /// in the registry, so raising them never allocates. Call before the state runs any code.
 void lg_limits_attach(lua_State *L, lg_Limits *limits);
 
+/// Forgets the state (after `lua_close`): the block may outlive it.
+void lg_limits_detach(lg_Limits *limits);
+
 /// The block governing `L`, or NULL for a state that has none.
 lg_Limits *lg_limits_of(lua_State *L);
 
@@ -50,8 +53,21 @@ size_t lg_limits_memory_limit(lg_Limits *limits);
 
 /// Starts a call from the host: clears the instruction count, sets the budget (negative: none)
 /// and the deadline `timeout` seconds from now (0 or negative: none), and resets the hook of
-/// the main thread `L` to its normal interval.
+/// the main thread `L` to its normal interval, or removes it when nothing needs it (no
+/// budget, no deadline, not cancellable): a memory refusal or a stop arms it again.
 void lg_limits_begin(lg_Limits *limits, lua_State *L, long long instruction_budget, double timeout);
+
+/// Gives the coroutine `L` the count hook (coroutines always have it: a stop found while the
+/// main thread has none arms only the main thread).
+void lg_limits_watch_thread(lua_State *L);
+
+/// Records that stops may come from another thread (a `ScriptCanceller`) or a signal, so the
+/// main thread keeps the hook from now on; arms it at once for a call in progress.
+void lg_limits_set_cancellable(lg_Limits *limits);
+
+/// Replaces `coroutine.create` and `coroutine.wrap` by versions that give each new coroutine
+/// the count hook (coroutines.c), in a protected call; returns its status.
+int lg_install_coroutines(lua_State *L);
 
 /// Records `reason` unless a reason is already recorded; returns the recorded reason.
 /// Safe from any thread (this is how cancellation is requested).

@@ -7,6 +7,7 @@
 #define LG_TENSOR_H
 
 #include "../../CLua/CLua.h"
+#include "lg_limits.h"
 
 /// The block of a tensor userdata: the retained Swift tensor (NULL once released by `__gc`,
 /// `__close` or `free()`), then `&lg_tensor_tag`.
@@ -46,5 +47,15 @@ typedef void (*lg_TensorRelease)(void *tensor);
 /// and passes the tensor to `release`, without the trampoline's upvalue and status work (the
 /// release itself still runs as a Swift frame for the memory limit: `lg_call_swift`).
 void lg_pushtensorfinalizer(lua_State *L, lg_TensorRelease release);
+
+/// Makes the allocator of `L` release tensors as Lua frees their userdata, so the tensor
+/// metatable needs no `__gc` (tensor_release.c). Returns 1 when it does; 0 when `L` has no
+/// limits block (the Lua module in a foreign interpreter) or Lua's object layout is not the
+/// expected one, and tensors must be released by `__gc`.
+int lg_limits_adopt_tensors(lua_State *L, lg_TensorRelease release);
+
+/// Releases the tensors of userdata the collector freed since the last call (the bridge calls
+/// it at every Swift call, collector step and hook; the host after closing the state).
+void lg_limits_release_dead_tensors(lg_Limits *limits);
 
 #endif

@@ -165,14 +165,14 @@ struct OpBindings: Sendable {
             // it came from, it is retained once, where a copy per use retained it twice. The
             // plan is read one op at a time: a copy of the whole plan held all three ops strongly.
             guard let a = s.tensor(1) else {
-                let a = try operand(s, 1, index)
+                let a = try number(s, 1, index)
                 let b = try s.checkTensor(2, OpBindings.shared.metamethods[index].name)
                 let op = OpBindings.shared.plans[index].numberTensor
                 s.push(try OpBindings.shared.plans[index].swapsNumber ? op.apply(b, a) : op.apply(a, b))
                 return 1
             }
             guard let b = s.tensor(2) else {
-                s.push(try OpBindings.shared.plans[index].tensorNumber.apply(consume a, try operand(s, 2, index)))
+                s.push(try OpBindings.shared.plans[index].tensorNumber.apply(consume a, try number(s, 2, index)))
                 return 1
             }
             s.push(try OpBindings.shared.plans[index].tensorTensor.apply(consume a, consume b))
@@ -180,9 +180,9 @@ struct OpBindings: Sendable {
         }
     }
 
-    /// Operand `i` of the metamethod with plan `plan`: a tensor, or a number wrapped.
-    private static func operand(_ s: LuaStack, _ i: Int32, _ plan: Int) throws -> Tensor {
-        if let t = s.tensor(i) { return t }
+    /// Operand `i` of the metamethod with plan `plan`, already found not to be a (live)
+    /// tensor: a number, wrapped (testing for a tensor again cost two Lua calls per `x * 2`).
+    private static func number(_ s: LuaStack, _ i: Int32, _ plan: Int) throws -> Tensor {
         if let n = s.scalar(i) { return try Tensor.wrapping(n) }
         throw LuaError("attempt to perform arithmetic on a \(s.typeName(i)) value (\(OpBindings.shared.metamethods[plan].name))")
     }

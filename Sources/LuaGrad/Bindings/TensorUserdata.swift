@@ -5,8 +5,9 @@ import CLuaShim
 /// Tensors as Lua full userdata: a block (`lg_TensorBox`) holding a retained reference to the
 /// Swift tensor and the tag that marks the block as a tensor.
 ///
-/// `__gc` (and `free()`) release the reference and clear the slot, after which the userdata is
-/// inert: using it is a Lua error, never a crash.
+/// The reference is released when Lua frees the userdata (by the host's allocator, or by
+/// `__gc` in a foreign interpreter); `__close` and `free()` release it earlier and clear the
+/// slot, after which the userdata is inert: using it is a Lua error, never a crash.
 enum TensorUserdata {
     typealias Slot = UnsafeMutablePointer<UnsafeMutableRawPointer?>
 
@@ -63,10 +64,19 @@ enum TensorUserdata {
         Unmanaged<Tensor>.fromOpaque(p).release()
     }
 
-    /// Pushes the tensor metatable's `__gc` and `__close` (`lg_pushtensorfinalizer`).
+    /// Pushes the tensor metatable's `__close`, and `__gc` where needed (`lg_pushtensorfinalizer`).
     static func pushFinalizer(_ L: OpaquePointer) {
-        lg_pushtensorfinalizer(L) { p in
-            if let p { Unmanaged<Tensor>.fromOpaque(p).release() }
-        }
+        lg_pushtensorfinalizer(L, releaseTensor)
+    }
+
+    /// Makes the allocator of `L` release tensors as Lua frees their userdata
+    /// (`lg_limits_adopt_tensors`); false when `L` needs `__gc` for that.
+    static func adoptRelease(_ L: OpaquePointer) -> Bool {
+        lg_limits_adopt_tensors(L, releaseTensor) != 0
+    }
+
+    /// Releases the tensor a userdata held.
+    private static let releaseTensor: lg_TensorRelease = { p in
+        if let p { Unmanaged<Tensor>.fromOpaque(p).release() }
     }
 }

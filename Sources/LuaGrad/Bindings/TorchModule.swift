@@ -158,8 +158,13 @@ enum TorchModule {
         setFunction(s, "__le", TensorMetatable.lessEqual)
         setFunction(s, "__concat", TensorMetatable.concat)
         setFunction(s, "__unm", OpBindings.unaryMinus)
-        TensorUserdata.pushFinalizer(L)
-        s.setField(metatable, "__gc")
+        // A host's allocator releases tensors as Lua frees their userdata: no `__gc`, whose
+        // protocol cost more than a small op (tensor_release.c). Elsewhere (the Lua module in
+        // a foreign interpreter) `__gc` does it.
+        if !TensorUserdata.adoptRelease(L) {
+            TensorUserdata.pushFinalizer(L)
+            s.setField(metatable, "__gc")
+        }
         TensorUserdata.pushFinalizer(L)
         s.setField(metatable, "__close")
         for (plan, (name, _)) in OpBindings.shared.metamethods.enumerated() where name != "__unm" {

@@ -59,6 +59,9 @@ final class HostState {
         // Lua's pattern matching can backtrack for hours inside one C call: use the matcher
         // the deadline and cancellation can interrupt.
         if status == LUA_OK { status = lg_install_patterns(L) }
+        // The count hook goes with every coroutine (the main thread only has it when
+        // something may need to stop the script: `lg_limits_begin`).
+        if status == LUA_OK { status = lg_install_coroutines(L) }
         if status != LUA_OK {
             let error = scriptError(status: status, on: L)
             close()
@@ -112,6 +115,9 @@ final class HostState {
         engine.install(on: thread)
         beginLimits(on: L)
         lua_close(L)
+        lg_limits_detach(limits.block)
+        // Tensors whose userdata `lua_close` freed (tensor_release.c).
+        lg_limits_release_dead_tensors(limits.block)
         // The engine keeps freed large buffers for reuse; a closing host hands them back.
         BufferCache.clear()
         while thread.dualLevel > dualLevelAtOpen { ForwardAD.exitLevel() }

@@ -111,7 +111,11 @@ public final class ScriptHost {
     public var isClosed: Bool { !state.isOpen }
 
     /// Stops this host's script from another thread (see `ScriptCanceller`).
-    public var canceller: ScriptCanceller { ScriptCanceller(limits: state.limits) }
+    public var canceller: ScriptCanceller {
+        // From now on the main thread keeps the count hook, which sees the cancellation.
+        lg_limits_set_cancellable(state.limits.block)
+        return ScriptCanceller(limits: state.limits)
+    }
 
     /// The memory the memory limit counts: the Lua heap, and tensor storage allocated by the
     /// host's scripts (counted while a memory limit is set).
