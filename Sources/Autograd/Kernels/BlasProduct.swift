@@ -6,7 +6,7 @@ import COpenBLAS
 /// on whichever thread of the pool claims it.
 ///
 /// Every entry of the output is the same sum over `k` in the same order whichever thread or
-/// block computes it: OpenBLAS runs single-threaded inside each call (`singleThreaded`) with
+/// block computes it: OpenBLAS runs single-threaded inside each call (`BlasThreads`) with
 /// the same kernels everywhere, so where a product runs never changes its bits.
 struct BlasProduct {
     let a: Tensor, b: Tensor, out: Tensor
@@ -19,7 +19,7 @@ struct BlasProduct {
     /// Prepares `out = alpha · (a @ b) + beta · out` for float `a` (n×k, k > 0), `b` (k×m) and a
     /// contiguous n×m `out` of one dtype (with `beta` 0, `out` is not read).
     init(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double = 1, beta: Double = 0) throws {
-        _ = BlasProduct.singleThreaded
+        _ = BlasThreads.adopted
         let (x, transA, lda) = try BlasProduct.operand(a)
         let (y, transB, ldb) = try BlasProduct.operand(b)
         self.a = x
@@ -58,12 +58,6 @@ struct BlasProduct {
 
     /// Computes the whole product in one BLAS call on this thread.
     func run() { run(0..<n, byRows: true) }
-
-    /// Sets OpenBLAS to one thread, once: products are split over `WorkerPool` instead, so the
-    /// process has one set of threads. OpenBLAS's own (pthreads build) spin after each call,
-    /// and on a machine with as many threads as cores they competed with the pool's workers
-    /// spinning after an element-wise op, which made training steps slower whenever both ran.
-    private static let singleThreaded: Void = openblas_set_num_threads(1)
 
     /// A matrix as BLAS wants it: row-major with unit column stride, or its transpose.
     private static func operand(_ t: Tensor) throws -> (Tensor, CBLAS_TRANSPOSE, Int32) {
