@@ -16,6 +16,16 @@ import Testing
         #expect(found.matches == ["torch.zeros", "torch.zeros_like"])
     }
 
+    /// torch.nn and the other tables of the deferred Lua extensions (`LuaLibrary`) are
+    /// offered before any script has read them.
+    @Test func deferredTorchFields() throws {
+        let host = try ScriptHost()
+        #expect(complete(host, "torch.n").matches.contains("torch.nn"))
+        #expect(complete(host, "torch.opt").matches == ["torch.optim"])
+        #expect(complete(host, "torch.nn.Line").matches == ["torch.nn.Linear"])
+        #expect(complete(host, "torch.utils.data.DataL").matches == ["torch.utils.data.DataLoader"])
+    }
+
     @Test func globalsAndKeywords() throws {
         let host = try ScriptHost()
         try host.run(string: "printable = 1")

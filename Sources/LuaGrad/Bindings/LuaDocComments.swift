@@ -33,7 +33,7 @@ enum LuaDocComments {
 
     /// The lines of every embedded chunk, by file name (`luagrad/nn_layers.lua`).
     private static let sources: [String: [Substring]] = {
-        let chunks = LuaLibrary.extensions + LuaLibrary.modules.map(\.chunk)
+        let chunks = LuaLibrary.embedded
         return Dictionary(chunks.map { chunk in
             let text = String(decoding: chunk.source, as: UTF8.self)
             return (chunk.file, text.split(separator: "\n", omittingEmptySubsequences: false))
@@ -41,7 +41,7 @@ enum LuaDocComments {
     }()
 
     /// All file names, in `LuaLibrary`'s order, for a class none of whose functions is Lua.
-    private static let files: [String] = (LuaLibrary.extensions + LuaLibrary.modules.map(\.chunk)).map(\.file)
+    private static let files: [String] = LuaLibrary.embedded.map(\.file)
 
     // MARK: - Functions
 

@@ -26,7 +26,8 @@ extension ScriptHost {
     /// bridged objects such as tensors).
     ///
     /// Looking up the names before the last `.` or `:` reads each field as the script would
-    /// (through `__index` metamethods, under the host's limits); nothing else runs. A name that
+    /// (through `__index` metamethods, under the host's limits); nothing else runs, except torch's
+    /// deferred extensions the first time a field is completed (`LuaLibrary`). A name that
     /// cannot be looked up has no completions.
     /// - Parameter cursor: a UTF-8 byte offset into `line` (clamped to the line).
     public func completions(for line: String, cursor: Int) -> Completions {
@@ -41,7 +42,9 @@ extension ScriptHost {
 
     /// The names a value offers (or the globals and keywords when `target.path` is empty).
     private func candidateNames(for target: CompletionTarget) throws -> [String] {
-        try withStack { L in
+        // Completion reads tables raw (`lua_next`): torch must have every field first.
+        if !target.path.isEmpty { try loadDeferredExtensions() }
+        return try withStack { L in
             lua_rawgeti(L, lg_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
             for name in target.path {
                 guard lua_type(L, -1) == LUA_TTABLE || lua_type(L, -1) == LUA_TUSERDATA || lua_type(L, -1) == LUA_TSTRING else {

@@ -9,10 +9,20 @@ extension ScriptHost {
     /// that every path to a library (`_G`, `package.loaded`, the string metatable) sees the
     /// trimmed tables.
     func installSandbox() throws {
+        try loadDeferredExtensions()
         try withStack { L in
             try LuaLibrary.load(Self.sandbox, on: L)
             lua_pushboolean(L, options.grantedDirectory == nil ? 0 : 1)
             _ = try state.protectedCall(L, arguments: 1, results: 0)
+        }
+    }
+
+    /// Runs the torch extensions that wait for a script's first use (`LuaLibrary`'s deferred
+    /// ones) now, so that the sandbox and a raw look at torch see every field.
+    func loadDeferredExtensions() throws {
+        try withStack { L in
+            guard LuaLibrary.pushDeferredLoader(on: L) else { return }
+            _ = try state.protectedCall(L, arguments: 0, results: 0)
         }
     }
 

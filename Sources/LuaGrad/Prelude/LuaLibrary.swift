@@ -5,9 +5,12 @@ import CLuaShim
 /// into the binary by SwiftPM (`embedInCode`), so they need no files at run time and give
 /// tracebacks with their own names and line numbers (`luagrad/autograd.lua:12:`).
 ///
-/// Two kinds of chunk:
+/// Three kinds of chunk:
 /// - **extensions** run when the torch module opens, in order, each receiving the module
 ///   (`local torch = ...`) and filling in its tables (`torch.autograd.Function`, ...);
+/// - **deferred extensions** are extensions compiled and run, in order, the first time a script
+///   reads one of `deferredFields` of torch (`deferred.lua`): compiling them was half of an
+///   empty script's start-up;
 /// - **modules** are found by `require` through `package.preload` (`require "luagrad.plot"`)
 ///   and compiled the first time they are required.
 ///
@@ -28,6 +31,14 @@ enum LuaLibrary {
     /// Run when the torch module opens, in this order (later chunks may use earlier ones).
     static let extensions: [Chunk] = [
         Chunk(file: "luagrad/autograd.lua", source: PackageResources.autograd_lua),
+    ]
+
+    /// The fields of torch that the deferred extensions make or fill in: reading any of them
+    /// runs them all. A chunk that touches another field of torch must add it here.
+    static let deferredFields = ["nn", "optim", "utils", "distributed", "datasets"]
+
+    /// Run, in this order, when a script first reads one of `deferredFields` (after `extensions`).
+    static let deferredExtensions: [Chunk] = [
         Chunk(file: "luagrad/nn_functional.lua", source: PackageResources.nn_functional_lua),
         Chunk(file: "luagrad/nn_init.lua", source: PackageResources.nn_init_lua),
         Chunk(file: "luagrad/nn_module.lua", source: PackageResources.nn_module_lua),
@@ -52,6 +63,10 @@ enum LuaLibrary {
         ("d2l", Chunk(file: "luagrad/d2l.lua", source: PackageResources.d2l_lua)),
     ]
 
+    /// Every chunk above (extensions, deferred extensions, modules), in this order: the files
+    /// whose doc comments `help` reads.
+    static var embedded: [Chunk] { extensions + deferredExtensions + modules.map(\.chunk) }
+
     // MARK: - Loading
 
     /// Compiles `chunk` (text only) and pushes it as a function, or throws the load error.
@@ -67,12 +82,54 @@ enum LuaLibrary {
         }
     }
 
-    /// Runs every extension with the module at `module` as its argument (protected).
+    /// Runs every extension with the module at `module` as its argument (protected), and
+    /// sets up the deferred ones (`deferred.lua`), keeping their `load()` in the registry.
     static func runExtensions(_ s: LuaStack, module: Int32) throws {
+        let L = s.L
         for chunk in extensions {
-            try load(chunk, on: s.L)
-            lua_pushvalue(s.L, module)
+            try load(chunk, on: L)
+            lua_pushvalue(L, module)
             try call(s, arguments: 1, chunk: chunk)
+        }
+        let bootstrap = Chunk(file: "luagrad/deferred.lua", source: PackageResources.deferred_lua)
+        try load(bootstrap, on: L)
+        lua_pushvalue(L, module)
+        lua_createtable(L, Int32(deferredFields.count), 0)
+        for (index, name) in deferredFields.enumerated() {
+            s.push(name)
+            lua_rawseti(L, -2, lua_Integer(index + 1))
+        }
+        lua_pushinteger(L, lua_Integer(deferredExtensions.count))
+        s.push(function: compileDeferred)
+        try call(s, arguments: 4, results: 1, chunk: bootstrap)
+        s.push(deferredLoaderKey)
+        lg_insert(L, -2)
+        lua_rawset(L, lg_registryindex())
+    }
+
+    /// Where `deferred.lua`'s `load()` is kept in the registry.
+    private static let deferredLoaderKey = "luagrad.deferred"
+
+    /// Pushes `deferred.lua`'s `load()`, which runs the deferred extensions if no script has
+    /// yet (once per state), and returns true; pushes nothing and returns false in a state
+    /// without a torch module. The host calls it (protected) where a raw look at torch must see
+    /// every field (`lua_next`: the REPL's completion) and before the sandbox trims torch.
+    static func pushDeferredLoader(on L: OpaquePointer) -> Bool {
+        guard lua_checkstack(L, 1) != 0 else { return false }
+        lua_getfield_raw(L, lg_registryindex(), deferredLoaderKey)
+        if lua_type(L, -1) == LUA_TFUNCTION { return true }
+        lg_pop(L, 1)
+        return false
+    }
+
+    /// `compile(i)` for `deferred.lua`: pushes the `i`-th deferred extension's compiled chunk.
+    private static let compileDeferred: lg_SwiftFunction = { L in
+        luaEntry(L) { s in
+            guard let i = s.integer(1), i >= 1, i <= deferredExtensions.count else {
+                throw LuaError("luagrad: no deferred extension #\(s.integer(1) ?? 0)")
+            }
+            try load(deferredExtensions[Int(i) - 1], on: s.L)
+            return 1
         }
     }
 
@@ -111,8 +168,8 @@ enum LuaLibrary {
         }
     }
 
-    private static func call(_ s: LuaStack, arguments: Int32, chunk: Chunk) throws {
-        guard lg_pcall(s.L, arguments, 0, 0) == LUA_OK else {
+    private static func call(_ s: LuaStack, arguments: Int32, results: Int32 = 0, chunk: Chunk) throws {
+        guard lg_pcall(s.L, arguments, results, 0) == LUA_OK else {
             defer { s.pop() }
             throw LuaError(s.string(-1) ?? "\(chunk.file): error while opening torch")
         }
