@@ -10,7 +10,7 @@ final class BackwardScratch {
     var targets: [Int] = []
     var rootNumbers: [Int] = []
     var order: [Int] = []
-    var pending: [Int] = []
+    var feeds: [Int] = []
     var buffers: [OutputGrads] = []
 
     /// Passes over more nodes than this return their arrays to the allocator: a graph of
@@ -31,7 +31,7 @@ final class BackwardScratch {
         targets.empty()
         rootNumbers.empty()
         order.empty()
-        pending.empty()
+        feeds.empty()
         buffers.empty()
         ThreadState.withCurrent { state in
             if state.backwardScratch == nil { state.backwardScratch = self }
