@@ -360,13 +360,16 @@ private struct BackwardPass {
 
     // MARK: Phase 4: run the nodes
 
-    /// Fills `buffers` with one gradient buffer per node (the sum of what reached each of its
+    /// Gives `buffers` an empty gradient buffer per node (the sum of what reached each of its
     /// outputs so far), holding the gradients the caller passed for the roots.
+    ///
+    /// The scratch's buffers come back empty from the previous pass and are used as they are
+    /// (more of them than nodes is harmless); only missing ones are made.
     func seedRoots(_ roots: [Root], into buffers: inout [OutputGrads]) throws {
         swap(&buffers, &scratch.buffers)
         // One by one: `repeatElement` copied its value into each slot (a retain of each nil
         // reference it holds).
-        for _ in 0..<nodes.count { buffers.append(OutputGrads()) }
+        while buffers.count < nodes.count { buffers.append(OutputGrads()) }
         for (r, root) in roots.enumerated() where root.edge.node != nil {
             try Engine.add(root.grad, to: &buffers[rootNumbers[r]], slot: root.edge.inputNr)
         }
