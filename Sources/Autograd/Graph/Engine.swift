@@ -80,8 +80,6 @@ public enum Engine {
             throw TorchError("got \(gradients.count) gradients for \(roots.count) outputs")
         }
         var result: [Root] = []
-        // Sized first: growing from empty reallocated the array on the first append.
-        result.reserveCapacity(roots.count)
         for (i, root) in roots.enumerated() {
             guard let edge = root.gradientEdge() else {
                 throw TorchError("element \(i) of tensors does not require grad and does not have a grad_fn")
