@@ -10,7 +10,7 @@ final class BackwardScratch {
     var targets: [Int] = []
     var rootNumbers: [Int] = []
     var order: [Int] = []
-    var pending: [Int] = []
+    var feeds: [Int] = []
     var buffers: [OutputGrads] = []
 
     /// Passes over more nodes than this return their arrays to the allocator: a graph of
@@ -22,8 +22,9 @@ final class BackwardScratch {
         ThreadState.withCurrent { state in state.backwardScratch.take() }
     }
 
-    /// Empties the arrays, keeping their capacity, and puts them back in the thread's slot
-    /// unless another pass filled it meanwhile or they grew past `keptNodes`.
+    /// Empties the arrays (the gradient buffers are empty already), keeping their capacity,
+    /// and puts them back in the thread's slot unless another pass filled it meanwhile or
+    /// they grew past `keptNodes`.
     func recycle() {
         guard nodes.capacity <= BackwardScratch.keptNodes else { return }
         nodes.empty()
@@ -31,8 +32,10 @@ final class BackwardScratch {
         targets.empty()
         rootNumbers.empty()
         order.empty()
-        pending.empty()
-        buffers.empty()
+        feeds.empty()
+        // `buffers` keeps its length: a pass that ends has moved every node's gradients out,
+        // so each is an empty `OutputGrads` the next pass can use as it is.
+        assert(buffers.allSatisfy(\.isEmpty), "a finished pass left a gradient in its buffers")
         ThreadState.withCurrent { state in
             if state.backwardScratch == nil { state.backwardScratch = self }
         }

@@ -203,6 +203,9 @@ private struct BackwardPass {
     var rootNumbers: [Int] = []
     /// Node numbers in execution order: a node comes after every node that feeds it.
     var order: [Int] = []
+    /// Per node, the edges leading to it from other nodes (roots' edges not counted): counted
+    /// while numbering, so the ordering needs no second walk over every edge.
+    var feeds: [Int] = []
     /// With a restricted pass, whether node `i` leads to one of the wanted nodes.
     var needed: [Bool]? = nil
     /// The gradients of the `capture` edges, in their order.
@@ -224,6 +227,7 @@ private struct BackwardPass {
             swap(&targets, &kept.targets)
             swap(&rootNumbers, &kept.rootNumbers)
             swap(&order, &kept.order)
+            swap(&feeds, &kept.feeds)
         } else {
             scratch = BackwardScratch()
             // Room for a small graph from the start: growing three arrays from empty cost
@@ -231,6 +235,7 @@ private struct BackwardPass {
             nodes.reserveCapacity(16)
             first.reserveCapacity(17)
             targets.reserveCapacity(32)
+            feeds.reserveCapacity(16)
         }
     }
 
@@ -241,6 +246,7 @@ private struct BackwardPass {
         swap(&targets, &scratch.targets)
         swap(&rootNumbers, &scratch.rootNumbers)
         swap(&order, &scratch.order)
+        swap(&feeds, &scratch.feeds)
         swap(&buffers, &scratch.buffers)
         scratch.recycle()
     }
@@ -248,10 +254,10 @@ private struct BackwardPass {
     // MARK: Phase 1: number the nodes
 
     /// Discovers the nodes reachable from `roots` breadth-first, numbering them in the order
-    /// found, and resolves each node's edges to numbers once.
+    /// found, resolves each node's edges to numbers once, and counts the edges into each node.
     mutating func numberReachableNodes(from roots: [Root]) {
         for root in roots {
-            let number = root.edge.node.map { numbered(Unmanaged.passUnretained($0)) } ?? -1
+            let number = root.edge.node.map { numbered(Unmanaged.passUnretained($0), feeding: 0) } ?? -1
             rootNumbers.append(number)
         }
         var cursor = 0
@@ -261,7 +267,7 @@ private struct BackwardPass {
                 // By index: iterating a node's edges with for-in copied them (and retained every
                 // node and shape they hold) per node.
                 for k in 0..<node.edges.count {
-                    let target = node.edges.unmanagedNode(k).map { numbered($0) } ?? -1
+                    let target = node.edges.unmanagedNode(k).map { numbered($0, feeding: 1) } ?? -1
                     targets.append(target)
                 }
             }
@@ -270,8 +276,9 @@ private struct BackwardPass {
         first.append(targets.count)
     }
 
-    /// The number of `node` in this pass, numbering it (and queueing it) when first seen.
-    private mutating func numbered(_ unmanaged: Unmanaged<Node>) -> Int {
+    /// The number of `node` in this pass, numbering it (and queueing it) when first seen;
+    /// `feeds` of it grows by `edges` (1 for a node's edge, 0 for a root's).
+    private mutating func numbered(_ unmanaged: Unmanaged<Node>, feeding edges: Int) -> Int {
         let count = nodes.count
         let known: Int? = unmanaged._withUnsafeGuaranteedRef { node in
             // The node remembers its number in this pass; the identity check keeps a stale or
@@ -286,8 +293,12 @@ private struct BackwardPass {
             node.passFeeds = 1
             return nil
         }
-        if let known { return known }
+        if let known {
+            feeds[known] += edges
+            return known
+        }
         nodes.append(unmanaged)
+        feeds.append(edges)
         return count
     }
 
@@ -296,16 +307,15 @@ private struct BackwardPass {
     /// Orders the nodes topologically (Kahn's algorithm), roots first: a node is queued once
     /// every edge pointing at it has been passed, so it runs with its gradient complete.
     mutating func orderByDependencies() {
-        // Edges still to pass per node; -1 marks a node already queued.
+        // Edges still to pass per node (`feeds`, counted down); -1 marks a node already queued.
         var remaining: [Int] = []
-        swap(&remaining, &scratch.pending)
+        swap(&remaining, &feeds)
         var queue: [Int] = []
         swap(&queue, &order)
         defer {
-            swap(&remaining, &scratch.pending)
+            swap(&remaining, &feeds)
             swap(&queue, &order)
         }
-        remaining.append(contentsOf: repeatElement(0, count: nodes.count))
         queue.reserveCapacity(nodes.count)
         // Through buffer pointers: each subscript of an array the loop writes checked the
         // array's uniqueness (a runtime call), and the arrays keep their size here.
@@ -313,7 +323,6 @@ private struct BackwardPass {
         first.withUnsafeBufferPointer { first in
             targets.withUnsafeBufferPointer { targets in
                 remaining.withUnsafeMutableBufferPointer { remaining in
-                    for j in targets where j >= 0 { remaining[j] += 1 }
                     for i in roots where i >= 0 && remaining[i] == 0 {
                         remaining[i] = -1
                         queue.append(i)
@@ -349,13 +358,16 @@ private struct BackwardPass {
 
     // MARK: Phase 4: run the nodes
 
-    /// Fills `buffers` with one gradient buffer per node (the sum of what reached each of its
+    /// Gives `buffers` an empty gradient buffer per node (the sum of what reached each of its
     /// outputs so far), holding the gradients the caller passed for the roots.
+    ///
+    /// The scratch's buffers come back empty from the previous pass and are used as they are
+    /// (more of them than nodes is harmless); only missing ones are made.
     func seedRoots(_ roots: [Root], into buffers: inout [OutputGrads]) throws {
         swap(&buffers, &scratch.buffers)
         // One by one: `repeatElement` copied its value into each slot (a retain of each nil
         // reference it holds).
-        for _ in 0..<nodes.count { buffers.append(OutputGrads()) }
+        while buffers.count < nodes.count { buffers.append(OutputGrads()) }
         for (r, root) in roots.enumerated() where root.edge.node != nil {
             try Engine.add(root.grad, to: &buffers[rootNumbers[r]], slot: root.edge.inputNr)
         }

@@ -424,8 +424,16 @@ extension Tensor {
             // The engine may hand over a broadcast view or a tensor shared with the graph;
             // `.grad` must own contiguous memory that later in-place updates can change.
             // With create_graph the copy is recorded, as PyTorch records it (CopyBackwards).
-            gradStorage = createGraph ? try Ops.copyOp.apply(Tensor.empty(shape, dtype: dtype), g)
-                                      : try withNoGrad { try g.contiguousClone(keepGraph: false) }
+            if createGraph {
+                gradStorage = try Ops.copyOp.apply(Tensor.empty(shape, dtype: dtype), g)
+            } else if g.isBroadcastScalar, g.numel > 0, g.dtype == dtype, dtype.isFloatingPoint {
+                // One value seen everywhere (the gradient of a `sum()`): a fill, where the
+                // copy walked the broadcast view element by element. A float widens to Double
+                // and back exactly.
+                gradStorage = try Tensor.full(shape, g.element(0), dtype: dtype)
+            } else {
+                gradStorage = try withNoGrad { try g.contiguousClone(keepGraph: false) }
+            }
         }
     }
 }

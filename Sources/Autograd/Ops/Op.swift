@@ -275,8 +275,13 @@ public struct BackwardContext {
     /// given twice (`x * x`), so the engine would add the two gradients.
     public func inputsShareGradient(_ i: Int, _ j: Int) -> Bool {
         guard !allInputsNeedGrad, needsGrad(i), needsGrad(j) else { return false }
-        let a = node.edges[i], b = node.edges[j]
-        return a.node != nil && a.node === b.node && a.inputNr == b.inputNr
+        // Read in place: copying the two edges retained and released their nodes and shapes,
+        // some 100 instructions of every `mul` backward.
+        return unmanagedNode._withUnsafeGuaranteedRef { node in
+            guard let a = node.edges.unmanagedNode(i), let b = node.edges.unmanagedNode(j),
+                  a.toOpaque() == b.toOpaque() else { return false }
+            return node.edges.route(i, forShape: []).inputNr == node.edges.route(j, forShape: []).inputNr
+        }
     }
 
     /// The shape of input `i`.

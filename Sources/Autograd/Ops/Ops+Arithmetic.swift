@@ -17,7 +17,9 @@ extension Ops {
             let alpha = try call.arg("alpha")
             return try call.inputs.withPair { a, b in try addKernel(a, b, alpha: alpha) }
         },
-        backward: { ctx in [ctx.grad, ctx.needsGrad(1) ? try ctx.grad.scaled(by: ctx.arg("alpha")) : nil] })
+        backward: { ctx in
+            InputGrads(ctx.grad, ctx.needsGrad(1) ? try ctx.grad.scaled(by: ctx.arg("alpha")) : nil)
+        })
 
     /// `a + b`; on bools, or.
     struct AddKernel: BinaryKernel {
@@ -74,7 +76,7 @@ extension Ops {
             if ctx.inputsShareGradient(0, 1) {
                 let x = try ctx.saved(0)
                 if !Tensor.recordsOps(ctx.grad, x) {
-                    return [try Tensor.arithmetic(ctx.grad, x, op: "mul", DoubledProductKernel()), nil]
+                    return InputGrads(try Tensor.arithmetic(ctx.grad, x, op: "mul", DoubledProductKernel()), nil)
                 }
             }
             // One input wants a gradient (`y * 0.999`): the product goes into the incoming
@@ -83,10 +85,10 @@ extension Ops {
                 let i = ctx.needsGrad(0) ? 0 : 1
                 let factor = try ctx.saved(1 - i)
                 let product = try ctx.gradUpdated(by: factor, op: "mul", MulKernel()) ?? ctx.grad.mul(factor)
-                return i == 0 ? [product, nil] : [nil, product]
+                return i == 0 ? InputGrads(product, nil) : InputGrads(nil, product)
             }
-            return [ctx.needsGrad(0) ? try ctx.grad.mul(ctx.saved(1)) : nil,
-                    ctx.needsGrad(1) ? try ctx.grad.mul(ctx.saved(0)) : nil]
+            return InputGrads(ctx.needsGrad(0) ? try ctx.grad.mul(ctx.saved(1)) : nil,
+                              ctx.needsGrad(1) ? try ctx.grad.mul(ctx.saved(0)) : nil)
         })
 
     /// `(a * b) * 2`: the two equal gradients of `x * x`, summed in one pass.

@@ -19,7 +19,14 @@ extension Ops {
             return try x.sumKernel(dims: dims, keepdim: keepdim, dtype: dtype)
         },
         backward: { ctx in
-            [try ctx.grad.expandReduced(to: ctx.inputShape(0), dims: ctx.optionalInts("dim"), keepdim: ctx.bool("keepdim"))]
+            // A 0-d gradient (a sum of everything, or of a vector's one dim) broadcasts over the
+            // input whatever `dim` and `keepdim` were: reading the two arguments by name cost
+            // more than the view (about 500 instructions of a short `loss:backward()`).
+            if ctx.grad.ndim == 0, let view = ctx.grad.broadcastScalarView(to: ctx.inputShape(0)) {
+                return InputGrads(one: view)
+            }
+            return InputGrads(one: try ctx.grad.expandReduced(to: ctx.inputShape(0), dims: ctx.optionalInts("dim"),
+                                                              keepdim: ctx.bool("keepdim")))
         })
 
     static let mean = Op(
@@ -92,6 +99,7 @@ extension Ops {
 extension Tensor {
     /// Broadcasts the gradient of a reduction back over the reduced dims of `shape`.
     func expandReduced(to shape: [Int], dims: [Int]?, keepdim: Bool) throws -> Tensor {
+        if ndim == 0, let view = broadcastScalarView(to: shape) { return view }
         if !requiresGrad, tangent == nil, let view = expandedReducedView(to: shape, dims: dims, keepdim: keepdim) {
             return view
         }
@@ -108,17 +116,29 @@ extension Tensor {
         return try g.expand(shape)
     }
 
+    /// This 0-d gradient seen with `shape`, every stride 0, as PyTorch's `grad.expand(sizes)`
+    /// lays it out; nil when an op must record the expand (create_graph, forward mode).
+    ///
+    /// All strides 0, the size-1 dims' too: the element-wise kernels and `.grad` accumulation
+    /// read such a tensor as one value (`isBroadcastScalar`), where strides `[0, 1]` sent
+    /// them down the strided loop.
+    func broadcastScalarView(to shape: [Int]) -> Tensor? {
+        guard ndim == 0, !requiresGrad, tangent == nil else { return nil }
+        if shape.isEmpty { return self }
+        return view(shape: shape, strides: [Int](filling: 0, count: shape.count), offset: offset)
+    }
+
     /// The view `expandReduced` ends with, laid out at once, for a gradient no op would record:
     /// a reshape and an expand through the op table cost more than the whole `sum` they undo.
     /// Nil where the ops must run (dims to unsqueeze, shapes that do not match, errors).
     ///
-    /// The strides are those of the ops: a reshaped single element has strides 1, and expand
-    /// gives a broadcast dim stride 0; `view(shape:strides:offset:)` bases it as they do.
+    /// The strides are those of the ops: expand gives a broadcast dim stride 0;
+    /// `view(shape:strides:offset:)` bases it as they do.
     private func expandedReducedView(to shape: [Int], dims: [Int]?, keepdim: Bool) -> Tensor? {
         if !keepdim, !shape.isEmpty {
-            // A full reduction (`sum()`): the single element reshaped to ones, then expanded.
+            // A full reduction (`sum()`) of a gradient kept with one dim: its element broadcast.
             guard dims?.isEmpty ?? true, numel == 1 else { return nil }
-            return view(shape: shape, strides: shape.map { $0 == 1 ? 1 : 0 }, offset: offset)
+            return view(shape: shape, strides: [Int](filling: 0, count: shape.count), offset: offset)
         }
         if self.shape == shape { return self }
         guard ndim == shape.count else { return nil }

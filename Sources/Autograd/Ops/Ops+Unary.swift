@@ -38,10 +38,10 @@ extension Ops {
             // grad * cos(x), in one pass when nothing records it and no dtype is promoted.
             let x = try ctx.saved(0)
             if ctx.grad.dtype == x.dtype, !Tensor.recordsOps(ctx.grad, x) {
-                return [try ctx.gradUpdated(by: x, op: "mul", CosineProductKernel())
-                            ?? Tensor.arithmetic(ctx.grad, x, op: "mul", CosineProductKernel())]
+                return InputGrads(one: try ctx.gradUpdated(by: x, op: "mul", CosineProductKernel())
+                                         ?? Tensor.arithmetic(ctx.grad, x, op: "mul", CosineProductKernel()))
             }
-            return [try ctx.grad.mul(x.cos())]
+            return InputGrads(one: try ctx.grad.mul(x.cos()))
         })
 
     /// `a * cos(b)`: the gradient of `sin`, with `cos` the very function of `CosKernel`.
