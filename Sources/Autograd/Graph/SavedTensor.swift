@@ -8,9 +8,10 @@
 /// references either: forming one allocates a side table per object, which a per-op path
 /// cannot afford.
 ///
-/// One thing can make a kept input close a cycle: replacing its history afterwards (an
-/// in-place op on it, `t:add_(f(t))`) with a node that reaches the saving node. The tensor
-/// then tells those nodes to keep an alias instead (`Tensor.historyReplaced(from:)`).
+/// A kept input can close a cycle only by taking, afterwards, something that reaches the
+/// saving node: a new history (an in-place op on it, `t:add_(f(t))`), or a `.grad` or
+/// tangent made with a graph. The tensor then tells those nodes to keep an alias instead
+/// (`Tensor.historyReplaced(from:)`, `Tensor.laterTensorAttached(_:)`).
 struct SavedTensor {
     /// The saved values: the input itself, or an alias of an output's data.
     private(set) var data: Tensor?
