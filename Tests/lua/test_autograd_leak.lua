@@ -67,3 +67,35 @@ describe("create_graph keeps memory flat", function()
     end)
   end)
 end)
+
+-- A node keeps a saved non-leaf input as itself (as PyTorch keeps `saved_original_`), so
+-- anything that later lets that tensor reach the node would close a cycle: replacing its
+-- history in place with a node over the saving one, or a `.grad` made with `create_graph`
+-- whose graph saved it. The tensor then has those nodes keep an alias instead.
+describe("a saved input kept as itself closes no cycle", function()
+  it("20 000 steps of y:add_(y:sin()) (the new history reaches the node that saved y)", function()
+    local x = leaf()
+    assert_flat(20000, 100, function()
+      local y = x * 2
+      y:add_(y:sin())
+    end)
+  end)
+
+  it("20 000 steps of an in-place op on a view of a saved tensor", function()
+    local x = torch.tensor({ 0.5, 0.25 }, { requires_grad = true })
+    assert_flat(20000, 100, function()
+      local y = x * 2
+      y[1]:add_(y:sin():sum())
+    end)
+  end)
+
+  it("5 000 steps of a retained grad made with create_graph from a formula that saved it", function()
+    local x = leaf()
+    assert_flat(5000, 200, function()
+      local y = x * 2
+      y:retain_grad()
+      y:sin():backward{ create_graph = true }
+      x.grad = nil
+    end)
+  end)
+end)

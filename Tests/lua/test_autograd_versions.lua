@@ -92,6 +92,11 @@ describe("a saved tensor changed through a view", function()
     base[{ { 2, 3 } }]:mul_(3)
     return y
   end)
+  backward_error("saved input added into", function()
+    local a = leaf() * 1
+    a:add_(a:sin())
+    return a
+  end)
 end)
 
 describe("a saved tensor changed through a view, message aside", function()

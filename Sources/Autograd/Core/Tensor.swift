@@ -24,7 +24,10 @@ public final class Tensor {
     // MARK: - Autograd state
 
     /// The accumulated gradient of a leaf (or of a non-leaf that retains its grad).
-    public internal(set) var gradStorage: Tensor?
+    public internal(set) var gradStorage: Tensor? {
+        // A gradient with a graph may lead back to a node that kept this tensor itself.
+        didSet { if isSavedAsInput { laterTensorAttached(gradStorage) } }
+    }
     /// The node that made this tensor; nil for leaves.
     public internal(set) var gradFn: Node?
     /// Which output of `gradFn` this tensor is.
@@ -36,7 +39,9 @@ public final class Tensor {
     /// weak-reference side table for it.
     var accumulator: AccumulateGrad?
     /// The forward-mode tangent of a dual tensor (`unpack_dual(x).tangent`).
-    public internal(set) var tangent: Tensor?
+    public internal(set) var tangent: Tensor? {
+        didSet { if isSavedAsInput { laterTensorAttached(tangent) } }
+    }
     /// Hooks on this leaf's gradient, run before it accumulates into `.grad`.
     var leafHooks: [GradHook] = []
 
@@ -61,6 +66,9 @@ public final class Tensor {
     /// `Parameter.__repr__` does. A flag on the object rather than a subclass, so every handle on
     /// the tensor (Lua userdata, Swift reference) agrees.
     public var isParameter = false
+    /// Whether a graph node has kept this very tensor as a saved input (`SavedTensor`): if its
+    /// history is ever replaced, those nodes must let go of it (`historyReplaced(from:)`).
+    var isSavedAsInput = false
 
     /// Tensors alive in the process (for leak tests).
     public static let live = LiveCount(.tensors)

@@ -32,9 +32,11 @@ public enum CustomFunction {
         for (k, out) in outputs.enumerated() where out.dtype.isFloatingPoint && !nonDifferentiable.contains(k) {
             // An input returned unchanged keeps its own history (the binding clones it first).
             if inputs.contains(where: { $0 === out }) { continue }
+            let former = out.gradFn
             out.gradFn = node
             out.outputNr = k
             out.requiresGrad = true
+            out.historyReplaced(from: former)
         }
     }
 }

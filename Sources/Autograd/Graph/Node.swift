@@ -68,6 +68,16 @@ public struct Edges: RandomAccessCollection {
         for i in rest.indices { if let node = rest[i].node.take() { stack.append(node) } }
     }
 
+    /// One more than the deepest node the edges lead to, 0 without any (`Node.depth`).
+    @inline(__always)
+    func depthAbove() -> Int {
+        var deepest = -1
+        for i in 0..<count {
+            if let node = unmanagedNode(i) { deepest = Swift.max(deepest, node._withUnsafeGuaranteedRef(\.depth)) }
+        }
+        return deepest &+ 1
+    }
+
     /// Whether every edge leads nowhere or to a leaf's accumulator (read in place).
     func leadOnlyToLeaves() -> Bool {
         for i in 0..<count {
@@ -226,10 +236,18 @@ public class Node {
     /// edge alone may have its gradient written straight into its `.grad`.
     final var passFeeds = 0
 
+    /// More than the depth of every node the edges lead to, leaves' accumulators aside (0
+    /// without any): every node that consumes a tensor is deeper than the node that made it,
+    /// which bounds the walk of `Tensor.historyReplaced(from:)`. (PyTorch numbers nodes in
+    /// creation order instead.)
+    final var depth = 0
+
     /// Nodes alive in the process (for leak tests).
     public static let live = LiveCount(.nodes)
 
     init(edges: Edges) {
+        // Read from the argument: `self.edges.depthAbove()` copied the stored edges first.
+        depth = edges.depthAbove()
         self.edges = edges
         Node.live.add(1)
     }

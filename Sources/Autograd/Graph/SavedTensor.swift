@@ -1,14 +1,22 @@
 /// A tensor kept by a node for its backward formula, as PyTorch's `SavedVariable`.
 ///
-/// It keeps the data and, separately, where gradients of that data flow (its gradient edge).
-/// The data tensor never carries a `gradFn`, so freeing a graph never recurses through it,
-/// and a saved *output* keeps no reference to its own node at all (the node passes itself
-/// to `unpack`), so no node keeps itself alive. No weak references either: forming one
-/// allocates a side table per object, which a per-op path cannot afford.
+/// An input is kept as itself, as PyTorch keeps it (`saved_original_`): its history was made
+/// before the node that saves it, so holding it closes no cycle, and an alias per saved input
+/// (a tensor object made and freed per recorded op) cost ~560 instructions. A saved *output*
+/// keeps only an alias of its data, with no `gradFn`, and no reference to its own node at
+/// all (the node passes itself to `unpack`), so no node keeps itself alive. No weak
+/// references either: forming one allocates a side table per object, which a per-op path
+/// cannot afford.
+///
+/// A kept input can close a cycle only by taking, afterwards, something that reaches the
+/// saving node: a new history (an in-place op on it, `t:add_(f(t))`), or a `.grad` or
+/// tangent made with a graph. The tensor then tells those nodes to keep an alias instead
+/// (`Tensor.historyReplaced(from:)`, `Tensor.laterTensorAttached(_:)`).
 struct SavedTensor {
-    /// The saved values: the tensor itself when it needs no graph, else an alias of its data.
+    /// The saved values: the input itself, or an alias of an output's data.
     private(set) var data: Tensor?
-    /// The node gradients of `data` flow into (strong for inputs).
+    /// The node gradients of `data` flow into, for an input's alias (see `keepAlias`); nil
+    /// for an input kept as itself (its own `gradFn` says) and for an output (the owner).
     private var node: Node?
     /// The storage version when saved; a later in-place change makes the saved data stale.
     private let version: Int
@@ -17,23 +25,52 @@ struct SavedTensor {
     private let requiresGrad: Bool
     /// How the tensor is described in version-mismatch errors.
     private let wasOutput: Bool
+    /// Whether `data` is the input itself (what `keepAlias` looks for).
+    private var isOriginal: Bool
     /// Set for a slot that was not kept because no gradient needs it.
     private var isUnneeded = false
 
-    /// Saves an input of an op.
-    init(input t: Tensor) {
+    /// Saves an input of an op; `aliased` keeps an alias of it even where it could be kept as
+    /// itself.
+    ///
+    /// A factory of two initializers rather than one initializer with two branches: assigning
+    /// `self` from the rare branch's initializer copied and destroyed the value on both.
+    @inline(__always)
+    static func input(_ t: Tensor, aliased: Bool = false) -> SavedTensor {
+        // Kept as an alias, as every input was before: a leaf that requires grad (its `.grad`
+        // made with `create_graph` would hold a graph holding the leaf, the cycle DESIGN.md §3
+        // rules out; PyTorch warns of that leak), a view (it keeps its base, whose history
+        // could be replaced through another view), and a tensor with a tangent (it would
+        // carry it into the formulas forward mode evaluates).
+        if aliased || t.requiresGrad && (t.gradFn == nil || t.viewBase != nil || t.tangent != nil) {
+            return SavedTensor(aliasOf: t)
+        }
+        return SavedTensor(original: t)
+    }
+
+    /// Saves input `t` as itself.
+    @inline(__always)
+    private init(original t: Tensor) {
         version = t.storage.version
         outputNr = Int32(truncatingIfNeeded: t.outputNr)
         requiresGrad = t.requiresGrad
         wasOutput = false
-        if t.requiresGrad {
-            data = t.detach()
-            node = t.gradFn ?? t.gradAccumulator()
-        } else {
-            data = t
-        }
+        if !t.isSavedAsInput { t.isSavedAsInput = true }
+        data = t
+        isOriginal = true
     }
 
+    /// Saves an alias of input `t` (see `input(_:aliased:)`), apart from the usual case.
+    @inline(never)
+    private init(aliasOf t: Tensor) {
+        version = t.storage.version
+        outputNr = Int32(truncatingIfNeeded: t.outputNr)
+        requiresGrad = t.requiresGrad
+        wasOutput = false
+        data = t.detach()
+        node = t.requiresGrad ? t.gradFn ?? t.gradAccumulator() : nil
+        isOriginal = false
+    }
     /// A slot the formula will not read this time (`SaveSlot.inputFor` an input that does
     /// not require grad): unpacking it is an error.
     static var unneeded: SavedTensor { SavedTensor() }
@@ -43,6 +80,7 @@ struct SavedTensor {
         outputNr = 0
         requiresGrad = false
         wasOutput = false
+        isOriginal = false
         isUnneeded = true
     }
 
@@ -53,6 +91,7 @@ struct SavedTensor {
         outputNr = Int32(truncatingIfNeeded: t.outputNr)
         requiresGrad = true
         wasOutput = true
+        isOriginal = false
         data = t.detach()
     }
 
@@ -81,12 +120,15 @@ struct SavedTensor {
         if data.storage.version != version {
             // PyTorch names the saved output's own node, or the saved input's grad_fn as it is
             // now: after an in-place op that is the op that changed it.
+            let origin = isOriginal ? data.gradFn : node
             let name = wasOutput ? owner.qualifiedName
-                : data.storage.lastInPlaceNode ?? node.flatMap { $0 is AccumulateGrad ? nil : $0.qualifiedName }
+                : data.storage.lastInPlaceNode ?? origin.flatMap { $0 is AccumulateGrad ? nil : $0.qualifiedName }
             throw TorchError(AutogradMessages.modifiedInPlace(
                 data, producedBy: name, outputNr: Int(outputNr), version: data.storage.version,
                 expected: version))
         }
+        // An input kept as itself is returned as itself, its history included (as PyTorch's
+        // `unpack` returns a saved original).
         guard requiresGrad, ThreadState.withCurrent({ $0.gradEnabled }),
               let edgeNode = wasOutput ? owner : node else { return data }
         let connected = data.detach()
@@ -97,7 +139,22 @@ struct SavedTensor {
     }
 
     /// Whether the node this saved tensor keeps (an input's) is none or a leaf's accumulator.
-    var leadsOnlyToLeaves: Bool { node == nil || node is AccumulateGrad }
+    var leadsOnlyToLeaves: Bool {
+        if isOriginal, let data { return data.gradFn == nil }
+        return node == nil || node is AccumulateGrad
+    }
+
+    /// Keeps an alias of `t` instead of `t` itself, if this slot holds `t`: its history has
+    /// just been replaced (`Tensor.historyReplaced(from:)`), and `former` is the node that made
+    /// it when it was saved. The alias is what the saved data was, and stays stale (its
+    /// version moved on), so unpacking it still fails with PyTorch's in-place error.
+    mutating func keepAlias(of t: Tensor, former: Node?) {
+        // A view kept as itself keeps its base too (a view that does not require grad).
+        guard isOriginal, let data, data === t || data.viewBase === t else { return }
+        self.data = data.detach()
+        node = requiresGrad ? (former ?? t.gradAccumulator()) : nil
+        isOriginal = false
+    }
 
     /// Frees the data after a backward pass that did not retain the graph.
     mutating func release(into stack: inout [Node]) {
@@ -110,8 +167,45 @@ struct SavedTensor {
 }
 
 extension Tensor {
-    /// This tensor kept as an op's input (`SavedTensor.init(input:)`), for `OpInputs.saved`.
-    var savedAsInput: SavedTensor { SavedTensor(input: self) }
+    /// This tensor kept as an input of the op whose output is at `output` (an object
+    /// address: `===` on a borrowed output crashed Swift 6.3.1's MoveOnlyTypeEliminator),
+    /// for `OpNode.init` (lent by `OpInputs.withOperand`).
+    @inline(__always)
+    func savedAsInput(output: UnsafeMutableRawPointer) -> SavedTensor {
+        SavedTensor.input(self, aliased: Unmanaged.passUnretained(self).toOpaque() == output)
+    }
+
+    /// Lets go of this tensor wherever a node kept it as a saved input, after its history was
+    /// replaced: `former` is its `gradFn` before (nil if it had none).
+    ///
+    /// Held as itself, it would now close a cycle if its new history reaches a node that saved
+    /// it (`t:add_(t:sin())`: t → AddBackward → SinBackward → t). Those nodes keep an alias
+    /// instead. Only nodes deeper than `former` can have saved it (they came after it, see
+    /// `Node.depth`), so the walk stops there: its cost is the part of the new history made
+    /// since the tensor, paid only by in-place ops on tensors some node saved.
+    func historyReplaced(from former: Node?) {
+        guard isSavedAsInput, let start = gradFn else { return }
+        keepAliases(reachableFrom: start, above: former?.depth ?? 0, former: former)
+    }
+
+    /// Lets go of this tensor wherever a node of `attached`'s history kept it as a saved input:
+    /// this tensor has just taken `attached` as its `.grad` or tangent, which made with a graph
+    /// (`create_graph`, forward mode under grad mode) could lead back to it.
+    func laterTensorAttached(_ attached: Tensor?) {
+        guard let start = attached?.gradFn else { return }
+        keepAliases(reachableFrom: start, above: gradFn?.depth ?? 0, former: gradFn)
+    }
+
+    /// The walk of `historyReplaced`: every node reachable from `start` deeper than `floor`.
+    private func keepAliases(reachableFrom start: Node, above floor: Int, former: Node?) {
+        var stack: [Node] = [start]
+        var seen = Set<ObjectIdentifier>()
+        while let node = stack.popLast() {
+            guard node.depth > floor, seen.insert(ObjectIdentifier(node)).inserted else { continue }
+            (node as? OpNode)?.saved.keepAlias(of: self, former: former)
+            for i in 0..<node.edges.count { if let next = node.edges.node(i) { stack.append(next) } }
+        }
+    }
 }
 
 /// A node's saved tensors, the first two held inline: most ops save one or two, and a
@@ -128,7 +222,7 @@ struct SavedTensors {
 
     init() {}
 
-    mutating func append(_ saved: SavedTensor) {
+    mutating func append(_ saved: consuming SavedTensor) {
         switch count {
         case 0: first = saved
         case 1: second = saved
@@ -164,6 +258,13 @@ struct SavedTensors {
     func leadOnlyToLeaves() -> Bool {
         guard first?.leadsOnlyToLeaves ?? true, second?.leadsOnlyToLeaves ?? true else { return false }
         return rest.isEmpty || rest.allSatisfy(\.leadsOnlyToLeaves)
+    }
+
+    /// Keeps an alias of `t` wherever these slots hold `t` itself (see `SavedTensor.keepAlias`).
+    mutating func keepAlias(of t: Tensor, former: Node?) {
+        if count > 0 { first!.keepAlias(of: t, former: former) }
+        if count > 1 { second!.keepAlias(of: t, former: former) }
+        for i in rest.indices { rest[i].keepAlias(of: t, former: former) }
     }
 
     /// Frees every saved tensor's data, collecting the nodes only they kept alive.

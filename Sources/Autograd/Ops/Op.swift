@@ -353,14 +353,26 @@ final class OpNode: Node {
         super.init(edges: Edges())
         // Appended in place: an `Edges` built aside was copied into the node and destroyed.
         for k in 0..<inputCount { edges.append(call.inputs.edge(k)) }
+        // From the operands' histories, read in place: `edges.depthAbove()` on the stored edges
+        // copied them (a retain and release of every node and shape in them), and reading the
+        // node of each edge as it was made copied that edge. A leaf's accumulator (depth 0,
+        // no edges) is left out: the walk that depths bound never needs to stop before one.
+        var deepest = -1
+        for k in 0..<inputCount { deepest = Swift.max(deepest, call.inputs.historyDepth(k)) }
+        depth = deepest &+ 1
+        let outputAddress = Unmanaged.passUnretained(output).toOpaque()
         let saves = op.saves
         for k in 0..<saves.count {
             switch saves[k] {
-            case .input(let i): saved.append(call.inputs.saved(i))
-            case .inputFor(let i, let j):
-                saved.append(saveAll || call.inputs.requiresGrad(j) ? call.inputs.saved(i) : .unneeded)
+            // Each operand lent in place (`withOperand`): read through an optional, the saved
+            // tensor was copied through its value witnesses (retains and releases of its fields).
+            case .input(let i):
+                saved.append(call.inputs.withOperand(i) { $0.savedAsInput(output: outputAddress) })
+            case .inputFor(let i, let j) where saveAll || call.inputs.requiresGrad(j):
+                saved.append(call.inputs.withOperand(i) { $0.savedAsInput(output: outputAddress) })
+            case .inputFor: saved.append(.unneeded)
             case .output: saved.append(SavedTensor(output: output))
-            case .aux(let i): saved.append(SavedTensor(input: call.aux[i]))
+            case .aux(let i): saved.append(SavedTensor.input(call.aux[i]))
             }
         }
     }

@@ -67,21 +67,17 @@ public struct OpInputs: RandomAccessCollection {
         }
     }
 
+    /// The depth of the node that made operand `i` (`Node.depth`), -1 for a leaf.
+    func historyDepth(_ i: Int) -> Int {
+        withOperand(i) { $0.gradFn?.depth ?? -1 }
+    }
+
     /// The edge of operand `i` (`Tensor.edgeOrNone`).
     func edge(_ i: Int) -> Edge {
         switch i {
         case 0: return (first?.edgeOrNone)!
         case 1: return (second?.edgeOrNone)!
         default: return rest[i - 2].edgeOrNone
-        }
-    }
-
-    /// Operand `i` kept for a backward formula (`SavedTensor.init(input:)`).
-    func saved(_ i: Int) -> SavedTensor {
-        switch i {
-        case 0: return (first?.savedAsInput)!
-        case 1: return (second?.savedAsInput)!
-        default: return rest[i - 2].savedAsInput
         }
     }
 

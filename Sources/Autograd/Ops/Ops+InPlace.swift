@@ -220,14 +220,20 @@ extension Tensor {
             let geometry = self.geometry(relativeTo: base)
             let rebased = try Ops.copySlices.apply(base, result, [.ints(geometry)])
             try writeBack(result)
+            let former = base.gradFn
             base.gradFn = rebased.gradFn
             base.outputNr = 0
             base.requiresGrad = true
+            base.historyReplaced(from: former)
             let rederived = try Ops.asStrided.apply(base, [.ints(geometry)])
+            let formerOwn = gradFn
             gradFn = rederived.gradFn
+            historyReplaced(from: formerOwn)
         } else {
             try writeBack(result)
+            let former = gradFn
             gradFn = result.gradFn
+            historyReplaced(from: former)
         }
         storage.lastInPlaceNode = (viewBase?.gradFn ?? gradFn)?.qualifiedName
         if let t = result.tangent { setTangent(t) }
