@@ -71,6 +71,7 @@ struct SavedTensor {
         node = t.requiresGrad ? t.gradFn ?? t.gradAccumulator() : nil
         isOriginal = false
     }
+
     /// A slot the formula will not read this time (`SaveSlot.inputFor` an input that does
     /// not require grad): unpacking it is an error.
     static var unneeded: SavedTensor { SavedTensor() }
