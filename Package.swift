@@ -82,6 +82,8 @@ let package = Package(
         ),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(name: "CThreadSlots"),
+        // jemalloc's options for the `luagrad` program (its thread caches' depth).
+        .target(name: "CMallocConf"),
         // Open MPI, opened with dlopen by torch.distributed: the build needs no MPI.
         .target(name: "CMPIShim", linkerSettings: [.linkedLibrary("dl")]),
         // libzmq through dlopen, for `luagrad kernel` only (Sources/CZmq/include/CZmq.h): the
@@ -114,7 +116,7 @@ let package = Package(
             linkerSettings: moduleLinkerSettings
         ),
         .executableTarget(
-            name: "luagrad", dependencies: ["LuaGrad", "JupyterKernel", "CEditLine", "CJemalloc"], linkerSettings: linksLua),
+            name: "luagrad", dependencies: ["LuaGrad", "JupyterKernel", "CEditLine", "CJemalloc", "CMallocConf"], linkerSettings: linksLua),
         .executableTarget(
             name: "EmbedDemo", dependencies: ["LuaGrad", "Autograd"], path: "examples/EmbedDemo",
             linkerSettings: linksLua),

@@ -339,7 +339,7 @@ extension Ops {
 /// formulas, optimizers): the op table's dispatch around a 0-d product cost a fifth of it.
 extension Ops {
     static func addKernel(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-        try Tensor.arithmetic(a, b, op: "add", AddKernel())
+        try withNumber(a, b, AddKernel()) ?? Tensor.arithmetic(a, b, op: "add", AddKernel())
     }
 
     /// `a + alpha * b` as `add` computes it: `b` scaled first unless alpha is absent or 1
@@ -353,19 +353,79 @@ extension Ops {
         if a.dtype == .bool && b.dtype == .bool {
             throw TorchError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
         }
-        return try Tensor.arithmetic(a, b, op: "sub", SubKernel())
+        return try withNumber(a, b, SubKernel()) ?? Tensor.arithmetic(a, b, op: "sub", SubKernel())
     }
 
     static func mulKernel(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-        try Tensor.arithmetic(a, b, op: "mul", MulKernel())
+        try withNumber(a, b, MulKernel()) ?? Tensor.arithmetic(a, b, op: "mul", MulKernel())
     }
 
     static func divKernel(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        if let out = try withNumber(a, b, DivKernel()) { return out }
         let promoted = Tensor.resultType(a, b)
         return try Tensor.arithmetic(a, b, dtype: promoted.isFloatingPoint ? promoted : .float32, op: "div", DivKernel())
     }
 
     static func negKernel(_ a: Tensor) throws -> Tensor {
         try Tensor.sameTypeUnary(a, op: "neg", NegKernel())
+    }
+}
+
+// MARK: - A floating-point tensor and a number
+
+extension Ops {
+    /// `kernel(a, b)` when one operand is a floating-point tensor and the other a wrapped
+    /// number (a 0-d one: `y * 0.999`), nil otherwise: the number is read once, in the tensor's dtype,
+    /// as PyTorch keeps a wrapped scalar. `Tensor.arithmetic` would first look up (or make)
+    /// the number converted to that dtype as a 0-d tensor, four retains and a cache lookup
+    /// per op. The result is the same: the tensor's dtype wins (`Tensor.resultType`), the
+    /// number is converted to it exactly as `converted(to:)` converts it, and the output has
+    /// the tensor's shape.
+    @inline(__always)
+    static func withNumber<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, _ kernel: K) throws -> Tensor? {
+        if b.isWrappedNumber && b.ndim == 0 && !a.isWrappedNumber && a.dtype.isFloatingPoint {
+            let out = a.isContiguous ? try Tensor.empty(like: a, dtype: a.dtype) : try Tensor.empty(a.shape, dtype: a.dtype)
+            if a.dtype == .float64 {
+                Tensor.map(a, into: out, NumberSecond(kernel: kernel, number: b.number(as: Double.self)))
+            } else {
+                Tensor.map(a, into: out, NumberSecond(kernel: kernel, number: b.number(as: Float.self)))
+            }
+            return out
+        }
+        if a.isWrappedNumber && a.ndim == 0 && !b.isWrappedNumber && b.dtype.isFloatingPoint {
+            let out = b.isContiguous ? try Tensor.empty(like: b, dtype: b.dtype) : try Tensor.empty(b.shape, dtype: b.dtype)
+            if b.dtype == .float64 {
+                Tensor.map(b, into: out, NumberFirst(kernel: kernel, number: a.number(as: Double.self)))
+            } else {
+                Tensor.map(b, into: out, NumberFirst(kernel: kernel, number: a.number(as: Float.self)))
+            }
+            return out
+        }
+        return nil
+    }
+
+    /// `kernel(x, number)` for each element `x`.
+    private struct NumberSecond<K: BinaryKernel, T: FloatElement>: MapFunction {
+        let kernel: K, number: T
+        @inline(__always) func callAsFunction(_ x: T) -> T { kernel.float(x, number) }
+    }
+
+    /// `kernel(number, x)` for each element `x`.
+    private struct NumberFirst<K: BinaryKernel, T: FloatElement>: MapFunction {
+        let kernel: K, number: T
+        @inline(__always) func callAsFunction(_ x: T) -> T { kernel.float(number, x) }
+    }
+}
+
+private extension Tensor {
+    /// The one element of a wrapped number, converted to `T` as a dtype conversion converts it.
+    @inline(__always)
+    func number<T: FloatElement>(as _: T.Type) -> T {
+        switch dtype {
+        case .float64: T(converting: pointer(Double.self).pointee)
+        case .float32: T(converting: Double(pointer(Float.self).pointee))
+        case .int64: T(converting: pointer(Int64.self).pointee)
+        case .bool: T(converting: Int64(pointer(Bool.self).pointee ? 1 : 0))
+        }
     }
 }
