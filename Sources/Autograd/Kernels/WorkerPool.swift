@@ -113,7 +113,7 @@ final class WorkerPool: @unchecked Sendable {
     /// megabyte it touched, and the next job (an `add_` repeated, or an op reading the output
     /// of the one before) most often reads that same data again. Run in the same order, it
     /// starts where the cache is coldest and evicts the warm end before it gets there; in
-    /// reverse, it starts on the warm end. Measured under real-time priority, best of 15
+    /// reverse, it starts on the warm end. Measured under real-time priority, best of 9–15
     /// interleaved runs: `add_` of 2^18 floats 12.4 → 11.3 µs, `relu` 13.0 → 11.9 µs; of
     /// 3·10⁶ floats, `a + b` 281 → 253 µs and `relu` 166 → 153 µs. (A C loop over two
     /// halves: `add_` of 3·10⁶ floats 140–151 → 132–134 µs, of 2·10⁷ 2.87–2.92 → 2.47–2.64 ms.)
