@@ -43,14 +43,35 @@ enum Parallel {
         let parts = (count + size - 1) / size
         // Workers run on other threads: they check the starting thread's host for a stop.
         let stop = Cancellation.probe()
-        WorkerPool.shared.run(parts: parts) { p in
+        WorkerPool.shared.run(parts: parts) { p, descending in
             let start = p * size
-            let end = min(start + size, count)
-            let ran = Cancellation.forEachChunk(end - start, isCancelled: stop) { r in
-                body((start + r.lowerBound)..<(start + r.upperBound))
-            }
-            return ran && !stop()
+            return sweep(start..<min(start + size, count), descending: descending, stop: stop, body)
         }
+    }
+
+    /// Elements of a part that run in order in one call of an element-wise loop: a part that
+    /// runs back to front (`WorkerPool.run(parts:_:)`) takes its pieces in reverse order.
+    /// 128 KiB of floats per operand, so the few pieces a job ends on fit in a core's L2.
+    static let piece = 1 << 15
+
+    /// Calls `body` over `range` in pieces of `piece` elements, in order or in reverse order,
+    /// checking `stop` after about every `Cancellation.chunk` elements; false when it stopped.
+    ///
+    /// A part shorter than a chunk is not checked: parts are that short only in jobs of fewer
+    /// than 2^20 elements, which last well under a millisecond. (A check after every part,
+    /// as before, read the host's limits from the worker's core: with the retains of its
+    /// closure, about 2% of the samples of an `add_` of 3·10⁶ floats.)
+    @inline(__always)
+    private static func sweep(
+        _ range: Range<Int>, descending: Bool, stop: () -> Bool, _ body: (Range<Int>) -> Void
+    ) -> Bool {
+        let pieces = (range.count + piece - 1) / piece, checkEvery = max(1, Cancellation.chunk / piece)
+        for k in 0..<pieces {
+            let start = range.lowerBound + (descending ? pieces - 1 - k : k) * piece
+            body(start..<min(start + piece, range.upperBound))
+            if (k + 1) % checkEvery == 0 && k + 1 < pieces && stop() { return false }
+        }
+        return true
     }
 
     /// Sets `count` elements of `itemSize` bytes at `start` to all-bits-zero, split like an
