@@ -1,13 +1,11 @@
 /// The arrays of a backward pass, kept by each thread between passes.
 ///
 /// A short pass (`loss:backward()` over a handful of nodes) spent much of its bookkeeping
-/// allocating, growing and freeing its seven arrays; a pass now borrows them emptied, with the
+/// allocating, growing and freeing its arrays; a pass now borrows them emptied, with the
 /// capacity the previous pass left, and hands them back when it ends. A pass started while
 /// another runs on the thread (`backward` from a hook) finds none and makes its own.
 final class BackwardScratch {
     var nodes: [Unmanaged<Node>] = []
-    var first: [Int] = []
-    var targets: [Int] = []
     var rootNumbers: [Int] = []
     var order: [Int] = []
     var feeds: [Int] = []
@@ -28,8 +26,6 @@ final class BackwardScratch {
     func recycle() {
         guard nodes.capacity <= BackwardScratch.keptNodes else { return }
         nodes.empty()
-        first.empty()
-        targets.empty()
         rootNumbers.empty()
         order.empty()
         feeds.empty()
