@@ -2,8 +2,8 @@
 ///
 /// Node `i` is `nodes[i]`: nodes are numbered once, as the walk from the roots first finds
 /// them, and each remembers its number in this pass (`Node.passIndex`), so the later phases
-/// keep their state in arrays indexed by it. Every phase is a loop over these arrays: nothing
-/// recurses, so a graph of any depth runs.
+/// keep their state in lists indexed by it (the thread's `BackwardScratch`). Every phase is a
+/// loop over these lists: nothing recurses, so a graph of any depth runs.
 struct BackwardPass {
     /// This pass's number, which nodes remember with their own number in it.
     let number: Int
@@ -15,18 +15,16 @@ struct BackwardPass {
 
     /// The nodes, unretained. The roots' edges (held by `Engine.run` until the pass ends) keep
     /// every node reached through them alive, and nothing changes a node's edges while a pass
-    /// runs; so the array need not retain them, and a retain and release per node per walk
+    /// runs; so the list need not retain them, and a retain and release per node per walk
     /// (the bulk of a short pass's reference counting) goes. Nodes are used through
     /// `_withUnsafeGuaranteedRef`, which borrows without retaining.
-    var nodes: [Unmanaged<Node>] = []
+    private var nodes: PlainList<Unmanaged<Node>> { scratch.nodes }
     /// The number of each root's node (-1 for a root edge with no node).
-    var rootNumbers: [Int] = []
+    private var rootNumbers: PlainList<Int> { scratch.rootNumbers }
     /// Per node, the edges into it from other nodes (roots' edges not counted) whose node has
     /// not run yet: counted while numbering, counted down while running. A node is ready to
     /// run when its count reaches 0, its gradient complete.
-    var feeds: [Int] = []
-    /// The numbers of the nodes in the order they became ready: the queue of the run.
-    var order: [Int] = []
+    private var feeds: PlainList<Int> { scratch.feeds }
     /// With a restricted pass, whether node `i` leads to one of the wanted nodes.
     var needed: [Bool]? = nil
     /// The gradients of the `capture` edges, in their order.
@@ -34,7 +32,8 @@ struct BackwardPass {
     /// Node numbers by identity, made only when a node's mark no longer names this pass (a
     /// pass started from a hook renumbered the nodes the two graphs share).
     private var numbersByNode: [ObjectIdentifier: Int]? = nil
-    /// Where the arrays came from, and go back to when the pass ends.
+    /// The lists the pass works in (read through the properties above, appended to here):
+    /// the thread's, handed back when the pass ends, or new ones.
     private let scratch: BackwardScratch
 
     init(number: Int, options: BackwardRun, accumulate: Bool, capture: [Edge]) {
@@ -43,28 +42,11 @@ struct BackwardPass {
         self.accumulate = accumulate
         self.capture = capture
         self.captured = capture.isEmpty ? [] : [Tensor?](filling: nil, count: capture.count)
-        if let kept = BackwardScratch.take() {
-            // Moved, not copied: a second reference would make the first append copy them.
-            scratch = kept
-            swap(&nodes, &kept.nodes)
-            swap(&rootNumbers, &kept.rootNumbers)
-            swap(&order, &kept.order)
-            swap(&feeds, &kept.feeds)
-        } else {
-            scratch = BackwardScratch()
-            // Room for a small graph from the start: growing the arrays from empty cost
-            // several reallocations per pass, most of a short pass's bookkeeping.
-            nodes.reserveCapacity(16)
-            feeds.reserveCapacity(16)
-        }
+        scratch = BackwardScratch.take() ?? BackwardScratch()
     }
 
-    /// Hands the arrays (and the emptied gradient buffers) back for the thread's next pass.
-    mutating func recycle(_ buffers: inout [OutputGrads]) {
-        swap(&nodes, &scratch.nodes)
-        swap(&rootNumbers, &scratch.rootNumbers)
-        swap(&order, &scratch.order)
-        swap(&feeds, &scratch.feeds)
+    /// Hands the lists (and the emptied gradient buffers) back for the thread's next pass.
+    func recycle(_ buffers: inout [OutputGrads]) {
         swap(&buffers, &scratch.buffers)
         scratch.recycle()
     }
@@ -80,7 +62,7 @@ struct BackwardPass {
     mutating func numberReachableNodes(from roots: [Root]) {
         for root in roots {
             let number = root.edge.node.map { numbered(Unmanaged.passUnretained($0), feeding: 0) } ?? -1
-            rootNumbers.append(number)
+            scratch.rootNumbers.append(number)
         }
         var cursor = 0
         while cursor < nodes.count {
@@ -117,8 +99,8 @@ struct BackwardPass {
             feeds[known] += edges
             return known
         }
-        nodes.append(unmanaged)
-        feeds.append(edges)
+        scratch.nodes.append(unmanaged)
+        scratch.feeds.append(edges)
         return count
     }
 
@@ -136,7 +118,7 @@ struct BackwardPass {
     private mutating func numberLookedUp(_ unmanaged: Unmanaged<Node>) -> Int {
         if numbersByNode == nil {
             var table: [ObjectIdentifier: Int] = [:]
-            for (i, node) in nodes.enumerated() { table[ObjectIdentifier(node.takeUnretainedValue())] = i }
+            for i in 0..<nodes.count { table[ObjectIdentifier(nodes[i].takeUnretainedValue())] = i }
             numbersByNode = table
         }
         guard let found = numbersByNode?[ObjectIdentifier(unmanaged.takeUnretainedValue())] else {
@@ -166,10 +148,10 @@ struct BackwardPass {
     /// (Kahn's algorithm on a copy of the counts, roots first), for a restricted pass, which
     /// needs it before anything runs.
     private mutating func topologicalOrder() -> [Int] {
-        var remaining = feeds
+        var remaining = feeds.array
         var queue: [Int] = []
         queue.reserveCapacity(nodes.count)
-        for i in rootNumbers where i >= 0 && remaining[i] == 0 {
+        for i in rootNumbers.array where i >= 0 && remaining[i] == 0 {
             remaining[i] = -1
             queue.append(i)
         }
@@ -213,33 +195,23 @@ struct BackwardPass {
     /// every edge once more.)
     mutating func executeInOrder(collecting buffers: inout [OutputGrads]) throws {
         let detectAnomaly = ThreadState.current.detectAnomaly
-        var queue: [Int] = []
-        swap(&queue, &order)
-        var pending: [Int] = []
-        swap(&pending, &feeds)
-        defer {
-            swap(&queue, &order)
-            swap(&pending, &feeds)
-        }
-        queue.reserveCapacity(nodes.count)
+        let pending = feeds, roots = rootNumbers
+        scratch.order.reserveCapacity(nodes.count)
         // -1 marks a root already queued (two roots may share a node).
-        for i in rootNumbers where i >= 0 && pending[i] == 0 {
-            pending[i] = -1
-            queue.append(i)
+        for r in 0..<roots.count where roots[r] >= 0 && pending[roots[r]] == 0 {
+            pending[roots[r]] = -1
+            scratch.order.append(roots[r])
         }
-        // Through buffer pointers: the buffers and counts keep their number while nodes run,
-        // and every subscript of an array the loop writes checked its uniqueness (a runtime
-        // call), several per node.
+        // Through a buffer pointer: the buffers keep their number while nodes run, and every
+        // subscript of the array checked its uniqueness (a runtime call), several per node.
         try buffers.withUnsafeMutableBufferPointer { slots in
-            try pending.withUnsafeMutableBufferPointer { pending in
-                var cursor = 0
-                while cursor < queue.count {
-                    let i = queue[cursor]
-                    cursor += 1
-                    try nodes[i]._withUnsafeGuaranteedRef { node in
-                        var inputGrads = try execute(node, numbered: i, collecting: slots, detectAnomaly: detectAnomaly)
-                        try passOn(&inputGrads, from: node, into: slots, releasing: pending, queue: &queue)
-                    }
+            var cursor = 0
+            while cursor < scratch.order.count {
+                let i = scratch.order[cursor]
+                cursor += 1
+                try nodes[i]._withUnsafeGuaranteedRef { node in
+                    var inputGrads = try execute(node, numbered: i, collecting: slots, detectAnomaly: detectAnomaly)
+                    try passOn(&inputGrads, from: node, into: slots, releasing: pending)
                 }
             }
         }
@@ -307,7 +279,7 @@ struct BackwardPass {
     @inline(__always)
     private mutating func passOn(_ inputGrads: inout InputGrads, from node: Node,
                                  into buffers: UnsafeMutableBufferPointer<OutputGrads>,
-                                 releasing pending: UnsafeMutableBufferPointer<Int>, queue: inout [Int]) throws {
+                                 releasing pending: PlainList<Int>) throws {
         let gradCount = inputGrads.count
         for k in 0..<node.edges.count {
             guard let target = node.edges.unmanagedNode(k) else { continue }
@@ -321,7 +293,7 @@ struct BackwardPass {
                 try Engine.add(g, to: &buffers[j], slot: route.inputNr)
             }
             pending[j] -= 1
-            if pending[j] == 0 { queue.append(j) }
+            if pending[j] == 0 { scratch.order.append(j) }
         }
     }
 }
