@@ -32,8 +32,8 @@ struct BackwardPass {
     /// Node numbers by identity, made only when a node's mark no longer names this pass (a
     /// pass started from a hook renumbered the nodes the two graphs share).
     private var numbersByNode: [ObjectIdentifier: Int]? = nil
-    /// The lists the pass works in (read through the properties above, appended to here):
-    /// the thread's, handed back when the pass ends, or new ones.
+    /// The lists the pass works in (read through the properties above; appends go to them
+    /// here directly): the thread's, handed back when the pass ends, or new ones.
     private let scratch: BackwardScratch
 
     init(number: Int, options: BackwardRun, accumulate: Bool, capture: [Edge]) {
