@@ -104,6 +104,24 @@ describe("hooks in torch.autograd.grad", function()
   end)
 end)
 
+describe("a pass started from a hook", function()
+  -- The inner pass numbers the nodes both graphs share anew; the outer one must still find them.
+  it("runs over nodes the running pass shares, and both get PyTorch's gradients", function()
+    local x = leaf()
+    local y = x * x
+    local z = y:sin()
+    local inner
+    z:register_hook(function()
+      torch.enable_grad(function()
+        inner = torch.autograd.grad((y * 3):sum(), x, { retain_graph = true })
+      end)
+    end)
+    ;(z:sum() + y:sum()):backward()
+    pt.assert_tensor("pass from a hook: x.grad", x.grad)
+    pt.assert_tensor("pass from a hook: inner gradient", inner)
+  end)
+end)
+
 describe("retain_grad", function()
   it("sets retains_grad on non-leaves only, and accumulates across passes", function()
     local x = leaf()

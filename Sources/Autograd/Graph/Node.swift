@@ -63,9 +63,11 @@ public struct Edges: RandomAccessCollection {
     /// teardown of a dying node): moved rather than copied, each node goes to the stack with
     /// the edge's own reference, where a copy retained it and dropping the edges released it.
     mutating func moveNodes(into stack: inout [Node]) {
-        if count > 0, let node = first?.node.take() { stack.append(node) }
-        if count > 1, let node = second?.node.take() { stack.append(node) }
-        for i in rest.indices { if let node = rest[i].node.take() { stack.append(node) } }
+        // `consume`: appending the bound node as it was retained it for the stack and released
+        // the binding after, a pair per edge of every node torn down.
+        if count > 0, let node = first?.node.take() { stack.append(consume node) }
+        if count > 1, let node = second?.node.take() { stack.append(consume node) }
+        for i in rest.indices { if let node = rest[i].node.take() { stack.append(consume node) } }
     }
 
     /// One more than the deepest node the edges lead to, 0 without any (`Node.depth`).

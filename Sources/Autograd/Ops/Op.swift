@@ -391,12 +391,16 @@ final class OpNode: Node {
     }
 
     override func apply(_ grads: inout OutputGrads, context: BackwardRun) throws -> InputGrads {
-        guard let backward = op.backward else { return [] }
+        // The op borrowed: read through the `unowned(unsafe)` field, it was retained and
+        // released around the read of its formula, per node per pass.
+        guard let backward = Unmanaged.passUnretained(op)._withUnsafeGuaranteedRef({ $0.backward }) else { return [] }
         // Moved out of the buffer, not copied, so that a gradient no one else holds is seen as
         // such: the formula may then write its result into it (`BackwardContext.ownsGrad`).
         var grad = try grads.take(0) ?? Tensor.zeros(outputShape, dtype: outputDtype)
         let owned = !context.createGraph && Tensor.isHandedOver(&grad)
-        return try backward(BackwardContext(grad: grad, node: self, ownsGrad: owned,
+        // Moved into the context: passed as it is, it was retained for the context and released
+        // twice after the formula.
+        return try backward(BackwardContext(grad: consume grad, node: self, ownsGrad: owned,
                                             leafGradPass: context.leafGradPass))
     }
 
