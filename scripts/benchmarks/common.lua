@@ -48,15 +48,22 @@ function bench.linreg_minibatch(batch)
   end
 end
 
---- One SGD step (lr 0.1) of a 784→256→10 ReLU MLP with a log_softmax loss on a fixed random
---- batch of `batch` examples: the `mlp` workloads and the sweep's `train` kind.
-function bench.mlp_step(batch)
+--- The MLP's batch and parameters, drawn from the current seed: `X` (batch × 784), `labels`
+--- (1 to 10) and `{W1, b1, W2, b2}` (784→256→10, weights N(0, 0.01²), zero biases).
+function bench.mlp_model(batch)
   local X, labels = torch.randn(batch, 784), torch.randint(1, 11, {batch})
   local W1 = (torch.randn(784, 256) * 0.01):requires_grad_()
   local b1 = torch.zeros(256, {requires_grad = true})
   local W2 = (torch.randn(256, 10) * 0.01):requires_grad_()
   local b2 = torch.zeros(10, {requires_grad = true})
-  local params = {W1, b1, W2, b2}
+  return X, labels, {W1, b1, W2, b2}
+end
+
+--- One SGD step (lr 0.1) of a 784→256→10 ReLU MLP with a log_softmax loss on a fixed random
+--- batch of `batch` examples: the `mlp` workloads and the sweep's `train` kind.
+function bench.mlp_step(batch)
+  local X, labels, params = bench.mlp_model(batch)
+  local W1, b1, W2, b2 = table.unpack(params)
   return function()
     local h = torch.relu(X:matmul(W1) + b1)
     local logp = torch.log_softmax(h:matmul(W2) + b2, 2)

@@ -8,13 +8,11 @@
 local batch = math.tointeger(tonumber(arg[1])) or 64
 local steps = math.tointeger(tonumber(arg[2])) or 300
 local rounds = math.tointeger(tonumber(arg[3])) or 7
+package.path = arg[0]:match("(.*/)") .. "?.lua;" .. package.path
+local bench = require "common"
 torch.manual_seed(0)
-local X, labels = torch.randn(batch, 784), torch.randint(1, 11, {batch})
-local W1 = (torch.randn(784, 256) * 0.01):requires_grad_()
-local b1 = torch.zeros(256, {requires_grad = true})
-local W2 = (torch.randn(256, 10) * 0.01):requires_grad_()
-local b2 = torch.zeros(10, {requires_grad = true})
-local params = {W1, b1, W2, b2}
+local X, labels, params = bench.mlp_model(batch)
+local W1, b1, W2, b2 = table.unpack(params)
 local clock = torch.wallclock
 
 --- One step of `bench.mlp_step` with a clock reading after each line; returns the readings.

@@ -384,24 +384,24 @@ extension Ops {
     @inline(__always)
     static func withNumber<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, _ kernel: K) throws -> Tensor? {
         if b.isWrappedNumber && b.ndim == 0 && !a.isWrappedNumber && a.dtype.isFloatingPoint {
-            let out = a.isContiguous ? try Tensor.empty(like: a, dtype: a.dtype) : try Tensor.empty(a.shape, dtype: a.dtype)
-            if a.dtype == .float64 {
-                Tensor.map(a, into: out, NumberSecond(kernel: kernel, number: b.number(as: Double.self)))
-            } else {
-                Tensor.map(a, into: out, NumberSecond(kernel: kernel, number: b.number(as: Float.self)))
-            }
-            return out
+            return a.dtype == .float64
+                ? try mapped(a, NumberSecond(kernel: kernel, number: b.number(as: Double.self)))
+                : try mapped(a, NumberSecond(kernel: kernel, number: b.number(as: Float.self)))
         }
         if a.isWrappedNumber && a.ndim == 0 && !b.isWrappedNumber && b.dtype.isFloatingPoint {
-            let out = b.isContiguous ? try Tensor.empty(like: b, dtype: b.dtype) : try Tensor.empty(b.shape, dtype: b.dtype)
-            if b.dtype == .float64 {
-                Tensor.map(b, into: out, NumberFirst(kernel: kernel, number: a.number(as: Double.self)))
-            } else {
-                Tensor.map(b, into: out, NumberFirst(kernel: kernel, number: a.number(as: Float.self)))
-            }
-            return out
+            return b.dtype == .float64
+                ? try mapped(b, NumberFirst(kernel: kernel, number: a.number(as: Double.self)))
+                : try mapped(b, NumberFirst(kernel: kernel, number: a.number(as: Float.self)))
         }
         return nil
+    }
+
+    /// `f` applied to each element of `x`, into a new tensor of `x`'s shape and dtype.
+    @inline(__always)
+    private static func mapped<F: MapFunction>(_ x: Tensor, _ f: F) throws -> Tensor {
+        let out = x.isContiguous ? try Tensor.empty(like: x, dtype: x.dtype) : try Tensor.empty(x.shape, dtype: x.dtype)
+        Tensor.map(x, into: out, f)
+        return out
     }
 
     /// `kernel(x, number)` for each element `x`.
