@@ -26,7 +26,7 @@ extension Tensor {
     /// Backpropagates from this tensor (`backward()`, `backward(gradient)`).
     public func backward(gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false,
                          inputs: [Tensor]? = nil) throws {
-        try Engine.backward([self], gradients: [gradient], retainGraph: retainGraph,
+        try Engine.backward(self, gradient: gradient, retainGraph: retainGraph,
                             createGraph: createGraph, inputs: inputs)
     }
 

@@ -53,6 +53,29 @@ describe("fused backward formulas", function()
     end
   end)
 
+  it("mean of everything and gather give the recorded ops' bits", function()
+    -- Unrecorded, mean()'s gradient is one quotient seen over its input and gather's is added
+    -- into its new zeros; recorded, they are `expand / count` and an out-of-place scatter_add.
+    for _, rows in ipairs({ 3, 7000 }) do
+      for _, dtype in ipairs({ torch.float32, torch.float64 }) do
+        local values = torch.randn(rows, 10, { dtype = dtype })
+        local labels = torch.randint(1, 11, { rows, 2 })
+        local function make() return values:clone():requires_grad_() end
+        local plain, recorded = both_ways(make, function(x)
+          return -torch.log_softmax(x, 2):gather(2, labels):mean()
+        end)
+        assert.is_true(same_bits(plain, recorded), "rows = " .. rows)
+        plain, recorded = both_ways(make, function(x) return (x * x):mean() end)
+        assert.is_true(same_bits(plain, recorded), "rows = " .. rows)
+      end
+    end
+    -- A mean over dims keeps its gradient of several values: the recorded division.
+    local function make() return torch.randn(4, 5):requires_grad_() end
+    local x = make()
+    x:mean(2):sum():backward()
+    assert.is_true(same_bits(x.grad, torch.full({ 4, 5 }, 1 / 5)))
+  end)
+
   it("a recorded backward still differentiates twice", function()
     local x = torch.tensor({ 0.5, 2, 3 }, { requires_grad = true })
     local gx = torch.autograd.grad((x * x * x):sum(), { x }, { create_graph = true })

@@ -170,6 +170,27 @@ describe("positions (1-based)", function()
     case("gather", function() return torch.gather(x, -1, index) end, x)
   end)
 
+  it("gather into a mean of everything, as a classifier's loss ends", function()
+    -- The mean's one gradient value seen over its input, added into zeros at the picked
+    -- positions (a position picked twice adds up); the same with create_graph, which runs
+    -- the formulas as recorded ops.
+    local picks = torch.tensor { { { 1, 4, 4 }, { 2, 2, 2 }, { 3, 1, 1 } }, { { 4, 4, 4 }, { 1, 2, 1 }, { 3, 3, 3 } } }
+    for _, create_graph in ipairs { false, true } do
+      x.grad = nil
+      x:gather(3, picks):mean():backward { create_graph = create_graph }
+      assert.are.equal(pt("gather mean grad"), tostring(x.grad:detach()))
+      x.grad = nil
+      local loss = -torch.log_softmax(x / 7, 3):gather(3, picks):mean()
+      loss:backward { create_graph = create_graph }
+      assert.are.equal(pt("log_softmax gather mean grad"), tostring(x.grad:detach()))
+      local d = torch.arange(12.0, { dtype = torch.float64 }):reshape(4, 3):div(5):requires_grad_()
+      local labels = torch.tensor { { 3 }, { 1 }, { 2 }, { 2 } }
+      loss = -torch.log_softmax(d, 2):gather(2, labels):mean()
+      loss:backward { create_graph = create_graph }
+      assert.are.equal(pt("log_softmax gather mean grad float64"), tostring(d.grad:detach()))
+    end
+  end)
+
   it("scatter, scatter with a value, scatter_add, scatter_", function()
     local src = function() return s[{ {}, { 1, 4 } }] end
     case("scatter", function() return m:scatter(1, torch.tensor { { 1, 2, 3, 1 }, { 3, 1, 2, 2 } }, src()) end, m, s)

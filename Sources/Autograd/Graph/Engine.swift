@@ -25,8 +25,21 @@ public enum Engine {
     /// With `inputs`, only those tensors accumulate.
     public static func backward(_ roots: [Tensor], gradients: [Tensor?], retainGraph: Bool? = nil,
                                 createGraph: Bool = false, inputs: [Tensor]? = nil) throws {
+        try backward(from: makeRoots(roots, gradients, createGraph: createGraph), retainGraph: retainGraph,
+                     createGraph: createGraph, inputs: inputs)
+    }
+
+    /// Backpropagates `gradient` from the one tensor `root` (`loss:backward()`): as the call
+    /// above, without the two one-element arrays that carried the root and its gradient there.
+    public static func backward(_ root: Tensor, gradient: Tensor?, retainGraph: Bool? = nil,
+                                createGraph: Bool = false, inputs: [Tensor]? = nil) throws {
+        try backward(from: [makeRoot(root, gradient, position: 0)], retainGraph: retainGraph,
+                     createGraph: createGraph, inputs: inputs)
+    }
+
+    private static func backward(from rootEdges: [Root], retainGraph: Bool?, createGraph: Bool,
+                                 inputs: [Tensor]?) throws {
         let retain = retainGraph ?? createGraph
-        let rootEdges = try makeRoots(roots, gradients, createGraph: createGraph)
         var targets: [ObjectIdentifier: Int]? = nil
         if let inputs {
             targets = [:]
@@ -80,28 +93,29 @@ public enum Engine {
             throw TorchError("got \(gradients.count) gradients for \(roots.count) outputs")
         }
         var result: [Root] = []
-        for (i, root) in roots.enumerated() {
-            guard let edge = root.gradientEdge() else {
-                throw TorchError("element \(i) of tensors does not require grad and does not have a grad_fn")
-            }
-            let grad: Tensor
-            if let given = gradients[i] {
-                guard given.shape == root.shape else {
-                    throw TorchError("Mismatch in shape: grad_output[\(i)] has a shape of torch.Size(\(Shapes.format(given.shape))) and output[\(i)] has a shape of torch.Size(\(Shapes.format(root.shape))).")
-                }
-                grad = given
-            } else {
-                guard root.numel == 1 else {
-                    throw TorchError("grad can be implicitly created only for scalar outputs")
-                }
-                guard root.dtype.isFloatingPoint else {
-                    throw TorchError("grad can be implicitly created only for real scalar outputs but got \(root.dtype)")
-                }
-                grad = try implicitGradient(of: root)
-            }
-            result.append(Root(edge: edge, grad: grad))
-        }
+        for (i, root) in roots.enumerated() { result.append(try makeRoot(root, gradients[i], position: i)) }
         return result
+    }
+
+    /// The root of a pass at `root`, the `i`-th output, with the gradient given for it or
+    /// the implicit 1 of a one-element output.
+    private static func makeRoot(_ root: Tensor, _ given: Tensor?, position i: Int) throws -> Root {
+        guard let edge = root.gradientEdge() else {
+            throw TorchError("element \(i) of tensors does not require grad and does not have a grad_fn")
+        }
+        if let given {
+            guard given.shape == root.shape else {
+                throw TorchError("Mismatch in shape: grad_output[\(i)] has a shape of torch.Size(\(Shapes.format(given.shape))) and output[\(i)] has a shape of torch.Size(\(Shapes.format(root.shape))).")
+            }
+            return Root(edge: edge, grad: given)
+        }
+        guard root.numel == 1 else {
+            throw TorchError("grad can be implicitly created only for scalar outputs")
+        }
+        guard root.dtype.isFloatingPoint else {
+            throw TorchError("grad can be implicitly created only for real scalar outputs but got \(root.dtype)")
+        }
+        return Root(edge: edge, grad: try implicitGradient(of: root))
     }
 
     /// The gradient `backward()` starts from for a one-element root: a 1 of its shape and

@@ -32,9 +32,6 @@ struct SavedTensor {
 
     /// Saves an input of an op; `aliased` keeps an alias of it even where it could be kept as
     /// itself.
-    ///
-    /// A factory of two initializers rather than one initializer with two branches: assigning
-    /// `self` from the rare branch's initializer copied and destroyed the value on both.
     @inline(__always)
     static func input(_ t: Tensor, aliased: Bool = false) -> SavedTensor {
         // Kept as an alias, as every input was before: a leaf that requires grad (its `.grad`
@@ -43,57 +40,16 @@ struct SavedTensor {
         // could be replaced through another view), and a tensor with a tangent (it would
         // carry it into the formulas forward mode evaluates).
         if aliased || t.requiresGrad && (t.gradFn == nil || t.viewBase != nil || t.tangent != nil) {
-            return SavedTensor(aliasOf: t)
+            return alias(of: t)
         }
-        return SavedTensor(original: t)
-    }
-
-    /// Saves input `t` as itself.
-    @inline(__always)
-    private init(original t: Tensor) {
-        version = t.storage.version
-        outputNr = Int32(truncatingIfNeeded: t.outputNr)
-        requiresGrad = t.requiresGrad
-        wasOutput = false
-        if !t.isSavedAsInput { t.isSavedAsInput = true }
-        data = t
-        isOriginal = true
-    }
-
-    /// Saves an alias of input `t` (see `input(_:aliased:)`), apart from the usual case.
-    @inline(never)
-    private init(aliasOf t: Tensor) {
-        version = t.storage.version
-        outputNr = Int32(truncatingIfNeeded: t.outputNr)
-        requiresGrad = t.requiresGrad
-        wasOutput = false
-        data = t.detach()
-        node = t.requiresGrad ? t.gradFn ?? t.gradAccumulator() : nil
-        isOriginal = false
+        return original(t)
     }
 
     /// A slot the formula will not read this time (`SaveSlot.inputFor` an input that does
     /// not require grad): unpacking it is an error.
-    static var unneeded: SavedTensor { SavedTensor() }
-
-    private init() {
-        version = 0
-        outputNr = 0
-        requiresGrad = false
-        wasOutput = false
-        isOriginal = false
-        isUnneeded = true
-    }
-
-    /// Saves the output of the node that holds this saved tensor (borrowed: only an alias of
-    /// it is kept).
-    init(output t: borrowing Tensor) {
-        version = t.storage.version
-        outputNr = Int32(truncatingIfNeeded: t.outputNr)
-        requiresGrad = true
-        wasOutput = true
-        isOriginal = false
-        data = t.detach()
+    static var unneeded: SavedTensor {
+        SavedTensor(version: 0, outputNr: 0, requiresGrad: false, wasOutput: false, isOriginal: false,
+                    isUnneeded: true)
     }
 
     /// The saved tensor, checked for staleness; connected to the graph while grad mode is on
@@ -164,6 +120,42 @@ struct SavedTensor {
         // moved to the stack with this slot's reference (a copy was a retain and a release).
         guard var taken = node.take() else { return }
         if isKnownUniquelyReferenced(&taken) { stack.append(taken) }
+    }
+}
+
+// MARK: - Making saved tensors
+
+/// The factories build every value with the memberwise initializer, out of line (this
+/// extension keeps it: an initializer in the struct's body would remove it).
+///
+/// Written as initializers assigning `self` field by field, the value was built twice on the
+/// stack and then copied and destroyed through its value witnesses (an outlined copy, a
+/// destroy, a retain and a release: ~165 instructions per saved tensor, three per
+/// scalar-chain step), inlined or not; returned from a call, the memberwise value comes back
+/// in registers and goes straight into its slot (`SavedTensors.append`).
+extension SavedTensor {
+    /// Input `t` kept as itself.
+    @inline(never)
+    private static func original(_ t: Tensor) -> SavedTensor {
+        if !t.isSavedAsInput { t.isSavedAsInput = true }
+        return SavedTensor(data: t, version: t.storage.version, outputNr: Int32(truncatingIfNeeded: t.outputNr),
+                           requiresGrad: t.requiresGrad, wasOutput: false, isOriginal: true)
+    }
+
+    /// An alias of input `t` (see `input(_:aliased:)`), apart from the usual case.
+    @inline(never)
+    private static func alias(of t: Tensor) -> SavedTensor {
+        SavedTensor(data: t.detach(), node: t.requiresGrad ? t.gradFn ?? t.gradAccumulator() : nil,
+                    version: t.storage.version, outputNr: Int32(truncatingIfNeeded: t.outputNr),
+                    requiresGrad: t.requiresGrad, wasOutput: false, isOriginal: false)
+    }
+
+    /// Saves the output of the node that holds this saved tensor (borrowed: only an alias of
+    /// it is kept).
+    @inline(never)
+    static func output(_ t: borrowing Tensor) -> SavedTensor {
+        SavedTensor(data: t.detach(), version: t.storage.version, outputNr: Int32(truncatingIfNeeded: t.outputNr),
+                    requiresGrad: true, wasOutput: true, isOriginal: false)
     }
 }
 

@@ -177,13 +177,15 @@ extension Tensor {
 
     /// `scatter` / `scatter_add`: a copy of this tensor with the elements of `source` (of this
     /// dtype), or `value`, written (or added) at the positions in `index` along `dim`.
+    /// `inPlace` writes into this tensor itself instead, for a caller that just made it
+    /// contiguous and holds it alone (`gatherBackward`'s zeros).
     func scatterKernel(dim: Int, _ index: Tensor, source: Tensor? = nil, value: Scalar = .int(0),
-                       accumulate: Bool = false, name: String = "scatter") throws -> Tensor {
+                       accumulate: Bool = false, name: String = "scatter", inPlace: Bool = false) throws -> Tensor {
         try Tensor.checkPositions(index, name)
         let d = try Shapes.wrapDim(dim, ndim)
         if let source, source.dtype != dtype { throw TorchError("\(name)(): Expected self.dtype to be equal to src.dtype") }
         try checkScatterShapes(d, index, source: source, op: name)
-        let out = try atLeast1d.materialized()
+        let out = inPlace ? atLeast1d : try atLeast1d.materialized()
         let idx = index.atLeast1d
         let src: Tensor
         if let source {
@@ -197,6 +199,18 @@ extension Tensor {
         let spots = PositionedElements(index: idx, dim: d, spread: out, compact: src)
         try spots.check(dtype.dispatch(Scatter(spots, accumulate: accumulate)))
         return ndim == 0 ? out.raw([], []) : out
+    }
+
+    /// The gradient of `gather(dim, index)` for an input of shape `inputShape`, from this
+    /// gradient of its result: zeros with the gradient added at `index`'s positions
+    /// (`zeros.scatter_add(dim, index, grad)`, PyTorch's formula).
+    ///
+    /// Where no op is recorded, the gradient is added into the new zeros themselves: the
+    /// out-of-place `scatter_add` ran through the op table and copied the zeros first.
+    func gatherBackward(dim: Int, _ index: Tensor, inputShape: [Int]) throws -> Tensor {
+        let zeros = try Tensor.zeros(inputShape, dtype: dtype)
+        if Tensor.recordsOps(self, index) { return try zeros.scatterAdd(dim, index, self) }
+        return try zeros.scatterKernel(dim: dim, index, source: self, accumulate: true, inPlace: true)
     }
 
     /// Writes a number into a one-element tensor, exactly for integers.

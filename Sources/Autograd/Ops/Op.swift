@@ -371,7 +371,7 @@ final class OpNode: Node {
             case .inputFor(let i, let j) where saveAll || call.inputs.requiresGrad(j):
                 saved.append(call.inputs.withOperand(i) { $0.savedAsInput(output: outputAddress) })
             case .inputFor: saved.append(.unneeded)
-            case .output: saved.append(SavedTensor(output: output))
+            case .output: saved.append(SavedTensor.output(output))
             case .aux(let i): saved.append(SavedTensor.input(call.aux[i]))
             }
         }

@@ -42,9 +42,7 @@ extension Ops {
                   OpSample([.tensor([3, 4]), .indices([3, 5], bound: 4)], [.int(1)])],
         forward: { call in try call.inputs[0].gatherKernel(dim: call.int("dim"), call.inputs[1]) },
         backward: { ctx in
-            let index = try ctx.saved(0)
-            let zeros = try Tensor.zeros(ctx.inputShape(0), dtype: ctx.grad.dtype)
-            return [try zeros.scatterAdd(ctx.int("dim"), index, ctx.grad), nil]
+            [try ctx.grad.gatherBackward(dim: ctx.int("dim"), ctx.saved(0), inputShape: ctx.inputShape(0)), nil]
         })
 
     static let scatter = Op(

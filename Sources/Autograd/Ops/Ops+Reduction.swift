@@ -45,6 +45,7 @@ extension Ops {
         },
         backward: { ctx in
             let shape = ctx.inputShape(0)
+            if let quotient = try ctx.grad.meanGradientView(to: shape) { return InputGrads(one: quotient) }
             let dims = try ctx.optionalInts("dim").map { try $0.map { try Shapes.wrapDim($0, shape.count) } } ?? Array(0..<shape.count)
             let count = dims.reduce(1) { $0 * (shape.isEmpty ? 1 : shape[$1]) }
             let g = try ctx.grad.expandReduced(to: shape, dims: ctx.optionalInts("dim"), keepdim: ctx.bool("keepdim"))
@@ -126,6 +127,20 @@ extension Tensor {
         guard ndim == 0, !requiresGrad, tangent == nil else { return nil }
         if shape.isEmpty { return self }
         return view(shape: shape, strides: [Int](filling: 0, count: shape.count), offset: offset)
+    }
+
+    /// The gradient of a mean of everything (`mean()`), for this 0-d gradient of it: the one
+    /// quotient `grad / count`, in the gradient's dtype as `div` by a wrapped count computes
+    /// it, seen with the input's `shape` as `sum`'s gradient is. `grad.expand(sizes) / count`
+    /// divided every element alike, and ran the division and a wrapped count through the op
+    /// table. Nil where those ops must run (a recorded backward, a gradient of more than one
+    /// element, an integer dtype).
+    func meanGradientView(to shape: [Int]) throws -> Tensor? {
+        guard ndim == 0, dtype.isFloatingPoint, !Tensor.recordsOps(self, self) else { return nil }
+        let count = shape.reduce(1, *)
+        let quotient = dtype == .float64 ? element(0) / Double(count)
+            : Double(Float(element(0)) / Float(count))
+        return try Tensor.full([], quotient, dtype: dtype).broadcastScalarView(to: shape)
     }
 
     /// The view `expandReduced` ends with, laid out at once, for a gradient no op would record:
