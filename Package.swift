@@ -2,7 +2,7 @@
 // LuaGrad: a Swift autograd engine scripted from Lua 5.4.
 //
 // Dependencies point one way:
-//   COpenBLAS (system OpenBLAS, for matrix products) + CThreadSlots (C thread-locals) -> Autograd
+//   COpenBLAS (the system's OpenBLAS, opened on the first matrix product) + CThreadSlots (C thread-locals) -> Autograd
 //   CLua (Lua 5.4's headers only) + CLuaShim (C trampoline, macro wrappers)
 //     -> Autograd (pure Swift engine, knows nothing of Lua)
 //     -> LuaGrad (bridge + ScriptHost; the only importer of CLua)
@@ -67,11 +67,6 @@ let package = Package(
             providers: [.apt(["liblua5.4-dev"])]
         ),
         .systemLibrary(
-            name: "COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
-        .systemLibrary(
             name: "CJemalloc",
             providers: [.apt(["libjemalloc-dev"])]
         ),
@@ -81,6 +76,9 @@ let package = Package(
             providers: [.apt(["libedit-dev"])]
         ),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
+        // Debian's libopenblas0 (libopenblas-dev to build, as before), opened with dlopen on the
+        // first matrix product: linked, its relocations were most of an empty script's start-up.
+        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CThreadSlots"),
         // jemalloc's options for the `luagrad` program (its thread caches' depth).
         .target(name: "CMallocConf"),
