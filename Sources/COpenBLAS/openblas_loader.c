@@ -37,8 +37,14 @@ static void *lg_require(void *found, const char *what) {
     exit(127);
 }
 
+// Lazy binding: OpenBLAS's ~2 000 calls through its PLT (libc, libgfortran) are bound when
+// first made. Each of its ~14 000 data relocations is still looked up at load, in the program's
+// global scope first (the `luagrad` program links the Swift runtime statically to keep that
+// scope short). RTLD_DEEPBIND would look in OpenBLAS first, but then binds its malloc and free
+// to glibc's heap beside the program's jemalloc, and a process that did so aborted at exit
+// ("munmap_chunk(): invalid pointer").
 static void lg_load(void) {
-    lg_library = lg_require(dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL), "libopenblas.so.0");
+    lg_library = lg_require(dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_LOCAL), "libopenblas.so.0");
     lg_sgemm_ptr = (lg_sgemm_fn)lg_require(dlsym(lg_library, "cblas_sgemm"), "cblas_sgemm");
     lg_dgemm_ptr = (lg_dgemm_fn)lg_require(dlsym(lg_library, "cblas_dgemm"), "cblas_dgemm");
     void (*set_threads)(int) = (void (*)(int))lg_require(dlsym(lg_library, "openblas_set_num_threads"),
