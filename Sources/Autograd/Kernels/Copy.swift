@@ -44,14 +44,11 @@ extension Tensor {
     ) {
         let src = source.pointer(S.self), dst = dest.pointer(D.self)
         let n = dest.numel
-        // The contiguous cases split over the pool like the other element-wise kernels
-        // (`Parallel.chunks` runs small tensors inline): `copy_` of 2^18 floats took 45–49 µs
-        // on one thread, three times an `add_` of the same size.
         if source.numel == n && source.isContiguous && dest.isContiguous {
-            Parallel.chunks(n) { r in for i in r { dst[i] = convert(src[i]) } }
+            for i in 0..<n { dst[i] = convert(src[i]) }
         } else if source.numel == 1 && dest.isContiguous {
             let v = convert(src[0])
-            Parallel.chunks(n) { r in for i in r { dst[i] = v } }
+            for i in 0..<n { dst[i] = v }
         } else {
             StridedLoop.run(dest.shape, srcStrides, dest.strides) { s, d in dst[d] = convert(src[s]) }
         }
