@@ -16,7 +16,7 @@ import Testing
         #expect(found.matches == ["torch.zeros", "torch.zeros_like"])
     }
 
-    /// torch.nn and the other tables of the deferred Lua extensions (`LuaLibrary`) are
+    /// torch.nn, torch.autograd and the other tables of the deferred Lua extensions (`LuaLibrary`) are
     /// offered before any script has read them.
     @Test func deferredTorchFields() throws {
         let host = try ScriptHost()
@@ -24,6 +24,8 @@ import Testing
         #expect(complete(host, "torch.opt").matches == ["torch.optim"])
         #expect(complete(host, "torch.nn.Line").matches == ["torch.nn.Linear"])
         #expect(complete(host, "torch.utils.data.DataL").matches == ["torch.utils.data.DataLoader"])
+        #expect(complete(host, "torch.autograd.Func").matches == ["torch.autograd.Function"])
+        #expect(complete(host, "torch.func.jac").matches == ["torch.func.jacfwd", "torch.func.jacrev"])
     }
 
     @Test func globalsAndKeywords() throws {

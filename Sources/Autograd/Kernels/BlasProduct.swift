@@ -19,7 +19,6 @@ struct BlasProduct {
     /// Prepares `out = alpha · (a @ b) + beta · out` for float `a` (n×k, k > 0), `b` (k×m) and a
     /// contiguous n×m `out` of one dtype (with `beta` 0, `out` is not read).
     init(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double = 1, beta: Double = 0) throws {
-        _ = BlasThreads.adopted
         let (x, transA, lda) = try BlasProduct.operand(a)
         let (y, transB, ldb) = try BlasProduct.operand(b)
         self.a = x
@@ -46,13 +45,13 @@ struct BlasProduct {
         let bOffset = byRows ? 0 : (transB == CblasNoTrans ? start : start * Int(ldb))
         let cOffset = byRows ? start * m : start
         if out.dtype == .float32 {
-            cblas_sgemm(CblasRowMajor, transA, transB, Int32(rows), Int32(cols), Int32(k), Float(alpha),
-                        a.pointer(Float.self) + aOffset, lda, b.pointer(Float.self) + bOffset, ldb,
-                        Float(beta), out.pointer(Float.self) + cOffset, Int32(m))
+            lg_sgemm(CblasRowMajor, transA, transB, Int32(rows), Int32(cols), Int32(k), Float(alpha),
+                     a.pointer(Float.self) + aOffset, lda, b.pointer(Float.self) + bOffset, ldb,
+                     Float(beta), out.pointer(Float.self) + cOffset, Int32(m))
         } else {
-            cblas_dgemm(CblasRowMajor, transA, transB, Int32(rows), Int32(cols), Int32(k), alpha,
-                        a.pointer(Double.self) + aOffset, lda, b.pointer(Double.self) + bOffset, ldb,
-                        beta, out.pointer(Double.self) + cOffset, Int32(m))
+            lg_dgemm(CblasRowMajor, transA, transB, Int32(rows), Int32(cols), Int32(k), alpha,
+                     a.pointer(Double.self) + aOffset, lda, b.pointer(Double.self) + bOffset, ldb,
+                     beta, out.pointer(Double.self) + cOffset, Int32(m))
         }
     }
 

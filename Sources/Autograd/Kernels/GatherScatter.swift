@@ -76,7 +76,11 @@ extension Tensor {
     /// each position read, checked and its row copied in one pass, without the array of
     /// positions and the per-element dtype dispatch of the general path. Rows of one or two
     /// 4-byte elements (linreg's labels and features) are moved as one word.
-    private func rows(at key: Tensor) throws -> Tensor {
+    ///
+    /// With `oneBased`, positions count from 1 (negatives still from the end) and a position
+    /// that names no row (0 included) gives nil rather than an error: the caller then takes
+    /// the general path, whose checks word the error (`Tensor.index(oneBasedRows:)`).
+    private func rows(at key: Tensor, oneBased: Bool = false) throws -> Tensor? {
         let count = key.numel, size = shape[0]
         var outShape = shape
         outShape[0] = count
@@ -86,7 +90,13 @@ extension Tensor {
         let source = UnsafeRawPointer(storage.bytes + offset * dtype.itemSize)
         let target = out.storage.bytes + out.offset * dtype.itemSize
         for i in 0..<count {
-            guard let k = Tensor.wrapPosition(positions[i], size) else { throw TorchError("index out of range in self") }
+            var p = positions[i]
+            // 1-based: 0 becomes Int64.min, which no size wraps into range.
+            if oneBased { p = p > 0 ? p &- 1 : p == 0 ? .min : p }
+            guard let k = Tensor.wrapPosition(p, size) else {
+                if oneBased { return nil }
+                throw TorchError("index out of range in self")
+            }
             let from = source + k &* block, to = target + i &* block
             switch block {
             case 4: to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
@@ -222,13 +232,24 @@ extension Tensor {
         }
     }
 
+    /// `x[key]` for a key of 1-based positions (Lua's), when the rows can be copied straight
+    /// from them: a contiguous tensor of at least one dim, a contiguous 1-d int64 key, no op to
+    /// record, and every position naming a row. Nil otherwise; the caller then converts the
+    /// key to 0-based positions and calls `index(_:)`, whose checks word any error. Saves
+    /// the converted key (a new int64 tensor per minibatch's `X[idx]`).
+    public func index(oneBasedRows key: Tensor) throws -> Tensor? {
+        guard key.dtype == .int64, key.ndim == 1, key.isContiguous, ndim > 0, isContiguous,
+              !Tensor.recordsOps(self, key) else { return nil }
+        return try rows(at: key, oneBased: true)
+    }
+
     /// `x[key]`: rows at the positions of an int64 `key`, or the elements (or trailing blocks)
     /// where a bool `key` over the leading dims is true.
     func indexKernel(_ key: Tensor) throws -> Tensor {
         guard ndim > 0 else { throw TorchError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number") }
         switch key.dtype {
         case .int64:
-            if isContiguous, key.isContiguous, key.ndim == 1 { return try rows(at: key) }
+            if isContiguous, key.isContiguous, key.ndim == 1, let out = try rows(at: key) { return out }
             // The rows `key` names, in `key`'s shape: read the positions straight from the key
             // (any layout) into one new tensor, with no copy or view of the key in between.
             return try gather(along: 0, at: positions(key, along: 0), shape: key.shape + shape.dropFirst())

@@ -10,8 +10,13 @@ enum Indexing {
     static func view(_ t: Tensor, key: Int32, _ s: LuaStack) throws -> Tensor {
         if let k = s.tensor(key) {
             // A bool mask selects elements; an int64 tensor selects positions along dim 1.
-            // Both copy, as in PyTorch (advanced indexing).
-            return try t.index(k.dtype == .bool ? k : k.fromLuaPositions())
+            // Both copy, as in PyTorch (advanced indexing). A minibatch's `X[idx]` reads the
+            // 1-based positions as they are; other int64 keys (and a bad position, for its
+            // message) go through a 0-based copy of the key.
+            if let rows = try t.index(oneBasedRows: k) { return rows }
+            if k.dtype == .bool { return try t.index(k) }
+            try checkPositions(k, of: t)
+            return try t.index(k.fromLuaPositions())
         }
         if let i = s.integer(key) {
             return try select(t, dim: 0, i, original: 0)
@@ -50,6 +55,7 @@ enum Indexing {
             return
         }
         if let k = s.tensor(key) {
+            try checkPositions(k, of: t)
             let positions = try k.fromLuaPositions()
             let source = try s.tensor(value) ?? Tensor.wrapping(s.scalar(value) ?? .double(.nan))
             guard s.tensor(value) != nil || s.scalar(value) != nil else {
@@ -68,17 +74,29 @@ enum Indexing {
         }
     }
 
+    /// Checks that `key` is an int64 tensor of positions along dim 1 of `t` and that each names
+    /// a row, with PyTorch's messages (positions as the script wrote them, dims from 1). A 0-d
+    /// `t` is left to the op, whose message says why no key fits it.
+    private static func checkPositions(_ key: Tensor, of t: Tensor) throws {
+        guard key.dtype == .int64 else { throw LuaError("tensors used as indices must be long, int, byte or bool tensors") }
+        guard t.ndim > 0 else { return }
+        let size = Int64(t.shape[0])
+        for k in 0..<key.numel {
+            let p = key.integerElement(k)
+            if p == 0 { throw LuaError("position 0 is out of range: positions count from 1") }
+            if p > size || p < -size { throw LuaError("index \(p) is out of bounds for dimension 1 with size \(size)") }
+        }
+    }
+
     /// `x[positions] = source`: each selected row along dim 1 gets `source` (or its matching
     /// row when `source` has one per position), written in place through views.
     private static func assignRows(_ t: Tensor, _ positions: Tensor, _ source: Tensor) throws {
         guard t.ndim > 0 else { throw LuaError("cannot index a 0-d tensor with a tensor") }
         let count = positions.numel
         let perRow = source.ndim > 0 && source.ndim == t.ndim && source.shape[0] == count
+        // Every position names a row (`checkPositions`).
         for k in 0..<count {
             let p = Int(positions.integerElement(k))
-            guard p >= -t.shape[0], p < t.shape[0] else {
-                throw LuaError("index \(p < 0 ? p : p + 1) is out of bounds for dimension 1 with size \(t.shape[0])")
-            }
             try t.select(0, p).copy_(perRow ? source.select(0, k) : source)
         }
     }

@@ -88,6 +88,12 @@ enum Viz {
                 s.push(function: TensorMethods.backward)
             }
             s.setField(methods, "backward")
+            // Until a script first reads torch.autograd, its table waits aside for its Lua
+            // half (`LuaLibrary.deferredGroups`) and a raw read finds nil: run that half now.
+            if LuaLibrary.pushDeferredLoader(on: s.L) {
+                s.push("autograd")
+                if lg_pcall(s.L, 1, 0, 0) != LUA_OK { throw RaisedLuaValue() }
+            }
             lua_getfield_raw(s.L, lg_upvalueindex(3), "autograd")
             guard s.type(-1) == LUA_TTABLE else { throw LuaError("torch.viz: torch.autograd is missing") }
             if on {

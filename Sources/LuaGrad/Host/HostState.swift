@@ -46,8 +46,6 @@ final class HostState {
     private var engine = EngineSettings()
 
     init() throws {
-        // Before the script runs: OpenBLAS's idle threads otherwise spin for its first 0.1 s.
-        BlasThreads.adopt()
         limits = try HostLimits()
         guard let L = luaL_newstate() else {
             throw ScriptError(kind: .memory, message: "cannot create a Lua state: not enough memory")

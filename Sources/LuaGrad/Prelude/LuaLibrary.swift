@@ -5,12 +5,11 @@ import CLuaShim
 /// into the binary by SwiftPM (`embedInCode`), so they need no files at run time and give
 /// tracebacks with their own names and line numbers (`luagrad/autograd.lua:12:`).
 ///
-/// Three kinds of chunk:
-/// - **extensions** run when the torch module opens, in order, each receiving the module
-///   (`local torch = ...`) and filling in its tables (`torch.autograd.Function`, ...);
-/// - **deferred extensions** are extensions compiled and run, in order, the first time a script
-///   reads one of `deferredFields` of torch (`deferred.lua`): compiling them was half of an
-///   empty script's start-up;
+/// Two kinds of chunk:
+/// - **extensions** receive the torch module (`local torch = ...`) and fill in its tables
+///   (`torch.autograd.Function`, `torch.nn`, ...). They wait in `deferredGroups`: a group is
+///   compiled and run, in order, the first time a script reads one of its fields of torch
+///   (`deferred.lua`), since compiling them all was most of an empty script's start-up;
 /// - **modules** are found by `require` through `package.preload` (`require "luagrad.plot"`)
 ///   and compiled the first time they are required.
 ///
@@ -28,17 +27,30 @@ enum LuaLibrary {
         let source: [UInt8]
     }
 
-    /// Run when the torch module opens, in this order (later chunks may use earlier ones).
-    static let extensions: [Chunk] = [
-        Chunk(file: "luagrad/autograd.lua", source: PackageResources.autograd_lua),
+    /// Extensions that run together, in order, the first time a script reads one of `fields`.
+    struct DeferredGroup {
+        /// The fields of torch the group's chunks make or fill in. A chunk that touches another
+        /// field of torch must add it here; one that reads another group's field at its top
+        /// level runs that group first (through the same `__index`).
+        let fields: [String]
+        let chunks: [Chunk]
+    }
+
+    /// The extensions, by group. A script that never reads `torch.autograd` (its Swift half
+    /// waits aside meanwhile) or `torch.func` compiles no `autograd.lua` (3.0 M instructions);
+    /// one that never reads `torch.nn` and the rest compiles none of the other thirteen.
+    static let deferredGroups: [DeferredGroup] = [
+        DeferredGroup(fields: ["autograd", "func"], chunks: [
+            Chunk(file: "luagrad/autograd.lua", source: PackageResources.autograd_lua),
+        ]),
+        DeferredGroup(fields: ["nn", "optim", "utils", "distributed", "datasets"], chunks: nnChunks),
     ]
 
-    /// The fields of torch that the deferred extensions make or fill in: reading any of them
-    /// runs them all. A chunk that touches another field of torch must add it here.
-    static let deferredFields = ["nn", "optim", "utils", "distributed", "datasets"]
+    /// The extensions, across the groups, in order (how `deferred.lua`'s `compile(i)` counts).
+    static let deferredExtensions: [Chunk] = deferredGroups.flatMap(\.chunks)
 
-    /// Run, in this order, when a script first reads one of `deferredFields` (after `extensions`).
-    static let deferredExtensions: [Chunk] = [
+    /// The second group's chunks, in the order they ran when the module opened them all.
+    private static let nnChunks: [Chunk] = [
         Chunk(file: "luagrad/nn_functional.lua", source: PackageResources.nn_functional_lua),
         Chunk(file: "luagrad/nn_init.lua", source: PackageResources.nn_init_lua),
         Chunk(file: "luagrad/nn_module.lua", source: PackageResources.nn_module_lua),
@@ -63,9 +75,9 @@ enum LuaLibrary {
         ("d2l", Chunk(file: "luagrad/d2l.lua", source: PackageResources.d2l_lua)),
     ]
 
-    /// Every chunk above (extensions, deferred extensions, modules), in this order: the files
+    /// Every chunk above (extensions, modules), in this order: the files
     /// whose doc comments `help` reads.
-    static var embedded: [Chunk] { extensions + deferredExtensions + modules.map(\.chunk) }
+    static var embedded: [Chunk] { deferredExtensions + modules.map(\.chunk) }
 
     // MARK: - Loading
 
@@ -82,26 +94,29 @@ enum LuaLibrary {
         }
     }
 
-    /// Runs every extension with the module at `module` as its argument (protected), and
-    /// sets up the deferred ones (`deferred.lua`), keeping their `load()` in the registry.
+    /// Sets up the extensions of the module at `module` to run on first use (`deferred.lua`,
+    /// protected), keeping its `load(field)` in the registry.
     static func runExtensions(_ s: LuaStack, module: Int32) throws {
         let L = s.L
-        for chunk in extensions {
-            try load(chunk, on: L)
-            lua_pushvalue(L, module)
-            try call(s, arguments: 1, chunk: chunk)
-        }
         let bootstrap = Chunk(file: "luagrad/deferred.lua", source: PackageResources.deferred_lua)
         try load(bootstrap, on: L)
         lua_pushvalue(L, module)
-        lua_createtable(L, Int32(deferredFields.count), 0)
-        for (index, name) in deferredFields.enumerated() {
-            s.push(name)
-            lua_rawseti(L, -2, lua_Integer(index + 1))
+        // groups = { { fields = { "autograd", "func" }, count = 1 }, ... }
+        lua_createtable(L, Int32(deferredGroups.count), 0)
+        for (g, group) in deferredGroups.enumerated() {
+            lua_createtable(L, 0, 2)
+            lua_createtable(L, Int32(group.fields.count), 0)
+            for (index, name) in group.fields.enumerated() {
+                s.push(name)
+                lua_rawseti(L, -2, lua_Integer(index + 1))
+            }
+            s.setField(-2, "fields")
+            lua_pushinteger(L, lua_Integer(group.chunks.count))
+            s.setField(-2, "count")
+            lua_rawseti(L, -2, lua_Integer(g + 1))
         }
-        lua_pushinteger(L, lua_Integer(deferredExtensions.count))
         s.push(function: compileDeferred)
-        try call(s, arguments: 4, results: 1, chunk: bootstrap)
+        try call(s, arguments: 3, results: 1, chunk: bootstrap)
         s.push(deferredLoaderKey)
         lg_insert(L, -2)
         lua_rawset(L, lg_registryindex())
@@ -110,10 +125,12 @@ enum LuaLibrary {
     /// Where `deferred.lua`'s `load()` is kept in the registry.
     private static let deferredLoaderKey = "luagrad.deferred"
 
-    /// Pushes `deferred.lua`'s `load()`, which runs the deferred extensions if no script has
-    /// yet (once per state), and returns true; pushes nothing and returns false in a state
-    /// without a torch module. The host calls it (protected) where a raw look at torch must see
-    /// every field (`lua_next`: the REPL's completion) and before the sandbox trims torch.
+    /// Pushes `deferred.lua`'s `load(field)`, which runs the extensions of `field`'s group (all
+    /// of them when `field` is nil) if no script has yet (once per state), and returns true;
+    /// pushes nothing and returns false in a state without a torch module. The host calls it
+    /// (protected) where a raw look at torch must see every field (`lua_next`: the REPL's
+    /// completion), before the sandbox trims torch, and before `torch.viz` swaps
+    /// `torch.autograd.backward`.
     static func pushDeferredLoader(on L: OpaquePointer) -> Bool {
         guard lua_checkstack(L, 1) != 0 else { return false }
         lua_getfield_raw(L, lg_registryindex(), deferredLoaderKey)

@@ -1,0 +1,75 @@
+// OpenBLAS is opened with dlopen on the first matrix product, not linked.
+//
+// Why: Debian's OpenBLAS (0.3.21, built DYNAMIC_ARCH) carries ~14 000 symbol relocations in
+// its kernel tables, which the dynamic linker resolves one by one at start-up: 13.7 M of the
+// 23.5 M instructions of an empty script, before a line of it ran. It also starts one thread
+// per core as it loads, which the engine stops again at once (BlasThreads.swift). Opened here
+// on first use, a script that multiplies no matrices pays for neither; one that does pays the
+// same once, at its first product.
+//
+// The loader sets OpenBLAS to one thread and stops its server threads before any product
+// runs: products split over the engine's own pool (BlasProduct.swift), and the reasons are in
+// BlasThreads.swift.
+#include "COpenBLAS.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef void (*lg_sgemm_fn)(CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, int, int, int, float,
+                            const float *, int, const float *, int, float, float *, int);
+typedef void (*lg_dgemm_fn)(CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, int, int, int, double,
+                            const double *, int, const double *, int, double, double *, int);
+
+static pthread_once_t lg_once = PTHREAD_ONCE_INIT;
+static void *lg_library;
+static lg_sgemm_fn lg_sgemm_ptr;
+static lg_dgemm_fn lg_dgemm_ptr;
+
+// The library (its Debian soname, which the build linked before) and the three functions, or
+// an exit with the loader's own status for a missing library (127), as a program linked to it
+// would have stopped at start-up. Nothing can go on without them: every product needs them.
+static void *lg_require(void *found, const char *what) {
+    if (found != NULL) return found;
+    const char *reason = dlerror();
+    fprintf(stderr, "luagrad: cannot load OpenBLAS (%s): %s\n", what, reason ? reason : "not found");
+    exit(127);
+}
+
+// Lazy binding: OpenBLAS's ~2 000 calls through its PLT (libc, libgfortran) are bound when
+// first made. Each of its ~14 000 data relocations is still looked up at load, in the program's
+// global scope first (the `luagrad` program links the Swift runtime statically to keep that
+// scope short). RTLD_DEEPBIND would look in OpenBLAS first, but then binds its malloc and free
+// to glibc's heap beside the program's jemalloc, and a process that did so aborted at exit
+// ("munmap_chunk(): invalid pointer").
+static void lg_load(void) {
+    lg_library = lg_require(dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_LOCAL), "libopenblas.so.0");
+    lg_sgemm_ptr = (lg_sgemm_fn)lg_require(dlsym(lg_library, "cblas_sgemm"), "cblas_sgemm");
+    lg_dgemm_ptr = (lg_dgemm_fn)lg_require(dlsym(lg_library, "cblas_dgemm"), "cblas_dgemm");
+    void (*set_threads)(int) = (void (*)(int))lg_require(dlsym(lg_library, "openblas_set_num_threads"),
+                                                         "openblas_set_num_threads");
+    set_threads(1);
+    // The pthreads build's own exit path for its server threads (0.3.21); other builds lack it.
+    int (*shutdown)(void) = (int (*)(void))dlsym(lg_library, "blas_thread_shutdown_");
+    if (shutdown != NULL) shutdown();
+}
+
+void lg_openblas_load(void) { pthread_once(&lg_once, lg_load); }
+
+void *lg_openblas_symbol(const char *name) {
+    lg_openblas_load();
+    return dlsym(lg_library, name);
+}
+
+void lg_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE transA, CBLAS_TRANSPOSE transB, int m, int n, int k,
+              float alpha, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+    lg_openblas_load();
+    lg_sgemm_ptr(order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void lg_dgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE transA, CBLAS_TRANSPOSE transB, int m, int n, int k,
+              double alpha, const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc) {
+    lg_openblas_load();
+    lg_dgemm_ptr(order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
