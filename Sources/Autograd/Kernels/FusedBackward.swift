@@ -3,7 +3,8 @@
 ///
 /// Each returns nil outside its fast path (mixed dtypes, broadcasting, strided operands),
 /// where the op falls back to the composed formula; on its path it rounds exactly as that
-/// formula does, so the result is the same bit for bit.
+/// formula does, so the result is the same bit for bit (but for float32
+/// `_log_softmax_backward_data`, which sums each line in float as PyTorch's kernel does).
 extension Tensor {
     // MARK: - threshold_backward
 
@@ -28,8 +29,10 @@ extension Tensor {
     // MARK: - _log_softmax_backward_data
 
     /// `g - exp(y) * sum(g, dim)` along the last dim of contiguous float `g` and `y` of one
-    /// shape and dtype (at least 2-d): per line, the sum of `g` (in double, through `fastSum`,
-    /// as `sum(dims:)` adds a trailing dim), then one pass writing the result.
+    /// shape and dtype (at least 2-d): per line, the sum of `g`, then one pass writing the
+    /// result. Float32 lines are summed in float in the order of PyTorch's kernel
+    /// (`_vec_host_softmax_backward_lastdim`, through `LogSoftmaxFloat.sum`), float64 ones in
+    /// double through `fastSum`, as `sum(dims:)` adds a trailing dim.
     static func logSoftmaxBackwardKernel(_ g: Tensor, _ y: Tensor, dim: Int) throws -> Tensor? {
         guard g.dtype == y.dtype, g.dtype.isFloatingPoint, g.shape == y.shape, g.ndim >= 2,
               dim == g.ndim - 1, g.isContiguous, y.isContiguous else { return nil }
@@ -41,7 +44,9 @@ extension Tensor {
             let pg = g.pointer(T.self), py = y.pointer(T.self), po = out.pointer(T.self)
             for line in 0..<lines {
                 let base = line * size
-                let total = T(converting: Tensor.fastSum(pg + base, size))
+                let total = T.self == Float.self
+                    ? T(LogSoftmaxFloat.sum(size) { pg.asFloats[base &+ $0] })
+                    : T(converting: Tensor.fastSum(pg + base, size))
                 for i in base..<(base + size) { po[i] = pg[i] - T.exp(py[i]) * total }
             }
         }

@@ -122,10 +122,14 @@ extension Tensor {
             // out[k] = Σ_r x[r, k]: whole rows added into double accumulators (vectorizes; on the
             // stack, a heap array cost more than summing a small gradient).
             withUnsafeTemporaryAllocation(of: Double.self, capacity: kept) { a in
-                a.initialize(repeating: 0)
-                for r in 0..<reduced {
-                    let row = src + r * kept
-                    for k in 0..<kept { a[k] += row[k].doubleValue }
+                if T.self == Float.self {
+                    Tensor.floatColumnSums(src.asFloats, rows: reduced, columns: kept, into: a)
+                } else {
+                    a.initialize(repeating: 0)
+                    for r in 0..<reduced {
+                        let row = src + r * kept
+                        for k in 0..<kept { a[k] += row[k].doubleValue }
+                    }
                 }
                 for k in 0..<kept { dst[k] = T(converting: mean ? a[k] / Double(reduced) : a[k]) }
             }
@@ -136,6 +140,44 @@ extension Tensor {
             }
         }
         return out
+    }
+
+    /// The sums of the columns of a `rows` × `columns` float matrix in double precision, each
+    /// adding its rows in order (as the row-by-row loop does, so the same bits): sixteen, then
+    /// eight, columns at a time kept in registers across all rows, where adding every row into
+    /// an accumulator array loaded and stored the array once per row (a bias gradient: 64
+    /// rows of 256).
+    private static func floatColumnSums(_ src: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+                                        into a: UnsafeMutableBufferPointer<Double>) {
+        var k = 0
+        while k + 16 <= columns {
+            var low = SIMD8<Double>(), high = SIMD8<Double>()
+            var row = UnsafeRawPointer(src + k)
+            for _ in 0..<rows {
+                let v = row.loadUnaligned(as: SIMD16<Float>.self)
+                low += SIMD8<Double>(v.lowHalf)
+                high += SIMD8<Double>(v.highHalf)
+                row += columns &* MemoryLayout<Float>.stride
+            }
+            for lane in 0..<8 { a[k &+ lane] = low[lane]; a[k &+ 8 &+ lane] = high[lane] }
+            k &+= 16
+        }
+        if k + 8 <= columns {
+            var sums = SIMD8<Double>()
+            var row = UnsafeRawPointer(src + k)
+            for _ in 0..<rows {
+                sums += SIMD8<Double>(row.loadUnaligned(as: SIMD8<Float>.self))
+                row += columns &* MemoryLayout<Float>.stride
+            }
+            for lane in 0..<8 { a[k &+ lane] = sums[lane] }
+            k &+= 8
+        }
+        while k < columns {
+            var total = 0.0
+            for r in 0..<rows { total += Double(src[r &* columns &+ k]) }
+            a[k] = total
+            k &+= 1
+        }
     }
 
     /// The sum of a contiguous run of floats in double precision: eight independent

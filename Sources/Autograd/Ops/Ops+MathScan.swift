@@ -192,9 +192,14 @@ extension Tensor {
             if source.isContiguous && dim == source.ndim - 1 {
                 // Lines side by side (a batch of logits): pointers straight through, without
                 // the strided walk and index arithmetic per element that were most of a
-                // 10-class line's cost outside `exp`.
+                // 10-class line's cost outside `exp`. Float32 log_softmax runs in float as
+                // PyTorch's kernel does (`LogSoftmaxFloat`), a line with a non-finite maximum
+                // or sum in double as below.
+                let floatLines = log && T.self == Float.self
                 for line in 0..<(source.numel / size) {
-                    softmax(p + line &* size, 1, po + line &* size, 1, size)
+                    let x = p + line &* size, y = po + line &* size
+                    if floatLines, LogSoftmaxFloat.line(x.asFloats, y.asFloats, size) { continue }
+                    softmax(x, 1, y, 1, size)
                 }
                 return
             }

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `log_softmax` of float32 lines the way PyTorch's CPU kernel computes it, in float.
+///
+/// PyTorch's `serial_vec_log_softmax_lastdim_range` (aten/src/ATen/native/cpu/
+/// LogSoftmaxKernelImpl.h) takes each line's maximum, sums `exp(x - max)` in float through
+/// `vec::map_reduce_all`, takes the log of the sum, and writes `x - max - log(sum)`, all in the
+/// element type. Doing the same here, instead of every step in double precision, gives
+/// PyTorch's rounding and replaces the double `exp` per element (most of the op's cost on a
+/// batch of 10-class logits) by `expf`.
+enum LogSoftmaxFloat {
+    /// The lanes of PyTorch's float vectors on this machine's build (AVX-512, 16 floats):
+    /// `map_reduce_all` adds in an order set by this width.
+    static let lanes = 16
+
+    // MARK: - Sums in PyTorch's order
+
+    /// The float sum of `value(0..<n)` (`n` ≥ 1) in the order of PyTorch's
+    /// `vec::map_reduce_all` with `x + y` over 16-lane vectors.
+    ///
+    /// Shorter than a vector, the lanes are added one after the other into lane 0. Otherwise
+    /// each lane accumulates every 16th value, the tail is added into the first lanes, and
+    /// `vec_reduce_all` folds the vector in halves: lane i with lane i + 8, then + 4, + 2, + 1.
+    @inline(__always)
+    static func sum(_ n: Int, _ value: (Int) -> Float) -> Float {
+        if n < lanes {
+            var total = value(0)
+            for i in 1..<n { total += value(i) }
+            return total
+        }
+        var acc = SIMD16<Float>()
+        for lane in 0..<lanes { acc[lane] = value(lane) }
+        var d = lanes
+        while d + lanes <= n {
+            for lane in 0..<lanes { acc[lane] += value(d &+ lane) }
+            d &+= lanes
+        }
+        for lane in 0..<(n - d) { acc[lane] += value(d &+ lane) }
+        let eight = acc.lowHalf + acc.highHalf
+        let four = eight.lowHalf + eight.highHalf
+        let two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
+    }
+
+    // MARK: - One line
+
+    /// Writes `log_softmax` of the `n` contiguous floats at `x` (`n` ≥ 1) to `y`; false, with
+    /// nothing written, when the line's maximum is not finite (NaN, or ±infinity), which the
+    /// caller leaves to its general path.
+    @inline(__always)
+    static func line(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> Bool {
+        // The maximum is exact in any order; a NaN, which the comparison skips, makes the sum
+        // NaN below. (A generic SIMD maximum here was not specialized: two calls per line.)
+        var m = x[0]
+        for i in 1..<n where x[i] > m { m = x[i] }
+        guard m.isFinite else { return false }
+        // A NaN anywhere makes the sum NaN: the general path handles that line too.
+        let total = sum(n) { expf(x[$0] - m) }
+        guard total.isFinite else { return false }
+        let logTotal = logf(total)
+        // PyTorch keeps this order (x - max first): adding max and log(sum) first loses the
+        // small differences of large inputs (pytorch/pytorch#11752).
+        for i in 0..<n { y[i] = x[i] - m - logTotal }
+        return true
+    }
+}
+
+extension UnsafeMutablePointer where Pointee: FloatElement {
+    /// The same memory as floats, for a generic kernel that has checked `Pointee.self == Float.self`.
+    var asFloats: UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer(self).assumingMemoryBound(to: Float.self)
+    }
+}
