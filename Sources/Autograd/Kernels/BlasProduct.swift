@@ -7,7 +7,9 @@ import COpenBLAS
 ///
 /// Every entry of the output is the same sum over `k` in the same order whichever thread or
 /// block computes it: OpenBLAS runs single-threaded inside each call (`BlasThreads`) with
-/// the same kernels everywhere, so where a product runs never changes its bits.
+/// the same kernels everywhere, so where a product runs never changes its bits. (A product
+/// split along `k`, `Tensor.blasGemmAlongDepth`, is two of these added: its bits depend on
+/// the shape's split point, still not on the thread.)
 struct BlasProduct {
     let a: Tensor, b: Tensor, out: Tensor
     let transA: CBLAS_TRANSPOSE, transB: CBLAS_TRANSPOSE

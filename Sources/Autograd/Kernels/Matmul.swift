@@ -125,9 +125,11 @@ extension Tensor {
     ///
     /// OpenBLAS runs on the calling thread only; a large product is cut into blocks of the
     /// output's rows or columns, one single-threaded call each, that `WorkerPool` hands out
-    /// like any element-wise job (see `blocks`). Each entry of the output is the same sum over
-    /// `k` in the same order whichever block computes it, so the result does not depend on the
-    /// split.
+    /// like any element-wise job (see `blockLength`). Each entry of the output is the same sum
+    /// over `k` in the same order whichever block computes it, so the result does not depend
+    /// on the split. A product with a small output and a tall right operand is split along
+    /// `k` instead (`depthSplit`): its entries are two partial sums added, a rounding fixed
+    /// by the shape alone, the same on one thread or several.
     private static func blasGemm(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double = 1, beta: Double = 0) throws {
         let n = a.shape[0], k = a.shape[1], m = b.shape[1]
         guard n > 0, m > 0 else { return }
@@ -137,6 +139,10 @@ extension Tensor {
         }
         // A tiny product costs less than the BLAS call's set-up (TinyProducts.swift).
         if alpha == 1, beta == 0 || beta == 1, tinyProduct(a, b, into: out, accumulate: beta == 1) { return }
+        if let split = depthSplit(n: n, m: m, k: k) {
+            try blasGemmAlongDepth(a, b, out, at: split, alpha: alpha, beta: beta)
+            return
+        }
         let product = try BlasProduct(a, b, out, alpha: alpha, beta: beta)
         // Blocks split the longer side of the output: each block packs all of the other
         // operand again, which costs least relative to the block's work that way.
