@@ -15,7 +15,6 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 typedef void (*lg_sgemm_fn)(CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, int, int, int, float,
                             const float *, int, const float *, int, float, float *, int);
@@ -27,14 +26,17 @@ static void *lg_library;
 static lg_sgemm_fn lg_sgemm_ptr;
 static lg_dgemm_fn lg_dgemm_ptr;
 
-// The library (its Debian soname, which the build linked before) and the three functions, or
-// an exit with the loader's own status for a missing library (127), as a program linked to it
-// would have stopped at start-up. Nothing can go on without them: every product needs them.
+// Why the load failed (dlerror's text), empty while it has not: kept for every later caller.
+static char lg_failure[512];
+
+// The library (its Debian soname, which the build linked before) and its functions, or NULL
+// with the reason kept in `lg_failure`: the engine then fails each product with that message
+// (a Lua error), and a host that multiplies no matrices goes on as before.
 static void *lg_require(void *found, const char *what) {
-    if (found != NULL) return found;
+    if (found != NULL || lg_failure[0] != 0) return found;
     const char *reason = dlerror();
-    fprintf(stderr, "luagrad: cannot load OpenBLAS (%s): %s\n", what, reason ? reason : "not found");
-    exit(127);
+    snprintf(lg_failure, sizeof lg_failure, "cannot load OpenBLAS (%s): %s", what, reason ? reason : "not found");
+    return NULL;
 }
 
 // Lazy binding: OpenBLAS's ~2 000 calls through its PLT (libc, libgfortran) are bound when
@@ -44,32 +46,36 @@ static void *lg_require(void *found, const char *what) {
 // to glibc's heap beside the program's jemalloc, and a process that did so aborted at exit
 // ("munmap_chunk(): invalid pointer").
 static void lg_load(void) {
-    lg_library = lg_require(dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_LOCAL), "libopenblas.so.0");
-    lg_sgemm_ptr = (lg_sgemm_fn)lg_require(dlsym(lg_library, "cblas_sgemm"), "cblas_sgemm");
-    lg_dgemm_ptr = (lg_dgemm_fn)lg_require(dlsym(lg_library, "cblas_dgemm"), "cblas_dgemm");
-    void (*set_threads)(int) = (void (*)(int))lg_require(dlsym(lg_library, "openblas_set_num_threads"),
+    void *library = lg_require(dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_LOCAL), "libopenblas.so.0");
+    if (library == NULL) return;
+    lg_sgemm_ptr = (lg_sgemm_fn)lg_require(dlsym(library, "cblas_sgemm"), "cblas_sgemm");
+    lg_dgemm_ptr = (lg_dgemm_fn)lg_require(dlsym(library, "cblas_dgemm"), "cblas_dgemm");
+    void (*set_threads)(int) = (void (*)(int))lg_require(dlsym(library, "openblas_set_num_threads"),
                                                          "openblas_set_num_threads");
+    if (lg_failure[0] != 0) return;
     set_threads(1);
     // The pthreads build's own exit path for its server threads (0.3.21); other builds lack it.
-    int (*shutdown)(void) = (int (*)(void))dlsym(lg_library, "blas_thread_shutdown_");
+    int (*shutdown)(void) = (int (*)(void))dlsym(library, "blas_thread_shutdown_");
     if (shutdown != NULL) shutdown();
+    lg_library = library;
 }
 
-void lg_openblas_load(void) { pthread_once(&lg_once, lg_load); }
+const char *lg_openblas_load(void) {
+    pthread_once(&lg_once, lg_load);
+    return lg_library != NULL ? NULL : lg_failure;
+}
 
 void *lg_openblas_symbol(const char *name) {
-    lg_openblas_load();
+    if (lg_openblas_load() != NULL) return NULL;
     return dlsym(lg_library, name);
 }
 
 void lg_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE transA, CBLAS_TRANSPOSE transB, int m, int n, int k,
               float alpha, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
-    lg_openblas_load();
     lg_sgemm_ptr(order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void lg_dgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE transA, CBLAS_TRANSPOSE transB, int m, int n, int k,
               double alpha, const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc) {
-    lg_openblas_load();
     lg_dgemm_ptr(order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

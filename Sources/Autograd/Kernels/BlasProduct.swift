@@ -21,6 +21,7 @@ struct BlasProduct {
     /// Prepares `out = alpha · (a @ b) + beta · out` for float `a` (n×k, k > 0), `b` (k×m) and a
     /// contiguous n×m `out` of one dtype (with `beta` 0, `out` is not read).
     init(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double = 1, beta: Double = 0) throws {
+        try BlasThreads.load()
         let (x, transA, lda) = try BlasProduct.operand(a)
         let (y, transB, ldb) = try BlasProduct.operand(b)
         self.a = x

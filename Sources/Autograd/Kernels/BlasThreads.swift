@@ -15,8 +15,14 @@ import COpenBLAS
 /// `openblas_set_num_threads` would, so the loader is the only caller of it.
 public enum BlasThreads {
     /// Opens OpenBLAS and adopts it as above, once per process. Products do it before their
-    /// first call; a host need not (a script that multiplies no matrices never loads it).
-    public static func adopt() { lg_openblas_load() }
+    /// first call (`load`); a host need not (a script that multiplies no matrices never loads it).
+    public static func adopt() { _ = lg_openblas_load() }
+
+    /// Opens OpenBLAS as `adopt` does; throws, with the dynamic linker's reason, when the
+    /// library cannot be loaded, so a product fails as a Lua error instead of the process.
+    static func load() throws {
+        if let failure = lg_openblas_load() { throw TorchError(String(cString: failure)) }
+    }
 
     /// Whether OpenBLAS's own threads are running (its `blas_server_avail`), or nil for a
     /// build that has none to report (OpenMP or serial OpenBLAS). Opens OpenBLAS first.
