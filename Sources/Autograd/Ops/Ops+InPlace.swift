@@ -174,7 +174,15 @@ extension Tensor {
         if recording, let base = viewBase, base.isLeaf, base.requiresGrad {
             throw TorchError(AutogradMessages.viewOfLeafInPlace)
         }
+        // PyTorch's `copy_` refuses overlapping copies whether or not it records.
+        if op === Ops.copyOp, others.count == 1 { try checkCopyOverlap(others[0]) }
         guard recording else {
+            // `copy_` writes its source straight into this tensor's memory, where the op
+            // below would copy it into a new tensor and that back: half the passes.
+            if op === Ops.copyOp, others.count == 1, try copyInPlace(from: others[0]) {
+                storage.bumpVersion()
+                return self
+            }
             // Plain arithmetic (no alpha) runs straight into this tensor's memory.
             if others.count == 1, args.allSatisfy({ $0.isAbsent }), ["add", "sub", "mul", "div"].contains(op.name),
                try updateInPlace(named: op.name, others[0]) {

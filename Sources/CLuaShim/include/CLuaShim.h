@@ -24,16 +24,19 @@ typedef int (*lg_SwiftFunction)(lua_State *L);
 /// The `nup` values on top of the stack become upvalues 2...nup+1 (upvalue 1 holds `fn`).
 void lg_pushswiftfunction(lua_State *L, lg_SwiftFunction fn, int nup);
 
-/// The `__index` of bridged objects: looks `key` up raw in the methods table held as
-/// upvalue 1 and only when it is absent calls the Swift `fallback` (upvalue 2).
-void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback);
-
 // `lg_pcall` (every protected call Swift makes) and the limits of a host.
 #include "lg_limits.h"
 // Ctrl-C for interactive hosts.
 #include "lg_interrupt.h"
 // Tensor userdata: their block, the test for one and the finalizer.
 #include "lg_tensor.h"
+
+/// The `__index` of tensors: looks `key` up raw in the methods table and, when it is absent,
+/// answers `x.grad` in C when it can (`grad_of` gives the gradient's address, the weak table
+/// its userdata); anything else calls the Swift `fallback`. Expects the methods table, then
+/// the weak table of gradient userdata (keyed by gradient address), on top of the stack, and
+/// replaces them with the closure (upvalues: methods, fallback, "grad", weak table, grad_of).
+void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback, lg_TensorGrad grad_of);
 
 // MARK: - Wrappers for macros
 

@@ -35,8 +35,8 @@ enum TorchModule {
         makeSizeMetatable(s, context)
         makeNodeMetatable(s, context)
         makeGradModeGuardMetatable(s, context)
-        makeTensorMetatable(s, context)
         makeGradObjectsTable(s, context)
+        makeTensorMetatable(s, context)
         addFunctions(s, module: module)
         Help.install(s, module: module)
         TerminalQuery.install(s, module: module)
@@ -141,14 +141,15 @@ enum TorchModule {
 
     // MARK: - Tensors
 
-    /// The tensor metatable: the methods table behind a raw-lookup `__index`, then the
-    /// metamethods (operators from the op table).
+    /// The tensor metatable: the methods table and `.grad` behind a C `__index`
+    /// (`lg_pushindexer`), then the metamethods (operators from the op table).
     private static func makeTensorMetatable(_ s: LuaStack, _ context: BridgeContext) {
         let L = s.L
         lg_newtable(L)
         let metatable = s.top
         pushMethodsTable(s)
-        lg_pushindexer(L, TensorMetatable.index)
+        lua_rawgeti(L, lg_registryindex(), lua_Integer(context.gradObjectsRef))
+        lg_pushindexer(L, TensorMetatable.index, TensorUserdata.gradOf)
         s.setField(metatable, "__index")
         setFunction(s, "__newindex", TensorMetatable.newIndex)
         setFunction(s, "__tostring", TensorMetatable.toString)
@@ -193,7 +194,8 @@ enum TorchModule {
         }
     }
 
-    /// The userdata of `.grad` tensors, by tensor, held weakly (see `TensorUserdata.pushReused`).
+    /// The userdata of `.grad` tensors, by tensor, held weakly (see `TensorUserdata.pushReused`;
+    /// the tensor metatable's `__index` reads it too).
     private static func makeGradObjectsTable(_ s: LuaStack, _ context: BridgeContext) {
         lg_newtable(s.L)
         lg_newtable(s.L)
