@@ -26,6 +26,29 @@ void lg_pushswiftfunction(lua_State *L, lg_SwiftFunction fn, int nup) {
     lua_pushcclosure(L, lg_trampoline, nup + 1);
 }
 
+// The functions of ops and operators: one upvalue, a block holding the Swift function and
+// the datum it takes (the op or an index). The general trampoline's closures carry the
+// function in upvalue 1 and the datum in upvalue 2, and each read of an upvalue goes through
+// the API (`lua_touserdata`, `lua_tointegerx`): on every op call, ~60 instructions of two.
+typedef struct {
+    lg_SwiftMethod fn;
+    void *data;
+} lg_Method;
+
+static int lg_method_trampoline(lua_State *L) {
+    const lg_Method *method = (const lg_Method *)lua_touserdata(L, lua_upvalueindex(1));
+    int n = lg_call_swift_method(L, method->fn, method->data);
+    if (n >= 0) return n;
+    return lg_raise(L, n);
+}
+
+void lg_pushswiftmethod(lua_State *L, lg_SwiftMethod fn, void *data) {
+    lg_Method *method = (lg_Method *)lua_newuserdatauv(L, sizeof(lg_Method), 0);
+    method->fn = fn;
+    method->data = data;
+    lua_pushcclosure(L, lg_method_trampoline, 1);
+}
+
 // `x.grad` answered in C when the gradient already has its userdata (every read after the
 // first in a training loop): the gradient's address, from the Swift reader in upvalue 5, finds
 // the userdata in the weak table in upvalue 4. Pushes it, or nil for no gradient, and returns

@@ -24,6 +24,14 @@ typedef int (*lg_SwiftFunction)(lua_State *L);
 /// The `nup` values on top of the stack become upvalues 2...nup+1 (upvalue 1 holds `fn`).
 void lg_pushswiftfunction(lua_State *L, lg_SwiftFunction fn, int nup);
 
+/// A Swift function callable from Lua that takes a datum fixed when it was pushed (an op, an
+/// index). Returns as `lg_SwiftFunction` does.
+typedef int (*lg_SwiftMethod)(lua_State *L, void *data);
+
+/// Pushes a Lua closure that calls `fn(L, data)` through a trampoline that reads both from
+/// its one upvalue (the functions of ops and operators, on the path of every op a script runs).
+void lg_pushswiftmethod(lua_State *L, lg_SwiftMethod fn, void *data);
+
 // `lg_pcall` (every protected call Swift makes) and the limits of a host.
 #include "lg_limits.h"
 // Ctrl-C for interactive hosts.

@@ -169,8 +169,7 @@ enum TorchModule {
         TensorUserdata.pushFinalizer(L)
         s.setField(metatable, "__close")
         for (plan, (name, _)) in OpBindings.shared.metamethods.enumerated() where name != "__unm" {
-            s.push(Int64(plan))
-            s.push(function: OpBindings.binaryMetamethod, upvalues: 1)
+            lg_pushswiftmethod(L, OpBindings.binaryMetamethod, UnsafeMutableRawPointer(bitPattern: plan))
             s.setField(metatable, name)
         }
         s.push("Tensor")
@@ -248,17 +247,16 @@ enum TorchModule {
 
     // MARK: - Helpers
 
-    /// Pushes the function of an overload group: its upvalue is the group's only op (a light
-    /// userdata of the `BoundOp`, which `OpBindings.shared` keeps for the whole process), or
-    /// the group's index when overloads must be resolved per call.
+    /// Pushes the function of an overload group: it carries the group's only op (the
+    /// `BoundOp`, which `OpBindings.shared` keeps for the whole process), or the group's index
+    /// when overloads must be resolved per call.
     private static func pushOpFunction(_ s: LuaStack, _ group: Int) {
         let overloads = OpBindings.shared.bound[group]
         if overloads.count == 1 {
-            lua_pushlightuserdata(s.L, Unmanaged.passUnretained(overloads[0]).toOpaque())
+            lg_pushswiftmethod(s.L, OpBindings.callOp, Unmanaged.passUnretained(overloads[0]).toOpaque())
         } else {
-            s.push(Int64(group))
+            lg_pushswiftmethod(s.L, OpBindings.callGroup, UnsafeMutableRawPointer(bitPattern: group))
         }
-        s.push(function: OpBindings.call, upvalues: 1)
     }
 
     /// Sets `name` of the table on top to `f`.
