@@ -80,18 +80,23 @@ void *lg_limits_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 int lg_limits_poll_deadline(lg_Limits *limits);
 
 
-/// Calls the Swift function `fn` for a C closure running inside Lua: counts the Swift frame
-/// for the allocator, and raises a pending stop once Swift has returned.
-static inline int lg_call_swift(lua_State *L, lg_SwiftFunction fn) {
+/// Before a Swift function runs for a C closure inside Lua: releases the tensors the collector
+/// found dead (their buffers go back for reuse before the call allocates) and counts the Swift
+/// frame for the allocator. Returns the state's limits (NULL when it has none) and the depth
+/// to restore in `saved`.
+static inline lg_Limits *lg_swift_enter(lua_State *L, int *saved) {
     void *ud = NULL;
-    if (lua_getallocf(L, &ud) != lg_limits_alloc || ud == NULL) return fn(L);
+    if (lua_getallocf(L, &ud) != lg_limits_alloc || ud == NULL) return NULL;
     lg_Limits *limits = (lg_Limits *)ud;
-    // Tensors the collector found dead since the last call are released first: their
-    // buffers go back for reuse before this call allocates.
     lg_limits_release_dead(limits);
-    int saved = limits->swift_depth;
-    limits->swift_depth = saved + 1;
-    int n = fn(L);
+    *saved = limits->swift_depth;
+    limits->swift_depth = *saved + 1;
+    return limits;
+}
+
+/// After the Swift function returned `n`: uncounts its frame and raises a pending stop, if any.
+static inline int lg_swift_leave(lua_State *L, lg_Limits *limits, int saved, int n) {
+    if (limits == NULL) return n;
     limits->swift_depth = saved;
     int reason = atomic_load_explicit(&limits->stop, memory_order_relaxed);
     if (reason == LG_STOP_NONE && (limits->refused_pending | limits->overshoot_pending))
@@ -100,6 +105,21 @@ static inline int lg_call_swift(lua_State *L, lg_SwiftFunction fn) {
         reason = lg_limits_poll_deadline(limits);
     if (reason != LG_STOP_NONE) return lg_limits_raise(L, reason);
     return n;
+}
+
+/// Calls the Swift function `fn` for a C closure running inside Lua: counts the Swift frame
+/// for the allocator, and raises a pending stop once Swift has returned.
+static inline int lg_call_swift(lua_State *L, lg_SwiftFunction fn) {
+    int saved = 0;
+    lg_Limits *limits = lg_swift_enter(L, &saved);
+    return lg_swift_leave(L, limits, saved, fn(L));
+}
+
+/// `lg_call_swift` for a function that takes the datum its closure carries.
+static inline int lg_call_swift_method(lua_State *L, lg_SwiftMethod fn, void *data) {
+    int saved = 0;
+    lg_Limits *limits = lg_swift_enter(L, &saved);
+    return lg_swift_leave(L, limits, saved, fn(L, data));
 }
 
 #endif

@@ -26,21 +26,77 @@ void lg_pushswiftfunction(lua_State *L, lg_SwiftFunction fn, int nup) {
     lua_pushcclosure(L, lg_trampoline, nup + 1);
 }
 
-// __index(object, key): methods first (a raw table get), then the Swift fallback.
+// The functions of ops and operators: one upvalue, a block holding the Swift function and
+// the datum it takes (the op or an index). The general trampoline's closures carry the
+// function in upvalue 1 and the datum in upvalue 2, and each read of an upvalue goes through
+// the API (`lua_touserdata`, `lua_tointegerx`): on every op call, ~60 instructions of two.
+typedef struct {
+    lg_SwiftMethod fn;
+    void *data;
+} lg_Method;
+
+static int lg_method_trampoline(lua_State *L) {
+    const lg_Method *method = (const lg_Method *)lua_touserdata(L, lua_upvalueindex(1));
+    int n = lg_call_swift_method(L, method->fn, method->data);
+    if (n >= 0) return n;
+    return lg_raise(L, n);
+}
+
+void lg_pushswiftmethod(lua_State *L, lg_SwiftMethod fn, void *data) {
+    lg_Method *method = (lg_Method *)lua_newuserdatauv(L, sizeof(lg_Method), 0);
+    method->fn = fn;
+    method->data = data;
+    lua_pushcclosure(L, lg_method_trampoline, 1);
+}
+
+// `x.grad` answered in C when the gradient already has its userdata (every read after the
+// first in a training loop): the gradient's address, from the Swift reader in upvalue 5, finds
+// the userdata in the weak table in upvalue 4. Pushes it, or nil for no gradient, and returns
+// 1; returns 0 with the stack as it was when the Swift indexer must answer (the value at 1 is
+// not a live tensor, or its gradient has no userdata yet: the indexer makes one).
+//
+// No Lua call here can raise: the raw gets allocate nothing, and the reader is Swift that
+// touches no Lua state (it only reads the tensor's field), so DESIGN.md §3 holds.
+static int lg_index_grad(lua_State *L) {
+    lg_TensorBox *box = lg_tensorbox(L, 1);
+    if (box == NULL || box->tensor == NULL) return 0;
+    lg_TensorGrad grad_of = (lg_TensorGrad)lua_touserdata(L, lua_upvalueindex(5));
+    // Borrowed: the tensor at 1 holds its gradient for as long as this call runs.
+    void *grad = grad_of(box->tensor);
+    if (grad == NULL) {
+        lua_pushnil(L);
+        return 1;
+    }
+    if (lua_rawgetp(L, lua_upvalueindex(4), grad) == LUA_TUSERDATA) {
+        // A userdata emptied by `free()` or `__close` stays in the table until collected.
+        lg_TensorBox *known = lg_tensorbox(L, -1);
+        if (known != NULL && known->tensor == grad) return 1;
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
+// __index(object, key): methods first (a raw table get), then `.grad`, then the Swift fallback.
 static int lg_indexer(lua_State *L) {
     lua_pushvalue(L, 2);
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     lua_pop(L, 1);
+    if (lua_rawequal(L, 2, lua_upvalueindex(3)) && lg_index_grad(L)) return 1;
     lg_SwiftFunction fn = (lg_SwiftFunction)lua_touserdata(L, lua_upvalueindex(2));
     int n = lg_call_swift(L, fn);
     if (n >= 0) return n;
     return lg_raise(L, n);
 }
 
-void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback) {
-    // Expects the methods table on top of the stack; replaces it with the closure.
+void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback, lg_TensorGrad grad_of) {
+    // Expects the methods table, then the weak table of gradient userdata, on top of the
+    // stack; replaces them with the closure.
     lua_pushlightuserdata(L, (void *)fallback);
-    lua_pushcclosure(L, lg_indexer, 2);
+    lua_rotate(L, -2, 1);
+    lua_pushliteral(L, "grad");
+    lua_rotate(L, -2, 1);
+    lua_pushlightuserdata(L, (void *)grad_of);
+    lua_pushcclosure(L, lg_indexer, 5);
 }
 
 // MARK: - Tensor userdata

@@ -73,6 +73,29 @@ describe("the .grad object", function()
     assert.are.equal(pt.text("q.grad"), tostring(q.grad))
   end)
 
+  -- The tensor metatable's __index answers `.grad` in C once the gradient has its userdata
+  -- (shim.c, `lg_index_grad`); the cases it leaves to Swift must still answer alike.
+  it("is made again after the collector took it, and is then the same object", function()
+    local p = torch.ones(2, { requires_grad = true })
+    ;(p * 2):sum():backward()
+    do local _ = p.grad end
+    collectgarbage(); collectgarbage()
+    local g = p.grad
+    assert.is_true(rawequal(g, p.grad))
+    assert.are.equal(pt.text("q.grad"), tostring(g))
+  end)
+
+  it("is nil for a tensor without a gradient, and an error for a freed tensor", function()
+    assert.is_nil(torch.ones(2).grad)
+    local p = torch.ones(2, { requires_grad = true })
+    ;(p * 2):sum():backward()
+    local _ = p.grad
+    p:free()
+    local ok, err = pcall(function() return p.grad end)
+    assert.is_false(ok)
+    assert.is_truthy(tostring(err):find("the tensor was freed", 1, true))
+  end)
+
   it("is collected once nothing refers to it", function()
     local before = collectgarbage("count")
     for _ = 1, 20000 do

@@ -22,6 +22,24 @@ local kinds = {
   idx = function() local idx = torch.randperm(10) return function() local _ = a[idx] end end,
   slice = function() return function() local _ = a[{{1, 5}}] end end,
   sub_ = function() return function() a:sub_(b) end end,
+  copy_ = function() return function() a:copy_(b) end end,
+  -- The MLP's first weight (784 × 256 floats): run it with N in the hundreds.
+  copy_big = function()
+    local dst, src = torch.zeros(784, 256), torch.randn(784, 256)
+    return function() dst:copy_(src) end
+  end,
+  -- The library code that calls copy_: Adam with amsgrad (`max_sq:copy_(...)` each step) and
+  -- load_state_dict of a 10 → 1 linear layer.
+  amsgrad = function()
+    local p = torch.randn(10, 1):requires_grad_()
+    p.grad = torch.randn(10, 1)
+    local opt = torch.optim.Adam({ p }, { lr = 1e-3, amsgrad = true })
+    return function() opt:step() end
+  end,
+  load_state = function()
+    local net, saved = torch.nn.Linear(10, 1), torch.nn.Linear(10, 1):state_dict()
+    return function() net:load_state_dict(saved) end
+  end,
   grad = function()
     a:requires_grad_(); (a * b):sum():backward()
     return function() local _ = a.grad end

@@ -174,9 +174,17 @@ extension Tensor {
         if recording, let base = viewBase, base.isLeaf, base.requiresGrad {
             throw TorchError(AutogradMessages.viewOfLeafInPlace)
         }
+        // PyTorch's `copy_` refuses overlapping copies whether or not it records.
+        if op === Ops.copyOp, others.count == 1 { try checkCopyOverlap(others[0]) }
         guard recording else {
+            // `copy_` writes its source straight into this tensor's memory, where the op
+            // below would copy it into a new tensor and that back: half the passes.
+            if op === Ops.copyOp, others.count == 1, try copyInPlace(from: others[0]) {
+                storage.bumpVersion()
+                return self
+            }
             // Plain arithmetic (no alpha) runs straight into this tensor's memory.
-            if others.count == 1, args.allSatisfy({ $0.isAbsent }), ["add", "sub", "mul", "div"].contains(op.name),
+            if others.count == 1, args.allSatisfy({ $0.isAbsent }), Tensor.isPlainArithmetic(op.name),
                try updateInPlace(named: op.name, others[0]) {
                 storage.bumpVersion()
                 return self
@@ -240,6 +248,16 @@ extension Tensor {
         outputNr = 0
         requiresGrad = true
         return self
+    }
+
+    /// Whether `updateInPlace(named:)` computes the op named `name`. A switch, not an array's
+    /// `contains`: the array literal was built and destroyed on every in-place op (~100
+    /// instructions of a 10-element `sub_`).
+    private static func isPlainArithmetic(_ name: String) -> Bool {
+        switch name {
+        case "add", "sub", "mul", "div": true
+        default: false
+        }
     }
 
     /// Copies an in-place op's result into this tensor, with PyTorch's shape and cast checks.

@@ -24,9 +24,13 @@ typedef int (*lg_SwiftFunction)(lua_State *L);
 /// The `nup` values on top of the stack become upvalues 2...nup+1 (upvalue 1 holds `fn`).
 void lg_pushswiftfunction(lua_State *L, lg_SwiftFunction fn, int nup);
 
-/// The `__index` of bridged objects: looks `key` up raw in the methods table held as
-/// upvalue 1 and only when it is absent calls the Swift `fallback` (upvalue 2).
-void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback);
+/// A Swift function callable from Lua that takes a datum fixed when it was pushed (an op, an
+/// index). Returns as `lg_SwiftFunction` does.
+typedef int (*lg_SwiftMethod)(lua_State *L, void *data);
+
+/// Pushes a Lua closure that calls `fn(L, data)` through a trampoline that reads both from
+/// its one upvalue (the functions of ops and operators, on the path of every op a script runs).
+void lg_pushswiftmethod(lua_State *L, lg_SwiftMethod fn, void *data);
 
 // `lg_pcall` (every protected call Swift makes) and the limits of a host.
 #include "lg_limits.h"
@@ -34,6 +38,13 @@ void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback);
 #include "lg_interrupt.h"
 // Tensor userdata: their block, the test for one and the finalizer.
 #include "lg_tensor.h"
+
+/// The `__index` of tensors: looks `key` up raw in the methods table and, when it is absent,
+/// answers `x.grad` in C when it can (`grad_of` gives the gradient's address, the weak table
+/// its userdata); anything else calls the Swift `fallback`. Expects the methods table, then
+/// the weak table of gradient userdata (keyed by gradient address), on top of the stack, and
+/// replaces them with the closure (upvalues: methods, fallback, "grad", weak table, grad_of).
+void lg_pushindexer(lua_State *L, lg_SwiftFunction fallback, lg_TensorGrad grad_of);
 
 // MARK: - Wrappers for macros
 

@@ -40,6 +40,10 @@ static inline void lg_pushtensorbox(lua_State *L, void *tensor, int metatable_re
     lua_setmetatable(L, -2);
 }
 
+/// The gradient of a tensor (`.grad`), borrowed, or NULL when it has none (a Swift function
+/// that touches no Lua state, so C may call it directly).
+typedef void *(*lg_TensorGrad)(void *tensor);
+
 /// Releases a tensor a box held (a Swift function: `Unmanaged.release`).
 typedef void (*lg_TensorRelease)(void *tensor);
 

@@ -79,18 +79,24 @@ struct OpBindings: Sendable {
 
     // MARK: - Calls from Lua
 
-    /// `torch.f(...)` / `x:f(...)`: upvalue 2 is the op of a group of one (a light userdata),
-    /// else the index of the overload group.
-    static let call: lg_SwiftFunction = { L in
+    /// `torch.f(...)` / `x:f(...)` of a group of one op: the datum is that `BoundOp`
+    /// (`lg_pushswiftmethod`).
+    static let callOp: lg_SwiftMethod = { L, op in
         luaEntry(L) { s in
             BridgeContext.collectBeforeOp(s.L)
-            if let only = lua_touserdata(s.L, lg_upvalueindex(2)) {
-                // Borrowed: `shared` holds every `BoundOp` for the whole process, and reading
-                // it out of the groups retained and released the group and the op per call.
-                return try Unmanaged<BoundOp>.fromOpaque(only)._withUnsafeGuaranteedRef { try call($0, s) }
-            }
-            let group = Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))
-            return try call(OpBindings.resolve(OpBindings.shared.bound[group], s), s)
+            guard let op else { throw LuaError("op function without its op") }
+            // Borrowed: `shared` holds every `BoundOp` for the whole process, and reading
+            // it out of the groups retained and released the group and the op per call.
+            return try Unmanaged<BoundOp>.fromOpaque(op)._withUnsafeGuaranteedRef { try call($0, s) }
+        }
+    }
+
+    /// `torch.f(...)` / `x:f(...)` of a group of overloads, resolved per call: the datum is the
+    /// group's index (`lg_pushswiftmethod`).
+    static let callGroup: lg_SwiftMethod = { L, group in
+        luaEntry(L) { s in
+            BridgeContext.collectBeforeOp(s.L)
+            return try call(OpBindings.resolve(OpBindings.shared.bound[Int(bitPattern: group)], s), s)
         }
     }
 
@@ -156,11 +162,12 @@ struct OpBindings: Sendable {
         return 1
     }
 
-    /// Binary metamethods (`a + b`, `2 - x`): upvalue 2 is the index of the metamethod's plan.
-    static let binaryMetamethod: lg_SwiftFunction = { L in
+    /// Binary metamethods (`a + b`, `2 - x`): the datum is the index of the metamethod's plan
+    /// (`lg_pushswiftmethod`).
+    static let binaryMetamethod: lg_SwiftMethod = { L, plan in
         luaEntry(L) { s in
             BridgeContext.collectBeforeOp(s.L)
-            let index = Int(lua_tointegerx(s.L, lg_upvalueindex(2), nil))
+            let index = Int(bitPattern: plan)
             // Each operand is handed over to the op (`consume`): kept alive by the stack slot
             // it came from, it is retained once, where a copy per use retained it twice. The
             // plan is read one op at a time: a copy of the whole plan held all three ops strongly.

@@ -14,8 +14,9 @@ enum TensorMetatable {
     static let index: lg_SwiftFunction = { L in
         luaEntry(L) { s in
             let t = try s.checkTensor(1, "__index")
-            // `.grad`, read for every parameter of every step, is recognised by the identity of
-            // the interned string: no Swift string made, no names compared.
+            // `.grad` reaches here only for a gradient that has no userdata yet (the C indexer
+            // answers the other reads): recognised by the identity of the interned string, no
+            // Swift string made, no names compared.
             if lua_topointer(s.L, 2) == BridgeContext.withContext(s.L, { $0.gradKey }) {
                 if let g = t.grad { TensorUserdata.pushReused(s.L, g) } else { s.pushNil() }
                 return 1

@@ -57,6 +57,14 @@ enum TensorUserdata {
         lg_pop(L, 1)
     }
 
+    /// The gradient of a tensor, borrowed, for the `.grad` the C `__index` answers
+    /// (`lg_pushindexer`): the tensor's userdata holds it, and the tensor its gradient, for as
+    /// long as that call runs. Reads the field only (a non-leaf's warning included), no Lua.
+    static let gradOf: lg_TensorGrad = { p in
+        guard let p, let g = Unmanaged<Tensor>.fromOpaque(p)._withUnsafeGuaranteedRef({ $0.grad }) else { return nil }
+        return Unmanaged.passUnretained(g).toOpaque()
+    }
+
     /// Releases the tensor held at `i` (for `free()`; `__gc` and `__close` do the same in C).
     static func release(_ L: OpaquePointer, _ i: Int32) {
         guard let slot = slot(L, i), let p = slot.pointee else { return }

@@ -35,8 +35,8 @@ enum TorchModule {
         makeSizeMetatable(s, context)
         makeNodeMetatable(s, context)
         makeGradModeGuardMetatable(s, context)
-        makeTensorMetatable(s, context)
         makeGradObjectsTable(s, context)
+        makeTensorMetatable(s, context)
         addFunctions(s, module: module)
         Help.install(s, module: module)
         TerminalQuery.install(s, module: module)
@@ -141,14 +141,15 @@ enum TorchModule {
 
     // MARK: - Tensors
 
-    /// The tensor metatable: the methods table behind a raw-lookup `__index`, then the
-    /// metamethods (operators from the op table).
+    /// The tensor metatable: the methods table and `.grad` behind a C `__index`
+    /// (`lg_pushindexer`), then the metamethods (operators from the op table).
     private static func makeTensorMetatable(_ s: LuaStack, _ context: BridgeContext) {
         let L = s.L
         lg_newtable(L)
         let metatable = s.top
         pushMethodsTable(s)
-        lg_pushindexer(L, TensorMetatable.index)
+        lua_rawgeti(L, lg_registryindex(), lua_Integer(context.gradObjectsRef))
+        lg_pushindexer(L, TensorMetatable.index, TensorUserdata.gradOf)
         s.setField(metatable, "__index")
         setFunction(s, "__newindex", TensorMetatable.newIndex)
         setFunction(s, "__tostring", TensorMetatable.toString)
@@ -168,8 +169,7 @@ enum TorchModule {
         TensorUserdata.pushFinalizer(L)
         s.setField(metatable, "__close")
         for (plan, (name, _)) in OpBindings.shared.metamethods.enumerated() where name != "__unm" {
-            s.push(Int64(plan))
-            s.push(function: OpBindings.binaryMetamethod, upvalues: 1)
+            lg_pushswiftmethod(L, OpBindings.binaryMetamethod, UnsafeMutableRawPointer(bitPattern: plan))
             s.setField(metatable, name)
         }
         s.push("Tensor")
@@ -193,7 +193,8 @@ enum TorchModule {
         }
     }
 
-    /// The userdata of `.grad` tensors, by tensor, held weakly (see `TensorUserdata.pushReused`).
+    /// The userdata of `.grad` tensors, by tensor, held weakly (see `TensorUserdata.pushReused`;
+    /// the tensor metatable's `__index` reads it too).
     private static func makeGradObjectsTable(_ s: LuaStack, _ context: BridgeContext) {
         lg_newtable(s.L)
         lg_newtable(s.L)
@@ -246,17 +247,16 @@ enum TorchModule {
 
     // MARK: - Helpers
 
-    /// Pushes the function of an overload group: its upvalue is the group's only op (a light
-    /// userdata of the `BoundOp`, which `OpBindings.shared` keeps for the whole process), or
-    /// the group's index when overloads must be resolved per call.
+    /// Pushes the function of an overload group: it carries the group's only op (the
+    /// `BoundOp`, which `OpBindings.shared` keeps for the whole process), or the group's index
+    /// when overloads must be resolved per call.
     private static func pushOpFunction(_ s: LuaStack, _ group: Int) {
         let overloads = OpBindings.shared.bound[group]
         if overloads.count == 1 {
-            lua_pushlightuserdata(s.L, Unmanaged.passUnretained(overloads[0]).toOpaque())
+            lg_pushswiftmethod(s.L, OpBindings.callOp, Unmanaged.passUnretained(overloads[0]).toOpaque())
         } else {
-            s.push(Int64(group))
+            lg_pushswiftmethod(s.L, OpBindings.callGroup, UnsafeMutableRawPointer(bitPattern: group))
         }
-        s.push(function: OpBindings.call, upvalues: 1)
     }
 
     /// Sets `name` of the table on top to `f`.
