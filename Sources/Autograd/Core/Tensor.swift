@@ -58,6 +58,9 @@ public final class Tensor {
         get { extras?.leafHooks ?? [] }
         set { if !newValue.isEmpty || extras != nil { extrasForWriting.leafHooks = newValue } }
     }
+    /// Whether hooks are set on this leaf's gradient (read in place: `leafHooks` returns a
+    /// copy of the array, a retain and release per gradient a leaf receives).
+    var hasLeafHooks: Bool { !(extras?.leafHooks.isEmpty ?? true) }
     /// What leaves and few other tensors carry (`.grad`, the accumulator, a tangent, hooks),
     /// kept apart: an op's result has none of it, and as four fields of its own they were
     /// four references to release (nil or empty) in every dying tensor's deinit, and 24
