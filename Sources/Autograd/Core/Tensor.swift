@@ -123,8 +123,7 @@ public final class Tensor {
         // The last tensor on a small storage hands it to the thread's pool for the next op's
         // output (see `StoragePool`).
         if storage.isInline && isKnownUniquelyReferenced(&storage) { Storage.recycle(storage) }
-        // The accumulator may outlive its leaf (graphs hold it): it must not refer to it after.
-        extras?.accumulator?.variable = nil
+        // (A leaf's accumulator forgets it when the extras go: `TensorExtras.deinit`.)
         // A long chain of nodes must not be freed by recursion (a million-op graph would
         // overflow the stack): hand the node to the iterative teardown.
         // Most tensors die while their node is still held by the graph downstream: a plain
@@ -442,10 +441,16 @@ struct WrappedKey: Hashable {
     }
 }
 
-/// The rarely set parts of a tensor (see `Tensor.extras`).
+/// The rarely set parts of a tensor (see `Tensor.extras`), which only their tensor holds:
+/// they die with it.
 private final class TensorExtras {
     var gradStorage: Tensor?
     var accumulator: AccumulateGrad?
     var tangent: Tensor?
     var leafHooks: [GradHook] = []
+
+    /// The accumulator may outlive its leaf (graphs hold it): it must not refer to it after.
+    /// Cleared here rather than in the tensor's deinit, where reading the extras of every
+    /// dying tensor (an op's result has none) was a retain and a release.
+    deinit { accumulator?.variable = nil }
 }
