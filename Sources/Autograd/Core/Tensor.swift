@@ -25,8 +25,12 @@ public final class Tensor {
 
     /// The accumulated gradient of a leaf (or of a non-leaf that retains its grad).
     public internal(set) var gradStorage: Tensor? {
-        // A gradient with a graph may lead back to a node that kept this tensor itself.
-        didSet { if isSavedAsInput { laterTensorAttached(gradStorage) } }
+        get { extras?.gradStorage }
+        set {
+            if newValue != nil || extras != nil { extrasForWriting.gradStorage = newValue }
+            // A gradient with a graph may lead back to a node that kept this tensor itself.
+            if isSavedAsInput { laterTensorAttached(newValue) }
+        }
     }
     /// The node that made this tensor; nil for leaves.
     public internal(set) var gradFn: Node?
@@ -37,13 +41,37 @@ public final class Tensor {
     /// Held strongly (it holds its leaf unowned, cleared by this tensor's deinit, so there is no
     /// cycle): held weakly, as PyTorch does, every short graph made a new node and a
     /// weak-reference side table for it.
-    var accumulator: AccumulateGrad?
+    var accumulator: AccumulateGrad? {
+        get { extras?.accumulator }
+        set { if newValue != nil || extras != nil { extrasForWriting.accumulator = newValue } }
+    }
     /// The forward-mode tangent of a dual tensor (`unpack_dual(x).tangent`).
     public internal(set) var tangent: Tensor? {
-        didSet { if isSavedAsInput { laterTensorAttached(tangent) } }
+        get { extras?.tangent }
+        set {
+            if newValue != nil || extras != nil { extrasForWriting.tangent = newValue }
+            if isSavedAsInput { laterTensorAttached(newValue) }
+        }
     }
     /// Hooks on this leaf's gradient, run before it accumulates into `.grad`.
-    var leafHooks: [GradHook] = []
+    var leafHooks: [GradHook] {
+        get { extras?.leafHooks ?? [] }
+        set { if !newValue.isEmpty || extras != nil { extrasForWriting.leafHooks = newValue } }
+    }
+    /// Whether hooks are set on this leaf's gradient (read in place: `leafHooks` returns a
+    /// copy of the array, a retain and release per gradient a leaf receives).
+    var hasLeafHooks: Bool { !(extras?.leafHooks.isEmpty ?? true) }
+    /// What leaves and few other tensors carry (`.grad`, the accumulator, a tangent, hooks),
+    /// kept apart: an op's result has none of it, and as four fields of its own they were
+    /// four references to release (nil or empty) in every dying tensor's deinit, and 24
+    /// bytes more per tensor.
+    private var extras: TensorExtras?
+    private var extrasForWriting: TensorExtras {
+        if let extras { return extras }
+        let made = TensorExtras()
+        extras = made
+        return made
+    }
 
     // MARK: - One-byte fields
     // Declared last so that they share one word: a class lays out its fields in declaration
@@ -95,8 +123,7 @@ public final class Tensor {
         // The last tensor on a small storage hands it to the thread's pool for the next op's
         // output (see `StoragePool`).
         if storage.isInline && isKnownUniquelyReferenced(&storage) { Storage.recycle(storage) }
-        // The accumulator may outlive its leaf (graphs hold it): it must not refer to it after.
-        accumulator?.variable = nil
+        // (A leaf's accumulator forgets it when the extras go: `TensorExtras.deinit`.)
         // A long chain of nodes must not be freed by recursion (a million-op graph would
         // overflow the stack): hand the node to the iterative teardown.
         // Most tensors die while their node is still held by the graph downstream: a plain
@@ -412,4 +439,18 @@ struct WrappedKey: Hashable {
         }
         self.target = target
     }
+}
+
+/// The rarely set parts of a tensor (see `Tensor.extras`), which only their tensor holds:
+/// they die with it.
+private final class TensorExtras {
+    var gradStorage: Tensor?
+    var accumulator: AccumulateGrad?
+    var tangent: Tensor?
+    var leafHooks: [GradHook] = []
+
+    /// The accumulator may outlive its leaf (graphs hold it): it must not refer to it after.
+    /// Cleared here rather than in the tensor's deinit, where reading the extras of every
+    /// dying tensor (an op's result has none) was a retain and a release.
+    deinit { accumulator?.variable = nil }
 }

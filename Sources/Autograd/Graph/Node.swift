@@ -369,7 +369,7 @@ public final class AccumulateGrad: Node {
     /// leaf's shape and dtype that would have been updated in place (not recorded).
     func gradDestination(pass: Int) -> Tensor? {
         guard self.pass == pass, passFeeds == 1, !hasHooksOrRetainedGrads,
-              let variable, variable.leafHooks.isEmpty, let grad = variable.gradStorage,
+              let variable, !variable.hasLeafHooks, let grad = variable.gradStorage,
               !grad.requiresGrad, grad.gradFn == nil, grad.tangent == nil, !grad.isWrappedNumber,
               grad.isContiguous, grad.dtype == variable.dtype, grad.shape == variable.shape
         else { return nil }
@@ -383,7 +383,7 @@ public final class AccumulateGrad: Node {
         // (lexical lifetimes), so the gradient was never uniquely referenced and every
         // first gradient was copied into `.grad` instead of adopted.
         guard let variable, var grad = incoming.take() else { return }
-        if !variable.leafHooks.isEmpty { grad = try variable.runLeafHooks(grad) }
+        if variable.hasLeafHooks { grad = try variable.runLeafHooks(grad) }
         try variable.accumulateGrad(adopting: &grad, createGraph: context.createGraph)
     }
 }

@@ -150,7 +150,12 @@ public final class Op: Sendable {
             ($0.gradEnabled, $0.dualLevel > 0, $0.detectAnomaly)
         }
         if gradEnabled, backward != nil, output.dtype.isFloatingPoint, call.inputs.anyRequiresGrad {
-            let node = OpNode(op: self, call: call, output: output)
+            // Named before the arguments move (the overloads read them: `sum(dim)`); they move
+            // into the node unless forward mode reads them below. Copied, the array was
+            // retained for the node and released again when the call ended, per recorded op.
+            let overloadName = gradFnOverload.map { overload in overload(call) }
+            let args = dual ? call.args : call.takeArgs()
+            let node = OpNode(op: self, call: call, args: args, overloadName: overloadName, output: output)
             if anomaly { node.forwardTrace = ThreadState.current.scriptTraceback?() }
             output.outputNr = 0
             output.requiresGrad = true
@@ -173,6 +178,16 @@ public struct OpCall {
     public var args: [Arg]
     /// Extra tensors the forward kernel computes for the backward formula (`SaveSlot.aux`).
     public var aux: [Tensor] = []
+
+    /// Moves the arguments out, leaving none: a copy and a later reset were a retain and a
+    /// release of the array (a `swap` with an empty array compiled to the same).
+    mutating func takeArgs() -> [Arg] {
+        withUnsafeMutablePointer(to: &args) { slot in
+            let taken = slot.move()
+            slot.initialize(to: [])
+            return taken
+        }
+    }
 }
 
 /// A non-tensor argument.
@@ -317,8 +332,6 @@ final class OpNode: Node {
     unowned(unsafe) let op: Op
     let args: [Arg]
     var saved = SavedTensors()
-    private let outputShape: [Int]
-    private let outputDtype: DType
 
     /// PyTorch's name for this node when it depends on the overload called (`SumBackward1`);
     /// nil when the op's `gradFnName` applies.
@@ -335,10 +348,19 @@ final class OpNode: Node {
     /// `call` and `output` are borrowed: an initializer takes its arguments owned, which copied
     /// the whole call (every operand and array retained and released again) per recorded op,
     /// and retained the output (kept only as a detached alias).
-    init(op: Op, call: borrowing OpCall, output: borrowing Tensor, saveAll: Bool = false) {
+    convenience init(op: Op, call: borrowing OpCall, output: borrowing Tensor, saveAll: Bool = false) {
+        self.init(op: op, call: call, args: call.args,
+                  overloadName: op.gradFnOverload.map { overload in overload(copy call) },
+                  output: output, saveAll: saveAll)
+    }
+
+    /// Records `op` applied by `call`, keeping `args` (the call's arguments, which `Op.run`
+    /// moves out of the call) and `overloadName` (the op's `gradFnOverload` of the call).
+    init(op: Op, call: borrowing OpCall, args: consuming [Arg], overloadName: String?,
+         output: borrowing Tensor, saveAll: Bool = false) {
         self.op = op
-        self.args = call.args
-        self.overloadName = op.gradFnOverload.map { overload in overload(copy call) }
+        self.args = args
+        self.overloadName = overloadName
         let inputCount = call.inputs.count
         var bits: UInt32 = 0
         for k in 0..<min(inputCount, 32) where call.inputs.requiresGrad(k) { bits |= 1 << UInt32(k) }
@@ -348,8 +370,6 @@ final class OpNode: Node {
             for k in 0..<min(inputCount, 32) where call.inputs[k].isColumnMajor { layouts |= 1 << UInt32(k) }
         }
         self.columnMajorBits = layouts
-        self.outputShape = output.shape
-        self.outputDtype = output.dtype
         super.init(edges: Edges())
         // Appended in place: an `Edges` built aside was copied into the node and destroyed.
         for k in 0..<inputCount { edges.append(call.inputs.edge(k)) }
@@ -396,7 +416,11 @@ final class OpNode: Node {
         guard let backward = Unmanaged.passUnretained(op)._withUnsafeGuaranteedRef({ $0.backward }) else { return [] }
         // Moved out of the buffer, not copied, so that a gradient no one else holds is seen as
         // such: the formula may then write its result into it (`BackwardContext.ownsGrad`).
-        var grad = try grads.take(0) ?? Tensor.zeros(outputShape, dtype: outputDtype)
+        // The engine runs a node only with a gradient, and an op's node has the one output
+        // (`Op.run` gives only its main result a `gradFn`): without one, nothing flows on, as
+        // the engine does for a node that got none. (Keeping the output's shape and dtype for a
+        // zero gradient here cost a retain and release per recorded op.)
+        guard var grad = grads.take(0) else { return [] }
         let owned = !context.createGraph && Tensor.isHandedOver(&grad)
         // Moved into the context: passed as it is, it was retained for the context and released
         // twice after the formula.
