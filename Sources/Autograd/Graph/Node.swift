@@ -195,7 +195,10 @@ public class Node {
     /// The name PyTorch's `grad_fn.name()` and its messages use: C++ nodes that are not
     /// generated from derivatives.yaml carry their namespace (`torch::autograd::CopySlices`).
     public var qualifiedName: String {
-        name == "CopySlices" || name == "AccumulateGrad" ? "torch::autograd::" + name : name
+        switch name {
+        case "CopySlices", "CopyBackwards", "AccumulateGrad": "torch::autograd::" + name
+        default: name
+        }
     }
     /// How many outputs the forward op produced.
     var outputCount: Int { 1 }
