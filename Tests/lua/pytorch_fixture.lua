@@ -6,6 +6,7 @@
 --   local pt = fixture.load("printing")          -- fixtures/printing.txt next to this test
 --   assert.are.equal(pt.text("arange"), tostring(torch.arange(4.0)))
 --   pt.assert_tensor("exp", x:exp(), {rtol = 1e-6}) -- dtype, shape and values (see below)
+--   assert.are.equal(fixture.one_based(pt.text("bad dim")), fixture.message_of(f))
 
 local M = {}
 
@@ -133,6 +134,20 @@ function M.load(name)
   end
 
   return pt
+end
+
+--- The message of the error `fn(...)` raises, without the position Lua puts in front (a test
+--- compares it with PyTorch's message).
+function M.message_of(fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok, "expected an error")
+  return (tostring(err):gsub("^[^:\n]*:%d+: ", ""))
+end
+
+--- PyTorch's message with its 0-based "index N" and "dimension N" shifted to Lua's 1-based ones.
+function M.one_based(text)
+  return (text:gsub("index (%d+)", function(n) return "index " .. (tonumber(n) + 1) end)
+    :gsub("dimension (%d+)", function(n) return "dimension " .. (tonumber(n) + 1) end))
 end
 
 return M

@@ -3,22 +3,11 @@
 -- reads the 1-based positions as they are (Indexing.view); other layouts, a recorded op and
 -- bad positions take the general one. Both must give PyTorch's results and messages.
 -- Expected values: fixtures/indexing_keys.py (the same keys in Python's 0-based spelling).
-local pt = require("pytorch_fixture").load("indexing_keys")
+local fixture = require("pytorch_fixture")
+local pt = fixture.load("indexing_keys")
+local message_of, one_based = fixture.message_of, fixture.one_based
 
 local function long(list) return torch.tensor(list, { dtype = torch.int64 }) end
-
--- The message of the error `f` raises, without the position Lua puts in front.
-local function message_of(f)
-  local ok, err = pcall(f)
-  assert.is_false(ok)
-  return (tostring(err):gsub("^.-:%d+: ", ""))
-end
-
--- PyTorch's message with its 0-based "index N" and "dimension N" shifted to Lua's 1-based ones.
-local function one_based(text)
-  return (text:gsub("index (%d+)", function(n) return "index " .. (tonumber(n) + 1) end)
-    :gsub("dimension (%d+)", function(n) return "dimension " .. (tonumber(n) + 1) end))
-end
 
 describe("tensor keys", function()
   local x = torch.arange(12.0):reshape(3, 4)

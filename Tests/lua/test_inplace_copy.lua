@@ -4,19 +4,9 @@
 -- memory in a layout that cannot be compared cheaply, or a dual source, takes the general path
 -- (a copy first). Both must agree with PyTorch.
 -- Expected values: fixtures/inplace_copy.py (same names; Python's positions count from 0).
-local pt = require("pytorch_fixture").load("inplace_copy")
-
--- The message of the error `f` raises, without the position Lua puts in front.
-local function message_of(f)
-  local ok, err = pcall(f)
-  assert.is_false(ok)
-  return (tostring(err):gsub("^.-:%d+: ", ""))
-end
-
--- PyTorch's message with its 0-based "dimension N" shifted to Lua's 1-based one.
-local function one_based(text)
-  return (text:gsub("dimension (%d+)", function(n) return "dimension " .. (tonumber(n) + 1) end))
-end
+local fixture = require("pytorch_fixture")
+local pt = fixture.load("inplace_copy")
+local message_of, one_based = fixture.message_of, fixture.one_based
 
 describe("copy_ broadcasts its source", function()
   local cases = {

@@ -2,14 +2,10 @@
 -- initialisation draw for draw under a seed, forwards and grad_fn names, shape errors,
 -- LazyLinear, Dropout's mask, activations and losses. Expected values: fixtures/nn_layers.py
 -- (same names; its class labels are 0-based, these are 1-based).
-local pt = require("pytorch_fixture").load("nn_layers")
+local fixture = require("pytorch_fixture")
+local pt = fixture.load("nn_layers")
+local message_of = fixture.message_of
 local nn, F = torch.nn, torch.nn.functional
-
-local function message_of(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return (tostring(err):gsub("^[^:\n]*:%d+: ", ""))
-end
 
 local function shape_of(t)
   local shape = {}

@@ -1,19 +1,14 @@
 -- torch.nn's module system (nn_module.lua, nn_containers.lua): nn.Parameter, classes made with
 -- nn.Module:extend, registration by assignment, traversal names and order, modes, printing,
 -- state dicts and their PyTorch errors. Expected text: fixtures/nn_module.py (same names).
-local pt = require("pytorch_fixture").load("nn_module")
+local fixture = require("pytorch_fixture")
+local pt = fixture.load("nn_module")
+local message_of = fixture.message_of
 local nn = torch.nn
 
 -- PyTorch raises some of these as KeyError, whose str() is the repr of the message.
 local function key_error(text)
   return (text:gsub("^'(.*)'$", "%1"):gsub("\\'", "'"):gsub('^"(.*)"$', "%1"))
-end
-
--- The message of a Lua error without its `file:line: ` position.
-local function message_of(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return (tostring(err):gsub("^[^:\n]*:%d+: ", ""))
 end
 
 -- The twin of fixtures/nn_module.py's Block and Net.
