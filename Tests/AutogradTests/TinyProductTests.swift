@@ -5,7 +5,7 @@ import Testing
 /// against the same rows computed inside a product large enough to go to BLAS.
 @Suite struct TinyProductTests {
     /// n × k @ k × m shapes under the tiny-product limits (n·m·k ≤ 512, k ≤ 15).
-    static let shapes: [(n: Int, k: Int, m: Int)] = [(10, 2, 1), (2, 10, 1), (1, 1, 1), (7, 5, 3), (3, 15, 4), (4, 8, 16)]
+    static let shapes: [(n: Int, k: Int, m: Int)] = [(10, 2, 1), (2, 10, 1), (1, 1, 1), (7, 5, 3), (3, 15, 4), (4, 8, 16), (2, 12, 16), (3, 15, 8)]
 
     @Test(arguments: [DType.float32, .float64], [false, true])
     func tinyProductsGiveBLASBits(dtype: DType, transposedRight: Bool) throws {

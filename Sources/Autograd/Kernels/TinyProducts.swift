@@ -6,11 +6,7 @@ extension Tensor {
     /// spends three or four per multiply-add.
     static let tinyProductLimit = 512
 
-    /// The longest shared dim a product may have to skip BLAS. Up to here, each entry of
-    /// OpenBLAS's result (0.3.21, this machine's kernels) is one chain of fused multiply-adds
-    /// over the shared dim in order, starting from zero, which `tinyProduct` repeats bit for
-    /// bit (checked on 30 million random entries of both dtypes, every transpose, with and
-    /// without accumulation); from 16 on its kernels split the chain.
+    /// The longest shared dim any product may have to skip BLAS (`TinyDepth` may allow less).
     static let tinyProductDepth = 15
 
     /// `out = a @ b`, or `out += a @ b` when `accumulate`, for float `a` (n×k) and `b` (k×m)
@@ -25,6 +21,8 @@ extension Tensor {
         let n = a.shape[0], k = a.shape[1], m = b.shape[1]
         guard k <= tinyProductDepth, n &* m &* k <= tinyProductLimit else { return false }
         switch out.dtype {
+        case .float32 where k > TinyDepth.shared.float: return false
+        case .float64 where k > TinyDepth.shared.double: return false
         case .float32: tinyProduct(a, b, into: out, accumulate: accumulate, Float.self)
         case .float64: tinyProduct(a, b, into: out, accumulate: accumulate, Double.self)
         case .int64, .bool: return false
@@ -32,7 +30,7 @@ extension Tensor {
         return true
     }
 
-    private static func tinyProduct<T: FloatElement>(_ a: Tensor, _ b: Tensor, into out: Tensor,
+    static func tinyProduct<T: FloatElement>(_ a: Tensor, _ b: Tensor, into out: Tensor,
                                                      accumulate: Bool, _: T.Type) {
         let n = a.shape[0], k = a.shape[1], m = b.shape[1]
         let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
@@ -50,5 +48,61 @@ extension Tensor {
                 outRow[j] = accumulate ? sum + outRow[j] : sum + 0
             }
         }
+    }
+}
+
+// MARK: - How deep BLAS keeps one chain
+
+/// The longest shared dim up to which this process's OpenBLAS computes each entry of a
+/// product as one chain of fused multiply-adds over the shared dim in order, from zero (what
+/// `tinyProduct` repeats), per float dtype; found once, on the first tiny product.
+///
+/// Why measured and not fixed: the chain depends on the kernels OpenBLAS picks for the CPU.
+/// With 0.3.21's Cooperlake kernels (a Zen 4/5 machine) both dtypes keep it up to 15 and split
+/// it from 16 on (checked on 30 million random entries of both dtypes, every transpose, with
+/// and without accumulation). Its Zen kernels (a Zen 3 machine) split float32's from k = 8
+/// for outputs of 8 or more columns and keep float64's to 15: a fixed 15 there made a row of
+/// a 4×8 @ 8×16 product differ from the same row inside a larger one. So the first tiny
+/// product compares, for each depth up to 15, `tinyProduct`'s chain with OpenBLAS's own
+/// result on the same operands, and tiny products keep to the depths that agreed.
+struct TinyDepth: Sendable {
+    /// The deepest shared dims at which the chains agreed for every depth up to them.
+    let float: Int, double: Int
+
+    /// Found on first use. Without OpenBLAS there is no BLAS result to agree with: every
+    /// depth up to 15 is allowed.
+    static let shared: TinyDepth = {
+        guard (try? BlasThreads.load()) != nil else {
+            return TinyDepth(float: Tensor.tinyProductDepth, double: Tensor.tinyProductDepth)
+        }
+        return TinyDepth(float: agreeingDepth(.float32), double: agreeingDepth(.float64))
+    }()
+
+    /// The deepest `k` such that for every depth up to it a product with 9 rows and each of
+    /// 1, 7, 8, 16 and 31 columns, from BLAS, equals the chain entry by entry; 0 if even
+    /// depth 1 differs.
+    static func agreeingDepth(_ dtype: DType) -> Int {
+        var seed: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> Double {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(Int64(bitPattern: seed >> 11) % 2_000_001 - 1_000_000) / 65_536
+        }
+        let rows = 9
+        for k in 1...Tensor.tinyProductDepth {
+            for m in [1, 7, 8, 16, 31] {
+                guard let a = try? Tensor((0..<(rows * k)).map { _ in next() }, shape: [rows, k]).materialized(dtype: dtype),
+                      let b = try? Tensor((0..<(k * m)).map { _ in next() }, shape: [k, m]).materialized(dtype: dtype),
+                      let blas = try? Tensor.empty([rows, m], dtype: dtype),
+                      let chain = try? Tensor.empty([rows, m], dtype: dtype),
+                      let product = try? BlasProduct(a, b, blas) else { return k - 1 }
+                product.run()
+                switch dtype {
+                case .float32: Tensor.tinyProduct(a, b, into: chain, accumulate: false, Float.self)
+                default: Tensor.tinyProduct(a, b, into: chain, accumulate: false, Double.self)
+                }
+                for i in 0..<(rows * m) where blas.element(i).bitPattern != chain.element(i).bitPattern { return k - 1 }
+            }
+        }
+        return Tensor.tinyProductDepth
     }
 }
