@@ -17,7 +17,11 @@ public final class Op: Sendable {
     public let gradFnName: String?
     /// PyTorch's grad_fn name when it depends on the overload called (`SumBackward1` for
     /// `sum(dim)`); nil when `gradFnName` always applies.
-    let gradFnOverload: (@Sendable (OpCall) -> String)?
+    ///
+    /// It reads the call through a pointer: taking the call as a value copied it (a retain and
+    /// a release of every operand and array in it) per recorded `sum()` or `mean()`, and a
+    /// `borrowing OpCall` parameter crashes the compiler (Swift 6.3.1, eleventh round).
+    let gradFnOverload: GradFnOverload?
     /// What the backward formula needs kept from the forward pass.
     let saves: [SaveSlot]
     /// Whether nodes record which inputs were column-major matrices, for a formula that
@@ -46,7 +50,7 @@ public final class Op: Sendable {
 
     /// Declares an op (differentiable when it has a backward formula).
     init(_ name: String, _ signature: Signature, doc: String, gradFn: String? = nil,
-         gradFnOverload: (@Sendable (OpCall) -> String)? = nil, saves: [SaveSlot] = [],
+         gradFnOverload: GradFnOverload? = nil, saves: [SaveSlot] = [],
          keepsInputLayouts: Bool = false, extraOutputs: Int = 0, samples: [OpSample] = [],
          forward: @escaping @Sendable (inout OpCall) throws -> Tensor,
          backward: (@Sendable (BackwardContext) throws -> InputGrads)? = nil) {
@@ -96,6 +100,22 @@ public final class Op: Sendable {
             return !param.kind.isTensorInput
         }
         return (params.map(\.name), params.map { $0.defaultValue ?? .absent })
+    }
+
+    /// The position of parameter `name` (`length` UTF-8 bytes long) among the arguments, -1 for
+    /// none.
+    ///
+    /// A method, out of line, so that the op's name list is read in place: inlined into each
+    /// op's argument reads, the list was retained and released around the search, and the
+    /// defaults' list too (a pair of each per `a + b`).
+    @inline(never)
+    func argumentPosition(of name: String, length: Int) -> Int {
+        // Lengths first: `==` on two different short strings calls the standard library's
+        // general comparison, tens of instructions per name tried.
+        for k in argumentNames.indices where argumentNames[k].utf8.count == length && argumentNames[k] == name {
+            return k
+        }
+        return -1
     }
 
     /// Whether the op records a graph node when its inputs require grad.
@@ -153,7 +173,7 @@ public final class Op: Sendable {
             // Named before the arguments move (the overloads read them: `sum(dim)`); they move
             // into the node unless forward mode reads them below. Copied, the array was
             // retained for the node and released again when the call ended, per recorded op.
-            let overloadName = gradFnOverload.map { overload in overload(call) }
+            let overloadName = gradFnOverload.map { overload in withUnsafePointer(to: &call) { overload($0) } }
             let args = dual ? call.args : call.takeArgs()
             let node = OpNode(op: self, call: call, args: args, overloadName: overloadName, output: output)
             if anomaly { node.forwardTrace = ThreadState.current.scriptTraceback?() }
@@ -167,6 +187,9 @@ public final class Op: Sendable {
         return output
     }
 }
+
+/// Picks an op's grad_fn name from the call being recorded (`Op.gradFnOverload`).
+typealias GradFnOverload = @Sendable (UnsafePointer<OpCall>) -> String
 
 /// The arguments of one op invocation.
 public struct OpCall {
@@ -219,7 +242,8 @@ public enum Arg: Sendable, Equatable {
         }
     }
     public var dtype: DType? { if case .dtype(let v) = self { v } else { nil } }
-    public var isAbsent: Bool { self == .absent }
+    /// Whether no argument was given.
+    public var isAbsent: Bool { if case .absent = self { true } else { false } }
 }
 
 /// What a backward formula needs kept from the forward pass.
@@ -350,7 +374,7 @@ final class OpNode: Node {
     /// and retained the output (kept only as a detached alias).
     convenience init(op: Op, call: borrowing OpCall, output: borrowing Tensor, saveAll: Bool = false) {
         self.init(op: op, call: call, args: call.args,
-                  overloadName: op.gradFnOverload.map { overload in overload(copy call) },
+                  overloadName: op.gradFnOverload.map { overload in withUnsafePointer(to: call) { overload($0) } },
                   output: output, saveAll: saveAll)
     }
 
@@ -372,13 +396,12 @@ final class OpNode: Node {
         self.columnMajorBits = layouts
         super.init(edges: Edges())
         // Appended in place: an `Edges` built aside was copied into the node and destroyed.
-        for k in 0..<inputCount { edges.append(call.inputs.edge(k)) }
-        // From the operands' histories, read in place: `edges.depthAbove()` on the stored edges
-        // copied them (a retain and release of every node and shape in them), and reading the
-        // node of each edge as it was made copied that edge. A leaf's accumulator (depth 0,
-        // no edges) is left out: the walk that depths bound never needs to stop before one.
+        // The depth comes from the operands' histories as the edges are made: `edges.depthAbove()`
+        // on the stored edges copied them (a retain and release of every node and shape in
+        // them). A leaf's accumulator (depth 0, no edges) is left out: the walk that depths
+        // bound never needs to stop before one.
         var deepest = -1
-        for k in 0..<inputCount { deepest = Swift.max(deepest, call.inputs.historyDepth(k)) }
+        for k in 0..<inputCount { edges.append(call.inputs.edge(k, deepest: &deepest)) }
         depth = deepest &+ 1
         let outputAddress = Unmanaged.passUnretained(output).toOpaque()
         let saves = op.saves
