@@ -17,11 +17,9 @@ public final class Op: Sendable {
     public let gradFnName: String?
     /// PyTorch's grad_fn name when it depends on the overload called (`SumBackward1` for
     /// `sum(dim)`); nil when `gradFnName` always applies.
-    ///
-    /// It reads the call through a pointer: taking the call as a value copied it (a retain and
-    /// a release of every operand and array in it) per recorded `sum()` or `mean()`, and a
-    /// `borrowing OpCall` parameter crashes the compiler (Swift 6.3.1, eleventh round).
     let gradFnOverload: GradFnOverload?
+    /// For `GradFnOverload.argumentGiven`, the argument's position (-1 otherwise).
+    let gradFnOverloadPosition: Int
     /// What the backward formula needs kept from the forward pass.
     let saves: [SaveSlot]
     /// Whether nodes record which inputs were column-major matrices, for a formula that
@@ -67,6 +65,7 @@ public final class Op: Sendable {
         self.extraOutputs = extraOutputs
         self.samples = samples
         (argumentNames, argumentDefaults) = Op.arguments(of: signature)
+        gradFnOverloadPosition = gradFnOverload?.position(among: argumentNames) ?? -1
         takesOnlyOperands = signature.takesOnlyOperands
         returnsBoolean = signature.returns == "boolean"
     }
@@ -87,6 +86,7 @@ public final class Op: Sendable {
         self.extraOutputs = 0
         self.samples = []
         (argumentNames, argumentDefaults) = Op.arguments(of: signature)
+        gradFnOverloadPosition = gradFnOverload?.position(among: argumentNames) ?? -1
         takesOnlyOperands = signature.takesOnlyOperands
         returnsBoolean = signature.returns == "boolean"
     }
@@ -173,7 +173,10 @@ public final class Op: Sendable {
             // Named before the arguments move (the overloads read them: `sum(dim)`); they move
             // into the node unless forward mode reads them below. Copied, the array was
             // retained for the node and released again when the call ended, per recorded op.
-            let overloadName = gradFnOverload.map { overload in withUnsafePointer(to: &call) { overload($0) } }
+            // Only an overload that reads the operands is decided now; one that depends on an
+            // argument is decided from the node's arguments when the name is read.
+            var overloadName: String? = nil
+            if case .custom(let overload)? = gradFnOverload { overloadName = withUnsafePointer(to: &call) { overload($0) } }
             let args = dual ? call.args : call.takeArgs()
             let node = OpNode(op: self, call: call, args: args, overloadName: overloadName, output: output)
             if anomaly { node.forwardTrace = ThreadState.current.scriptTraceback?() }
@@ -187,9 +190,6 @@ public final class Op: Sendable {
         return output
     }
 }
-
-/// Picks an op's grad_fn name from the call being recorded (`Op.gradFnOverload`).
-typealias GradFnOverload = @Sendable (UnsafePointer<OpCall>) -> String
 
 /// The arguments of one op invocation.
 public struct OpCall {
@@ -357,8 +357,8 @@ final class OpNode: Node {
     let args: [Arg]
     var saved = SavedTensors()
 
-    /// PyTorch's name for this node when it depends on the overload called (`SumBackward1`);
-    /// nil when the op's `gradFnName` applies.
+    /// PyTorch's name for this node when a `GradFnOverload.custom` overload picked it as the
+    /// node was recorded (`RemainderBackward1`); nil otherwise (`name` works it out).
     private let overloadName: String?
     /// Bit `i` set when input `i` requires grad (inputs past 32 are looked up in `edges`).
     fileprivate let needsGradBits: UInt32
@@ -374,7 +374,7 @@ final class OpNode: Node {
     /// and retained the output (kept only as a detached alias).
     convenience init(op: Op, call: borrowing OpCall, output: borrowing Tensor, saveAll: Bool = false) {
         self.init(op: op, call: call, args: call.args,
-                  overloadName: op.gradFnOverload.map { overload in withUnsafePointer(to: call) { overload($0) } },
+                  overloadName: op.gradFnOverload?.customName(of: call),
                   output: output, saveAll: saveAll)
     }
 
@@ -420,7 +420,10 @@ final class OpNode: Node {
         }
     }
 
-    override var name: String { overloadName ?? op.gradFnName ?? op.name }
+    override var name: String {
+        overloadName ?? op.gradFnOverload?.name(args: args, position: op.gradFnOverloadPosition)
+            ?? op.gradFnName ?? op.name
+    }
 
     /// Whether input `i` wants a gradient (its edge leads somewhere): read by formulas for
     /// every input, so kept as bits rather than looked up in the edges.
