@@ -60,8 +60,10 @@ struct BackwardPass {
     /// pass its gradients on, and finds the number there in the node's mark. Flattening them
     /// into arrays cost two appends per node and one per edge (~40% of this walk).
     mutating func numberReachableNodes(from roots: [Root]) {
-        for root in roots {
-            let number = root.edge.node.map { numbered(Unmanaged.passUnretained($0), feeding: 0) } ?? -1
+        // By index, each root's node read in place: `for root in roots` copied every root
+        // (a retain and a release of its node, shape and gradient).
+        for r in roots.indices {
+            let number = roots[r].edge.node.map { numbered(Unmanaged.passUnretained($0), feeding: 0) } ?? -1
             scratch.rootNumbers.append(number)
         }
         var cursor = 0
@@ -181,8 +183,9 @@ struct BackwardPass {
         // One by one: `repeatElement` copied its value into each slot (a retain of each nil
         // reference it holds).
         while buffers.count < nodes.count { buffers.append(OutputGrads()) }
-        for (r, root) in roots.enumerated() where root.edge.node != nil {
-            try Engine.add(root.grad, to: &buffers[rootNumbers[r]], slot: root.edge.inputNr)
+        // By index, as in `numberReachableNodes`: enumerated, each root was copied.
+        for r in roots.indices where roots[r].edge.node != nil {
+            try Engine.add(roots[r].grad, to: &buffers[rootNumbers[r]], slot: roots[r].edge.inputNr)
         }
     }
 

@@ -405,6 +405,19 @@ extension Tensor {
         gradientEdge() ?? Edge(node: nil, inputNr: 0, shape: shape, dtype: dtype)
     }
 
+    /// `edgeOrNone`, with `deepest` raised to the depth of `gradFn` (read from the reference
+    /// the edge keeps, not taken a second time).
+    @inline(__always)
+    func edgeOrNone(deepest: inout Int) -> Edge {
+        if let gradFn {
+            deepest = Swift.max(deepest, gradFn.depth)
+            if requiresGrad { return Edge(node: gradFn, inputNr: outputNr, shape: shape, dtype: dtype) }
+        } else if requiresGrad {
+            return Edge(node: gradAccumulator(), inputNr: 0, shape: shape, dtype: dtype)
+        }
+        return Edge(node: nil, inputNr: 0, shape: shape, dtype: dtype)
+    }
+
     /// The leaf's accumulator, created on first use and kept while the leaf lives.
     func gradAccumulator() -> AccumulateGrad {
         if let accumulator { return accumulator }

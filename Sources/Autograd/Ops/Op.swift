@@ -17,7 +17,9 @@ public final class Op: Sendable {
     public let gradFnName: String?
     /// PyTorch's grad_fn name when it depends on the overload called (`SumBackward1` for
     /// `sum(dim)`); nil when `gradFnName` always applies.
-    let gradFnOverload: (@Sendable (OpCall) -> String)?
+    let gradFnOverload: GradFnOverload?
+    /// For `GradFnOverload.argumentGiven`, the argument's position (-1 otherwise).
+    let gradFnOverloadPosition: Int
     /// What the backward formula needs kept from the forward pass.
     let saves: [SaveSlot]
     /// Whether nodes record which inputs were column-major matrices, for a formula that
@@ -46,7 +48,7 @@ public final class Op: Sendable {
 
     /// Declares an op (differentiable when it has a backward formula).
     init(_ name: String, _ signature: Signature, doc: String, gradFn: String? = nil,
-         gradFnOverload: (@Sendable (OpCall) -> String)? = nil, saves: [SaveSlot] = [],
+         gradFnOverload: GradFnOverload? = nil, saves: [SaveSlot] = [],
          keepsInputLayouts: Bool = false, extraOutputs: Int = 0, samples: [OpSample] = [],
          forward: @escaping @Sendable (inout OpCall) throws -> Tensor,
          backward: (@Sendable (BackwardContext) throws -> InputGrads)? = nil) {
@@ -63,6 +65,7 @@ public final class Op: Sendable {
         self.extraOutputs = extraOutputs
         self.samples = samples
         (argumentNames, argumentDefaults) = Op.arguments(of: signature)
+        gradFnOverloadPosition = gradFnOverload?.position(among: argumentNames) ?? -1
         takesOnlyOperands = signature.takesOnlyOperands
         returnsBoolean = signature.returns == "boolean"
     }
@@ -83,6 +86,7 @@ public final class Op: Sendable {
         self.extraOutputs = 0
         self.samples = []
         (argumentNames, argumentDefaults) = Op.arguments(of: signature)
+        gradFnOverloadPosition = gradFnOverload?.position(among: argumentNames) ?? -1
         takesOnlyOperands = signature.takesOnlyOperands
         returnsBoolean = signature.returns == "boolean"
     }
@@ -96,6 +100,22 @@ public final class Op: Sendable {
             return !param.kind.isTensorInput
         }
         return (params.map(\.name), params.map { $0.defaultValue ?? .absent })
+    }
+
+    /// The position of parameter `name` (`length` UTF-8 bytes long) among the arguments, -1 for
+    /// none.
+    ///
+    /// A method, out of line, so that the op's name list is read in place: inlined into each
+    /// op's argument reads, the list was retained and released around the search, and the
+    /// defaults' list too (a pair of each per `a + b`).
+    @inline(never)
+    func argumentPosition(of name: String, length: Int) -> Int {
+        // Lengths first: `==` on two different short strings calls the standard library's
+        // general comparison, tens of instructions per name tried.
+        for k in argumentNames.indices where argumentNames[k].utf8.count == length && argumentNames[k] == name {
+            return k
+        }
+        return -1
     }
 
     /// Whether the op records a graph node when its inputs require grad.
@@ -153,7 +173,10 @@ public final class Op: Sendable {
             // Named before the arguments move (the overloads read them: `sum(dim)`); they move
             // into the node unless forward mode reads them below. Copied, the array was
             // retained for the node and released again when the call ended, per recorded op.
-            let overloadName = gradFnOverload.map { overload in overload(call) }
+            // Only an overload that reads the operands is decided now; one that depends on an
+            // argument is decided from the node's arguments when the name is read.
+            var overloadName: String? = nil
+            if case .custom(let overload)? = gradFnOverload { overloadName = withUnsafePointer(to: &call) { overload($0) } }
             let args = dual ? call.args : call.takeArgs()
             let node = OpNode(op: self, call: call, args: args, overloadName: overloadName, output: output)
             if anomaly { node.forwardTrace = ThreadState.current.scriptTraceback?() }
@@ -219,7 +242,8 @@ public enum Arg: Sendable, Equatable {
         }
     }
     public var dtype: DType? { if case .dtype(let v) = self { v } else { nil } }
-    public var isAbsent: Bool { self == .absent }
+    /// Whether no argument was given.
+    public var isAbsent: Bool { if case .absent = self { true } else { false } }
 }
 
 /// What a backward formula needs kept from the forward pass.
@@ -333,8 +357,8 @@ final class OpNode: Node {
     let args: [Arg]
     var saved = SavedTensors()
 
-    /// PyTorch's name for this node when it depends on the overload called (`SumBackward1`);
-    /// nil when the op's `gradFnName` applies.
+    /// PyTorch's name for this node when a `GradFnOverload.custom` overload picked it as the
+    /// node was recorded (`RemainderBackward1`); nil otherwise (`name` works it out).
     private let overloadName: String?
     /// Bit `i` set when input `i` requires grad (inputs past 32 are looked up in `edges`).
     fileprivate let needsGradBits: UInt32
@@ -350,7 +374,7 @@ final class OpNode: Node {
     /// and retained the output (kept only as a detached alias).
     convenience init(op: Op, call: borrowing OpCall, output: borrowing Tensor, saveAll: Bool = false) {
         self.init(op: op, call: call, args: call.args,
-                  overloadName: op.gradFnOverload.map { overload in overload(copy call) },
+                  overloadName: op.gradFnOverload?.customName(of: call),
                   output: output, saveAll: saveAll)
     }
 
@@ -372,13 +396,12 @@ final class OpNode: Node {
         self.columnMajorBits = layouts
         super.init(edges: Edges())
         // Appended in place: an `Edges` built aside was copied into the node and destroyed.
-        for k in 0..<inputCount { edges.append(call.inputs.edge(k)) }
-        // From the operands' histories, read in place: `edges.depthAbove()` on the stored edges
-        // copied them (a retain and release of every node and shape in them), and reading the
-        // node of each edge as it was made copied that edge. A leaf's accumulator (depth 0,
-        // no edges) is left out: the walk that depths bound never needs to stop before one.
+        // The depth comes from the operands' histories as the edges are made: `edges.depthAbove()`
+        // on the stored edges copied them (a retain and release of every node and shape in
+        // them). A leaf's accumulator (depth 0, no edges) is left out: the walk that depths
+        // bound never needs to stop before one.
         var deepest = -1
-        for k in 0..<inputCount { deepest = Swift.max(deepest, call.inputs.historyDepth(k)) }
+        for k in 0..<inputCount { edges.append(call.inputs.edge(k, deepest: &deepest)) }
         depth = deepest &+ 1
         let outputAddress = Unmanaged.passUnretained(output).toOpaque()
         let saves = op.saves
@@ -397,7 +420,10 @@ final class OpNode: Node {
         }
     }
 
-    override var name: String { overloadName ?? op.gradFnName ?? op.name }
+    override var name: String {
+        overloadName ?? op.gradFnOverload?.name(args: args, position: op.gradFnOverloadPosition)
+            ?? op.gradFnName ?? op.name
+    }
 
     /// Whether input `i` wants a gradient (its edge leads somewhere): read by formulas for
     /// every input, so kept as bits rather than looked up in the edges.

@@ -25,21 +25,25 @@ extension OpArguments {
     /// for a required parameter).
     @inline(__always)
     public func arg(_ name: String) throws -> Arg {
-        let names = op.argumentNames
-        // Lengths first: `==` on two different short strings calls the standard library's
-        // general comparison, tens of instructions per name tried.
-        let length = name.utf8.count
-        for k in names.indices where names[k].utf8.count == length && names[k] == name {
-            if k < args.count, args[k] != .absent { return args[k] }
-            return op.argumentDefaults[k]
+        // The length is worked out here, where the name is a literal the compiler folds.
+        let k = Unmanaged.passUnretained(op)._withUnsafeGuaranteedRef {
+            $0.argumentPosition(of: name, length: name.utf8.count)
         }
-        throw TorchError("\(op.name) has no parameter '\(name)'")
+        guard k >= 0 else { throw TorchError("\(op.name) has no parameter '\(name)'") }
+        if k < args.count, !args[k].isAbsent { return args[k] }
+        return Unmanaged.passUnretained(op)._withUnsafeGuaranteedRef { $0.argumentDefaults[k] }
     }
 
     /// Whether the caller gave parameter `name` (false for an unknown name).
+    ///
+    /// Inlined: called out of line on the call a `gradFnOverload` reads through its pointer,
+    /// the whole call was copied for the call (a retain and release of each reference in it).
+    @inline(__always)
     public func isGiven(_ name: String) -> Bool {
-        guard let k = op.argumentNames.firstIndex(of: name) else { return false }
-        return k < args.count && args[k] != .absent
+        let k = Unmanaged.passUnretained(op)._withUnsafeGuaranteedRef {
+            $0.argumentPosition(of: name, length: name.utf8.count)
+        }
+        return k >= 0 && k < args.count && !args[k].isAbsent
     }
 
     public func int(_ name: String) throws -> Int {
@@ -50,7 +54,7 @@ extension OpArguments {
 
     public func optionalInt(_ name: String) throws -> Int? {
         let value = try arg(name)
-        if value == .absent { return nil }
+        if value.isAbsent { return nil }
         if case .int(let v) = value { return v }
         throw mismatch(name, value, "an integer")
     }
@@ -69,7 +73,7 @@ extension OpArguments {
 
     public func optionalDouble(_ name: String) throws -> Double? {
         let value = try arg(name)
-        if value == .absent { return nil }
+        if value.isAbsent { return nil }
         if let v = value.double { return v }
         throw mismatch(name, value, "a number")
     }
@@ -83,7 +87,7 @@ extension OpArguments {
 
     public func optionalInts(_ name: String) throws -> [Int]? {
         let value = try arg(name)
-        if value == .absent { return nil }
+        if value.isAbsent { return nil }
         if let v = value.ints { return v }
         throw mismatch(name, value, "a list of integers")
     }
@@ -91,7 +95,7 @@ extension OpArguments {
     /// A dtype; nil when absent (every dtype parameter means "inferred" when left out).
     public func dtype(_ name: String) throws -> DType? {
         let value = try arg(name)
-        if value == .absent { return nil }
+        if value.isAbsent { return nil }
         if let v = value.dtype { return v }
         throw mismatch(name, value, "a dtype")
     }
@@ -110,13 +114,13 @@ extension OpArguments {
 
     public func optionalScalar(_ name: String) throws -> Scalar? {
         let value = try arg(name)
-        if value == .absent { return nil }
+        if value.isAbsent { return nil }
         if case .scalar(let v) = value { return v }
         throw mismatch(name, value, "a number")
     }
 
     private func mismatch(_ name: String, _ value: Arg, _ expected: String) -> TorchError {
-        if value == .absent { return TorchError("\(op.name)() missing required argument '\(name)'") }
+        if value.isAbsent { return TorchError("\(op.name)() missing required argument '\(name)'") }
         return TorchError("\(op.name)(): argument '\(name)' must be \(expected), not \(value)")
     }
 }

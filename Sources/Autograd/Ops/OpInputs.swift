@@ -39,19 +39,29 @@ public struct OpInputs: RandomAccessCollection {
 
     /// `body` applied to the first two operands, lent in place: the subscript returns an
     /// operand retained, a retain and a release per read, and binary forward kernels read two.
+    ///
+    /// Lent unretained: bound with `guard let`, each operand was still retained for `body` and
+    /// released after (two pairs per `a + b`). The call holds both while `body` runs, and
+    /// `body` cannot reach the call to change them.
     @inline(__always)
     func withPair<R>(_ body: (Tensor, Tensor) throws -> R) rethrows -> R {
-        guard let first, let second else { preconditionFailure("input index out of range") }
-        return try body(first, second)
+        guard first != nil, second != nil else { preconditionFailure("input index out of range") }
+        let a = Unmanaged.passUnretained(first.unsafelyUnwrapped)
+        let b = Unmanaged.passUnretained(second.unsafelyUnwrapped)
+        return try a._withUnsafeGuaranteedRef { a in try b._withUnsafeGuaranteedRef { b in try body(a, b) } }
     }
 
-    /// `body` applied to operand `i`, lent in place (see `withPair`).
+    /// `body` applied to operand `i`, lent in place and unretained (see `withPair`).
     @inline(__always)
     func withOperand<R>(_ i: Int, _ body: (Tensor) throws -> R) rethrows -> R {
         precondition(i >= 0 && i < count, "input index out of range")
-        if i == 0, let first { return try body(first) }
-        if i == 1, let second { return try body(second) }
-        return try body(rest[i - 2])
+        let operand: Unmanaged<Tensor>
+        switch i {
+        case 0: operand = Unmanaged.passUnretained(first.unsafelyUnwrapped)
+        case 1: operand = Unmanaged.passUnretained(second.unsafelyUnwrapped)
+        default: return try body(rest[i - 2])
+        }
+        return try operand._withUnsafeGuaranteedRef(body)
     }
 
     // MARK: Reading one field in place
@@ -67,17 +77,18 @@ public struct OpInputs: RandomAccessCollection {
         }
     }
 
-    /// The depth of the node that made operand `i` (`Node.depth`), -1 for a leaf.
-    func historyDepth(_ i: Int) -> Int {
-        withOperand(i) { $0.gradFn?.depth ?? -1 }
-    }
-
-    /// The edge of operand `i` (`Tensor.edgeOrNone`).
-    func edge(_ i: Int) -> Edge {
+    /// The edge of operand `i` (`Tensor.edgeOrNone`); `deepest` grows to the depth of the node
+    /// that made the operand (`Node.depth`).
+    ///
+    /// One read for both: the depth read on its own took the operand's `gradFn` again, a
+    /// retain and a release per operand with a history (five per scalar-chain step). Inlined:
+    /// out of line it cost more than the retain it saves.
+    @inline(__always)
+    func edge(_ i: Int, deepest: inout Int) -> Edge {
         switch i {
-        case 0: return (first?.edgeOrNone)!
-        case 1: return (second?.edgeOrNone)!
-        default: return rest[i - 2].edgeOrNone
+        case 0: return (first?.edgeOrNone(deepest: &deepest))!
+        case 1: return (second?.edgeOrNone(deepest: &deepest))!
+        default: return rest[i - 2].edgeOrNone(deepest: &deepest)
         }
     }
 

@@ -143,7 +143,7 @@ extension Ops {
         "remainder", Signature(["remainder"], [.tensor(), .operand()], metamethods: ["__mod"]),
         doc: "Python's modulus: the remainder has the sign of the divisor.",
         gradFn: "RemainderBackward0",
-        gradFnOverload: { $0.inputs[1].isWrappedNumber ? "RemainderBackward0" : "RemainderBackward1" },
+        gradFnOverload: .custom { $0.pointee.inputs[1].isWrappedNumber ? "RemainderBackward0" : "RemainderBackward1" },
         saves: [.input(0), .input(1)],
         samples: [OpSample([.tensor([4], .positive), .number(0.7)])],
         forward: { call in

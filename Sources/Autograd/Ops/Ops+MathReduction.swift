@@ -13,7 +13,7 @@ extension Ops {
             .keyword("dtype", .dtype, .absent),
         ]),
         doc: "The product of all elements, or of those along `dim` (integers and bools give int64).",
-        gradFn: "ProdBackward0", gradFnOverload: { !$0.isGiven("dim") ? "ProdBackward0" : "ProdBackward1" },
+        gradFn: "ProdBackward0", gradFnOverload: .argumentGiven("dim", absent: "ProdBackward0", given: "ProdBackward1"),
         saves: [.input(0), .output],
         samples: [
             OpSample([.tensor([2, 3])], [.absent, .bool(false), .absent]),

@@ -145,7 +145,7 @@ extension Ops {
     static let round = Op(
         "round", Signature(["round"], [.tensor(), .keyword("decimals", .int, .absent)]),
         doc: "Rounds every element to the nearest integer (ties to even), or to `decimals` decimal places.",
-        gradFn: "RoundBackward0", gradFnOverload: { !$0.isGiven("decimals") ? "RoundBackward0" : "RoundBackward1" },
+        gradFn: "RoundBackward0", gradFnOverload: .argumentGiven("decimals", absent: "RoundBackward0", given: "RoundBackward1"),
         samples: [OpSample([.tensor([5])], [.absent]), OpSample([.tensor([5])], [.int(1)])],
         forward: { call in
             let x = call.inputs[0]

@@ -9,7 +9,7 @@ extension Ops {
     static let sum = Op(
         "sum", Signature(["sum"], dimParams),
         doc: "Sums all elements, or those along `dim` (a dim or a list of dims).",
-        gradFn: "SumBackward0", gradFnOverload: { !$0.isGiven("dim") ? "SumBackward0" : "SumBackward1" },
+        gradFn: "SumBackward0", gradFnOverload: .argumentGiven("dim", absent: "SumBackward0", given: "SumBackward1"),
         samples: [OpSample([.tensor([2, 3])], [.absent, .bool(false), .absent]), OpSample([.tensor([2, 3, 2])], [.ints([0, 2]), .bool(false), .absent]), OpSample([.tensor([2, 3])], [.ints([1]), .bool(true), .absent])],
         forward: { call in
             let x = call.inputs[0]
@@ -32,7 +32,7 @@ extension Ops {
     static let mean = Op(
         "mean", Signature(["mean"], dimParams),
         doc: "The arithmetic mean of all elements, or of those along `dim`.",
-        gradFn: "MeanBackward0", gradFnOverload: { !$0.isGiven("dim") ? "MeanBackward0" : "MeanBackward1" },
+        gradFn: "MeanBackward0", gradFnOverload: .argumentGiven("dim", absent: "MeanBackward0", given: "MeanBackward1"),
         samples: [OpSample([.tensor([2, 3])], [.absent, .bool(false), .absent]), OpSample([.tensor([2, 3])], [.ints([-1]), .bool(true), .absent])],
         forward: { call in
             let x = call.inputs[0]

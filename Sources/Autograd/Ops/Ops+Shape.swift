@@ -82,7 +82,8 @@ extension Ops {
         "squeeze", Signature(["squeeze"], [.tensor(), Param("dim", .dims, default: .absent)]),
         doc: "A view without size-1 dimensions (all of them, or those among `dim`).",
         gradFn: "SqueezeBackward0",
-        gradFnOverload: { call in
+        gradFnOverload: .custom { pointer in
+            let call = pointer.pointee
             guard call.isGiven("dim"), let dims = try? call.ints("dim") else { return "SqueezeBackward0" }
             return dims.count == 1 ? "SqueezeBackward1" : "SqueezeBackward2"
         },
