@@ -34,6 +34,8 @@ class DropoutMLPScratch(Classifier):
 
 hparams = {'num_outputs': 10, 'num_hiddens_1': 64, 'num_hiddens_2': 64, 'dropout_1': 0.2, 'dropout_2': 0.5, 'lr': 0.1}
 model = DropoutMLPScratch(**hparams)
+# Losses to three decimals, as the Lua example prints them (see there why).
+model.board.fmt = '%.3f'
 data = Digits(batch_size=256)
 trainer = Trainer(max_epochs=8)
 trainer.fit(model, data)
@@ -48,5 +50,6 @@ class DropoutMLP(Classifier):
             nn.LazyLinear(num_hiddens_2), nn.ReLU(), nn.Dropout(dropout_2), nn.LazyLinear(num_outputs))
 
 model = DropoutMLP(**hparams)
+model.board.fmt = '%.3f'
 trainer.fit(model, data)
 for name, p in model.named_parameters(): print(name, p.shape, sep='\t')
