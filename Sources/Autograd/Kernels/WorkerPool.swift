@@ -56,6 +56,10 @@ final class WorkerPool: @unchecked Sendable {
     /// Until when (monotonic nanoseconds) posters run their parts alone: set after a worker
     /// kept a poster waiting, the sign that another process holds the other core.
     private let aloneUntil = Atomic<Int>(0)
+    /// The length of the last stretch alone, and when the stall that began it ended
+    /// (`stalled(at:)`); only the poster of the running job writes them.
+    private let aloneSpan = Atomic<Int>(0)
+    private let lastStall = Atomic<Int>(0)
     /// Workers asleep on `wakeUp` (checked by posters, so a job wakes them only when needed).
     private let sleepers = Atomic<Int>(0)
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
@@ -67,10 +71,8 @@ final class WorkerPool: @unchecked Sendable {
     /// How long a poster may wait for a worker's parts before the pool counts it as a
     /// stall: parts last microseconds, a worker that lost its core is gone for milliseconds.
     private static let patience = 200_000
-    /// How long posters then run alone, in nanoseconds: on a machine shared with other
-    /// processes, waiting for a descheduled worker made a 2^18-float add three times slower
-    /// than running it on one thread; trying again every 50 ms bounds that cost.
-    private static let aloneFor = 50_000_000
+    /// How long posters then run alone, in nanoseconds, at first and at most (`stalled(at:)`).
+    static let aloneShortest = 1_000_000, aloneLongest = 50_000_000
     /// Checks of the ticket a worker makes before it goes to sleep: about half a millisecond
     /// (2^17, about 65 µs, was shorter than a job plus the worker's wake-up, so a worker
     /// woken late for one job slept through the next: a loop of 2^18-float adds ran alone).
@@ -162,17 +164,40 @@ final class WorkerPool: @unchecked Sendable {
         let allowed = WorkerPool.patience + (ran > 0 ? (WorkerPool.now() - started) / ran : 0)
         // The parts workers claimed are short, unless a worker lost its core to another
         // process: then yielding may give it back.
-        var spins = 0, waitStart = 0
+        var spins = 0, waitStart = 0, stalled = false
         while finished.load(ordering: .acquiring) < count {
             spins += 1
             guard spins & 0xFFF == 0 else { continue }
             sched_yield()
             let t = WorkerPool.now()
             if waitStart == 0 { waitStart = t }
-            if t - waitStart > allowed {
-                aloneUntil.store(t + WorkerPool.aloneFor, ordering: .relaxed)
-            }
+            if t - waitStart > allowed { stalled = true }
         }
+        if stalled { self.stalled(at: WorkerPool.now()) }
+    }
+
+    /// Sends posters alone after a stall that ended at `t`: for 1 ms after a stall out of the
+    /// blue, twice the last stretch (up to 50 ms) when the stall came within three stretches
+    /// of the last one's end.
+    ///
+    /// Why both: on a machine shared with other processes, waiting for a descheduled worker
+    /// made a 2^18-float add three times slower than running it on one thread, and a process
+    /// that keeps the other core busy stalls every job; retrying at most every 50 ms bounds
+    /// that cost. But a VM's vCPU is also taken away for a millisecond or two now and then,
+    /// and 50 ms alone after each such hiccup was 70 MLP steps at single-threaded speed
+    /// (3–7% of the mean step time on a shared Zen 3 VM, where it came every second or so).
+    private func stalled(at t: Int) {
+        let next = WorkerPool.aloneSpan(afterStallAt: t, lastStall: lastStall.load(ordering: .relaxed),
+                                        lastSpan: aloneSpan.load(ordering: .relaxed))
+        aloneSpan.store(next, ordering: .relaxed)
+        lastStall.store(t, ordering: .relaxed)
+        aloneUntil.store(t + next, ordering: .relaxed)
+    }
+
+    /// How long posters run alone after a stall that ended at `t` (nanoseconds), given when
+    /// the last one ended and how long it sent them alone (`stalled(at:)`).
+    static func aloneSpan(afterStallAt t: Int, lastStall: Int, lastSpan: Int) -> Int {
+        t - lastStall < 4 * lastSpan ? min(2 * lastSpan, aloneLongest) : aloneShortest
     }
 
     /// The monotonic clock in nanoseconds.
