@@ -108,13 +108,17 @@ extension Tensor {
     public static func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
         try Ops.cat.apply(tensors, [.int(dim)])
     }
-    public func clone() throws -> Tensor { try Ops.clone.apply(self) }
+    /// A copy with its own memory, recorded as `clone`: with this tensor's strides when they
+    /// lay it out densely (PyTorch's `torch.preserve_format`), or row-major when `contiguous`.
+    public func clone(contiguous: Bool = false) throws -> Tensor {
+        contiguous ? try Ops.clone.apply(self, [.string("contiguous_format")]) : try Ops.clone.apply(self)
+    }
     /// This tensor converted to `dtype` (itself when it already has it).
     public func to(_ dtype: DType) throws -> Tensor {
         dtype == self.dtype ? self : try Ops.toType.apply(self, [.dtype(dtype)])
     }
     /// A contiguous tensor with the same values (itself when already contiguous).
-    public func contiguous() throws -> Tensor { isContiguous ? self : try clone() }
+    public func contiguous() throws -> Tensor { isContiguous ? self : try clone(contiguous: true) }
 
     // MARK: - Comparison
 

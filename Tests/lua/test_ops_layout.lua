@@ -233,6 +233,41 @@ describe("masks", function()
   end)
 end)
 
+describe("clone", function()
+  local function strides(t) return t:stride() end
+
+  it("keeps the strides of a dense tensor, as PyTorch's preserve_format", function()
+    local c = torch.arange(6.0):reshape(2, 3)
+    local y = c:t():clone()
+    assert.are.equal(pt("clone t"), tostring(y))
+    assert.are.same(fixture.value("clone t stride"), strides(y))
+    assert.are.equal(fixture.value("clone t is_contiguous"), y:is_contiguous())
+    assert.are.same(fixture.value("clone permute stride"),
+                    strides(torch.arange(24.0):reshape(2, 3, 4):permute(2, 3, 1):clone()))
+    assert.are.same(fixture.value("clone t of 1-row stride"), strides(torch.arange(3.0):reshape(1, 3):t():clone()))
+    assert.are.equal(pt("view of clone t"), error_of(function() return y:view(6) end))
+  end)
+
+  it("is contiguous for a tensor with gaps or repeats, or when asked", function()
+    local c = torch.arange(6.0):reshape(2, 3)
+    assert.are.same(fixture.value("clone slice stride"), strides(c[{ {}, { 1, 2 } }]:clone()))
+    assert.are.same(fixture.value("clone expand stride"), strides(torch.ones(3):expand(2, 3):clone()))
+    assert.are.same(fixture.value("clone t contiguous_format stride"),
+                    strides(c:t():clone { memory_format = torch.contiguous_format }))
+    assert.are.same(fixture.value("contiguous t stride"), strides(c:t():contiguous()))
+    assert.are.equal("preserve_format", torch.preserve_format)
+    assert.has_error(function() c:clone { memory_format = "channels_last" } end)
+  end)
+
+  it("passes the gradient through", function()
+    local w = torch.arange(6.0, { requires_grad = true })
+    local v = w:reshape(2, 3):t():clone()
+    assert.are.equal(pt("clone grad_fn"), v.grad_fn.name)
+    ;(v * weights(v)):sum():backward()
+    assert.are.equal(pt("clone t grad"), tostring(w.grad))
+  end)
+end)
+
 describe("0-d and non-contiguous inputs", function()
   it("treat a 0-d tensor as one element", function()
     local z = torch.tensor(5.0, { requires_grad = true })

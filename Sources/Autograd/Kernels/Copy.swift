@@ -100,7 +100,21 @@ extension Tensor {
 
     /// A contiguous copy: recorded as `clone` when `keepGraph`, else a plain copy.
     func contiguousClone(keepGraph: Bool) throws -> Tensor {
-        keepGraph ? try clone() : try materialized()
+        keepGraph ? try clone(contiguous: true) : try materialized()
+    }
+
+    /// A copy with this tensor's strides when its elements fill one block densely (a
+    /// transpose or permutation of a contiguous tensor, and the strides of its size-1 dims
+    /// too), else a contiguous copy: PyTorch's `clone()` (`memory_format=torch.preserve_format`).
+    func cloneKeepingLayout() throws -> Tensor {
+        guard numel > 0, isNonOverlappingAndDense, strides != Shapes.contiguousStrides(shape) else {
+            return try materialized()
+        }
+        // Dense and non-overlapping: the elements span exactly `numel` slots from offset 0.
+        let out = Tensor(storage: try Storage.make(count: numel, dtype: dtype), shape: shape, strides: strides,
+                         offset: 0, dtype: dtype, contiguous: isContiguous)
+        try out.copyElements(from: self)
+        return out
     }
 }
 

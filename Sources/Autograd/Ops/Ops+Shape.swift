@@ -193,11 +193,18 @@ extension Ops {
         forward: { call in try call.inputs[0].contiguous() })
 
     static let clone = Op(
-        "clone", Signature(["clone"], [.tensor()]),
-        doc: "A copy of the tensor with its own memory.",
+        "clone", Signature(["clone"], [.tensor(), .keyword("memory_format", .string, .string("preserve_format"))]),
+        doc: "A copy of the tensor with its own memory, with the strides of a dense tensor (a transpose, a "
+            + "permutation) kept; `memory_format=\"contiguous_format\"` makes it row-major.",
         gradFn: "CloneBackward0",
-        samples: [OpSample([.tensor([2, 3])])],
-        forward: { call in try call.inputs[0].materialized() },
+        samples: [OpSample([.tensor([2, 3])]), OpSample([.tensor([3, 2])], [.string("contiguous_format")])],
+        forward: { call in
+            switch try call.string("memory_format") {
+            case "preserve_format": try call.inputs[0].cloneKeepingLayout()
+            case "contiguous_format": try call.inputs[0].materialized()
+            case let other: throw TorchError("clone: unsupported memory_format \"\(other)\" (preserve_format or contiguous_format)")
+            }
+        },
         backward: { ctx in [ctx.grad] })
 
     static let toType = Op(

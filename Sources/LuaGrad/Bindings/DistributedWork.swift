@@ -27,7 +27,7 @@ struct MPIBuffer {
             contiguous = tensor
             target = nil
         } else {
-            contiguous = copyIn ? try withNoGrad { try tensor.detach().clone() } : try Tensor.empty(tensor.shape, dtype: tensor.dtype)
+            contiguous = copyIn ? try withNoGrad { try tensor.detach().clone(contiguous: true) } : try Tensor.empty(tensor.shape, dtype: tensor.dtype)
             target = tensor
         }
     }

@@ -108,5 +108,5 @@ struct TensorData {
 
 extension Tensor {
     /// A contiguous copy with no graph.
-    func materializedCopy() throws -> Tensor { try withNoGrad { try detach().clone() } }
+    func materializedCopy() throws -> Tensor { try withNoGrad { try detach().clone(contiguous: true) } }
 }

@@ -49,6 +49,11 @@ enum TorchModule {
         FileFunctions.install(s, module: module)
         DistributedFunctions.install(s, module: module)
         DatasetFunctions.install(s, module: module)
+        // `clone`'s memory formats: the strings its `memory_format` keyword takes.
+        for format in ["contiguous_format", "preserve_format"] {
+            s.push(format)
+            s.setField(module, format)
+        }
         s.push("LuaGrad 0.1")
         s.setField(module, "__version__")
 

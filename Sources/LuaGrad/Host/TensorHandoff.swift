@@ -21,7 +21,7 @@ public struct TensorHandoff: @unchecked Sendable {
 
     /// Copies `tensor`'s values (shape and dtype kept; `requires_grad` off).
     public init(copying tensor: Tensor) throws {
-        copy = try withNoGrad { try tensor.detach().clone() }
+        copy = try withNoGrad { try tensor.detach().clone(contiguous: true) }
     }
 
     /// The copy, for the receiving side (which then owns it).
