@@ -5,11 +5,12 @@ import COpenBLAS
 /// any other layout copied), so that the product, or any block of its output, can then run
 /// on whichever thread of the pool claims it.
 ///
-/// Every entry of the output is the same sum over `k` in the same order whichever thread or
-/// block computes it: OpenBLAS runs single-threaded inside each call (`BlasThreads`) with
-/// the same kernels everywhere, so where a product runs never changes its bits. (A product
-/// split along `k`, `Tensor.blasGemmAlongDepth`, is two of these added: its bits depend on
-/// the shape's split point, still not on the thread.)
+/// Every entry of the output is the same sum over `k` in the same order whichever thread
+/// computes it: OpenBLAS runs single-threaded inside each call (`BlasThreads`) with the same
+/// kernels everywhere, and blocks start where the kernels' tiles do (`ProductGrain`), so
+/// where a product runs never changes its bits. (A product split along `k`,
+/// `Tensor.blasGemmAlongDepth`, is two of these added: its bits depend on the shape's split
+/// point, still not on the thread.)
 struct BlasProduct {
     let a: Tensor, b: Tensor, out: Tensor
     let transA: CBLAS_TRANSPOSE, transB: CBLAS_TRANSPOSE

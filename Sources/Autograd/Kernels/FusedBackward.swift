@@ -44,9 +44,16 @@ extension Tensor {
             let pg = g.pointer(T.self), py = y.pointer(T.self), po = out.pointer(T.self)
             for line in 0..<lines {
                 let base = line * size
-                let total = T.self == Float.self
-                    ? T(LogSoftmaxFloat.sum(size) { pg.asFloats[base &+ $0] })
-                    : T(converting: Tensor.fastSum(pg + base, size))
+                if T.self == Float.self {
+                    // exp(y) eight lanes at a time into the output, then the rest in place.
+                    let total = LogSoftmaxFloat.sum(size) { pg.asFloats[base &+ $0] }
+                    let g = pg.asFloats + base
+                    ExpFloat.apply(py.asFloats + base, into: po.asFloats + base, count: size)
+                    let o = po.asFloats + base
+                    for i in 0..<size { o[i] = g[i] - o[i] * total }
+                    continue
+                }
+                let total = T(converting: Tensor.fastSum(pg + base, size))
                 for i in base..<(base + size) { po[i] = pg[i] - T.exp(py[i]) * total }
             }
         }

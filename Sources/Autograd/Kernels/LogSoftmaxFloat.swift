@@ -9,7 +9,7 @@ import Glibc
 /// `vec::map_reduce_all`, takes the log of the sum, and writes `x - max - log(sum)`, all in the
 /// element type. Doing the same here, instead of every step in double precision, gives
 /// PyTorch's rounding and replaces the double `exp` per element (most of the op's cost on a
-/// batch of 10-class logits) by `expf`.
+/// batch of 10-class logits) by `expf`, eight lanes at a time (`ExpFloat`).
 enum LogSoftmaxFloat {
     /// The lanes of PyTorch's float vectors on this machine's build (AVX-512, 16 floats):
     /// `map_reduce_all` adds in an order set by this width.
@@ -46,9 +46,9 @@ enum LogSoftmaxFloat {
 
     // MARK: - One line
 
-    /// Writes `log_softmax` of the `n` contiguous floats at `x` (`n` ≥ 1) to `y`; false, with
-    /// nothing written, when the line's maximum is not finite (NaN, or ±infinity), which the
-    /// caller leaves to its general path.
+    /// Writes `log_softmax` of the `n` contiguous floats at `x` (`n` ≥ 1) to `y` (other
+    /// memory); false when the line's maximum or its sum of exponentials is not finite (NaN,
+    /// or ±infinity), a line the caller then writes again by its general path.
     @inline(__always)
     static func line(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> Bool {
         // The maximum is exact in any order; a NaN, which the comparison skips, makes the sum
@@ -57,7 +57,9 @@ enum LogSoftmaxFloat {
         for i in 1..<n where x[i] > m { m = x[i] }
         guard m.isFinite else { return false }
         // A NaN anywhere makes the sum NaN: the general path handles that line too.
-        let total = sum(n) { expf(x[$0] - m) }
+        // The exponentials go through `y`, which the last pass overwrites.
+        ExpFloat.apply(x, into: y, count: n, minus: m)
+        let total = sum(n) { y[$0] }
         guard total.isFinite else { return false }
         let logTotal = logf(total)
         // PyTorch keeps this order (x - max first): adding max and log(sum) first loses the

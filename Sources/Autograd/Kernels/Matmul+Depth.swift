@@ -16,13 +16,14 @@ extension Tensor {
     /// later writes. Products of 2^30 multiply-adds or more keep the output blocks, whose
     /// count grows with the product so a cancelled script stops soon.
     ///
-    /// Where: half of `k` rounded up to a multiple of 16, the row boundary at which
-    /// `blockLength` splits an output of `k` rows between two workers, so `W1.grad`'s row
-    /// blocks in `Xᵀ @ g` (784 rows: 400 + 384) match the rows each core read.
+    /// Where: half of `k` rounded up to a multiple of the kernels' row tile (`ProductGrain`:
+    /// 12 on Zen 3), the row boundary at which `blockLength` splits an output of `k` rows
+    /// between two workers, so `W1.grad`'s row blocks in `Xᵀ @ g` (784 rows: 396 + 388 on
+    /// Zen 3) match the rows each core read.
     static func depthSplit(n: Int, m: Int, k: Int) -> Int? {
         let multiplyAdds = n * m * k
         guard n <= m, k >= 2 * m, multiplyAdds >= serialProductLimit, multiplyAdds < 1 << 30 else { return nil }
-        return ((k + 1) / 2 + 15) / 16 * 16
+        return ProductGrain.shared.roundedUp((k + 1) / 2)
     }
 
     // MARK: - The split product
@@ -49,10 +50,15 @@ extension Tensor {
             (p == 0 ? front : back).run()
             return !stop()
         }
+        // Split like the element-wise op that reads `out` next (`+ b1`), so each core adds
+        // the half it then reads: done on the posting thread alone, the whole of `out` then
+        // had to move to the other core for its half of that op.
         if out.dtype == .float32 {
-            addPartial(scratch.pointer(Float.self), into: out.pointer(Float.self), count: n * m)
+            let partial = scratch.pointer(Float.self), total = out.pointer(Float.self)
+            Parallel.chunks(n * m) { r in addPartial(partial + r.lowerBound, into: total + r.lowerBound, count: r.count) }
         } else {
-            addPartial(scratch.pointer(Double.self), into: out.pointer(Double.self), count: n * m)
+            let partial = scratch.pointer(Double.self), total = out.pointer(Double.self)
+            Parallel.chunks(n * m) { r in addPartial(partial + r.lowerBound, into: total + r.lowerBound, count: r.count) }
         }
     }
 

@@ -125,11 +125,13 @@ extension Tensor {
     ///
     /// OpenBLAS runs on the calling thread only; a large product is cut into blocks of the
     /// output's rows or columns, one single-threaded call each, that `WorkerPool` hands out
-    /// like any element-wise job (see `blockLength`). Each entry of the output is the same sum
-    /// over `k` in the same order whichever block computes it, so the result does not depend
-    /// on the split. A product with a small output and a tall right operand is split along
-    /// `k` instead (`depthSplit`): its entries are two partial sums added, a rounding fixed
-    /// by the shape alone, the same on one thread or several.
+    /// like any element-wise job (see `blockLength`). Blocks start at multiples of the rows
+    /// OpenBLAS's kernels tile by (`ProductGrain`), so each entry is the same sum over `k` in
+    /// the same order as in one call: the bits depend neither on the split nor on the thread
+    /// count. (Where the probe finds no such grain, or for columns where only rows keep them,
+    /// they may.) A product with a small output and a tall right operand is split along `k`
+    /// instead (`depthSplit`): its entries are two partial sums added, a rounding fixed by
+    /// the shape alone, the same on one thread or several.
     private static func blasGemm(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double = 1, beta: Double = 0) throws {
         let n = a.shape[0], k = a.shape[1], m = b.shape[1]
         guard n > 0, m > 0 else { return }
@@ -145,8 +147,11 @@ extension Tensor {
         }
         let product = try BlasProduct(a, b, out, alpha: alpha, beta: beta)
         // Blocks split the longer side of the output: each block packs all of the other
-        // operand again, which costs least relative to the block's work that way.
-        let byRows = n >= m
+        // operand again, which costs least relative to the block's work that way. But where
+        // column blocks change the bits and row blocks do not, rows from 128 of them on (the
+        // repacking then costs a few percent at most).
+        let grain = ProductGrain.shared
+        let byRows = n >= m || (!grain.columns && grain.rows != nil && n >= 128)
         let size = blockLength(along: byRows ? n : m, multiplyAdds: n * m * k)
         let blocks = ((byRows ? n : m) + size - 1) / size
         let stop = Cancellation.probe()
@@ -161,7 +166,7 @@ extension Tensor {
 
     /// The length of one block of a product of `multiplyAdds` (n·m·k) split along a side of
     /// `length`: the whole side below 2^20 multiply-adds, else a share per worker (a multiple
-    /// of 16, OpenBLAS's widest register tile), and short enough that a block stays near
+    /// of the kernels' row tile, `ProductGrain`), and short enough that a block stays near
     /// 2^30 multiply-adds, so a cancelled script stops within tens of milliseconds.
     ///
     /// Why serial below 2^20: a second thread costs microseconds to start and join, which small
@@ -176,8 +181,8 @@ extension Tensor {
         let count = min(max(threads, forCancellation), WorkerPool.maxParts)
         guard count > 1 else { return length }
         let share = (length + count - 1) / count
-        let minimum = forCancellation > threads ? 64 : 16
-        return max(minimum, (share + 15) / 16 * 16)
+        let grain = ProductGrain.shared
+        return grain.roundedUp(max(forCancellation > threads ? 64 : 16, share))
     }
 
     /// The i-k-j loop over contiguous operands: streams rows of `b` and `out` for cache locality.

@@ -9,7 +9,9 @@ extension Ops {
         doc: "The exponential of every element.",
         gradFn: "ExpBackward0", saves: [.output],
         samples: [OpSample([.tensor([2, 3])])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], ExpKernel()) },
+        forward: { call in
+            try Tensor.contiguousFloatExp(call.inputs[0]) ?? Tensor.floatUnary(call.inputs[0], ExpKernel())
+        },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0))] })
 
     struct ExpKernel: UnaryKernel {
@@ -103,7 +105,8 @@ extension Ops {
         gradFn: "SigmoidBackward0", saves: [.output],
         samples: [OpSample([.tensor([4])])],
         forward: { call in
-            try Tensor.floatUnary(call.inputs[0], SigmoidKernel())
+            try Tensor.contiguousFloatExp(call.inputs[0], sigmoid: true)
+                ?? Tensor.floatUnary(call.inputs[0], SigmoidKernel())
         },
         backward: { ctx in [try Ops.sigmoidBackward.apply(ctx.grad, ctx.saved(0))] })
 
