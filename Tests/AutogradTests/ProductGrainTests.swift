@@ -10,15 +10,6 @@ import Testing
     /// backward's `Xᵀ @ g` of the MLP step (784 rows).
     static let shapes: [(n: Int, k: Int, m: Int)] = [(300, 500, 200), (130, 400, 700), (40, 300, 1000), (784, 64, 256)]
 
-    /// A reproducible stream of values in about [-15, 15].
-    struct Values {
-        var seed: UInt64 = 0x2545_F491_4F6C_DD1D
-        mutating func next() -> Double {
-            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Double(Int64(bitPattern: seed >> 11) % 2_000_001 - 1_000_000) / 65_536
-        }
-    }
-
     @Test func theGrainIsOneOfTheCandidates() {
         let grain = ProductGrain.shared
         if let rows = grain.rows { #expect(ProductGrain.candidates.contains(rows)) }
@@ -30,7 +21,7 @@ import Testing
     func splitProductsHaveTheBitsOfOneCall(dtype: DType, transposedLeft: Bool) throws {
         let grain = ProductGrain.shared
         guard grain.rows != nil else { return }   // no grain found: splits may change bits
-        var values = Values()
+        var values = DepthSplitProductTests.Values()
         for (n, k, m) in Self.shapes {
             var a = try Tensor((0..<(n * k)).map { _ in values.next() }, shape: [n, k]).materialized(dtype: dtype)
             let b = try Tensor((0..<(k * m)).map { _ in values.next() }, shape: [k, m]).materialized(dtype: dtype)
