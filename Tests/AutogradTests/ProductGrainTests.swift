@@ -7,8 +7,10 @@ import Testing
 @Suite struct ProductGrainTests {
     /// Tall and square outputs split by rows, a wide one with 128 rows or more (by rows where
     /// column blocks change the bits), a wide one with few rows (by columns), and the
-    /// backward's `Xᵀ @ g` of the MLP step (784 rows).
-    static let shapes: [(n: Int, k: Int, m: Int)] = [(300, 500, 200), (130, 400, 700), (40, 300, 1000), (784, 64, 256)]
+    /// backward's `Xᵀ @ g` of the MLP step (784 rows), and the step's `h @ W2` at batch 64 and
+    /// 256 (split by rows below 2^20 multiply-adds).
+    static let shapes: [(n: Int, k: Int, m: Int)] = [(300, 500, 200), (130, 400, 700), (40, 300, 1000), (784, 64, 256),
+                                                     (64, 256, 10), (256, 256, 10)]
 
     @Test func theGrainIsOneOfTheCandidates() {
         let grain = ProductGrain.shared

@@ -1,7 +1,8 @@
 -- Some backward formulas run as one fused pass when nothing records them (`x * x` sends
 -- 2·grad·x to x once instead of two products the engine adds; `sqrt` divides by 2·result in
 -- one pass). They must give bit for bit what the recorded ops give, which is what a
--- create_graph backward runs, and must not change what a recorded backward builds.
+-- create_graph backward runs, and must not change what a recorded backward builds. Some
+-- write their result into the incoming gradient when nothing else holds it.
 
 -- x.grad from `loss(x)`, plain and with create_graph (the recorded formula), as a pair.
 local function both_ways(make, loss)
@@ -74,6 +75,48 @@ describe("fused backward formulas", function()
     local x = make()
     x:mean(2):sum():backward()
     assert.is_true(same_bits(x.grad, torch.full({ 4, 5 }, 1 / 5)))
+  end)
+
+  it("relu's gradient written over the product that feeds it gives the recorded bits", function()
+    -- Unrecorded, relu's backward writes into the gradient the product just made (nothing
+    -- else holds it); recorded, it is a threshold_backward op with a new output. NaN inputs
+    -- keep their gradient, zeros and negatives get none.
+    for _, rows in ipairs({ 3, 700 }) do
+      for _, dtype in ipairs({ torch.float32, torch.float64 }) do
+        local values = torch.randn(rows, 100, { dtype = dtype })
+        values[1][1] = 0 / 0
+        values[1][2] = 0
+        local w = torch.randn(100, 5, { dtype = dtype })
+        local g = torch.randn(rows, 5, { dtype = dtype })
+        local function make() return values:clone():requires_grad_() end
+        local plain, recorded = both_ways(make, function(x) return (torch.relu(x * 2):matmul(w) * g):sum() end)
+        assert.is_true(same_bits(plain, recorded), "rows = " .. rows)
+        local expected = (g:matmul(w:t()) * 2):masked_fill(values:le(0), 0)
+        assert.is_true(same_bits(plain, expected), "rows = " .. rows)
+      end
+    end
+  end)
+
+  it("relu's backward leaves a gradient someone else holds as it was", function()
+    -- A retained gradient of relu's output is the one relu's backward reads: it must not
+    -- be overwritten with the input's gradient.
+    local x = torch.tensor({ -1.0, 2.0, -3.0, 4.0 }, { requires_grad = true })
+    local y = x * 1
+    local r = torch.relu(y)
+    r:retain_grad()
+    local loss = (r * torch.tensor({ 10.0, 20.0, 30.0, 40.0 })):sum()
+    loss:backward()
+    assert.is_true(same_bits(r.grad, torch.tensor({ 10.0, 20.0, 30.0, 40.0 })))
+    assert.is_true(same_bits(x.grad, torch.tensor({ 0.0, 20.0, 0.0, 40.0 })))
+    -- A hook that keeps the gradient it sees.
+    local seen
+    local z = torch.tensor({ -1.0, 2.0 }, { requires_grad = true })
+    local h = torch.relu(z * 1)
+    h:register_hook(function(grad) seen = grad end)
+    local hloss = (h * torch.tensor({ 5.0, 6.0 })):sum()
+    hloss:backward()
+    assert.is_true(same_bits(seen, torch.tensor({ 5.0, 6.0 })))
+    assert.is_true(same_bits(z.grad, torch.tensor({ 0.0, 6.0 })))
   end)
 
   it("a recorded backward still differentiates twice", function()

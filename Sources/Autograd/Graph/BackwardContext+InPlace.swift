@@ -20,6 +20,17 @@ extension BackwardContext {
         try Tensor.zip(grad, other.converted(to: grad.dtype), into: grad, kernel, op: op)
         return grad
     }
+
+    /// `threshold_backward(grad, x, threshold)` (the gradient of `relu`) written into `grad`
+    /// and returned, when the engine handed `grad` over and the fused kernel applies; nil
+    /// otherwise. In a training step `grad` is the product that just wrote it (`g @ W2ᵀ`),
+    /// still in this core's cache, where a new output was a block the allocator picked.
+    @inline(__always)
+    func gradThresholded(_ x: Tensor, threshold: Double) -> Tensor? {
+        guard ownsGrad, grad.recordsNothing(with: x), Tensor.canThresholdBackward(grad, x) else { return nil }
+        Tensor.thresholdBackward(grad, x, threshold, into: grad)
+        return grad
+    }
 }
 
 extension Tensor {

@@ -11,19 +11,39 @@ extension Tensor {
     /// `x <= threshold ? 0 : g` for a contiguous float gradient and input of one shape and
     /// dtype: the gradient of `relu` (threshold 0, `x` its output) read once, no bool mask.
     static func thresholdBackwardKernel(_ g: Tensor, _ x: Tensor, _ threshold: Double) throws -> Tensor? {
-        guard g.dtype == x.dtype, g.dtype.isFloatingPoint, g.shape == x.shape,
-              g.isContiguous, x.isContiguous else { return nil }
+        guard canThresholdBackward(g, x) else { return nil }
         let out = try Tensor.empty(g.shape, dtype: g.dtype)
+        thresholdBackward(g, x, threshold, into: out)
+        return out
+    }
+
+    /// Whether `thresholdBackward(g, x, _, into:)` applies: contiguous float operands of one
+    /// shape and dtype.
+    static func canThresholdBackward(_ g: Tensor, _ x: Tensor) -> Bool {
+        g.dtype == x.dtype && g.dtype.isFloatingPoint && g.shape == x.shape && g.isContiguous && x.isContiguous
+    }
+
+    /// `out = x <= threshold ? 0 : g`, entry by entry, for operands `canThresholdBackward`
+    /// accepts and a contiguous `out` of their shape and dtype, which may be `g` itself (each
+    /// entry reads its own place only).
+    static func thresholdBackward(_ g: Tensor, _ x: Tensor, _ threshold: Double, into out: Tensor) {
         func run<T: FloatElement>(_: T.Type) {
             let pg = g.pointer(T.self), px = x.pointer(T.self), po = out.pointer(T.self)
             // PyTorch compares in the element type; NaN compares false and keeps its gradient.
             let t = T(converting: threshold)
-            Parallel.chunks(g.numel) { range in
-                for i in range { po[i] = px[i] <= t ? 0 : pg[i] }
+            if po == pg {
+                // A separate loop: with `po` and `pg` one pointer, the loop below fails its
+                // overlap check and runs one element at a time (ten times slower).
+                Parallel.chunks(g.numel) { range in
+                    for i in range { po[i] = px[i] <= t ? 0 : po[i] }
+                }
+            } else {
+                Parallel.chunks(g.numel) { range in
+                    for i in range { po[i] = px[i] <= t ? 0 : pg[i] }
+                }
             }
         }
         if g.dtype == .float64 { run(Double.self) } else { run(Float.self) }
-        return out
     }
 
     // MARK: - _log_softmax_backward_data

@@ -152,7 +152,8 @@ extension Tensor {
         // repacking then costs a few percent at most).
         let grain = ProductGrain.shared
         let byRows = n >= m || (!grain.columns && grain.rows != nil && n >= 128)
-        let size = blockLength(along: byRows ? n : m, multiplyAdds: n * m * k)
+        let size = blockLength(along: byRows ? n : m, multiplyAdds: n * m * k,
+                               rowsKeepBits: byRows && grain.rows != nil)
         let blocks = ((byRows ? n : m) + size - 1) / size
         let stop = Cancellation.probe()
         WorkerPool.shared.run(parts: blocks) { p in
@@ -165,18 +166,22 @@ extension Tensor {
     static let serialProductLimit = 1 << 20
 
     /// The length of one block of a product of `multiplyAdds` (n·m·k) split along a side of
-    /// `length`: the whole side below 2^20 multiply-adds, else a share per worker (a multiple
-    /// of the kernels' row tile, `ProductGrain`), and short enough that a block stays near
-    /// 2^30 multiply-adds, so a cancelled script stops within tens of milliseconds.
+    /// `length`: the whole side below 2^20 multiply-adds (below `pairMinimum` when the side is
+    /// rows that `ProductGrain` can cut, `rowsKeepBits`), else a share per worker (a multiple
+    /// of the kernels' row tile), and short enough that a block stays near 2^30 multiply-adds,
+    /// so a cancelled script stops within tens of milliseconds.
     ///
-    /// Why serial below 2^20: a second thread costs microseconds to start and join, which small
-    /// products do not repay — 256×256×10, the small products of a batch-256 training step,
-    /// took 18.7 µs on one OpenBLAS thread and 27.0 µs on two — and when the other core is
-    /// busy a split call waits for a descheduled thread: milliseconds for a product of
-    /// microseconds. Why not shorter blocks: every block packs the other operand again
-    /// (64-row blocks made a 1024² product 20% slower).
-    private static func blockLength(along length: Int, multiplyAdds: Int) -> Int {
-        let threads = multiplyAdds < serialProductLimit ? 1 : Parallel.workers
+    /// Why serial below 2^20: a second thread costs microseconds to start and join, and when
+    /// the other core is busy a split call waits for a descheduled thread: milliseconds for a
+    /// product of microseconds. Why rows split from `pairMinimum`: the MLP step's `h @ W2`
+    /// (OpenBLAS's kernels run 16 wide over its 10 columns) took 8.6 µs whole and 5.9 µs in two
+    /// row blocks at batch 64 (64×256×10), 31.1 and 17.1 µs at 256 (best of 15 under
+    /// `chrt -f 50`); column blocks change the bits of float32 products on Zen kernels, row
+    /// blocks on the grain do not. Why not shorter blocks: every block packs the other operand
+    /// again (64-row blocks made a 1024² product 20% slower).
+    private static func blockLength(along length: Int, multiplyAdds: Int, rowsKeepBits: Bool) -> Int {
+        let limit = rowsKeepBits && length >= 2 * ProductGrain.shared.rowStep ? pairMinimum : serialProductLimit
+        let threads = multiplyAdds < limit ? 1 : Parallel.workers
         let forCancellation = (multiplyAdds + (1 << 30) - 1) >> 30
         let count = min(max(threads, forCancellation), WorkerPool.maxParts)
         guard count > 1 else { return length }

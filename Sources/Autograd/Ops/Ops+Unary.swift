@@ -141,7 +141,10 @@ extension Ops {
             guard x.dtype != .bool else { throw TorchError("\"clamp_min_scalar_cpu\" not implemented for 'Bool'") }
             return try Tensor.sameTypeUnary(x, op: "relu", ReluKernel())
         },
-        backward: { ctx in [try ctx.grad.thresholdBackward(ctx.saved(0), threshold: 0)] })
+        backward: { ctx in
+            let y = try ctx.saved(0)
+            return [try ctx.gradThresholded(y, threshold: 0) ?? ctx.grad.thresholdBackward(y, threshold: 0)]
+        })
 
     /// max(x, 0), keeping NaN.
     struct ReluKernel: UnaryKernel {
