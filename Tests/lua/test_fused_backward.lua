@@ -97,6 +97,26 @@ describe("fused backward formulas", function()
     end
   end)
 
+  it("tanh and sigmoid give their composed gradients' bits in one pass", function()
+    -- g * (1 - y²) and g * y * (1 - y), each rounded as its three ops; written into the
+    -- gradient when the engine hands it over, into a new tensor when recorded.
+    for _, n in ipairs(sizes) do
+      for _, dtype in ipairs({ torch.float32, torch.float64 }) do
+        local values = torch.randn(n, { dtype = dtype }) * 3
+        local g = torch.randn(n, { dtype = dtype })
+        local function make() return values:clone():requires_grad_() end
+        local y = torch.tanh(values)
+        local plain, recorded = both_ways(make, function(x) return (torch.tanh(x * 1) * g):sum() end)
+        assert.is_true(same_bits(plain, recorded), "tanh, n = " .. n)
+        assert.is_true(same_bits(plain, g * (1 - y * y)), "tanh, n = " .. n)
+        local s = torch.sigmoid(values)
+        plain, recorded = both_ways(make, function(x) return (torch.sigmoid(x * 1) * g):sum() end)
+        assert.is_true(same_bits(plain, recorded), "sigmoid, n = " .. n)
+        assert.is_true(same_bits(plain, g * s * (1 - s)), "sigmoid, n = " .. n)
+      end
+    end
+  end)
+
   it("relu's backward leaves a gradient someone else holds as it was", function()
     -- A retained gradient of relu's output is the one relu's backward reads: it must not
     -- be overwritten with the input's gradient.

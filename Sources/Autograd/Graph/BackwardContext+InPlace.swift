@@ -21,6 +21,15 @@ extension BackwardContext {
         return grad
     }
 
+    /// An activation's gradient `kernel(grad, y)` (`Tensor.activationGradient`: `tanh`'s and
+    /// `sigmoid`'s) written into `grad`, when the engine handed `grad` over and `y`, the
+    /// activation's output, has its dtype and shape; nil otherwise.
+    @inline(__always)
+    func activationGradUpdated<K: BinaryKernel>(by y: Tensor, op: String, _ kernel: K) throws -> Tensor? {
+        guard y.dtype == grad.dtype, y.shape == grad.shape else { return nil }
+        return try gradUpdated(by: y, op: op, kernel)
+    }
+
     /// `threshold_backward(grad, x, threshold)` (the gradient of `relu`) written into `grad`
     /// and returned, when the engine handed `grad` over and the fused kernel applies; nil
     /// otherwise. In a training step `grad` is the product that just wrote it (`g @ W2ᵀ`),

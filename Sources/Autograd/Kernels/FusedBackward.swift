@@ -46,6 +46,17 @@ extension Tensor {
         if g.dtype == .float64 { run(Double.self) } else { run(Float.self) }
     }
 
+    // MARK: - tanh_backward, sigmoid_backward
+
+    /// `kernel(g, y)` for a gradient `g` and an activation's output `y` of one float dtype and
+    /// shape, in one pass into a new tensor, or nil (the op composes its formula instead).
+    /// Each kernel rounds as the composed ops do: Swift never fuses its multiply-adds, and
+    /// both operands already have the result's dtype.
+    static func activationGradient<K: BinaryKernel>(_ g: Tensor, _ y: Tensor, op: String, _ kernel: K) throws -> Tensor? {
+        guard g.dtype == y.dtype, g.dtype.isFloatingPoint, g.shape == y.shape else { return nil }
+        return try arithmetic(g, y, op: op, kernel)
+    }
+
     // MARK: - _log_softmax_backward_data
 
     /// `g - exp(y) * sum(g, dim)` along the last dim of contiguous float `g` and `y` of one

@@ -77,7 +77,11 @@ extension Ops {
         gradFn: "TanhBackward0", saves: [.output],
         samples: [OpSample([.tensor([4])])],
         forward: { call in try Tensor.floatUnary(call.inputs[0], TanhKernel()) },
-        backward: { ctx in [try Ops.tanhBackward.apply(ctx.grad, ctx.saved(0))] })
+        backward: { ctx in
+            let y = try ctx.saved(0)
+            return [try ctx.activationGradUpdated(by: y, op: "tanh_backward", TanhGradientKernel())
+                ?? Ops.tanhBackward.apply(ctx.grad, y)]
+        })
 
     struct TanhKernel: UnaryKernel {
         func float<T: FloatElement>(_ x: T) -> T { T.tanh(x) }
@@ -90,14 +94,20 @@ extension Ops {
         gradFn: "TanhBackwardBackward0", saves: [.input(0), .input(1)],
         samples: [OpSample([.tensor([3]), .tensor([3], .unitInterval)])],
         forward: { call in
-            let y = call.inputs[1]
-            return try withNoGrad { try call.inputs[0].mul(y.mul(y).rsub(Tensor.wrapped(.int(1)))) }
+            let g = call.inputs[0], y = call.inputs[1]
+            if let out = try Tensor.activationGradient(g, y, op: "tanh_backward", TanhGradientKernel()) { return out }
+            return try withNoGrad { try g.mul(y.mul(y).rsub(Tensor.wrapped(.int(1)))) }
         },
         backward: { ctx in
             let g = try ctx.saved(0), y = try ctx.saved(1)
             return [ctx.needsGrad(0) ? try ctx.grad.mul(y.mul(y).rsub(Tensor.wrapped(.int(1)))) : nil,
                     ctx.needsGrad(1) ? try ctx.grad.mul(g).mul(y).mul(Tensor.wrapped(.int(-2))) : nil]
         })
+
+    /// `g * (1 - y * y)` in one pass, rounded as the three ops `tanh_backward` composes.
+    struct TanhGradientKernel: BinaryKernel {
+        func float<T: FloatElement>(_ g: T, _ y: T) -> T { g * (1 - y * y) }
+    }
 
     static let sigmoid = Op(
         "sigmoid", Signature(["sigmoid"], [.tensor()]),
@@ -108,7 +118,11 @@ extension Ops {
             try Tensor.contiguousFloatExp(call.inputs[0], sigmoid: true)
                 ?? Tensor.floatUnary(call.inputs[0], SigmoidKernel())
         },
-        backward: { ctx in [try Ops.sigmoidBackward.apply(ctx.grad, ctx.saved(0))] })
+        backward: { ctx in
+            let y = try ctx.saved(0)
+            return [try ctx.activationGradUpdated(by: y, op: "sigmoid_backward", SigmoidGradientKernel())
+                ?? Ops.sigmoidBackward.apply(ctx.grad, y)]
+        })
 
     struct SigmoidKernel: UnaryKernel {
         func float<T: FloatElement>(_ x: T) -> T { 1 / (1 + T.exp(-x)) }
@@ -121,8 +135,9 @@ extension Ops {
         gradFn: "SigmoidBackwardBackward0", saves: [.input(0), .input(1)],
         samples: [OpSample([.tensor([3]), .tensor([3], .unitInterval)])],
         forward: { call in
-            let y = call.inputs[1]
-            return try withNoGrad { try call.inputs[0].mul(y).mul(y.rsub(Tensor.wrapped(.int(1)))) }
+            let g = call.inputs[0], y = call.inputs[1]
+            if let out = try Tensor.activationGradient(g, y, op: "sigmoid_backward", SigmoidGradientKernel()) { return out }
+            return try withNoGrad { try g.mul(y).mul(y.rsub(Tensor.wrapped(.int(1)))) }
         },
         backward: { ctx in
             let g = try ctx.saved(0), y = try ctx.saved(1)
@@ -130,6 +145,11 @@ extension Ops {
                     // d/dy [g y (1 - y)] = g (1 - 2y)
                     ctx.needsGrad(1) ? try ctx.grad.mul(g).mul(y.mul(Tensor.wrapped(.int(2))).rsub(Tensor.wrapped(.int(1)))) : nil]
         })
+
+    /// `(g * y) * (1 - y)` in one pass, rounded as the three ops `sigmoid_backward` composes.
+    struct SigmoidGradientKernel: BinaryKernel {
+        func float<T: FloatElement>(_ g: T, _ y: T) -> T { (g * y) * (1 - y) }
+    }
 
     static let relu = Op(
         "relu", Signature(["relu"], [.tensor()]),
