@@ -2,9 +2,10 @@
 /// matrix product's backward, `grad @ mat2ᵀ` and `mat1ᵀ @ grad`.
 ///
 /// Why: below 2^20 multiply-adds a product runs whole on one thread (`blockLength`: splitting
-/// it costs more than it saves), so the two gradients of a small `mm` ran one after the other
-/// while the other core waited. Side by side, each product is still one single-threaded
-/// OpenBLAS call with the same operands, so each comes out with the same bits as alone.
+/// it costs more than it saves), but for one whose rows split on the kernels' tile from
+/// `pairMinimum`, so the two gradients of a small `mm` ran one after the other while the other
+/// core waited. Side by side, each product is still one single-threaded OpenBLAS call with the
+/// same operands, so each comes out with the same bits as alone (and as in row blocks).
 extension Tensor {
     /// One product of a pair: `a @ b` into a new tensor, or added into `into`.
     struct PairedProduct {
