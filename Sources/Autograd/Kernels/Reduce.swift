@@ -181,23 +181,30 @@ extension Tensor {
     }
 
     /// The sum of a contiguous run of floats in double precision: eight independent
-    /// accumulators per worker (so the adds pipeline and vectorize), partial sums combined.
+    /// accumulators per part (so the adds pipeline and vectorize), the parts' sums added in order.
+    ///
+    /// A long run is cut into `sumParts` equal parts whatever the thread count, which only
+    /// decides who sums which part: the same tensor sums to the same bits on one core or
+    /// eight. (Cut into one part per worker, as before, a float64 sum's last bits changed
+    /// with `OMP_NUM_THREADS`.)
     static func fastSum<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> Double {
-        let workers = n >= Parallel.reductionThreshold ? Parallel.workers : 1
-        // One worker: no array of partials. A heap allocation per call was most of the cost
-        // of summing the short lines of a `sum(dim)` (256 lines of 10 in a training step).
+        // One part: no partials. A heap allocation per call was most of the cost of summing
+        // the short lines of a `sum(dim)` (256 lines of 10 in a training step).
         // `0 +` keeps the sign that adding the one partial to 0 gives (-0 becomes +0).
-        if workers == 1 { return 0 + simdSum(p, 0, n) }
-        var partials = [Double](repeating: 0, count: workers)
-        partials.withUnsafeMutableBufferPointer { out in
-            let size = (n + workers - 1) / workers
-            Parallel.forEach(workers) { w in
-                let start = w * size, end = min(start + size, n)
-                if start < end { out[w] = simdSum(p, start, end) }
+        if n < Parallel.reductionThreshold { return 0 + simdSum(p, 0, n) }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: sumParts) { partials in
+            let size = (n + sumParts - 1) / sumParts
+            Parallel.forEach(sumParts) { part in
+                let start = min(part * size, n)
+                partials[part] = simdSum(p, start, min(start + size, n))
             }
+            return partials.reduce(0, +)
         }
-        return partials.reduce(0, +)
     }
+
+    /// Parts a sum of `Parallel.reductionThreshold` elements or more is cut into: 2^17
+    /// elements each at least, and enough for eight threads.
+    static let sumParts = 8
 
     /// The sum of `p[start..<end]` in double precision through eight accumulators.
     @inline(__always)

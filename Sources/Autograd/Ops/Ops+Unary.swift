@@ -76,7 +76,9 @@ extension Ops {
         doc: "The hyperbolic tangent of every element.",
         gradFn: "TanhBackward0", saves: [.output],
         samples: [OpSample([.tensor([4])])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], TanhKernel()) },
+        forward: { call in
+            try Tensor.contiguousFloatTanh(call.inputs[0]) ?? Tensor.floatUnary(call.inputs[0], TanhKernel())
+        },
         backward: { ctx in
             let y = try ctx.saved(0)
             return [try ctx.activationGradUpdated(by: y, op: "tanh_backward", TanhGradientKernel())
