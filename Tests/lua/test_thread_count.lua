@@ -6,7 +6,7 @@ local program = require "luagrad_program"
 
 local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
--- Runs `source` under OMP_NUM_THREADS=`threads`; returns its stdout and exit status.
+-- Runs `source` under OMP_NUM_THREADS=`threads`; returns its output, then "status" and its exit status.
 local function run_with_threads(source, threads)
   local path = assert(program.path(), "cannot find the luagrad program")
   local script = os.tmpname()
