@@ -1,7 +1,9 @@
 -- A result may not depend on how many threads computed it: the same script run with
--- OMP_NUM_THREADS=1 and =2 prints the same bits. Sums of 2^20 elements or more are cut into
+-- OMP_NUM_THREADS=1, 2 and 3 prints the same bits. Sums of 2^20 elements or more are cut into
 -- parts by length, not by thread count; element-wise ops (exp's and tanh's eight-lane loops
--- among them) split at element boundaries that change nothing.
+-- among them) split at element boundaries that change nothing; matrix products are cut into
+-- blocks that keep one BLAS call's bits, or else into as many blocks whatever the thread
+-- count (float32 products of fewer than 128 rows with a wider output, cut into columns).
 local program = require "luagrad_program"
 
 local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
@@ -29,12 +31,28 @@ local function hex(t) return string.format("%a", t:item()) end
 print(hex(x:sum()), hex(x:mean()), hex(f:sum()), hex(f:double():sum()))
 print(hex(torch.tanh(f):sum()), hex(torch.exp(f * 0.1):double():sum()))
 print(hex((f * f + 1):sqrt():double():sum()))
+-- Products: column blocks (64 x 256 @ 256 x 512, 100 x 300 @ 300 x 700, 8 x 1024 @ 1024 x 2048),
+-- row blocks (their transposes), the depth split (16 x 784 @ 784 x 256), and a backward whose
+-- products write a wide gradient (g @ W^T: 64 x 512 @ 512 x 256). Each entry weighs in by its
+-- position, so two entries trading places would show too.
+local function digest(p)
+  return hex((p:double() * torch.arange(1, p:numel() + 1):reshape(p.shape):double()):sum())
+end
+for _, s in ipairs{{64, 256, 512}, {100, 300, 700}, {8, 1024, 2048}, {16, 784, 256}} do
+  local a, b = torch.randn(s[1], s[2]), torch.randn(s[2], s[3])
+  print(digest(a:matmul(b)), digest(b:t():matmul(a:t())))
+end
+local x, w = torch.randn(64, 256), torch.randn(256, 512, {requires_grad = true})
+local h = x:requires_grad_():matmul(w)
+torch.tanh(h):sum():backward()
+print(digest(h), digest(w.grad), digest(x.grad))
 ]]
 
 describe("thread count", function()
-  it("leaves long sums and element-wise ops bit for bit the same", function()
-    local one, two = run_with_threads(script, 1), run_with_threads(script, 2)
+  it("leaves long sums, element-wise ops and products bit for bit the same", function()
+    local one = run_with_threads(script, 1)
     assert.is_true(one:find("status 0", 1, true) ~= nil, one)
-    assert.are.equal(one, two)
+    assert.are.equal(one, run_with_threads(script, 2))
+    assert.are.equal(one, run_with_threads(script, 3))
   end)
 end)

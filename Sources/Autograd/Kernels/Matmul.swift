@@ -128,10 +128,12 @@ extension Tensor {
     /// like any element-wise job (see `blockLength`). Blocks start at multiples of the rows
     /// OpenBLAS's kernels tile by (`ProductGrain`), so each entry is the same sum over `k` in
     /// the same order as in one call: the bits depend neither on the split nor on the thread
-    /// count. (Where the probe finds no such grain, or for columns where only rows keep them,
-    /// they may.) A product with a small output and a tall right operand is split along `k`
-    /// instead (`depthSplit`): its entries are two partial sums added, a rounding fixed by
-    /// the shape alone, the same on one thread or several.
+    /// count. Where blocks do change the bits (no grain found; float32 columns on Zen
+    /// kernels), their count is fixed by the shape and the machine's cores, so one thread
+    /// computes the same blocks as several (`blockLengthChangingBits`). A product with a small
+    /// output and a tall right operand is split along `k` instead (`depthSplit`): its entries
+    /// are two partial sums added, a rounding fixed by the shape alone, the same on one thread
+    /// or several.
     private static func blasGemm(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double = 1, beta: Double = 0) throws {
         let n = a.shape[0], k = a.shape[1], m = b.shape[1]
         guard n > 0, m > 0 else { return }
@@ -152,8 +154,9 @@ extension Tensor {
         // repacking then costs a few percent at most).
         let grain = ProductGrain.shared
         let byRows = n >= m || (!grain.columns && grain.rows != nil && n >= 128)
-        let size = blockLength(along: byRows ? n : m, multiplyAdds: n * m * k,
-                               rowsKeepBits: byRows && grain.rows != nil)
+        let size = (byRows ? grain.rows != nil : grain.columns)
+            ? blockLength(along: byRows ? n : m, multiplyAdds: n * m * k, rowsKeepBits: byRows)
+            : blockLengthChangingBits(along: byRows ? n : m, multiplyAdds: n * m * k)
         let blocks = ((byRows ? n : m) + size - 1) / size
         let stop = Cancellation.probe()
         WorkerPool.shared.run(parts: blocks) { p in
@@ -188,6 +191,27 @@ extension Tensor {
         let share = (length + count - 1) / count
         let grain = ProductGrain.shared
         return grain.roundedUp(max(forCancellation > threads ? 64 : 16, share))
+    }
+
+    /// The length of one block of a product whose blocks round differently from one call
+    /// (float32 column blocks on Zen kernels; any blocks where the probe found no row grain):
+    /// the whole side below 2^20 multiply-adds, else one block per core of the machine (at
+    /// least 2, at most 8) or more for cancellation, as `blockLength`, but never fewer when
+    /// `OMP_NUM_THREADS` asks for fewer threads. The blocks decide the rounding, so they are
+    /// a function of the shape and the machine only: one thread computes the same blocks one
+    /// after another, with the bits of two threads (a script's results do not change with
+    /// `OMP_NUM_THREADS`, as they would not in PyTorch's own kernels).
+    ///
+    /// Why per core rather than a fixed count: each block packs the short operand again. Two
+    /// blocks on one thread cost nothing measurable (64×256 @ 256×512: 202–206 µs against
+    /// 201–204 whole, best of 9 under `chrt -f 50`); eight cost 6–7% on one thread and 4–11%
+    /// on two (100×300 @ 300×700: 284 µs against 257–258).
+    private static func blockLengthChangingBits(along length: Int, multiplyAdds: Int) -> Int {
+        guard multiplyAdds >= serialProductLimit else { return length }
+        let forCancellation = (multiplyAdds + (1 << 30) - 1) >> 30
+        let count = min(max(Parallel.machineCores, forCancellation), WorkerPool.maxParts)
+        let share = (length + count - 1) / count
+        return (max(forCancellation > Parallel.machineCores ? 64 : 16, share) + 15) / 16 * 16
     }
 
     /// The i-k-j loop over contiguous operands: streams rows of `b` and `out` for cache locality.

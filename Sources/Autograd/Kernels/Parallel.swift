@@ -28,6 +28,10 @@ enum Parallel {
     /// cores, at most 8. Matrix products split over the same pool (OpenBLAS itself runs on
     /// one thread), so this is the process's whole thread count.
     static let workers = max(1, min(8, requestedThreads() ?? sysconfCores()))
+    /// The machine's cores as `workers` counts them without `OMP_NUM_THREADS` (at least 2,
+    /// at most 8): where work is cut into a number of parts that decides its rounding, the
+    /// number comes from here, so it stays the same whatever thread count a script runs with.
+    static let machineCores = max(2, min(8, sysconfCores()))
 
     /// Calls `body` with disjoint ranges covering `0..<count`, concurrently when `count` is large.
     @inline(__always)
