@@ -50,10 +50,10 @@ enum EightLaneChecks {
         return true
     }
 
-    /// Entries of `op` on a contiguous float32 matrix (300 × 301) of `value(i)`, but for a NaN,
+    /// Entries of `op` (with `args`) on a contiguous float32 matrix (300 × 301) of `value(i)`, but for a NaN,
     /// +∞ and -∞ at entries 5, 6 and 7, whose bits differ from the same op on a transposed
     /// copy (the element-by-element path); any two NaNs count as equal.
-    static func differingFromStridedPath(_ op: Op, _ value: (Int) -> Double) throws -> [Int] {
+    static func differingFromStridedPath(_ op: Op, _ args: [Arg] = [], _ value: (Int) -> Double) throws -> [Int] {
         var values = (0..<(300 * 301)).map(value)
         values[5] = .nan
         values[6] = .infinity
@@ -61,7 +61,7 @@ enum EightLaneChecks {
         let x = try Tensor(values, shape: [300, 301]).materialized(dtype: .float32)
         let strided = try x.t().contiguous().t()
         precondition(!strided.isContiguous)
-        let fast = try op.apply(x), slow = try op.apply(strided).contiguous()
+        let fast = try op.apply(x, args), slow = try op.apply(strided, args).contiguous()
         return (0..<x.numel).filter { i in
             let a = fast.element(i), b = slow.element(i)
             return a.bitPattern != b.bitPattern && !(a.isNaN && b.isNaN)

@@ -5,7 +5,7 @@ import Testing
 @testable import Autograd
 
 /// `TanhFloat`, glibc's `tanhf` eight lanes at a time, against `tanhf` itself: every bit, every
-/// kind of float, and the op that runs on it.
+/// kind of float, and the ops that run on it (`tanh`, GELU's tanh form).
 @Suite struct TanhFloatTests {
     /// The stride through every bit pattern, and the edges of `tanhf`'s and `expm1f`'s
     /// branches on both sides: |x| = 22 (saturated), 1 (the two formulas), 2^-55 (tiny),
@@ -38,6 +38,53 @@ import Testing
     /// same op on a transposed copy, NaN and infinities included.
     @Test func tanhMatchesTheElementwisePath() throws {
         let differ = try EightLaneChecks.differingFromStridedPath(Ops.tanh) { Double($0 % 977) * 0.061 - 30 }
+        #expect(differ.isEmpty, "\(differ.count) entries differ, first at \(differ.first ?? -1)")
+    }
+
+    // MARK: - GELU's tanh form
+
+    /// GELU's tanh form on eight lanes (`TanhFloat.geluTanh`) against `GeluKernel`'s scalar
+    /// formula over `tanhf`: the same samples, and where the inner value reaches `tanh`'s
+    /// edges (|x| near 5.7 saturates it at 22, x³ overflows from 2^42).
+    @Test func geluTanhLanesMatchTheScalarFormula() {
+        let scalar = Ops.GeluKernel(tanhForm: true)
+        let beta = Float(geluBeta), kappa = Float(geluKappa)
+        let extra: [Float] = stride(from: Float(-8), through: 8, by: 0.001).map { $0 } + [0x1p42, -0x1p42, 0x1p43, -0x1p43]
+        let lanes: (SIMD8<Float>) -> SIMD8<Float> = { TanhFloat.geluTanh($0, beta: beta, kappa: kappa) }
+        #expect(EightLaneChecks.differing(TanhFloatTests.samples + extra, lanes: lanes, scalar: { scalar.float($0) }) == 0)
+        #expect(EightLaneChecks.arraysMatch({ scalar.float($0) }) { x, y, n in
+            TanhFloat.applyGeluTanh(x, into: y, count: n, beta: beta, kappa: kappa)
+        })
+    }
+
+    /// The one-pass gradient of GELU's tanh form equals the tensor ops it stands in for
+    /// (`Ops.geluTanhDerivative` times the incoming gradient), bit for bit: over the samples,
+    /// with a gradient per element and with one value expanded (a sum's gradient), and at
+    /// every length from 0 to 20 (whole vectors and padded tails).
+    @Test func geluTanhGradientMatchesTheTensorOps() throws {
+        func differing(_ x: Tensor, _ g: Tensor) throws -> Int {
+            let fast = try #require(try Tensor.contiguousFloatGeluTanhGradient(x, g))
+            let slow = try g.mul(Ops.geluTanhDerivative(x))
+            return (0..<x.numel).filter { i in
+                let a = fast.element(i), b = slow.element(i)
+                return a.bitPattern != b.bitPattern && !(a.isNaN && b.isNaN)
+            }.count
+        }
+        let values = TanhFloatTests.samples + stride(from: Float(-8), through: 8, by: 0.001).map { $0 }
+        let x = try Tensor(values)
+        let perElement = try Tensor((0..<values.count).map { Float($0 % 13) * 0.25 - 1.5 })
+        #expect(try differing(x, perElement) == 0)
+        #expect(try differing(x, Tensor([Float(0.75)]).expand([values.count])) == 0)
+        for count in 0...20 {
+            let short = try Tensor((0..<count).map { Float($0) * 0.37 - 3.1 })
+            #expect(try differing(short, Tensor((0..<count).map { Float($0) * 0.5 - 3 })) == 0)
+        }
+    }
+
+    /// `gelu(x, approximate="tanh")` of a contiguous float32 tensor equals the same op on a
+    /// transposed copy (the element-by-element path), NaN and infinities included.
+    @Test func geluTanhMatchesTheElementwisePath() throws {
+        let differ = try EightLaneChecks.differingFromStridedPath(Ops.gelu, [.string("tanh")]) { Double($0 % 977) * 0.021 - 10 }
         #expect(differ.isEmpty, "\(differ.count) entries differ, first at \(differ.first ?? -1)")
     }
 }

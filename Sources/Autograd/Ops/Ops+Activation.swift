@@ -64,11 +64,20 @@ extension Ops {
         forward: { call in
             let x = call.inputs[0]
             guard x.dtype.isFloatingPoint else { throw TorchError("\"GeluKernelImpl\" not implemented for '\(x.dtype.scalarTypeName)'") }
-            return try Tensor.floatUnary(x, GeluKernel(tanhForm: usesTanhForm(call)))
+            let tanhForm = try usesTanhForm(call)
+            if tanhForm, let fast = try Tensor.contiguousFloatGeluTanh(x) {
+                return fast
+            }
+            return try Tensor.floatUnary(x, GeluKernel(tanhForm: tanhForm))
         },
         backward: { ctx in
             let x = try ctx.saved(0)
-            return [try ctx.grad.mul(usesTanhForm(ctx) ? geluTanhDerivative(x) : geluDerivative(x))]
+            let tanhForm = try usesTanhForm(ctx)
+            // One pass when nothing records the formula (no double backward).
+            if tanhForm, !Tensor.recordsOps(ctx.grad, x), let fast = try Tensor.contiguousFloatGeluTanhGradient(x, ctx.grad) {
+                return [fast]
+            }
+            return [try ctx.grad.mul(tanhForm ? geluTanhDerivative(x) : geluDerivative(x))]
         })
 
     /// Whether `approximate` selects the tanh form, with PyTorch's error for other strings.
@@ -101,7 +110,7 @@ extension Ops {
 
     /// PyTorch's `gelu_backward` for the tanh form: the product rule over 0.5 x and
     /// 1 + tanh(inner).
-    private static func geluTanhDerivative(_ x: Tensor) throws -> Tensor {
+    static func geluTanhDerivative(_ x: Tensor) throws -> Tensor {
         let xSquared = try x.mul(x)
         let inner = try x.add(xSquared.mul(x).mul(Tensor.number(geluKappa))).mul(Tensor.number(geluBeta))
         let t = try inner.tanh()
@@ -116,11 +125,11 @@ extension Ops {
 // MARK: - Constants and libm
 
 /// √(2/π), PyTorch's `kBeta` of the tanh form (`M_SQRT2 * M_2_SQRTPI * 0.5`).
-private let geluBeta = 2.0.squareRoot() * (2 / Double.pi.squareRoot()) * 0.5
+let geluBeta = 2.0.squareRoot() * (2 / Double.pi.squareRoot()) * 0.5
 /// 1/√(2π), the standard normal density's factor (PyTorch's `M_2_SQRTPI * M_SQRT1_2 * 0.5`).
 private let geluPdfScale = 2 / Double.pi.squareRoot() * 0.5.squareRoot() * 0.5
 /// PyTorch's `kKappa` of the tanh form.
-private let geluKappa = 0.044715
+let geluKappa = 0.044715
 
 /// libm's erf (a free function: inside `Ops`, `erf` names the op).
 private func errorFunction(_ x: Double) -> Double { erf(x) }
