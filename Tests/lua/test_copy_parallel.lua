@@ -112,11 +112,38 @@ describe("strided copy_ past the threshold", function()
     holds2(dst, function(_, c) return c - 150 end, "broadcast row")
   end)
 
-  it("into a transposed destination (left on one thread)", function()
+  it("into a transposed destination (tiles, by bands of rows)", function()
     local dst = torch.zeros(500, 600)
     dst:t():copy_(torch.arange(300000, { dtype = torch.float64 }):reshape(600, 500))
     holds2(dst, function(r, c) return c * 500 + r end, "transposed destination")
   end)
+end)
+
+-- Transposes copy tile by tile (32 x 32): every element of shapes at, under and past a tile's
+-- edges, both ways, below the threshold (one thread), with and without a conversion.
+describe("transposing copies", function()
+  for _, size in ipairs({ { 32, 32 }, { 33, 95 }, { 31, 64 }, { 64, 31 }, { 100, 70 } }) do
+    local rows, cols = size[1], size[2]
+    local function check(t, what)
+      local values = t:tolist()
+      for r = 1, rows do
+        for c = 1, cols do
+          local want = (c - 1) * rows + (r - 1)
+          if values[r][c] ~= want then
+            error(string.format("%s %dx%d: [%d][%d] is %s, expected %d", what, rows, cols, r, c, values[r][c], want))
+          end
+        end
+      end
+    end
+    it(rows .. " x " .. cols, function()
+      local source = torch.arange(rows * cols, { dtype = torch.int64 }):reshape(cols, rows)
+      check(source:t():contiguous(), "contiguous")
+      check(source:t():double(), "double")
+      local dst = torch.zeros(cols, rows, { dtype = torch.float32 })
+      dst:t():copy_(source:t():contiguous())
+      check(dst:t(), "into a transposed destination")
+    end)
+  end
 end)
 
 describe("materializing copies past the parallel threshold", function()
@@ -133,7 +160,7 @@ describe("materializing copies past the parallel threshold", function()
     holds(single:double(), function(i) return f32((i - 1) / 3) end, "double")
   end)
 
-  it("contiguous of a transposed tensor (the strided loop, by blocks of rows)", function()
+  it("contiguous of a transposed tensor (tiles, by bands of rows)", function()
     local m = torch.arange(N - 7, { dtype = torch.float32 }):reshape(300, 1000):t():contiguous()
     assert.is_true(m:is_contiguous())
     local values = m:reshape(-1):tolist()

@@ -61,6 +61,8 @@ extension Tensor {
         } else if source.numel == 1 && dest.isContiguous {
             let v = convert(src[0])
             for i in 0..<n { dst[i] = v }
+        } else if copyTransposing(src, srcStrides, into: dst, dest, convert) {
+            return
         } else if n >= Parallel.threshold && Parallel.workers > 1 && dest.ndim >= 2
                     && dest.shape[0] >= Parallel.workers && rowsAreDisjoint(dest) {
             // Blocks of the outermost dim, each through the strided loop. At 2^15 elements
@@ -79,6 +81,55 @@ extension Tensor {
             StridedLoop.run(dest.shape, srcStrides, dest.strides) { s, d in dst[d] = convert(src[s]) }
         }
     }
+
+    /// Copies a matrix between row-major and column-major layouts (`x:t():contiguous()`,
+    /// `y:t():copy_(x)`) tile by tile; false, copying nothing, for other layouts.
+    ///
+    /// Why tiles: element by element, one side of a transpose steps a whole row of the other
+    /// per element, so every element touched a new cache line, and with rows of 8 KB (2048
+    /// floats) a new page too, in the same few cache sets: a 2048² `x:t():contiguous()` took
+    /// 16.5–19.1 ms against PyTorch's 5.0–5.6. A 32 × 32 tile reads 64 lines of one side and
+    /// writes 64 of the other, all of them in L1 until the tile is done. Tiles go to the pool
+    /// by bands of 32 rows, which never share an element (nor a cache line, past a band's edges).
+    @inline(__always)
+    private static func copyTransposing<C: ElementConversion>(
+        _ src: UnsafeMutablePointer<C.Source>, _ srcStrides: [Int],
+        into dst: UnsafeMutablePointer<C.Target>, _ dest: Tensor, _ convert: C) -> Bool {
+        guard dest.ndim == 2 else { return false }
+        let rows = dest.shape[0], cols = dest.shape[1]
+        let (d0, d1, s0, s1) = (dest.strides[0], dest.strides[1], srcStrides[0], srcStrides[1])
+        // The destination walks its rows (d1 = 1) where the source walks its columns (s0 = 1),
+        // or the other way round.
+        let rowsContiguous = d1 == 1 && s0 == 1
+        guard rowsContiguous || (d0 == 1 && s1 == 1), rows >= tile, cols >= tile else { return false }
+        let bands = (rows + tile - 1) / tile
+        func copyBand(_ band: Int) {
+            let i0 = band &* tile, i1 = min(i0 &+ tile, rows)
+            for j0 in stride(from: 0, to: cols, by: tile) {
+                let j1 = min(j0 &+ tile, cols)
+                if rowsContiguous {
+                    for i in i0..<i1 {
+                        let d = dst + i &* d0
+                        for j in j0..<j1 { d[j] = convert(src[i &+ j &* s1]) }
+                    }
+                } else {
+                    for j in j0..<j1 {
+                        let d = dst + j &* d1
+                        for i in i0..<i1 { d[i] = convert(src[i &* s0 &+ j]) }
+                    }
+                }
+            }
+        }
+        if rows &* cols >= Parallel.threshold && Parallel.workers > 1 {
+            Parallel.forEach(bands) { copyBand($0) }
+        } else {
+            for band in 0..<bands { copyBand(band) }
+        }
+        return true
+    }
+
+    /// The side of `copyTransposing`'s square tiles, in elements.
+    private static let tile = 32
 
     /// Whether each index of `t`'s outermost dim owns memory no other index touches (its
     /// stride steps past the whole extent of one row), so blocks of rows can be written at
