@@ -144,6 +144,21 @@ describe("transposing copies", function()
       check(dst:t(), "into a transposed destination")
     end)
   end
+
+  it("a batch of matrices (transpose of the last two dims), past the threshold", function()
+    local b, rows, cols = 5, 130, 101
+    local m = torch.arange(b * rows * cols, { dtype = torch.float64 }):reshape(b, cols, rows):transpose(2, 3):float()
+    assert.are.same({ b, rows, cols }, m.shape)
+    local values = m:tolist()
+    for k = 1, b do
+      for r = 1, rows do
+        for c = 1, cols do
+          local want = (k - 1) * rows * cols + (c - 1) * rows + (r - 1)
+          assert(values[k][r][c] == want, string.format("[%d][%d][%d] is %s, expected %d", k, r, c, values[k][r][c], want))
+        end
+      end
+    end
+  end)
 end)
 
 describe("materializing copies past the parallel threshold", function()
