@@ -195,17 +195,16 @@ extension Tensor {
 
     /// The length of one block of a product whose blocks round differently from one call
     /// (float32 column blocks on Zen kernels; any blocks where the probe found no row grain):
-    /// the whole side below 2^20 multiply-adds, else one block per core of the machine (at
-    /// least 2, at most 8) or more for cancellation, as `blockLength`, but never fewer when
-    /// `OMP_NUM_THREADS` asks for fewer threads. The blocks decide the rounding, so they are
-    /// a function of the shape and the machine only: one thread computes the same blocks one
-    /// after another, with the bits of two threads (a script's results do not change with
-    /// `OMP_NUM_THREADS`, as they would not in PyTorch's own kernels).
+    /// the whole side below 2^20 multiply-adds, else one block per core of the machine
+    /// (`Parallel.machineCores`, whatever `OMP_NUM_THREADS` says), or more for cancellation as
+    /// in `blockLength`. The blocks decide the rounding, so they depend on the shape and the
+    /// machine only: one thread computes the same blocks one after another, and a script
+    /// prints the same bits on any thread count.
     ///
     /// Why per core rather than a fixed count: each block packs the short operand again. Two
     /// blocks on one thread cost nothing measurable (64×256 @ 256×512: 202–206 µs against
     /// 201–204 whole, best of 9 under `chrt -f 50`); eight cost 6–7% on one thread and 4–11%
-    /// on two (100×300 @ 300×700: 284 µs against 257–258).
+    /// on two (100×300 @ 300×700: 284 µs against 257).
     private static func blockLengthChangingBits(along length: Int, multiplyAdds: Int) -> Int {
         guard multiplyAdds >= serialProductLimit else { return length }
         let forCancellation = (multiplyAdds + (1 << 30) - 1) >> 30
