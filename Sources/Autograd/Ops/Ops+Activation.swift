@@ -18,7 +18,7 @@ extension Ops {
         doc: "The error function 2/√π ∫₀ˣ exp(-t²) dt of every element.",
         gradFn: "ErfBackward0", saves: [.input(0)],
         samples: [OpSample([.tensor([5])])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], ErfKernel()) },
+        forward: { call in try Tensor.contiguousFloatErf(call.inputs[0]) ?? Tensor.floatUnary(call.inputs[0], ErfKernel()) },
         backward: { ctx in
             // erf'(x) = 2/√π exp(-x²)
             let x = try ctx.saved(0)
@@ -65,7 +65,7 @@ extension Ops {
             let x = call.inputs[0]
             guard x.dtype.isFloatingPoint else { throw TorchError("\"GeluKernelImpl\" not implemented for '\(x.dtype.scalarTypeName)'") }
             let tanhForm = try usesTanhForm(call)
-            if tanhForm, let fast = try Tensor.contiguousFloatGeluTanh(x) {
+            if let fast = try tanhForm ? Tensor.contiguousFloatGeluTanh(x) : Tensor.contiguousFloatErf(x, gelu: true) {
                 return fast
             }
             return try Tensor.floatUnary(x, GeluKernel(tanhForm: tanhForm))
