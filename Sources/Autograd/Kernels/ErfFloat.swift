@@ -103,24 +103,13 @@ enum ErfFloat {
 
     // MARK: - Arrays
 
-    /// `y[i] = f(x[i], erf of g(x[i]))` for `i` in `0..<count`, eight at a time, the last few
-    /// through a vector padded with copies of the first of them: `erf` itself, or GELU's exact
-    /// form. `x` and `y` may be the same memory.
+    /// `y[i] = lanes(x)[i]` for `i` in `0..<count` (`EightLanes.map`), `lanes` given the
+    /// coefficients: `erf` itself, or GELU's exact form.
     @inline(__always)
     static func apply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int,
                       _ lanes: (Floats, UnsafePointer<Double>) -> Floats) {
         let table = UnsafePointer(coefficients)
-        var i = 0
-        while i &+ 8 <= count {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: Floats.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: lanes(v, table), as: Floats.self)
-            i &+= 8
-        }
-        guard i < count else { return }
-        var v = Floats(repeating: x[i])
-        for j in 1..<(count &- i) { v[j] = x[i &+ j] }
-        let r = lanes(v, table)
-        for j in 0..<(count &- i) { y[i &+ j] = r[j] }
+        EightLanes.map(x, into: y, count: count) { lanes($0, table) }
     }
 
     /// GELU's exact form of each lane, as `Ops.GeluKernel` computes one float:

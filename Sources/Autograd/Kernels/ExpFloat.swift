@@ -105,17 +105,7 @@ enum ExpFloat {
                       minus offset: Float = 0, negated: Bool = false) {
         let offset = Floats(repeating: offset)
         @inline(__always) func argument(_ v: Floats) -> Floats { negated ? -(v - offset) : v - offset }
-        var i = 0
-        while i &+ 8 <= count {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: Floats.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: exp(argument(v)), as: Floats.self)
-            i &+= 8
-        }
-        guard i < count else { return }
-        var v = Floats(repeating: x[i])
-        for j in 1..<(count &- i) { v[j] = x[i &+ j] }
-        let e = exp(argument(v))
-        for j in 0..<(count &- i) { y[i &+ j] = e[j] }
+        EightLanes.map(x, into: y, count: count) { exp(argument($0)) }
     }
 }
 

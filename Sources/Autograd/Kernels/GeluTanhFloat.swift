@@ -15,23 +15,11 @@ extension TanhFloat {
         return 0.5 * x * (1 + tanh(inner))
     }
 
-    /// `y[i]` = GELU's tanh form of `x[i]` for `i` in `0..<count`, eight at a time, the last
-    /// few through a vector padded with copies of the first of them. `x` and `y` may be the
-    /// same memory.
+    /// `y[i]` = GELU's tanh form of `x[i]` for `i` in `0..<count` (`EightLanes.map`).
     @inline(__always)
     static func applyGeluTanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int,
                               beta: Float, kappa: Float) {
-        var i = 0
-        while i &+ 8 <= count {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: Floats.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: geluTanh(v, beta: beta, kappa: kappa), as: Floats.self)
-            i &+= 8
-        }
-        guard i < count else { return }
-        var v = Floats(repeating: x[i])
-        for j in 1..<(count &- i) { v[j] = x[i &+ j] }
-        let g = geluTanh(v, beta: beta, kappa: kappa)
-        for j in 0..<(count &- i) { y[i &+ j] = g[j] }
+        EightLanes.map(x, into: y, count: count) { geluTanh($0, beta: beta, kappa: kappa) }
     }
 }
 

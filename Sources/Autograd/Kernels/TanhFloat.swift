@@ -144,17 +144,7 @@ enum TanhFloat {
     /// vector padded with copies of the first of them. `x` and `y` may be the same memory.
     @inline(__always)
     static func apply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i &+ 8 <= count {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: Floats.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: tanh(v), as: Floats.self)
-            i &+= 8
-        }
-        guard i < count else { return }
-        var v = Floats(repeating: x[i])
-        for j in 1..<(count &- i) { v[j] = x[i &+ j] }
-        let t = tanh(v)
-        for j in 0..<(count &- i) { y[i &+ j] = t[j] }
+        EightLanes.map(x, into: y, count: count) { tanh($0) }
     }
 }
 
