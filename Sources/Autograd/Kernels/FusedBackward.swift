@@ -62,7 +62,7 @@ extension Tensor {
     /// `g - exp(y) * sum(g, dim)` along the last dim of contiguous float `g` and `y` of one
     /// shape and dtype (at least 2-d): per line, the sum of `g`, then one pass writing the
     /// result. Float32 lines are summed in float in the order of PyTorch's kernel
-    /// (`_vec_host_softmax_backward_lastdim`, through `LogSoftmaxFloat.sum`), float64 ones in
+    /// (`_vec_host_softmax_backward_lastdim`, through `SoftmaxFloat.sum`), float64 ones in
     /// double through `fastSum`, as `sum(dims:)` adds a trailing dim.
     static func logSoftmaxBackwardKernel(_ g: Tensor, _ y: Tensor, dim: Int) throws -> Tensor? {
         guard g.dtype == y.dtype, g.dtype.isFloatingPoint, g.shape == y.shape, g.ndim >= 2,
@@ -73,19 +73,57 @@ extension Tensor {
         let lines = g.numel / size
         func run<T: FloatElement>(_: T.Type) {
             let pg = g.pointer(T.self), py = y.pointer(T.self), po = out.pointer(T.self)
-            for line in 0..<lines {
-                let base = line * size
-                if T.self == Float.self {
-                    // exp(y) eight lanes at a time into the output, then the rest in place.
-                    let total = LogSoftmaxFloat.sum(size) { pg.asFloats[base &+ $0] }
-                    let g = pg.asFloats + base
-                    ExpFloat.apply(py.asFloats + base, into: po.asFloats + base, count: size)
-                    let o = po.asFloats + base
-                    for i in 0..<size { o[i] = g[i] - o[i] * total }
-                    continue
+            Parallel.lines(lines, length: size, minimum: SoftmaxFloat.parallelMinimum) { lines in
+                for line in lines {
+                    let base = line * size
+                    if T.self == Float.self {
+                        // exp(y) eight lanes at a time into the output, then the rest in place.
+                        let total = SoftmaxFloat.sum(size) { pg.asFloats[base &+ $0] }
+                        let g = pg.asFloats + base
+                        ExpFloat.apply(py.asFloats + base, into: po.asFloats + base, count: size)
+                        let o = po.asFloats + base
+                        for i in 0..<size { o[i] = g[i] - o[i] * total }
+                        continue
+                    }
+                    let total = T(converting: Tensor.fastSum(pg + base, size))
+                    for i in base..<(base + size) { po[i] = pg[i] - T.exp(py[i]) * total }
                 }
-                let total = T(converting: Tensor.fastSum(pg + base, size))
-                for i in base..<(base + size) { po[i] = pg[i] - T.exp(py[i]) * total }
+            }
+        }
+        if g.dtype == .float64 { run(Double.self) } else { run(Float.self) }
+        return out
+    }
+
+    // MARK: - _softmax_backward_data
+
+    /// `(g - sum(g * y, dim)) * y` along the last dim of contiguous float `g` and `y` of one
+    /// shape and dtype (at least 2-d): per line, the sum of products, then one pass writing the
+    /// result, where the composite formula made three temporaries in four passes. Float32
+    /// lines add their products in float in the order of PyTorch's kernel
+    /// (`_vec_host_softmax_backward_lastdim`'s `map2_reduce_all`, through `SoftmaxFloat.sum`);
+    /// float64 lines add in double in order.
+    static func softmaxBackwardKernel(_ g: Tensor, _ y: Tensor, dim: Int) throws -> Tensor? {
+        guard g.dtype == y.dtype, g.dtype.isFloatingPoint, g.shape == y.shape, g.ndim >= 2,
+              dim == g.ndim - 1, g.isContiguous, y.isContiguous else { return nil }
+        let out = try Tensor.empty(g.shape, dtype: g.dtype)
+        let size = g.shape[dim]
+        guard size > 0 else { return out }
+        func run<T: FloatElement>(_: T.Type) {
+            let pg = g.pointer(T.self), py = y.pointer(T.self), po = out.pointer(T.self)
+            Parallel.lines(g.numel / size, length: size) { lines in
+                for line in lines {
+                    let gl = pg + line &* size, yl = py + line &* size, ol = po + line &* size
+                    let total: T
+                    if T.self == Float.self {
+                        let gf = gl.asFloats, yf = yl.asFloats
+                        total = T(converting: Double(SoftmaxFloat.sum(size) { gf[$0] * yf[$0] }))
+                    } else {
+                        var acc: T = 0
+                        for i in 0..<size { acc += gl[i] * yl[i] }
+                        total = acc
+                    }
+                    for i in 0..<size { ol[i] = (gl[i] - total) * yl[i] }
+                }
             }
         }
         if g.dtype == .float64 { run(Double.self) } else { run(Float.self) }

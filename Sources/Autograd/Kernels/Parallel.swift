@@ -53,6 +53,29 @@ enum Parallel {
         }
     }
 
+    /// Calls `body` with disjoint ranges covering `0..<count` lines of `length` elements each,
+    /// concurrently when the lines hold `minimum` elements or more in all.
+    ///
+    /// For kernels that treat a line as a unit (softmax, a reduction along the last dim): a
+    /// line's result never depends on which part it lands in, so neither do the bits. A
+    /// kernel that spends nanoseconds per element (an `exp` each) passes a lower `minimum`
+    /// than memory-bound work's `threshold`, as PyTorch's softmax grain counts an `exp` as 16
+    /// operations.
+    static func lines(_ count: Int, length: Int, minimum: Int = threshold, _ body: (Range<Int>) -> Void) {
+        let elements = count &* length
+        if elements < minimum || workers == 1 || count < 2 {
+            body(0..<count)
+            return
+        }
+        let parts = min(count, workers * min(partsPerWorker, max(1, elements / (grain * workers))))
+        let size = (count + parts - 1) / parts
+        let stop = Cancellation.probe()
+        WorkerPool.shared.run(parts: (count + size - 1) / size) { p in
+            body(p * size..<min(p * size + size, count))
+            return !stop()
+        }
+    }
+
     /// Elements of a part that run in order in one call of an element-wise loop: a part that
     /// runs back to front (`WorkerPool.run(parts:_:)`) takes its pieces in reverse order.
     /// 128 KiB of floats per operand, so the few pieces a job ends on fit in a core's L2.

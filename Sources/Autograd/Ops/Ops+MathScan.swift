@@ -39,9 +39,13 @@ extension Ops {
         samples: [OpSample([.tensor([2, 3])], [.int(1), .absent]), OpSample([.tensor([3, 2])], [.int(0), .absent])],
         forward: { call in try call.inputs[0].softmaxKernel(dim: call.int("dim"), dtype: call.dtype("dtype"), log: false) },
         backward: { ctx in
-            // PyTorch's _softmax_backward_data: y * (grad - sum(grad * y)).
+            // PyTorch's _softmax_backward_data: y * (grad - sum(grad * y)); in one pass per
+            // line when no graph is recorded (the ops below make that graph otherwise).
             let y = try ctx.saved(0)
             let d = try Shapes.wrapDim(ctx.int("dim"), y.ndim)
+            if !Tensor.recordsOps(ctx.grad, y), let fused = try Tensor.softmaxBackwardKernel(ctx.grad, y, dim: d) {
+                return [fused]
+            }
             return [try y.mul(ctx.grad.sub(ctx.grad.mul(y).sum(dims: [d], keepdim: true)))]
         })
 
@@ -192,14 +196,17 @@ extension Tensor {
             if source.isContiguous && dim == source.ndim - 1 {
                 // Lines side by side (a batch of logits): pointers straight through, without
                 // the strided walk and index arithmetic per element that were most of a
-                // 10-class line's cost outside `exp`. Float32 log_softmax runs in float as
-                // PyTorch's kernel does (`LogSoftmaxFloat`), a line with a non-finite maximum
-                // or sum in double as below.
-                let floatLines = log && T.self == Float.self
-                for line in 0..<(source.numel / size) {
-                    let x = p + line &* size, y = po + line &* size
-                    if floatLines, LogSoftmaxFloat.line(x.asFloats, y.asFloats, size) { continue }
-                    softmax(x, 1, y, 1, size)
+                // 10-class line's cost outside `exp`, and lines split over the pool. Float32
+                // lines run in float as PyTorch's kernels do (`SoftmaxFloat`), a line with a
+                // non-finite maximum or sum in double as below.
+                let floatLines = T.self == Float.self, log = log
+                Parallel.lines(source.numel / size, length: size, minimum: SoftmaxFloat.parallelMinimum) { lines in
+                    for line in lines {
+                        let x = p + line &* size, y = po + line &* size
+                        if floatLines, log ? SoftmaxFloat.logSoftmaxLine(x.asFloats, y.asFloats, size)
+                                           : SoftmaxFloat.softmaxLine(x.asFloats, y.asFloats, size) { continue }
+                        softmax(x, 1, y, 1, size)
+                    }
                 }
                 return
             }

@@ -82,6 +82,10 @@ struct ArgumentBinder {
                 for name in names { keywords[name] = 0 }
                 // A keywords-only table is not also a positional value.
                 if stack.rawLength(last) == 0 && !takesTable(params, position: Int(last - first)) { last -= 1 }
+            } else if Int(last - first) >= params.lazy.filter({ !$0.keywordOnly }).count, isEmpty(table: last) {
+                // `{}` past every positional parameter holds keywords, none of them given:
+                // `F.softmax(x, 2)` passes `{dtype = o.dtype}`, empty when no dtype is asked.
+                last -= 1
             }
         }
 
@@ -283,6 +287,14 @@ struct ArgumentBinder {
             stack.pop()
         }
         return keys
+    }
+
+    /// Whether the table at stack slot `t` has no entries at all.
+    private func isEmpty(table t: Int32) -> Bool {
+        stack.pushNil()
+        guard lua_next(stack.L, t) != 0 else { return true }
+        stack.pop(2)
+        return false
     }
 
     /// Whether the parameter at positional index `position` accepts a table.

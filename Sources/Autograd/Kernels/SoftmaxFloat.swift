@@ -2,15 +2,20 @@
 import Glibc
 #endif
 
-/// `log_softmax` of float32 lines the way PyTorch's CPU kernel computes it, in float.
+/// `softmax` and `log_softmax` of float32 lines the way PyTorch's CPU kernels compute them, in float.
 ///
-/// PyTorch's `serial_vec_log_softmax_lastdim_range` (aten/src/ATen/native/cpu/
-/// LogSoftmaxKernelImpl.h) takes each line's maximum, sums `exp(x - max)` in float through
-/// `vec::map_reduce_all`, takes the log of the sum, and writes `x - max - log(sum)`, all in the
-/// element type. Doing the same here, instead of every step in double precision, gives
-/// PyTorch's rounding and replaces the double `exp` per element (most of the op's cost on a
-/// batch of 10-class logits) by `expf`, eight lanes at a time (`ExpFloat`).
-enum LogSoftmaxFloat {
+/// PyTorch's `_vec_log_softmax_lastdim` (aten/src/ATen/native/cpu/SoftMaxKernel.cpp) takes
+/// each line's maximum, sums `exp(x - max)` in float through `vec::map_reduce_all`, takes the
+/// log of the sum, and writes `x - max - log(sum)`, all in the element type. Its
+/// `_vec_softmax_lastdim` writes `exp(x - max)`, sums those through `vec::reduce_all` (the same
+/// order) and multiplies them by `1 / sum`. Doing the same here, instead of every step in
+/// double precision, gives PyTorch's rounding and replaces the double `exp` per element (most
+/// of the op's cost) by `expf`, eight lanes at a time (`ExpFloat`).
+enum SoftmaxFloat {
+    /// Elements from which lines are split over the pool (`Parallel.lines`): an `exp` per
+    /// element costs ~1.6 ns, so 4 096 of them pay for a job; memory-bound work waits for 2^16.
+    static let parallelMinimum = 1 << 12
+
     /// The lanes of PyTorch's float vectors on this machine's build (AVX-512, 16 floats):
     /// `map_reduce_all` adds in an order set by this width.
     static let lanes = 16
@@ -50,7 +55,7 @@ enum LogSoftmaxFloat {
     /// memory); false when the line's maximum or its sum of exponentials is not finite (NaN,
     /// or ±infinity), a line the caller then writes again by its general path.
     @inline(__always)
-    static func line(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> Bool {
+    static func logSoftmaxLine(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> Bool {
         // The maximum is exact in any order; a NaN, which the comparison skips, makes the sum
         // NaN below. (A generic SIMD maximum here was not specialized: two calls per line.)
         var m = x[0]
@@ -65,6 +70,23 @@ enum LogSoftmaxFloat {
         // PyTorch keeps this order (x - max first): adding max and log(sum) first loses the
         // small differences of large inputs (pytorch/pytorch#11752).
         for i in 0..<n { y[i] = x[i] - m - logTotal }
+        return true
+    }
+
+    /// Writes `softmax` of the `n` contiguous floats at `x` (`n` ≥ 1) to `y` (other memory);
+    /// false, as `logSoftmaxLine`, for a line with a NaN or an infinity.
+    @inline(__always)
+    static func softmaxLine(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> Bool {
+        var m = x[0]
+        for i in 1..<n where x[i] > m { m = x[i] }
+        guard m.isFinite else { return false }
+        ExpFloat.apply(x, into: y, count: n, minus: m)
+        // At least 1 (the maximum's term), at most `n`: only a NaN makes it not finite.
+        let total = sum(n) { y[$0] }
+        guard total.isFinite else { return false }
+        // PyTorch multiplies by the reciprocal, which rounds differently from dividing.
+        let scale = 1 / total
+        for i in 0..<n { y[i] *= scale }
         return true
     }
 }
