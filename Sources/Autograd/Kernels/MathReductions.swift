@@ -160,6 +160,23 @@ extension Tensor {
             let kept = source.contiguousStrides(dropping: dim, size: 1).kept
             let size = source.shape[dim], step = source.strides[dim]
             let p = source.pointer(T.self), pv = values?.pointer(T.self), pi = indices.pointer(Int64.self)
+            if source.isContiguous, dim == source.ndim - 1, T.self == Float.self {
+                // Lines side by side (`logits:argmax(2)`): each line's extremum in vectors,
+                // then its first position, lines split over the pool from 2^14 floats (about
+                // a nanosecond each, where element-wise work waits for 2^16).
+                let largest = largest
+                Parallel.lines(source.numel / size, length: size, minimum: 1 << 14) { lines in
+                    for line in lines {
+                        let base = line &* size
+                        let start = UnsafeRawPointer(p + base).assumingMemoryBound(to: Float.self)
+                        let found = LineExtremum.first(start, size, largest: largest)
+                        let at = found ?? LineExtremum.firstNaN(p + base, size)
+                        pv?[line] = p[base &+ at]
+                        pi[line] = Int64(at)
+                    }
+                }
+                return
+            }
             source.forEachLine(along: dim, outStrides: kept) { base, o in
                 var best = p[base], bestIndex = 0
                 if !best.isNaNValue {

@@ -1,0 +1,67 @@
+-- max, min, argmax and argmin along the last dim of float32 lines, against PyTorch's values
+-- and positions (fixtures/line_extremum.py -> fixtures/line_extremum.txt): lines shorter and
+-- longer than a vector of eight, ties (the first position wins), signed zeros, NaNs (the first
+-- NaN wins) and infinities in every part of a line, and a batch split over the threads.
+-- Positions are 1-based here, 0-based in the fixture.
+local pt = require("pytorch_fixture").load("line_extremum")
+
+--- The tensor a fixture section recorded, rebuilt from its exact values.
+local function recorded(key)
+  return torch.tensor(pt.tensor(key).values, { dtype = torch.float32 })
+end
+
+--- Checks values and positions (shifted to 0-based) against the fixture's `key` sections.
+local function check(key, values, positions)
+  if values then pt.assert_tensor(key, values) end
+  pt.assert_tensor(key .. (values and " indices" or ""), positions - 1)
+end
+
+--- Whether each zero of `actual` has the sign of the fixture's (Lua's == does not tell them apart).
+local function same_zero_signs(key, actual)
+  local expected, got = pt.tensor(key).values, actual:tolist()
+  for k, e in ipairs(expected) do
+    if e == 0 and got[k] == 0 and (1 / e > 0) ~= (1 / got[k] > 0) then return false end
+  end
+  return true
+end
+
+describe("max, min, argmax and argmin along the last dim", function()
+  for _, n in ipairs({ 1, 7, 15, 16, 17, 33, 100 }) do
+    it("give PyTorch's values and first positions for lines of " .. n, function()
+      local x = recorded("random " .. n)
+      local key = "random " .. n
+      check(key .. " max", x:max(2))
+      check(key .. " min", x:min(2))
+      check(key .. " argmax", nil, x:argmax(2))
+      check(key .. " argmin", nil, x:argmin(2))
+    end)
+  end
+
+  it("take the first of tied, NaN and infinite elements wherever they stand in a line", function()
+    local x = recorded("special")
+    local v, i = x:max(2)
+    check("special max", v, i)
+    assert.is_true(same_zero_signs("special max", v))
+    v, i = x:min(2)
+    check("special min", v, i)
+    assert.is_true(same_zero_signs("special min", v))
+    check("special argmax", nil, x:argmax(2))
+    check("special argmin", nil, x:argmin(2))
+  end)
+
+  it("give PyTorch's answers for short lines with NaNs, ties and signed zeros", function()
+    local x = recorded("short")
+    local v, i = x:max(2)
+    check("short max", v, i)
+    assert.is_true(same_zero_signs("short max", v))
+    v, i = x:min(2)
+    check("short min", v, i)
+    assert.is_true(same_zero_signs("short min", v))
+  end)
+
+  it("give PyTorch's answers for a batch split over the threads", function()
+    local x = recorded("big")
+    check("big max", x:max(2))
+    check("big argmin", nil, x:argmin(2))
+  end)
+end)
