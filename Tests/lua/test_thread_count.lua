@@ -3,7 +3,8 @@
 -- parts by length, not by thread count; element-wise ops (exp's and tanh's eight-lane loops
 -- among them) split at element boundaries that change nothing; matrix products are cut into
 -- blocks that keep one BLAS call's bits, or else into as many blocks whatever the thread
--- count (float32 products of fewer than 128 rows with a wider output, cut into columns).
+-- count (float32 products of fewer than 128 rows with a wider output, cut into columns); work
+-- split by lines (softmax, sums and extrema along a dim) computes each line whole.
 local program = require "luagrad_program"
 
 local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
@@ -46,10 +47,19 @@ local x, w = torch.randn(64, 256), torch.randn(256, 512, {requires_grad = true})
 local h = x:requires_grad_():matmul(w)
 torch.tanh(h):sum():backward()
 print(digest(h), digest(w.grad), digest(x.grad))
+-- Work split by lines: sums along either end of a matrix, softmax and its gradient, and the
+-- extrema of each line with their positions.
+local m = torch.randn(300, 1000)
+print(digest(m:sum(1)), digest(m:sum(2)), digest(m:mean(2)))
+local s = torch.softmax(m:requires_grad_(), 2)
+s:backward(torch.randn(300, 1000))
+print(digest(s), digest(m.grad), digest(torch.log_softmax(m, 2)))
+local v, i = m:max(2)
+print(digest(v), digest(i), digest(m:argmin(2)))
 ]]
 
 describe("thread count", function()
-  it("leaves long sums, element-wise ops and products bit for bit the same", function()
+  it("leaves long sums, element-wise ops, products and line-wise ops bit for bit the same", function()
     local one = run_with_threads(script, 1)
     assert.is_true(one:find("status 0", 1, true) ~= nil, one)
     assert.are.equal(one, run_with_threads(script, 2))

@@ -121,34 +121,45 @@ extension Tensor {
         if leading {
             // out[k] = Σ_r x[r, k]: whole rows added into double accumulators (vectorizes; on the
             // stack, a heap array cost more than summing a small gradient).
+            // Column blocks split over the pool: each column adds its rows in order whoever
+            // sums it, so the split leaves the bits as they were.
             withUnsafeTemporaryAllocation(of: Double.self, capacity: kept) { a in
-                if T.self == Float.self {
-                    Tensor.floatColumnSums(src.asFloats, rows: reduced, columns: kept, into: a)
-                } else {
-                    a.initialize(repeating: 0)
-                    for r in 0..<reduced {
-                        let row = src + r * kept
-                        for k in 0..<kept { a[k] += row[k].doubleValue }
+                let blocks = (kept + 15) / 16
+                Parallel.lines(blocks, length: 16 &* reduced) { range in
+                    let first = range.lowerBound &* 16, end = min(range.upperBound &* 16, kept)
+                    let columns = UnsafeMutableBufferPointer(rebasing: a[first..<end])
+                    if T.self == Float.self {
+                        Tensor.floatColumnSums(src.asFloats + first, rows: reduced, columns: end - first,
+                                               stride: kept, into: columns)
+                    } else {
+                        columns.initialize(repeating: 0)
+                        for r in 0..<reduced {
+                            let row = src + (r &* kept &+ first)
+                            for k in 0..<columns.count { columns[k] += row[k].doubleValue }
+                        }
                     }
+                    for k in first..<end { dst[k] = T(converting: mean ? a[k] / Double(reduced) : a[k]) }
                 }
-                for k in 0..<kept { dst[k] = T(converting: mean ? a[k] / Double(reduced) : a[k]) }
             }
         } else {
-            for k in 0..<kept {
-                let total = Tensor.fastSum(src + k * reduced, reduced)
-                dst[k] = T(converting: mean ? total / Double(reduced) : total)
+            // Lines split over the pool (`x:sum(2)`); each is one `fastSum`, as before.
+            Parallel.lines(kept, length: reduced) { lines in
+                for k in lines {
+                    let total = Tensor.fastSum(src + k * reduced, reduced)
+                    dst[k] = T(converting: mean ? total / Double(reduced) : total)
+                }
             }
         }
         return out
     }
 
-    /// The sums of the columns of a `rows` × `columns` float matrix in double precision, each
-    /// adding its rows in order (as the row-by-row loop does, so the same bits): sixteen, then
-    /// eight, columns at a time kept in registers across all rows, where adding every row into
-    /// an accumulator array loaded and stored the array once per row (a bias gradient: 64
-    /// rows of 256).
+    /// The sums of `columns` columns of a `rows`-row float matrix whose rows are `stride` floats
+    /// apart, in double precision, each adding its rows in order (as the row-by-row loop does,
+    /// so the same bits): sixteen, then eight, columns at a time kept in registers across all
+    /// rows, where adding every row into an accumulator array loaded and stored the array once
+    /// per row (a bias gradient: 64 rows of 256).
     private static func floatColumnSums(_ src: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
-                                        into a: UnsafeMutableBufferPointer<Double>) {
+                                        stride: Int, into a: UnsafeMutableBufferPointer<Double>) {
         var k = 0
         while k + 16 <= columns {
             var low = SIMD8<Double>(), high = SIMD8<Double>()
@@ -157,7 +168,7 @@ extension Tensor {
                 let v = row.loadUnaligned(as: SIMD16<Float>.self)
                 low += SIMD8<Double>(v.lowHalf)
                 high += SIMD8<Double>(v.highHalf)
-                row += columns &* MemoryLayout<Float>.stride
+                row += stride &* MemoryLayout<Float>.stride
             }
             for lane in 0..<8 { a[k &+ lane] = low[lane]; a[k &+ 8 &+ lane] = high[lane] }
             k &+= 16
@@ -167,14 +178,14 @@ extension Tensor {
             var row = UnsafeRawPointer(src + k)
             for _ in 0..<rows {
                 sums += SIMD8<Double>(row.loadUnaligned(as: SIMD8<Float>.self))
-                row += columns &* MemoryLayout<Float>.stride
+                row += stride &* MemoryLayout<Float>.stride
             }
             for lane in 0..<8 { a[k &+ lane] = sums[lane] }
             k &+= 8
         }
         while k < columns {
             var total = 0.0
-            for r in 0..<rows { total += Double(src[r &* columns &+ k]) }
+            for r in 0..<rows { total += Double(src[r &* stride &+ k]) }
             a[k] = total
             k &+= 1
         }
@@ -211,6 +222,15 @@ extension Tensor {
     private static func simdSum<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ start: Int, _ end: Int) -> Double {
         var acc = SIMD8<Double>()
         var i = start
+        if T.self == Float.self {
+            // One vector load and conversion, where eight element reads went lane by lane: the
+            // same lanes add the same elements, so the same bits.
+            let floats = UnsafeRawPointer(p)
+            while i + 8 <= end {
+                acc += SIMD8<Double>(floats.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self))
+                i += 8
+            }
+        }
         while i + 8 <= end {
             acc += SIMD8<Double>(p[i].doubleValue, p[i + 1].doubleValue, p[i + 2].doubleValue,
                                  p[i + 3].doubleValue, p[i + 4].doubleValue, p[i + 5].doubleValue,
