@@ -61,6 +61,7 @@ enum Parallel {
     /// kernel that spends nanoseconds per element (an `exp` each) passes a lower `minimum`
     /// than memory-bound work's `threshold`, as PyTorch's softmax grain counts an `exp` as 16
     /// operations.
+    @inline(__always)
     static func lines(_ count: Int, length: Int, minimum: Int = threshold, _ body: (Range<Int>) -> Void) {
         let elements = count &* length
         if elements < minimum || workers == 1 || count < 2 {

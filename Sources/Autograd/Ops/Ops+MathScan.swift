@@ -158,6 +158,11 @@ extension Tensor {
                 }
             }
         }
+        if source.isContiguous && d == source.ndim - 1 && dtype.isFloatingPoint {
+            if dtype == .float32 { Tensor.runningFloatLines(source.pointer(Float.self), out.pointer(Float.self), size: size, count: numel / size, product: product) }
+            else { Tensor.runningFloatLines(source.pointer(Double.self), out.pointer(Double.self), size: size, count: numel / size, product: product) }
+            return out
+        }
         switch dtype {
         case .float32:
             run(Float.self, product ? 1.0 : 0.0, { product ? $0 * Double($1) : $0 + Double($1) }, { Float($0) })
@@ -169,6 +174,24 @@ extension Tensor {
             break  // rejected above
         }
         return out
+    }
+
+    /// Running sums (or products) of `count` contiguous float lines of `size`, accumulated in
+    /// double, lines split over the pool (each runs whole, in order: the same bits as one
+    /// thread). Written out, not through `cumulative`'s closures: called per element from a
+    /// pool part, they made `x:cumsum(2)` of 256 lines of 1 024 2.3 times slower split than whole.
+    static func runningFloatLines<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ po: UnsafeMutablePointer<T>,
+                                                   size: Int, count: Int, product: Bool) {
+        Parallel.lines(count, length: size) { lines in
+            for line in lines {
+                let x = p + line &* size, y = po + line &* size
+                var acc = product ? 1.0 : 0.0
+                for i in 0..<size {
+                    acc = product ? acc * x[i].doubleValue : acc + x[i].doubleValue
+                    y[i] = T(converting: acc)
+                }
+            }
+        }
     }
 
     /// softmax or log_softmax along `dim`, shifted by each line's maximum.
