@@ -53,6 +53,16 @@ enum Parallel {
         }
     }
 
+    /// Calls `body` over the outputs `0..<lines` of a reduction, in parts run concurrently when
+    /// the elements it reads (`work`) are many; each output comes from one part alone, so the
+    /// split changes no bits (`norm` or `var` along a dim).
+    @inline(__always)
+    static func lines(_ lines: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        guard lines > 1, work >= threshold, workers > 1 else { return body(0..<lines) }
+        let parts = min(lines, workers * partsPerWorker)
+        forEach(parts) { p in body(p * lines / parts..<(p + 1) * lines / parts) }
+    }
+
     /// Elements of a part that run in order in one call of an element-wise loop: a part that
     /// runs back to front (`WorkerPool.run(parts:_:)`) takes its pieces in reverse order.
     /// 128 KiB of floats per operand, so the few pieces a job ends on fit in a core's L2.

@@ -188,9 +188,12 @@ extension Tensor {
                                          combine: { $0 + ($1 != 0 ? 1 : 0) },
                                          finish: { (a: Double, _: Int) -> T in T(converting: a) })
             case 2:
-                return try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: 0.0,
-                                         combine: { let v = $1.doubleValue; return $0 + v * v },
-                                         finish: { (a: Double, _: Int) -> T in T(converting: a.squareRoot()) })
+                // In the element type, in PyTorch's order (`normTwo`); the layouts it leaves
+                // add one element at a time, as PyTorch's `NormTwoOps`.
+                if let out = try source.normTwo(dims: dims, keepdim: keepdim, T.self) { return out }
+                return try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: T(0),
+                                         combine: { $0 + $1 * $1 },
+                                         finish: { (a: T, _: Int) -> T in T.sqrt(a) })
             default:
                 return try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: 0.0,
                                          combine: { $0 + Double.pow(Swift.abs($1.doubleValue), p) },
