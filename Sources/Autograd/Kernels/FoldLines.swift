@@ -24,6 +24,12 @@ extension Tensor {
             else { keptShape.append(shape[i]); keptStrides.append(strides[i]) }
         }
         let count = Shapes.numel(redShape) ?? 0
+        if keptShape.isEmpty && isContiguous {
+            // Everything of a contiguous tensor (`x:var()`): one line, no offsets to build.
+            let src = pointer(F.Element.self)
+            out.pointer(F.Result.self).pointee = fold(count) { src[$0] }
+            return out
+        }
         var starts: [Int] = [], offsets: [Int] = []
         starts.reserveCapacity(out.numel)
         offsets.reserveCapacity(count)
