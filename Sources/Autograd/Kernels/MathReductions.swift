@@ -48,17 +48,28 @@ extension Tensor {
         let source: Tensor, dims: [Int], keepdim: Bool, divisor: Double, root: Bool
 
         func callAsFunction<T: FloatElement>(_: T.Type) throws -> Tensor {
-            typealias Welford = (n: Double, mean: Double, m2: Double)
-            return try source.reduce(
-                dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: Welford(0, 0, 0),
-                combine: { a, x in
-                    let v = Double(x), n = a.n + 1, delta = v - a.mean, mean = a.mean + delta / n
-                    return (n, mean, a.m2 + delta * (v - mean))
-                },
-                finish: { (a: Welford, _: Int) -> T in
-                    let v = a.m2 / divisor
-                    return T(root ? v.squareRoot() : v)
-                })
+            try source.foldLines(dims: dims, keepdim: keepdim, into: T.dtype,
+                                 Welford<T>(divisor: divisor, root: root))
+        }
+    }
+
+    /// One line's var (or std) by Welford's algorithm in double, as PyTorch's `WelfordOps`
+    /// (ReduceOpsKernel.cpp's `std_var_kernel_impl`) updates it for float and double input.
+    private struct Welford<T: FloatElement>: LineFold {
+        let divisor: Double, root: Bool
+
+        @inline(__always)
+        func callAsFunction(_ count: Int, _ element: (Int) -> T) -> T {
+            var n = 0.0, mean = 0.0, m2 = 0.0
+            for i in 0..<count {
+                let v = Double(element(i))
+                n += 1
+                let delta = v - mean
+                mean += delta / n
+                m2 += delta * (v - mean)
+            }
+            let v = m2 / divisor
+            return T(root ? v.squareRoot() : v)
         }
     }
 

@@ -63,7 +63,15 @@ enum Parallel {
     /// operations.
     @inline(__always)
     static func lines(_ count: Int, length: Int, minimum: Int = threshold, _ body: (Range<Int>) -> Void) {
-        let elements = count &* length
+        lines(count, elements: count &* length, minimum: minimum, body)
+    }
+
+    /// Calls `body` with disjoint ranges covering the outputs `0..<count` of a reduction that
+    /// reads `elements` elements in all (outputs of strided lines, `norm` or `var` along a
+    /// dim), concurrently when those are `minimum` or more; each output comes from one part
+    /// alone, so the split changes no bits.
+    @inline(__always)
+    static func lines(_ count: Int, elements: Int, minimum: Int = threshold, _ body: (Range<Int>) -> Void) {
         if elements < minimum || workers == 1 || count < 2 {
             body(0..<count)
             return

@@ -292,44 +292,6 @@ extension Tensor {
         let integral = !dtype.isFloatingPoint
         if integral, (0..<numel).contains(where: { integerElement($0) == 0 }) { throw TorchError("ZeroDivisionError") }
     }
-
-    /// `a ^ b` in the promoted dtype; integer powers are exact and reject negative exponents.
-    static func power(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let dtype = resultType(a, b)
-        if !dtype.isFloatingPoint {
-            let e = try b.converted(to: .int64)
-            if (0..<e.numel).contains(where: { e.integerElement($0) < 0 }) {
-                throw TorchError("Integers to negative integer powers are not allowed.")
-            }
-        }
-        // As PyTorch's pow kernel: squares multiply instead of calling powf (`(y - t)^2` in every
-        // loss, and the `x^1` of its backward), with the same exact results.
-        if dtype.isFloatingPoint, b.isWrappedNumber, b.numel == 1 {
-            switch b.element(0) {
-            case 2: return try arithmetic(a, a, dtype: dtype, op: "pow", Ops.MulKernel())
-            case 1: return try arithmetic(a, Tensor.wrapped(.int(1)), dtype: dtype, op: "pow", Ops.MulKernel())
-            default: break
-            }
-        }
-        return try arithmetic(a, b, dtype: dtype == .bool ? .int64 : dtype, op: "pow", Ops.PowKernel())
-    }
-}
-
-extension Ops {
-    /// `base ^ exponent`; integer powers by squaring, wrapping on overflow.
-    struct PowKernel: BinaryKernel {
-        func float<T: FloatElement>(_ base: T, _ exponent: T) -> T { T.pow(base, exponent) }
-        func int(_ base: Int64, _ exponent: Int64) -> Int64 {
-            var result: Int64 = 1, x = base, n = exponent
-            while n > 0 {
-                if n & 1 == 1 { result = result &* x }
-                x = x &* x
-                n >>= 1
-            }
-            return result
-        }
-        static var hasInt: Bool { true }
-    }
 }
 
 // MARK: - Kernels without dispatch

@@ -188,14 +188,43 @@ extension Tensor {
                                          combine: { $0 + ($1 != 0 ? 1 : 0) },
                                          finish: { (a: Double, _: Int) -> T in T(converting: a) })
             case 2:
-                return try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: 0.0,
-                                         combine: { let v = $1.doubleValue; return $0 + v * v },
-                                         finish: { (a: Double, _: Int) -> T in T(converting: a.squareRoot()) })
+                // In the element type, in PyTorch's order (`normTwo`); the layouts it leaves
+                // add one element at a time, as PyTorch's `NormTwoOps`.
+                if let out = try source.normTwo(dims: dims, keepdim: keepdim, T.self) { return out }
+                return try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: T(0),
+                                         combine: { $0 + $1 * $1 },
+                                         finish: { (a: T, _: Int) -> T in T.sqrt(a) })
+            case 1:
+                return try source.foldLines(dims: dims, keepdim: keepdim, into: T.dtype, AbsoluteSum<T>())
             default:
-                return try source.reduce(dims: dims, keepdim: keepdim, as: T.self, into: T.dtype, initial: 0.0,
-                                         combine: { $0 + Double.pow(Swift.abs($1.doubleValue), p) },
-                                         finish: { (a: Double, _: Int) -> T in T(converting: Double.pow(a, 1 / p)) })
+                return try source.foldLines(dims: dims, keepdim: keepdim, into: T.dtype, PowerSum<T>(p: T(p)))
             }
+        }
+    }
+
+    /// The 1-norm of a line as PyTorch's `NormOneOps`: |x| added in the element type, in order.
+    /// (PyTorch splits a single output of 2^15 elements or more over its threads, adding the
+    /// threads' sums at the end: a whole-tensor 1-norm can differ from it in the last bits.)
+    private struct AbsoluteSum<T: FloatElement>: LineFold {
+        @inline(__always)
+        func callAsFunction(_ count: Int, _ element: (Int) -> T) -> T {
+            var total: T = 0
+            for i in 0..<count { total += Swift.abs(element(i)) }
+            return total
+        }
+    }
+
+    /// The p-norm of a line as PyTorch's `NormOps`: |x|^p added in the element type, in order,
+    /// and the sum raised to 1/p, both by the element type's `pow` (`compat_pow`), 1/p rounded
+    /// to it first.
+    private struct PowerSum<T: FloatElement>: LineFold {
+        let p: T
+
+        @inline(__always)
+        func callAsFunction(_ count: Int, _ element: (Int) -> T) -> T {
+            var total: T = 0
+            for i in 0..<count { total += T.pow(Swift.abs(element(i)), p) }
+            return T.pow(total, 1 / p)
         }
     }
 }
