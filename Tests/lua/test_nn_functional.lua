@@ -255,6 +255,15 @@ describe("dropout", function()
     local x = leaf { 3 }
     assert.is_true(rawequal(x, F.dropout(x, { p = 0.5, training = false })))
     assert.is_true(rawequal(x, F.dropout(x, 0)))
+    -- PyTorch's positional `training` (and `inplace`): F.dropout(x, 0.5, self.training).
+    assert.is_true(rawequal(x, F.dropout(x, 0.5, false)))
+    assert.is_true(rawequal(x, F.dropout(x, 0.5, false, false)))
+  end)
+
+  it("takes PyTorch's positional training flag", function()
+    torch.manual_seed(5)
+    local y = F.dropout(leaf({ 4, 6 }, torch.float32), 0.5, true)
+    pt.assert_tensor("dropout", y:detach(), { rtol = 1e-6 })
   end)
 
   it("rejects probabilities outside [0, 1]", function()

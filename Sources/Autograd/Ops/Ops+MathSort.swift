@@ -73,6 +73,25 @@ extension Tensor {
         var kept = Shapes.contiguousStrides(outShape)
         let outStep = kept.remove(at: d)
         let p = x.pointer(T.self), pv = values.pointer(T.self), pi = indices.pointer(Int64.self)
+        if x.isContiguous && d == x.ndim - 1 {
+            // Lines side by side (`x:sort(2)`, `logits:topk(5, 2)`): split over the pool, each
+            // line rearranged whole by one thread (so the same order of ties as one thread).
+            Parallel.lines(x.numel / size, length: size) { lines in
+                var line = [Keyed<T>]()
+                line.reserveCapacity(size)
+                for l in lines {
+                    let base = l &* size, o = l &* count
+                    line.removeAll(keepingCapacity: true)
+                    for i in 0..<size { line.append((p[base &+ i], i)) }
+                    body(&line)
+                    for j in 0..<count {
+                        pv[o &+ j] = line[j].value
+                        pi[o &+ j] = Int64(line[j].index)
+                    }
+                }
+            }
+            return
+        }
         var line = [Keyed<T>]()
         line.reserveCapacity(size)
         x.forEachLine(along: d, outStrides: kept) { base, o in

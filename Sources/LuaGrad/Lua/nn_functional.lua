@@ -103,9 +103,11 @@ end
 
 --- F.dropout(input, {p=0.5, training=true, inplace=false}) -> Tensor
 --- Zeroes each element with probability `p` and scales the rest by 1 / (1 - p) when
---- `training` (default true), drawing PyTorch's mask: `F.dropout(x, {p = 0.5})`.
-function F.dropout(input, p, opts)
+--- `training` (default true), drawing PyTorch's mask: `F.dropout(x, {p = 0.5})`. PyTorch's
+--- positional form works too: `F.dropout(x, 0.5, self.training)`.
+function F.dropout(input, p, opts, inplace)
   if type(p) == "table" then p, opts = p.p, p end
+  if type(opts) == "boolean" then opts = { training = opts, inplace = inplace } end
   local o = options("dropout", opts, { p = true, training = true, inplace = true })
   p = p or 0.5
   if type(p) ~= "number" or p < 0 or p > 1 then
