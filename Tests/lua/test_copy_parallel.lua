@@ -120,9 +120,12 @@ describe("strided copy_ past the threshold", function()
 end)
 
 -- Transposes copy tile by tile (32 x 32): every element of shapes at, under and past a tile's
--- edges, both ways, below the threshold (one thread), with and without a conversion.
+-- edges, both ways, below the threshold (one thread), with and without a conversion. A side
+-- that steps by a multiple of 4 KiB is 8 long (512 int64s, 1024 floats): the last three shapes
+-- take it on the source's side, the destination's, or both.
 describe("transposing copies", function()
-  for _, size in ipairs({ { 32, 32 }, { 33, 95 }, { 31, 64 }, { 64, 31 }, { 100, 70 } }) do
+  for _, size in ipairs({ { 32, 32 }, { 33, 95 }, { 31, 64 }, { 64, 31 }, { 100, 70 },
+                          { 512, 40 }, { 40, 1024 }, { 1024, 96 } }) do
     local rows, cols = size[1], size[2]
     local function check(t, what)
       local values = t:tolist()
