@@ -133,6 +133,18 @@ function M.load(name)
     end
   end
 
+  --- Asserts that each zero of `actual` has the sign of the section's zero at that place
+  --- (`assert_tensor` compares as Lua numbers, where -0.0 == 0.0).
+  function pt.assert_zero_signs(key, actual)
+    local expected, got = flatten(pt.tensor(key).values), flatten(actual:tolist())
+    for i = 1, #expected do
+      local e, g = expected[i], got[i]
+      if e == 0 and g == 0 and (1 / e > 0) ~= (1 / g > 0) then
+        fail(string.format("%s: the zero at flat index %d is %s, PyTorch's is %s", key, i, repr(g), repr(e)))
+      end
+    end
+  end
+
   return pt
 end
 

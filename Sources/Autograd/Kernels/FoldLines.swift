@@ -18,11 +18,7 @@ extension Tensor {
     /// changes no bits.
     func foldLines<F: LineFold>(dims: [Int], keepdim: Bool, into dtype: DType, _ fold: F) throws -> Tensor {
         let out = try Tensor.empty(reducedShape(dims, keepdim: keepdim), dtype: dtype)
-        var keptShape: [Int] = [], keptStrides: [Int] = [], redShape: [Int] = [], redStrides: [Int] = []
-        for i in 0..<ndim {
-            if dims.contains(i) { redShape.append(shape[i]); redStrides.append(strides[i]) }
-            else { keptShape.append(shape[i]); keptStrides.append(strides[i]) }
-        }
+        let (keptShape, keptStrides, redShape, redStrides) = splitDims(dims)
         let count = Shapes.numel(redShape) ?? 0
         if keptShape.isEmpty && isContiguous {
             // Everything of a contiguous tensor (`x:var()`): one line, no offsets to build.

@@ -43,11 +43,7 @@ extension Tensor {
     ) throws -> Tensor {
         let out = try Tensor.empty(reducedShape(dims, keepdim: keepdim), dtype: dtype)
         let src = pointer(T.self), dst = out.pointer(R.self)
-        var keptShape: [Int] = [], keptStrides: [Int] = [], redShape: [Int] = [], redStrides: [Int] = []
-        for i in 0..<ndim {
-            if dims.contains(i) { redShape.append(shape[i]); redStrides.append(strides[i]) }
-            else { keptShape.append(shape[i]); keptStrides.append(strides[i]) }
-        }
+        let (keptShape, keptStrides, redShape, redStrides) = splitDims(dims)
         let count = Shapes.numel(redShape) ?? 0
         if keptShape.isEmpty && isContiguous {
             var acc = initial
@@ -63,6 +59,16 @@ extension Tensor {
             o &+= 1
         }
         return out
+    }
+
+    /// The shape and strides of the dims kept and of the dims in `dims` (reduced), in order.
+    func splitDims(_ dims: [Int]) -> (keptShape: [Int], keptStrides: [Int], redShape: [Int], redStrides: [Int]) {
+        var keptShape: [Int] = [], keptStrides: [Int] = [], redShape: [Int] = [], redStrides: [Int] = []
+        for i in 0..<ndim {
+            if dims.contains(i) { redShape.append(shape[i]); redStrides.append(strides[i]) }
+            else { keptShape.append(shape[i]); keptStrides.append(strides[i]) }
+        }
+        return (keptShape, keptStrides, redShape, redStrides)
     }
 
     /// Sums over `dims` (all when empty) in `dtype`, accumulating floats in double precision.

@@ -51,21 +51,30 @@ enum SoftmaxFloat {
 
     // MARK: - One line
 
-    /// Writes `log_softmax` of the `n` contiguous floats at `x` (`n` ≥ 1) to `y` (other
-    /// memory); false when the line's maximum or its sum of exponentials is not finite (NaN,
-    /// or ±infinity), a line the caller then writes again by its general path.
+    /// Writes `exp(x - max)` of the `n` contiguous floats at `x` (`n` ≥ 1) to `y` (other
+    /// memory) and returns the maximum and the exponentials' sum in PyTorch's order; nil when
+    /// either is not finite (NaN, or ±infinity), a line the caller then writes again by its
+    /// general path. The sum is at least 1 (the maximum's term) and at most `n`, so only a
+    /// NaN makes it not finite.
     @inline(__always)
-    static func logSoftmaxLine(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> Bool {
+    private static func exponentials(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                     _ n: Int) -> (max: Float, total: Float)? {
         // The maximum is exact in any order; a NaN, which the comparison skips, makes the sum
         // NaN below. (A generic SIMD maximum here was not specialized: two calls per line.)
         var m = x[0]
         for i in 1..<n where x[i] > m { m = x[i] }
-        guard m.isFinite else { return false }
-        // A NaN anywhere makes the sum NaN: the general path handles that line too.
-        // The exponentials go through `y`, which the last pass overwrites.
+        guard m.isFinite else { return nil }
         ExpFloat.apply(x, into: y, count: n, minus: m)
         let total = sum(n) { y[$0] }
-        guard total.isFinite else { return false }
+        return total.isFinite ? (m, total) : nil
+    }
+
+    /// Writes `log_softmax` of the `n` contiguous floats at `x` (`n` ≥ 1) to `y` (other
+    /// memory); false for a line with a NaN or an infinity (`exponentials`).
+    @inline(__always)
+    static func logSoftmaxLine(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> Bool {
+        // The exponentials go through `y`, which the last pass overwrites.
+        guard let (m, total) = exponentials(x, y, n) else { return false }
         let logTotal = logf(total)
         // PyTorch keeps this order (x - max first): adding max and log(sum) first loses the
         // small differences of large inputs (pytorch/pytorch#11752).
@@ -74,16 +83,10 @@ enum SoftmaxFloat {
     }
 
     /// Writes `softmax` of the `n` contiguous floats at `x` (`n` ≥ 1) to `y` (other memory);
-    /// false, as `logSoftmaxLine`, for a line with a NaN or an infinity.
+    /// false for a line with a NaN or an infinity (`exponentials`).
     @inline(__always)
     static func softmaxLine(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> Bool {
-        var m = x[0]
-        for i in 1..<n where x[i] > m { m = x[i] }
-        guard m.isFinite else { return false }
-        ExpFloat.apply(x, into: y, count: n, minus: m)
-        // At least 1 (the maximum's term), at most `n`: only a NaN makes it not finite.
-        let total = sum(n) { y[$0] }
-        guard total.isFinite else { return false }
+        guard let (_, total) = exponentials(x, y, n) else { return false }
         // PyTorch multiplies by the reciprocal, which rounds differently from dividing.
         let scale = 1 / total
         for i in 0..<n { y[i] *= scale }

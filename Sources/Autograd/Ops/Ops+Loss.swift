@@ -77,7 +77,7 @@ extension Ops {
             reductionParam, Param("ignore_index", .label, default: .absent),
         ]),
         doc: "Minus `input[i, target[i]]` (times `weight` of that class), reduced by `reduction`; targets equal to `ignore_index` count for nothing.",
-        gradFn: "NllLossBackward0", saves: [.aux(0)],
+        gradFn: "NllLossBackward0", saves: [.aux(0), .aux(1)],
         samples: [OpSample([.tensor([3, 4]), .indices([3], bound: 4)], [.absent, .int(1), .absent]),
                   OpSample([.tensor([3, 4]), .indices([3], bound: 4), .constant([4])], [.bool(true), .int(1), .absent]),
                   OpSample([.tensor([3, 4]), .indices([3], bound: 4)], [.absent, .int(0), .int(3)]),
@@ -87,14 +87,17 @@ extension Ops {
             let (loss, coefficients) = try Tensor.nllLoss(
                 call.inputs[0], target: call.inputs[1], weight: weight,
                 reduction: call.int("reduction"), ignoreIndex: call.optionalInt("ignore_index").map(Int64.init))
-            call.aux = [coefficients]
+            // The targets as they are now (a copy: a later in-place change must not move the gradient).
+            call.aux = [coefficients, try call.inputs[1].materialized()]
             return loss
         },
         backward: { ctx in
-            // The gradient is linear in `grad`: the coefficients of the forward, times grad.
-            let c = try ctx.saved(0)
+            // The gradient is linear in `grad`: each row's coefficient at its target, times grad.
+            guard ctx.needsGrad(0) else { return [nil, nil, nil] }
+            let c = try Tensor.nllLossCoefficients(rows: ctx.saved(0), target: ctx.saved(1),
+                                                   shape: ctx.inputShape(0), dtype: ctx.inputDtype(0))
             let g = ctx.grad.ndim == 1 ? try ctx.grad.unsqueeze(1) : ctx.grad
-            return [ctx.needsGrad(0) ? try c.mul(g) : nil, nil, nil]
+            return [try c.mul(g), nil, nil]
         })
 
     // MARK: - Cross entropy
@@ -334,19 +337,36 @@ extension Tensor {
             losses[i] = -wi * x.element(i * classes + Int(t))
         }
         let totalWeight = weights.reduce(0, +)
-        var coefficients = [Double](repeating: 0, count: rows * classes)
-        for i in 0..<rows where weights[i] != 0 {
-            let t = Int(target.integerElement(i))
-            coefficients[i * classes + t] = reduction == 1 ? -weights[i] / totalWeight : -weights[i]
-        }
+        // Each row's coefficient of the gradient; the matrix itself (mostly zeros) is made
+        // only if a backward asks for it (`nllLossCoefficients`): made here, it was most of
+        // the forward's time (145 µs of `F.cross_entropy` on 256 × 1 024 logits).
+        let rowCoefficients = weights.map { reduction == 1 ? -$0 / totalWeight : -$0 }
         let loss: Tensor
         switch reduction {
         case 0: loss = try Tensor(losses, shape: batched ? [rows] : []).converted(to: input.dtype)
         case 2: loss = try Tensor.scalar(losses.reduce(0, +), dtype: input.dtype)
         default: loss = try Tensor.scalar(losses.reduce(0, +) / totalWeight, dtype: input.dtype)
         }
-        let c = try Tensor(coefficients, shape: input.shape).converted(to: input.dtype)
-        return (loss, c)
+        return (loss, try Tensor(rowCoefficients, shape: [rows]))
+    }
+
+    /// The gradient of `nll_loss` with respect to its input for a `grad` of 1: zeros of
+    /// `shape` but each row's coefficient (float64, `rows` long) at its target's position,
+    /// rounded to `dtype` (a row whose weight is 0 stays all zeros: its target may be
+    /// `ignore_index`).
+    static func nllLossCoefficients(rows coefficients: Tensor, target: Tensor, shape: [Int], dtype: DType) throws -> Tensor {
+        guard dtype.isFloatingPoint else {
+            return try nllLossCoefficients(rows: coefficients, target: target, shape: shape, dtype: .float64).converted(to: dtype)
+        }
+        let c = try Tensor.zeros(shape, dtype: dtype)
+        let classes = shape.last ?? 1
+        for i in 0..<coefficients.numel {
+            let value = coefficients.element(i)
+            guard value != 0 else { continue }
+            let at = i * classes + Int(target.integerElement(i))
+            if dtype == .float64 { c.pointer(Double.self)[at] = value } else { c.pointer(Float.self)[at] = Float(value) }
+        }
+        return c
     }
 
     /// log sigmoid(x) = min(x, 0) - log1p(exp(-|x|)), PyTorch's stable form, written with table
