@@ -133,6 +133,12 @@ function M.load(name)
     end
   end
 
+  --- The tensor a section recorded, rebuilt from its exact values (float32 unless `dtype`
+  --- says otherwise), so a test does not depend on the two random generators agreeing.
+  function pt.recorded(key, dtype)
+    return torch.tensor(pt.tensor(key).values, { dtype = dtype or torch.float32 })
+  end
+
   --- Asserts that each zero of `actual` has the sign of the section's zero at that place
   --- (`assert_tensor` compares as Lua numbers, where -0.0 == 0.0).
   function pt.assert_zero_signs(key, actual)

@@ -4,11 +4,7 @@
 -- NaN wins) and infinities in every part of a line, and a batch split over the threads.
 -- Positions are 1-based here, 0-based in the fixture.
 local pt = require("pytorch_fixture").load("line_extremum")
-
---- The tensor a fixture section recorded, rebuilt from its exact values.
-local function recorded(key)
-  return torch.tensor(pt.tensor(key).values, { dtype = torch.float32 })
-end
+local recorded = pt.recorded
 
 --- Checks values and positions (shifted to 0-based) against the fixture's `key` sections.
 local function check(key, values, positions)

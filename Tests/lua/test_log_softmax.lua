@@ -6,16 +6,11 @@
 -- line's values by an ulp or two, in about one line in twenty. Hence the tolerance: a few
 -- float32 ulps, far below what a different formula or summation order gives.
 local pt = require("pytorch_fixture").load("log_softmax")
+local recorded = pt.recorded
 local ULPS = { rtol = 4e-7, atol = 1e-8 }
 -- The gradient reads exp(output): an ulp of an output near -3 (2.4e-7) moves a gradient by up
 -- to that much times the line's sum of grad_output.
 local GRAD_ULPS = { rtol = 4e-7, atol = 4e-7 }
-
---- The tensor a fixture section recorded, rebuilt from its exact values.
-local function recorded(key)
-  local d = pt.tensor(key)
-  return torch.tensor(d.values, { dtype = torch.float32 })
-end
 
 describe("log_softmax of float32 logits", function()
   it("gives PyTorch's values and gradient for a batch of 64 lines of 10", function()

@@ -3,18 +3,15 @@
 -- x^-2 as 1 / (x * x), x^0.5 as sqrt, x^-0.5 as 1 / sqrt(x) and x^-1 as 1 / x in the element
 -- type (x * x * x rounds twice: not the correctly rounded cube), so those are compared exactly,
 -- but for x^0.5 (PyTorch's float32 sqrt is MKL's, not correctly rounded); other exponents call
--- pow (SLEEF's within 1 ulp there, glibc's here), compared within an ulp or two. A float32 norm adds squares in float in PyTorch's order, and var/std along a dim run
+-- pow (SLEEF's within 1 ulp there, glibc's here), compared within an ulp or two. A float32
+-- norm adds squares in float in PyTorch's order, and var/std along a dim run
 -- Welford's algorithm in double, so both are exact; the gradients of var/std, whose formulas
 -- round differently from PyTorch's, are compared within a few ulps.
 local fixture = require("pytorch_fixture")
 local pt = fixture.load("pow_norm")
+local recorded = pt.recorded
 local ULPS = { rtol = 3e-7, atol = 0 }
 local DOUBLE_ULPS = { rtol = 1e-15, atol = 0 }
-
---- The tensor a fixture section recorded, rebuilt from its exact values.
-local function recorded(key, dtype)
-  return torch.tensor(pt.tensor(key).values, { dtype = dtype or torch.float32 })
-end
 
 --- n values in (-1.7, 1.7) from integers by one correctly rounded division, as the snippet's
 --- `spread` builds them.

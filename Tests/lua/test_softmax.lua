@@ -5,15 +5,11 @@
 -- an ulp or two. Hence the tolerance: a few float32 ulps, far below what a different formula
 -- or summation order gives (the double-precision path this replaced differed by up to ~3 ulps).
 local pt = require("pytorch_fixture").load("softmax")
+local recorded = pt.recorded
 local ULPS = { rtol = 4e-7, atol = 1e-8 }
 -- A gradient is a difference of products near the line's sum: allow an ulp of that sum.
 local GRAD_ULPS = { rtol = 4e-7, atol = 4e-7 }
 local DOUBLE = { rtol = 1e-14, atol = 1e-15 }
-
---- The tensor a fixture section recorded, rebuilt from its exact values.
-local function recorded(key, dtype)
-  return torch.tensor(pt.tensor(key).values, { dtype = dtype or torch.float32 })
-end
 
 describe("softmax", function()
   it("gives PyTorch's values and gradient for a batch of 64 lines of 10", function()

@@ -59,16 +59,22 @@ extension Tensor {
 
     // MARK: - _log_softmax_backward_data
 
+    /// The output of a softmax gradient computed line by line, and the line's length, when
+    /// `g` and `y` are contiguous floats of one shape and dtype (at least 2-d) and `dim` is the
+    /// last; nil otherwise (the caller then composes the gradient from ops).
+    private static func lineGradientOutput(_ g: Tensor, _ y: Tensor, dim: Int) throws -> (Tensor, Int)? {
+        guard g.dtype == y.dtype, g.dtype.isFloatingPoint, g.shape == y.shape, g.ndim >= 2,
+              dim == g.ndim - 1, g.isContiguous, y.isContiguous else { return nil }
+        return (try Tensor.empty(g.shape, dtype: g.dtype), g.shape[dim])
+    }
+
     /// `g - exp(y) * sum(g, dim)` along the last dim of contiguous float `g` and `y` of one
     /// shape and dtype (at least 2-d): per line, the sum of `g`, then one pass writing the
     /// result. Float32 lines are summed in float in the order of PyTorch's kernel
     /// (`_vec_host_softmax_backward_lastdim`, through `SoftmaxFloat.sum`), float64 ones in
     /// double through `fastSum`, as `sum(dims:)` adds a trailing dim.
     static func logSoftmaxBackwardKernel(_ g: Tensor, _ y: Tensor, dim: Int) throws -> Tensor? {
-        guard g.dtype == y.dtype, g.dtype.isFloatingPoint, g.shape == y.shape, g.ndim >= 2,
-              dim == g.ndim - 1, g.isContiguous, y.isContiguous else { return nil }
-        let out = try Tensor.empty(g.shape, dtype: g.dtype)
-        let size = g.shape[dim]
+        guard let (out, size) = try lineGradientOutput(g, y, dim: dim) else { return nil }
         guard size > 0 else { return out }
         let lines = g.numel / size
         func run<T: FloatElement>(_: T.Type) {
@@ -103,10 +109,7 @@ extension Tensor {
     /// (`_vec_host_softmax_backward_lastdim`'s `map2_reduce_all`, through `SoftmaxFloat.sum`);
     /// float64 lines add in double in order.
     static func softmaxBackwardKernel(_ g: Tensor, _ y: Tensor, dim: Int) throws -> Tensor? {
-        guard g.dtype == y.dtype, g.dtype.isFloatingPoint, g.shape == y.shape, g.ndim >= 2,
-              dim == g.ndim - 1, g.isContiguous, y.isContiguous else { return nil }
-        let out = try Tensor.empty(g.shape, dtype: g.dtype)
-        let size = g.shape[dim]
+        guard let (out, size) = try lineGradientOutput(g, y, dim: dim) else { return nil }
         guard size > 0 else { return out }
         func run<T: FloatElement>(_: T.Type) {
             let pg = g.pointer(T.self), py = y.pointer(T.self), po = out.pointer(T.self)
