@@ -24,26 +24,25 @@ describe("max, min, argmax and argmin along the last dim", function()
     end)
   end
 
+  --- Checks max and min of the recorded `key` lines, their positions and their zeros' signs.
+  local function check_extrema(key)
+    local x = recorded(key)
+    for _, which in ipairs({ "max", "min" }) do
+      local v, i = x[which](x, 2)
+      check(key .. " " .. which, v, i)
+      pt.assert_zero_signs(key .. " " .. which, v)
+    end
+    return x
+  end
+
   it("take the first of tied, NaN and infinite elements wherever they stand in a line", function()
-    local x = recorded("special")
-    local v, i = x:max(2)
-    check("special max", v, i)
-    pt.assert_zero_signs("special max", v)
-    v, i = x:min(2)
-    check("special min", v, i)
-    pt.assert_zero_signs("special min", v)
+    local x = check_extrema("special")
     check("special argmax", nil, x:argmax(2))
     check("special argmin", nil, x:argmin(2))
   end)
 
   it("give PyTorch's answers for short lines with NaNs, ties and signed zeros", function()
-    local x = recorded("short")
-    local v, i = x:max(2)
-    check("short max", v, i)
-    pt.assert_zero_signs("short max", v)
-    v, i = x:min(2)
-    check("short min", v, i)
-    pt.assert_zero_signs("short min", v)
+    check_extrema("short")
   end)
 
   it("give PyTorch's answers for a batch split over the threads", function()

@@ -87,4 +87,22 @@ function bench.epoch(loader, net, loss_fn, opt)
   end
 end
 
+--- Seconds per call of `f`: the best of 7 batches, each sized to last about 20 ms (at most
+--- `most` calls when given), after one warm-up call. For the sweep's and `--ops`' tables.
+function bench.best_time(f, most)
+  f()
+  local start = torch.wallclock()
+  f()
+  local once = math.max(torch.wallclock() - start, 1e-7)
+  local reps = math.max(1, math.floor(0.02 / once))
+  if most then reps = math.min(reps, most) end
+  local best = math.huge
+  for _ = 1, 7 do
+    start = torch.wallclock()
+    for _ = 1, reps do f() end
+    best = math.min(best, (torch.wallclock() - start) / reps)
+  end
+  return best
+end
+
 return bench

@@ -50,3 +50,21 @@ def epoch(loader, net, loss_fn, opt):
             l.backward()
             opt.step()
     return step
+
+
+def best_time(f, most=None):
+    """Seconds per call of f: the best of 7 batches, each sized to last about 20 ms (at most
+    `most` calls when given), after one warm-up call. For the sweep's and --ops' tables."""
+    f()
+    start = time.perf_counter(); f()
+    once = max(time.perf_counter() - start, 1e-7)
+    reps = max(1, int(0.02 / once))
+    if most is not None:
+        reps = min(reps, most)
+    best = float("inf")
+    for _ in range(7):
+        start = time.perf_counter()
+        for _ in range(reps):
+            f()
+        best = min(best, (time.perf_counter() - start) / reps)
+    return best

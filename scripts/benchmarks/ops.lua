@@ -30,19 +30,8 @@ local ops = {
   { "transpose", function() return x:t():contiguous() end }, { "cat", function() return torch.cat({ x, y }, 1) end },
   { "rand", function() return torch.rand(256, 1024) end }, { "randn", function() return torch.randn(256, 1024) end },
 }
-local clock = torch.wallclock
+package.path = arg[0]:match("(.*/)") .. "?.lua;" .. package.path
+local bench = require "common"
 for _, op in ipairs(ops) do
-  local f = op[2]
-  f()
-  -- About 20 ms a try, whatever the op costs.
-  local t = clock()
-  f()
-  local calls = math.max(1, math.min(200, math.floor(0.02 / math.max(clock() - t, 1e-7))))
-  local best = math.huge
-  for _ = 1, 7 do
-    local start = clock()
-    for _ = 1, calls do f() end
-    best = math.min(best, (clock() - start) / calls)
-  end
-  print(string.format("OP %s %.4e", op[1], best))
+  print(string.format("OP %s %.4e", op[1], bench.best_time(op[2], 200)))
 end

@@ -1,5 +1,7 @@
 # PyTorch's twin of ops.lua: the same ops on the same shapes, forward only, no graph.
-import time
+import os, sys
+sys.path.insert(0, os.path.dirname(__file__))
+from common import best_time
 import torch
 import torch.nn.functional as F
 
@@ -25,14 +27,4 @@ ops = [
     ("rand", lambda: torch.rand(256, 1024)), ("randn", lambda: torch.randn(256, 1024)),
 ]
 for name, f in ops:
-    f()
-    t = time.perf_counter()
-    f()
-    calls = max(1, min(200, int(0.02 / max(time.perf_counter() - t, 1e-7))))
-    best = float("inf")
-    for _ in range(7):
-        start = time.perf_counter()
-        for _ in range(calls):
-            f()
-        best = min(best, (time.perf_counter() - start) / calls)
-    print(f"OP {name} {best:.4e}")
+    print(f"OP {name} {best_time(f, 200):.4e}")

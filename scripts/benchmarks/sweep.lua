@@ -6,21 +6,7 @@ package.path = arg[0]:match("(.*/)") .. "?.lua;" .. package.path
 local bench = require "common"
 torch.manual_seed(0)
 
---- Seconds per call of `f`: the best of `tries` batches sized to last about 20 ms.
-local function time(f)
-  f()
-  local reps, start = 1, torch.wallclock()
-  f()
-  local once = math.max(torch.wallclock() - start, 1e-7)
-  reps = math.max(1, math.floor(0.02 / once))
-  local best = math.huge
-  for _ = 1, 7 do
-    start = torch.wallclock()
-    for _ = 1, reps do f() end
-    best = math.min(best, (torch.wallclock() - start) / reps)
-  end
-  return best
-end
+local time = bench.best_time
 
 local elementwise = {10, 100, 1000, 10000, 32768, 65536, 100000, 262144, 1000000, 3000000, 10000000}
 local kinds = {

@@ -1,21 +1,8 @@
 # PyTorch twin of sweep.lua: the same kinds, sizes and timing protocol.
 import sys, os; sys.path.insert(0, os.path.dirname(__file__))
-from common import peak_kb, mlp_step
-import time, torch
+from common import peak_kb, mlp_step, best_time
+import torch
 torch.manual_seed(0)
-
-def timed(f):
-    f()
-    start = time.perf_counter(); f()
-    once = max(time.perf_counter() - start, 1e-7)
-    reps = max(1, int(0.02 / once))
-    best = float("inf")
-    for _ in range(7):
-        start = time.perf_counter()
-        for _ in range(reps):
-            f()
-        best = min(best, (time.perf_counter() - start) / reps)
-    return best
 
 def add(n):
     a, b = torch.randn(n), torch.randn(n)
@@ -43,5 +30,5 @@ for kind in ["add", "relu", "add_", "matmul", "train"]:
     if wanted and kind not in wanted.split(","):
         continue
     for n in sizes[kind]:
-        print("SWEEP %s %d %.9e" % (kind, n, timed(kinds[kind](n))), flush=True)
+        print("SWEEP %s %d %.9e" % (kind, n, best_time(kinds[kind](n))), flush=True)
 print("BENCH sweep 0 %d" % peak_kb(), flush=True)
