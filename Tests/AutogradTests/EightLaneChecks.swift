@@ -1,7 +1,8 @@
 @testable import Autograd
 
 /// What the eight-lane kernels that reproduce a libm function bit for bit (`ExpFloat`,
-/// `TanhFloat`) are checked with: sample floats and counts of differing results.
+/// `TanhFloat`, `LogFloat`, `SinCosFloat`) are checked with: sample floats and counts of
+/// differing results.
 enum EightLaneChecks {
     /// Floats spread over every exponent and sign (a stride through all 2^32 bit patterns),
     /// then `extra` (a function's branch edges) and the special values.

@@ -60,7 +60,7 @@ enum ExpFloat {
             for i in 0..<8 { y[i] = expf(x[i]) }
             return y
         }
-        let xd = widened(x), scale = Doubles(repeating: scaledInverseLn2)
+        let xd = EightLanes.widened(x), scale = Doubles(repeating: scaledInverseLn2)
         let shifted = Doubles(repeating: shift).addingProduct(scale, xd)
         let k = unsafeBitCast(shifted, to: Words.self)
         let kd = shifted - Doubles(repeating: shift)
@@ -72,24 +72,7 @@ enum ExpFloat {
         let z = Doubles(repeating: c1).addingProduct(Doubles(repeating: c0), r)
         var y = Doubles(repeating: 1).addingProduct(r, Doubles(repeating: c2))
         y = y.addingProduct(z, r * r)
-        return narrowed(y * unsafeBitCast(bits, to: Doubles.self))
-    }
-
-    /// The lanes as doubles. (`SIMD8<Double>(x)`, the standard library's generic conversion,
-    /// was left a call per vector: 10% of an `exp`'s samples.)
-    @inline(__always)
-    private static func widened(_ x: Floats) -> Doubles {
-        var d = Doubles()
-        for i in 0..<8 { d[i] = Double(x[i]) }
-        return d
-    }
-
-    /// The lanes rounded to floats.
-    @inline(__always)
-    private static func narrowed(_ x: Doubles) -> Floats {
-        var f = Floats()
-        for i in 0..<8 { f[i] = Float(x[i]) }
-        return f
+        return EightLanes.narrowed(y * unsafeBitCast(bits, to: Doubles.self))
     }
 
     // MARK: - Arrays

@@ -23,7 +23,9 @@ extension Ops {
         doc: "The natural logarithm of every element.",
         gradFn: "LogBackward0", saves: [.input(0)],
         samples: [OpSample([.tensor([4], .positive)])],
-        forward: { call in try Tensor.floatUnary(call.inputs[0], LogKernel()) },
+        forward: { call in
+            try Tensor.contiguousFloatLanes(call.inputs[0], LogFloat.self) ?? Tensor.floatUnary(call.inputs[0], LogKernel())
+        },
         backward: { ctx in [try ctx.grad.div(ctx.saved(0))] })
 
     struct LogKernel: UnaryKernel {
@@ -52,8 +54,12 @@ extension Ops {
     }
 
     /// The kernels of `sin` and `cos` without dispatch (see `Ops.mulKernel`).
-    static func sinKernel(_ x: Tensor) throws -> Tensor { try Tensor.floatUnary(x, SinKernel()) }
-    static func cosKernel(_ x: Tensor) throws -> Tensor { try Tensor.floatUnary(x, CosKernel()) }
+    static func sinKernel(_ x: Tensor) throws -> Tensor {
+        try Tensor.contiguousFloatLanes(x, SinCosFloat.Sine.self) ?? Tensor.floatUnary(x, SinKernel())
+    }
+    static func cosKernel(_ x: Tensor) throws -> Tensor {
+        try Tensor.contiguousFloatLanes(x, SinCosFloat.Cosine.self) ?? Tensor.floatUnary(x, CosKernel())
+    }
 
     struct SinKernel: UnaryKernel {
         func float<T: FloatElement>(_ x: T) -> T { T.sin(x) }
@@ -77,7 +83,7 @@ extension Ops {
         gradFn: "TanhBackward0", saves: [.output],
         samples: [OpSample([.tensor([4])])],
         forward: { call in
-            try Tensor.contiguousFloatTanh(call.inputs[0]) ?? Tensor.floatUnary(call.inputs[0], TanhKernel())
+            try Tensor.contiguousFloatLanes(call.inputs[0], TanhFloat.self) ?? Tensor.floatUnary(call.inputs[0], TanhKernel())
         },
         backward: { ctx in
             let y = try ctx.saved(0)
