@@ -54,12 +54,16 @@ extension Tensor {
     /// A (value, position) pair being ordered.
     private typealias Keyed<T> = (value: T, index: Int)
 
-    /// "Comes first" for ascending (`largestFirst` false) or descending order; NaN is largest.
-    private static func ordering<T: TensorElement>(_: T.Type, largestFirst: Bool) -> (Keyed<T>, Keyed<T>) -> Bool {
-        if largestFirst {
-            return { x, y in (x.value.isNaNValue && !y.value.isNaNValue) || T.precedes(y.value, x.value) }
+    /// "Comes first" for (value, position) pairs in ascending (`largestFirst` false) or
+    /// descending order; NaN is largest.
+    private struct PairOrder<T: TensorElement>: StrictOrder {
+        let largestFirst: Bool
+
+        @inline(__always)
+        func before(_ x: Keyed<T>, _ y: Keyed<T>) -> Bool {
+            if largestFirst { return (x.value.isNaNValue && !y.value.isNaNValue) || T.precedes(y.value, x.value) }
+            return (!x.value.isNaNValue && y.value.isNaNValue) || T.precedes(x.value, y.value)
         }
-        return { x, y in (!x.value.isNaNValue && y.value.isNaNValue) || T.precedes(x.value, y.value) }
     }
 
     /// Runs `body` on each line along `d` as an array of (value, position) pairs and writes the
@@ -77,12 +81,10 @@ extension Tensor {
             // Lines side by side (`x:sort(2)`, `logits:topk(5, 2)`): split over the pool, each
             // line rearranged whole by one thread (so the same order of ties as one thread).
             Parallel.lines(x.numel / size, length: size) { lines in
-                var line = [Keyed<T>]()
-                line.reserveCapacity(size)
+                var line = [Keyed<T>](repeating: (p[0], 0), count: size)
                 for l in lines {
                     let base = l &* size, o = l &* count
-                    line.removeAll(keepingCapacity: true)
-                    for i in 0..<size { line.append((p[base &+ i], i)) }
+                    Tensor.fill(&line) { i in (p[base &+ i], i) }
                     body(&line)
                     for j in 0..<count {
                         pv[o &+ j] = line[j].value
@@ -92,16 +94,23 @@ extension Tensor {
             }
             return
         }
-        var line = [Keyed<T>]()
-        line.reserveCapacity(size)
+        var line = [Keyed<T>](repeating: (p[0], 0), count: size)
         x.forEachLine(along: d, outStrides: kept) { base, o in
-            line.removeAll(keepingCapacity: true)
-            for i in 0..<size { line.append((p[base + i * step], i)) }
+            Tensor.fill(&line) { i in (p[base + i * step], i) }
             body(&line)
             for j in 0..<count {
                 pv[o + j * outStep] = line[j].value
                 pi[o + j * outStep] = Int64(line[j].index)
             }
+        }
+    }
+
+    /// `line[i] = pair(i)` for every `i`. (Appending pair by pair, each append checking the
+    /// capacity and storing the count, was a third of `topk`'s time.)
+    @inline(__always)
+    private static func fill<T>(_ line: inout [Keyed<T>], _ pair: (Int) -> Keyed<T>) {
+        line.withUnsafeMutableBufferPointer { b in
+            for i in 0..<b.count { b[i] = pair(i) }
         }
     }
 
@@ -122,13 +131,13 @@ extension Tensor {
             let x = source.atLeastOneDim
             // A dim of stride 0 holds one repeated value: PyTorch leaves it, positions in order.
             let unsorted = x.strides[dim] == 0
-            let before = Tensor.ordering(T.self, largestFirst: descending)
+            let order = PairOrder<T>(largestFirst: descending)
             source.rearrangeLines(T.self, dim: dim, count: x.shape[dim], values: values, indices: indices) { line in
                 if unsorted { return }
                 if stable {
-                    line.sort { before($0, $1) || (!before($1, $0) && $0.index < $1.index) }
+                    line.sort { order.before($0, $1) || (!order.before($1, $0) && $0.index < $1.index) }
                 } else {
-                    LibstdcxxSelection.sort(&line, 0, line.count, before)
+                    LibstdcxxSelection.sort(&line, 0, line.count, order)
                 }
             }
         }
@@ -154,14 +163,14 @@ extension Tensor {
         let source: Tensor, dim: Int, k: Int, values: Tensor, indices: Tensor, largest: Bool, sorted: Bool
 
         func callAsFunction<T: TensorElement>(_: T.Type) {
-            let before = Tensor.ordering(T.self, largestFirst: largest)
+            let order = PairOrder<T>(largestFirst: largest)
             source.rearrangeLines(T.self, dim: dim, count: k, values: values, indices: indices) { line in
                 let n = line.count
                 if k * 64 <= n {
-                    LibstdcxxSelection.partialSort(&line, 0, k, n, before)
+                    LibstdcxxSelection.partialSort(&line, 0, k, n, order)
                 } else {
-                    LibstdcxxSelection.nthElement(&line, 0, k - 1, n, before)
-                    if sorted { LibstdcxxSelection.sort(&line, 0, k - 1, before) }
+                    LibstdcxxSelection.nthElement(&line, 0, k - 1, n, order)
+                    if sorted { LibstdcxxSelection.sort(&line, 0, k - 1, order) }
                 }
             }
         }

@@ -155,15 +155,13 @@ extension Generator {
     /// zero-probability categories once every positive one has been drawn.
     private static func topIndices<T: BinaryFloatingPoint>(_ values: ArraySlice<T>, count k: Int) -> [Int] {
         var queue = values.enumerated().map { (value: $0.element, index: $0.offset) }
-        let before = { (x: (value: T, index: Int), y: (value: T, index: Int)) -> Bool in
-            (x.value.isNaN && !y.value.isNaN) || x.value > y.value
-        }
+        let order = LargestFirst<T>()
         let n = queue.count
         if k * 64 <= n {
-            LibstdcxxSelection.partialSort(&queue, 0, k, n, before)
+            LibstdcxxSelection.partialSort(&queue, 0, k, n, order)
         } else {
-            LibstdcxxSelection.nthElement(&queue, 0, k - 1, n, before)
-            LibstdcxxSelection.sort(&queue, 0, k - 1, before)
+            LibstdcxxSelection.nthElement(&queue, 0, k - 1, n, order)
+            LibstdcxxSelection.sort(&queue, 0, k - 1, order)
         }
         return queue.prefix(k).map(\.index)
     }
@@ -204,5 +202,13 @@ extension Generator {
             }
         }
         return result
+    }
+}
+
+/// "Comes first" for `topIndices`' (value, index) pairs: the larger value; NaN is largest.
+private struct LargestFirst<T: BinaryFloatingPoint>: StrictOrder {
+    @inline(__always)
+    func before(_ x: (value: T, index: Int), _ y: (value: T, index: Int)) -> Bool {
+        (x.value.isNaN && !y.value.isNaN) || x.value > y.value
     }
 }
