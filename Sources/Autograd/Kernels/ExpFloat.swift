@@ -95,11 +95,13 @@ enum ExpFloat {
 // MARK: - Whole tensors
 
 extension Tensor {
-    /// `exp(x)` (or `1 / (1 + exp(-x))`, `sigmoid`) element by element for a contiguous
-    /// float32 `x`, as a new tensor split across the pool like any element-wise op, with the
+    /// `exp(x)` (or `1 / (1 + exp(-x))`, `sigmoid`) element by element for a float32 `x` (a
+    /// large strided one through a contiguous copy), as a new tensor split across the pool like any element-wise op, with the
     /// bits of the scalar loop; nil for other tensors.
     static func contiguousFloatExp(_ x: Tensor, sigmoid: Bool = false) throws -> Tensor? {
-        guard x.dtype == .float32, x.isContiguous else { return nil }
+        guard x.dtype == .float32 else { return nil }
+        let x = denseOperand(x, covering: x.numel)
+        guard x.isContiguous else { return nil }
         let out = try Tensor.empty(x.shape, dtype: .float32)
         let px = x.pointer(Float.self), po = out.pointer(Float.self)
         Parallel.chunks(x.numel) { range in
