@@ -41,7 +41,8 @@ enum EightLanes {
 }
 
 /// An eight-lane float function with the bits of its scalar C library twin, applied to
-/// arrays (`TanhFloat`, `LogFloat`).
+/// arrays (`ExpFloat.Exponential`, `ExpFloat.Sigmoid`, `TanhFloat`, `LogFloat`, `SinCosFloat.Sine`
+/// and `.Cosine`).
 protocol FloatLanes {
     /// `y[i] = f(x[i])` for `i` in `0..<count`; `x` and `y` may be the same memory.
     static func apply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int)

@@ -92,25 +92,23 @@ enum ExpFloat {
     }
 }
 
-// MARK: - Whole tensors
+// MARK: - Whole tensors (`Tensor.contiguousFloatLanes`)
 
-extension Tensor {
-    /// `exp(x)` (or `1 / (1 + exp(-x))`, `sigmoid`) element by element for a float32 `x` (a
-    /// large strided one through a contiguous copy), as a new tensor split across the pool like any element-wise op, with the
-    /// bits of the scalar loop; nil for other tensors.
-    static func contiguousFloatExp(_ x: Tensor, sigmoid: Bool = false) throws -> Tensor? {
-        guard x.dtype == .float32 else { return nil }
-        let x = denseOperand(x, covering: x.numel)
-        guard x.isContiguous else { return nil }
-        let out = try Tensor.empty(x.shape, dtype: .float32)
-        let px = x.pointer(Float.self), po = out.pointer(Float.self)
-        Parallel.chunks(x.numel) { range in
-            let y = po + range.lowerBound
-            ExpFloat.apply(px + range.lowerBound, into: y, count: range.count, negated: sigmoid)
-            if sigmoid {
-                for i in 0..<range.count { y[i] = 1 / (1 + y[i]) }
-            }
+extension ExpFloat {
+    /// `expf` of arrays.
+    enum Exponential: FloatLanes {
+        @inline(__always)
+        static func apply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+            ExpFloat.apply(x, into: y, count: count)
         }
-        return out
+    }
+
+    /// `1 / (1 + expf(-x))` of arrays: `sigmoid`, as its scalar kernel computes it.
+    enum Sigmoid: FloatLanes {
+        @inline(__always)
+        static func apply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+            ExpFloat.apply(x, into: y, count: count, negated: true)
+            for i in 0..<count { y[i] = 1 / (1 + y[i]) }
+        }
     }
 }

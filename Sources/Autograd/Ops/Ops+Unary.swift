@@ -10,7 +10,7 @@ extension Ops {
         gradFn: "ExpBackward0", saves: [.output],
         samples: [OpSample([.tensor([2, 3])])],
         forward: { call in
-            try Tensor.contiguousFloatExp(call.inputs[0]) ?? Tensor.floatUnary(call.inputs[0], ExpKernel())
+            try Tensor.contiguousFloatLanes(call.inputs[0], ExpFloat.Exponential.self) ?? Tensor.floatUnary(call.inputs[0], ExpKernel())
         },
         backward: { ctx in [try ctx.grad.mul(ctx.saved(0))] })
 
@@ -123,7 +123,7 @@ extension Ops {
         gradFn: "SigmoidBackward0", saves: [.output],
         samples: [OpSample([.tensor([4])])],
         forward: { call in
-            try Tensor.contiguousFloatExp(call.inputs[0], sigmoid: true)
+            try Tensor.contiguousFloatLanes(call.inputs[0], ExpFloat.Sigmoid.self)
                 ?? Tensor.floatUnary(call.inputs[0], SigmoidKernel())
         },
         backward: { ctx in
