@@ -51,8 +51,8 @@ protocol FloatLanes {
 extension Tensor {
     /// `F.apply` element by element for a float32 `x` (a large strided one through a
     /// contiguous copy, `denseOperand`), as a new tensor split across the pool like any
-    /// element-wise op, with the bits of the scalar loop; nil for other tensors. (Generic over the function's type, not a closure, so each kernel is
-    /// specialized and its lanes inlined.)
+    /// element-wise op, with the bits of the scalar loop; nil for other tensors. (Generic over
+    /// the function's type, not a closure, so each kernel is specialized and its lanes inlined.)
     static func contiguousFloatLanes<F: FloatLanes>(_ x: Tensor, _: F.Type) throws -> Tensor? {
         guard x.dtype == .float32 else { return nil }
         let x = denseOperand(x, covering: x.numel)

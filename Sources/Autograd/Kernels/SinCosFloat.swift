@@ -19,8 +19,8 @@ import Darwin
 /// and NaN go to the scalar functions. Checked against `sinf` and `cosf` on all 2^32 floats
 /// (0 differ).
 ///
-/// Speed: one call took about 4 ns per float on a Zen 3 core; eight lanes take under a
-/// nanosecond per float.
+/// Speed, per float on one Zen 3 core: a call about 4 ns, eight lanes about 2 ns (`sin` of
+/// 2^18 floats on two threads: 250 µs, PyTorch's Sleef 200).
 enum SinCosFloat {
     typealias Floats = SIMD8<Float>
     typealias Doubles = SIMD8<Double>
