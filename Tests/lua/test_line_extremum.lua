@@ -1,7 +1,8 @@
 -- max, min, argmax and argmin along the last dim of float32 lines, against PyTorch's values
 -- and positions (fixtures/line_extremum.py -> fixtures/line_extremum.txt): lines shorter and
 -- longer than a vector of eight, ties (the first position wins), signed zeros, NaNs (the first
--- NaN wins) and infinities in every part of a line, and a batch split over the threads.
+-- NaN wins) and infinities in every part of a line, and a batch split over the threads; then
+-- the same along a dim that is not the last (columns side by side, eight at a time).
 -- Positions are 1-based here, 0-based in the fixture.
 local pt = require("pytorch_fixture").load("line_extremum")
 local recorded = pt.recorded
@@ -49,5 +50,29 @@ describe("max, min, argmax and argmin along the last dim", function()
     local x = recorded("big")
     check("big max", x:max(2))
     check("big argmin", nil, x:argmin(2))
+  end)
+
+  it("give PyTorch's answers along the first dim: ties, NaNs, signed zeros, infinities", function()
+    local x = recorded("columns")
+    for _, which in ipairs({ "max", "min" }) do
+      local v, i = x[which](x, 1)
+      check("columns " .. which, v, i)
+      pt.assert_zero_signs("columns " .. which, v)
+    end
+    check("columns argmax", nil, x:argmax(1))
+  end)
+
+  it("give PyTorch's answers along a middle dim, keepdim or not", function()
+    local x = recorded("cube")
+    check("cube max", x:max(2))
+    check("cube min", x:min(2, true))
+  end)
+
+  it("give PyTorch's answers for columns split over the threads", function()
+    local n = 64 * 4100
+    local wide = ((torch.arange(n) * 7919) % 1000):float():reshape(64, 4100) / 10 - 50
+    wide[34][4098] = 0 / 0
+    check("wide max", wide:max(1))
+    check("wide argmin", nil, wide:argmin(1))
   end)
 end)

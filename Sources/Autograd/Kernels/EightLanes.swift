@@ -20,6 +20,25 @@ enum EightLanes {
         for j in 0..<(count &- i) { y[i &+ j] = r[j] }
     }
 
+    // MARK: - Masks
+
+    /// Whether every lane of `mask` is set. (The standard library's `all` and `any` were a
+    /// call per vector to a `max` or `min` over the lanes: 19% of GELU's time.)
+    @inline(__always)
+    static func all(_ mask: SIMDMask<SIMD8<Int32>>) -> Bool {
+        let lanes = unsafeBitCast(mask, to: SIMD8<Int32>.self)
+        let four = lanes.lowHalf & lanes.highHalf, two = four.lowHalf & four.highHalf
+        return two[0] & two[1] != 0
+    }
+
+    /// Whether any lane of `mask` is set.
+    @inline(__always)
+    static func any(_ mask: SIMDMask<SIMD8<Int32>>) -> Bool {
+        let lanes = unsafeBitCast(mask, to: SIMD8<Int32>.self)
+        let four = lanes.lowHalf | lanes.highHalf, two = four.lowHalf | four.highHalf
+        return two[0] | two[1] != 0
+    }
+
     // MARK: - Widths
 
     /// The lanes as doubles. (`SIMD8<Double>(x)`, the standard library's generic conversion,

@@ -188,6 +188,26 @@ extension Tensor {
                 }
                 return
             }
+            if source.isContiguous, dim < source.ndim - 1, T.self == Float.self, source.numel > 0,
+               size <= Int(Int32.max) {
+                // Columns side by side (`x:max(1)`): blocks of 256 columns of one outer slice
+                // split over the pool; each output comes from one block, so no bits move.
+                let inner = source.shape[(dim + 1)...].reduce(1, *), outer = source.numel / (size &* inner)
+                let block = 256
+                let blocks = (inner + block - 1) / block, largest = largest
+                let floats = UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+                let floatValues = pv.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) }
+                Parallel.lines(outer &* blocks, elements: source.numel) { parts in
+                    for part in parts {
+                        let o = part / blocks, first = (part % blocks) &* block
+                        let out = o &* inner &+ first
+                        LineExtremum.columns(floats + (o &* size &* inner &+ first), rows: size, stride: inner,
+                                             columns: min(block, inner &- first), largest: largest,
+                                             values: floatValues.map { $0 + out }, indices: pi + out)
+                    }
+                }
+                return
+            }
             source.forEachLine(along: dim, outStrides: kept) { base, o in
                 var best = p[base], bestIndex = 0
                 if !best.isNaNValue {

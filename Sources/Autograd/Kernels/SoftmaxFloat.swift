@@ -51,6 +51,37 @@ enum SoftmaxFloat {
 
     // MARK: - One line
 
+    /// The largest of the `n` contiguous floats at `x` (`n` ≥ 1), 32 lanes at a time.
+    ///
+    /// The maximum is exact in any order. A NaN, which the comparisons skip, is returned only
+    /// from `x[0]`; anywhere else it makes the exponentials' sum NaN, so the line takes the
+    /// general path either way. (The loop of one comparison per float it replaces was half
+    /// of a softmax's time: 256 lines of 1 024 floats, 171 µs of 385 on one core.)
+    @inline(__always)
+    static func maximum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        typealias Lanes = SIMD8<Float>
+        @inline(__always) func load(_ i: Int) -> Lanes { UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self) }
+        @inline(__always) func larger(_ a: Lanes, _ b: Lanes) -> Lanes { a.replacing(with: b, where: b .> a) }
+        var m = x[0], i = 1
+        if n >= 32 {
+            var a = load(0), b = load(8), c = load(16), d = load(24)
+            i = 32
+            while i &+ 32 <= n {
+                a = larger(a, load(i)); b = larger(b, load(i &+ 8))
+                c = larger(c, load(i &+ 16)); d = larger(d, load(i &+ 24))
+                i &+= 32
+            }
+            a = larger(larger(a, b), larger(c, d))
+            m = a[0]
+            for lane in 1..<8 where a[lane] > m { m = a[lane] }
+        }
+        while i < n {
+            if x[i] > m { m = x[i] }
+            i &+= 1
+        }
+        return m
+    }
+
     /// Writes `exp(x - max)` of the `n` contiguous floats at `x` (`n` ≥ 1) to `y` (other
     /// memory) and returns the maximum and the exponentials' sum in PyTorch's order; nil when
     /// either is not finite (NaN, or ±infinity), a line the caller then writes again by its
@@ -59,10 +90,7 @@ enum SoftmaxFloat {
     @inline(__always)
     private static func exponentials(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                                      _ n: Int) -> (max: Float, total: Float)? {
-        // The maximum is exact in any order; a NaN, which the comparison skips, makes the sum
-        // NaN below. (A generic SIMD maximum here was not specialized: two calls per line.)
-        var m = x[0]
-        for i in 1..<n where x[i] > m { m = x[i] }
+        let m = maximum(x, n)
         guard m.isFinite else { return nil }
         ExpFloat.apply(x, into: y, count: n, minus: m)
         let total = sum(n) { y[$0] }

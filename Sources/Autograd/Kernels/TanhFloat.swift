@@ -49,7 +49,7 @@ enum TanhFloat: FloatLanes {
         let bits = unsafeBitCast(x, to: Words.self)
         let magnitude = unsafeBitCast(bits & 0x7fff_ffff, to: Floats.self)
         // Infinities and NaN (whose payload glibc passes through): its own code, lane by lane.
-        if any(.!(magnitude .< .infinity)) {
+        if EightLanes.any(.!(magnitude .< .infinity)) {
             var y = Floats()
             for i in 0..<8 { y[i] = tanhf(x[i]) }
             return y
