@@ -2,7 +2,8 @@
 // LuaGrad: a Swift autograd engine scripted from Lua 5.4.
 //
 // Dependencies point one way:
-//   COpenBLAS (the system's OpenBLAS, opened on the first matrix product) + CThreadSlots (C thread-locals) -> Autograd
+//   COpenBLAS (the system's OpenBLAS, opened on the first matrix product) + CThreadSlots (C thread-locals)
+//     + AVX512Kernels (float products for AVX-512 CPUs) + CCPUFeatures (cpuid) -> Autograd
 //   CLua (Lua 5.4's headers only) + CLuaShim (C trampoline, macro wrappers)
 //     -> Autograd (pure Swift engine, knows nothing of Lua)
 //     -> LuaGrad (bridge + ScriptHost; the only importer of CLua)
@@ -37,6 +38,15 @@ let vectorFlags = ["-Xcc", "-mavx2", "-Xcc", "-mfma"]
 let vectorFlags: [String] = []
 #endif
 let kernelSettings: [SwiftSetting] = releaseSettings + [.unsafeFlags(["-Xcc", "-fno-math-errno"] + vectorFlags)]
+
+// The AVX512Kernels target alone is generated for AVX-512F: its code runs only after the
+// engine has asked the CPU (`CCPUFeatures`), so the engine itself still runs on any AVX2 machine.
+#if arch(x86_64)
+let wideVectorFlags = vectorFlags + ["-Xcc", "-mavx512f"]
+#else
+let wideVectorFlags: [String] = []
+#endif
+let wideKernelSettings: [SwiftSetting] = releaseSettings + [.unsafeFlags(["-Xcc", "-fno-math-errno"] + wideVectorFlags)]
 
 // The Lua core, for every program and test that creates its own Lua states (CLua is headers
 // only, so that the Lua module never loads a second copy of Lua into its host).
@@ -87,6 +97,9 @@ let package = Package(
         // first matrix product: linked, its relocations were most of an empty script's start-up.
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CThreadSlots"),
+        .target(name: "CCPUFeatures"),
+        // Pure Swift, generated for AVX-512F; called only where `lg_cpu_has_avx512f` says so.
+        .target(name: "AVX512Kernels", swiftSettings: wideKernelSettings),
         // jemalloc's options for the `luagrad` program (its thread caches' depth).
         .target(name: "CMallocConf"),
         // Open MPI, opened with dlopen by torch.distributed: the build needs no MPI.
@@ -96,7 +109,7 @@ let package = Package(
         .target(name: "CZmq", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "Autograd",
-            dependencies: ["COpenBLAS", "CThreadSlots"],
+            dependencies: ["COpenBLAS", "CThreadSlots", "CCPUFeatures", "AVX512Kernels"],
             swiftSettings: kernelSettings,
             linkerSettings: [.linkedLibrary("m")]
         ),

@@ -45,9 +45,12 @@ import Testing
         let a = try Tensor((0..<(n * k)).map { _ in values.next() }, shape: transposedLeft ? [k, n] : [n, k])
             .materialized(dtype: .float32)
         let b = try Tensor((0..<(k * m)).map { _ in values.next() }, shape: [k, m]).materialized(dtype: .float32)
-        let left = transposedLeft ? try a.t() : a
+        // The shim itself: on an AVX-512 machine `BlasProduct` sends float32 to `WideSgemm`.
+        try BlasThreads.load()
         let shimmed = try Tensor.full([n, m], .nan)
-        try BlasProduct(left, b, shimmed).run()
+        lg_sgemm(CblasRowMajor, transposedLeft ? CblasTrans : CblasNoTrans, CblasNoTrans, Int32(n), Int32(m), Int32(k), 1,
+                 a.pointer(Float.self), Int32(transposedLeft ? n : k), b.pointer(Float.self), Int32(m),
+                 0, shimmed.pointer(Float.self), Int32(m))
         let raw = unsafeBitCast(try #require(lg_openblas_symbol("cblas_sgemm")), to: RawSgemm.self)
         let direct = try Tensor.full([n, m], .nan)
         raw(CblasRowMajor, transposedLeft ? CblasTrans : CblasNoTrans, CblasNoTrans, Int32(n), Int32(m), Int32(k), 1,

@@ -1,9 +1,12 @@
+import AVX512Kernels
 import COpenBLAS
 
 /// One float matrix product `out = alpha · (a @ b) + beta · out` prepared for OpenBLAS on the
 /// calling thread: the operands in a layout BLAS reads (a transposed view passed as a flag,
 /// any other layout copied), so that the product, or any block of its output, can then run
-/// on whichever thread of the pool claims it.
+/// on whichever thread of the pool claims it. On a CPU with AVX-512F, float32 blocks run on
+/// LuaGrad's own register tile instead (`WideProducts`), whose entries are one chain each
+/// whatever the block.
 ///
 /// Every entry of the output is the same sum over `k` in the same order whichever thread
 /// computes it: OpenBLAS runs single-threaded inside each call (`BlasThreads`) with the same
@@ -48,7 +51,15 @@ struct BlasProduct {
         let aOffset = byRows ? (transA == CblasNoTrans ? start * Int(lda) : start) : 0
         let bOffset = byRows ? 0 : (transB == CblasNoTrans ? start : start * Int(ldb))
         let cOffset = byRows ? start * m : start
-        if out.dtype == .float32 {
+        if out.dtype == .float32 && WideProducts.handles(alpha: alpha, beta: beta) {
+            // The same operand and block as the BLAS call below, as element steps.
+            let (aRowStep, aDepthStep) = transA == CblasNoTrans ? (Int(lda), 1) : (1, Int(lda))
+            let (bDepthStep, bColumnStep) = transB == CblasNoTrans ? (Int(ldb), 1) : (1, Int(ldb))
+            WideSgemm.multiply(rows: rows, columns: cols, depth: k,
+                               a: a.pointer(Float.self) + aOffset, aRowStep: aRowStep, aDepthStep: aDepthStep,
+                               b: b.pointer(Float.self) + bOffset, bDepthStep: bDepthStep, bColumnStep: bColumnStep,
+                               c: out.pointer(Float.self) + cOffset, ldc: m, accumulate: beta == 1)
+        } else if out.dtype == .float32 {
             lg_sgemm(CblasRowMajor, transA, transB, Int32(rows), Int32(cols), Int32(k), Float(alpha),
                      a.pointer(Float.self) + aOffset, lda, b.pointer(Float.self) + bOffset, ldb,
                      Float(beta), out.pointer(Float.self) + cOffset, Int32(m))

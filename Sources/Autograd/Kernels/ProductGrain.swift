@@ -7,7 +7,8 @@
 /// Zen 3 machine) float32 rows come in tiles of 12: blocks of a multiple of 16 rows, as the
 /// pool cut them, gave a 1024² product other bits on two threads than on one (`OMP_NUM_THREADS`
 /// changed results); blocks of 12, 24 or 48 rows give the one-call bits, float32 column
-/// blocks never did (every width up to 160 tried), float64 blocks always did.
+/// blocks never did (every width up to 160 tried), float64 blocks always did. (Float32 blocks
+/// that run on `WideSgemm`, on AVX-512 CPUs, keep their bits at any cut.)
 struct ProductGrain: Sendable {
     /// The smallest of `candidates` at which row blocks kept the bits of one call for both
     /// float dtypes, or nil when none did (blocks then fall back to multiples of 16).
