@@ -30,7 +30,7 @@ import Testing
             // same rows of a BLAS-sized product. Past it (float32 from k = 8 on Zen kernels) the
             // tiny path is not taken and the product is OpenBLAS's own for these operands; its
             // kernels then round a row differently by how many rows share its tile.
-            let depth = dtype == .float32 ? TinyDepth.shared.float : TinyDepth.shared.double
+            let depth = dtype == .float32 ? TinyDepth.float : TinyDepth.double
             let reference: Tensor
             if k <= depth {
                 reference = try Tensor.matmulKernel(aTall, b)
@@ -49,7 +49,7 @@ import Testing
     /// it, for any row count (1 to 40 rows, 1 to 32 columns).
     @Test(arguments: [DType.float32, .float64])
     func theProbedDepthKeepsOneChainForAnyRows(dtype: DType) throws {
-        let depth = dtype == .float32 ? TinyDepth.shared.float : TinyDepth.shared.double
+        let depth = dtype == .float32 ? TinyDepth.float : TinyDepth.double
         #expect((0...Tensor.tinyProductDepth).contains(depth))
         var seed: UInt64 = 0x51_7CC1_B727_220A
         func next() -> Double {

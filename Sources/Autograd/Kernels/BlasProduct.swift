@@ -25,7 +25,9 @@ struct BlasProduct {
     /// Prepares `out = alpha · (a @ b) + beta · out` for float `a` (n×k, k > 0), `b` (k×m) and a
     /// contiguous n×m `out` of one dtype (with `beta` 0, `out` is not read).
     init(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double = 1, beta: Double = 0) throws {
-        try BlasThreads.load()
+        // OpenBLAS is opened for the products it computes: a script whose products all run
+        // on `WideSgemm` never loads it (2–3 ms of dynamic linking at the first product).
+        if !(out.dtype == .float32 && WideProducts.handles(alpha: alpha, beta: beta)) { try BlasThreads.load() }
         let (x, transA, lda) = try BlasProduct.operand(a)
         let (y, transB, ldb) = try BlasProduct.operand(b)
         self.a = x

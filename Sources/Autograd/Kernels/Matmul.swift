@@ -148,6 +148,12 @@ extension Tensor {
             return
         }
         let product = try BlasProduct(a, b, out, alpha: alpha, beta: beta)
+        // Too small to split at all (`blockLength`): one call here, without asking for the
+        // grain, whose probe (two dozen products, ~3 ms) then waits for a product that splits.
+        if n * m * k < pairMinimum {
+            product.run()
+            return
+        }
         // Blocks split the longer side of the output: each block packs all of the other
         // operand again, which costs least relative to the block's work that way. But where
         // column blocks change the bits and row blocks do not, rows from 128 of them on (the

@@ -21,8 +21,8 @@ extension Tensor {
         let n = a.shape[0], k = a.shape[1], m = b.shape[1]
         guard k <= tinyProductDepth, n &* m &* k <= tinyProductLimit else { return false }
         switch out.dtype {
-        case .float32 where k > TinyDepth.shared.float: return false
-        case .float64 where k > TinyDepth.shared.double: return false
+        case .float32 where k > TinyDepth.float: return false
+        case .float64 where k > TinyDepth.double: return false
         case .float32: tinyProduct(a, b, into: out, accumulate: accumulate, Float.self)
         case .float64: tinyProduct(a, b, into: out, accumulate: accumulate, Double.self)
         case .int64, .bool: return false
@@ -67,18 +67,20 @@ extension Tensor {
 /// result on the same operands, and tiny products keep to the depths that agreed. (Where
 /// float32 products run on `WideSgemm`, AVX-512 CPUs, that result is the same chain at every
 /// depth, and the probe finds 15.)
-struct TinyDepth: Sendable {
-    /// The deepest shared dims at which the chains agreed for every depth up to them.
-    let float: Int, double: Int
+enum TinyDepth {
+    /// The deepest shared dims at which the chains agreed for every depth up to them, per
+    /// dtype, each found on first use (a float32 product on `WideSgemm` never opens OpenBLAS).
+    static let float = probed(.float32)
+    static let double = probed(.float64)
 
-    /// Found on first use. Without OpenBLAS there is no BLAS result to agree with: every
-    /// depth up to 15 is allowed.
-    static let shared: TinyDepth = {
-        guard (try? BlasThreads.load()) != nil else {
-            return TinyDepth(float: Tensor.tinyProductDepth, double: Tensor.tinyProductDepth)
+    /// `agreeingDepth` for `dtype`; without OpenBLAS there is no BLAS result to agree with,
+    /// and every depth up to 15 is allowed.
+    private static func probed(_ dtype: DType) -> Int {
+        if !(dtype == .float32 && WideProducts.enabled), (try? BlasThreads.load()) == nil {
+            return Tensor.tinyProductDepth
         }
-        return TinyDepth(float: agreeingDepth(.float32), double: agreeingDepth(.float64))
-    }()
+        return agreeingDepth(dtype)
+    }
 
     /// The deepest `k` such that for every depth up to it a product with 9 rows and each of
     /// 1, 7, 8, 16 and 31 columns, from BLAS, equals the chain entry by entry; 0 if even
