@@ -39,42 +39,25 @@ extension WideSgemm {
     @inline(never)
     static func tile(depth: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ ds: Int, _ b: UnsafePointer<Float>,
                      _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, accumulate: Bool) {
-        var c00 = Lanes(), c01 = Lanes(), c02 = Lanes(), c03 = Lanes()
-        var c10 = Lanes(), c11 = Lanes(), c12 = Lanes(), c13 = Lanes()
-        var c20 = Lanes(), c21 = Lanes(), c22 = Lanes(), c23 = Lanes()
-        var c30 = Lanes(), c31 = Lanes(), c32 = Lanes(), c33 = Lanes()
-        var c40 = Lanes(), c41 = Lanes(), c42 = Lanes(), c43 = Lanes()
-        var c50 = Lanes(), c51 = Lanes(), c52 = Lanes(), c53 = Lanes()
+        var c0 = WideRow(), c1 = WideRow(), c2 = WideRow(), c3 = WideRow(), c4 = WideRow(), c5 = WideRow()
         var pa = a, pb = b
         for _ in 0..<depth {
-            let b0 = Lanes(at: pb), b1 = Lanes(at: pb + 16), b2 = Lanes(at: pb + 32), b3 = Lanes(at: pb + 48)
-            var x = Lanes(repeating: pa[0])
-            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
-            c02 = c02.addingProduct(x, b2); c03 = c03.addingProduct(x, b3)
-            x = Lanes(repeating: pa[rs])
-            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
-            c12 = c12.addingProduct(x, b2); c13 = c13.addingProduct(x, b3)
-            x = Lanes(repeating: pa[2 &* rs])
-            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
-            c22 = c22.addingProduct(x, b2); c23 = c23.addingProduct(x, b3)
-            x = Lanes(repeating: pa[3 &* rs])
-            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-            c32 = c32.addingProduct(x, b2); c33 = c33.addingProduct(x, b3)
-            x = Lanes(repeating: pa[4 &* rs])
-            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-            c42 = c42.addingProduct(x, b2); c43 = c43.addingProduct(x, b3)
-            x = Lanes(repeating: pa[5 &* rs])
-            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
-            c52 = c52.addingProduct(x, b2); c53 = c53.addingProduct(x, b3)
+            let row = WideRow(at: pb)
+            c0.addProduct(pa[0], row)
+            c1.addProduct(pa[rs], row)
+            c2.addProduct(pa[2 &* rs], row)
+            c3.addProduct(pa[3 &* rs], row)
+            c4.addProduct(pa[4 &* rs], row)
+            c5.addProduct(pa[5 &* rs], row)
             pa += ds
             pb += ldb
         }
-        storeRow(c00, c01, c02, c03, at: c, accumulate: accumulate)
-        storeRow(c10, c11, c12, c13, at: c + ldc, accumulate: accumulate)
-        storeRow(c20, c21, c22, c23, at: c + 2 &* ldc, accumulate: accumulate)
-        storeRow(c30, c31, c32, c33, at: c + 3 &* ldc, accumulate: accumulate)
-        storeRow(c40, c41, c42, c43, at: c + 4 &* ldc, accumulate: accumulate)
-        storeRow(c50, c51, c52, c53, at: c + 5 &* ldc, accumulate: accumulate)
+        c0.store(at: c, accumulate: accumulate)
+        c1.store(at: c + ldc, accumulate: accumulate)
+        c2.store(at: c + 2 &* ldc, accumulate: accumulate)
+        c3.store(at: c + 3 &* ldc, accumulate: accumulate)
+        c4.store(at: c + 4 &* ldc, accumulate: accumulate)
+        c5.store(at: c + 5 &* ldc, accumulate: accumulate)
     }
 
     /// One 6 × 16 block of the output, as `tile` computes a 6 × 64 one: for panels of `b`
@@ -104,21 +87,38 @@ extension WideSgemm {
         store(c0, row: 0); store(c1, row: 1); store(c2, row: 2)
         store(c3, row: 3); store(c4, row: 4); store(c5, row: 5)
     }
+}
 
-    /// Writes one row of a tile: the chains plus +0, or plus the row's old entries.
-    @inline(__always)
-    private static func storeRow(_ v0: Lanes, _ v1: Lanes, _ v2: Lanes, _ v3: Lanes,
-                                 at p: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        if accumulate {
-            (v0 + Lanes(at: p)).store(at: p)
-            (v1 + Lanes(at: p + 16)).store(at: p + 16)
-            (v2 + Lanes(at: p + 32)).store(at: p + 32)
-            (v3 + Lanes(at: p + 48)).store(at: p + 48)
-        } else {
-            (v0 + 0).store(at: p)
-            (v1 + 0).store(at: p + 16)
-            (v2 + 0).store(at: p + 32)
-            (v3 + 0).store(at: p + 48)
-        }
+/// Sixty-four floats in four registers: one row of a wide tile's accumulators, or one row of a
+/// panel of `b`.
+struct WideRow {
+    var v0 = Lanes(), v1 = Lanes(), v2 = Lanes(), v3 = Lanes()
+
+    init() {}
+
+    /// The 64 floats at `p`.
+    @inline(__always) init(at p: UnsafePointer<Float>) {
+        v0 = Lanes(at: p)
+        v1 = Lanes(at: p + 16)
+        v2 = Lanes(at: p + 32)
+        v3 = Lanes(at: p + 48)
+    }
+
+    /// Adds `x · row` lane by lane, each a fused multiply-add.
+    @inline(__always) mutating func addProduct(_ x: Float, _ row: WideRow) {
+        let s = Lanes(repeating: x)
+        v0 = v0.addingProduct(s, row.v0)
+        v1 = v1.addingProduct(s, row.v1)
+        v2 = v2.addingProduct(s, row.v2)
+        v3 = v3.addingProduct(s, row.v3)
+    }
+
+    /// Writes the row to `p`: the chains plus +0, or plus the 64 floats there.
+    @inline(__always) func store(at p: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let old = accumulate ? WideRow(at: p) : WideRow()
+        (v0 + old.v0).store(at: p)
+        (v1 + old.v1).store(at: p + 16)
+        (v2 + old.v2).store(at: p + 32)
+        (v3 + old.v3).store(at: p + 48)
     }
 }
