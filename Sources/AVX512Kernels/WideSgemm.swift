@@ -54,7 +54,15 @@ public enum WideSgemm {
                 rowsOfB = UnsafePointer(pb)
                 ldb = tileWidth
             }
-            let compute = tileWidth == tileColumns ? tile : narrowTile
+            let wide = tileWidth == tileColumns
+            func compute(_ sliver: UnsafePointer<Float>, _ rs: Int, _ ds: Int, into out: UnsafeMutablePointer<Float>,
+                         _ ldOut: Int) {
+                if wide {
+                    tile(WideRow.self, depth: k, sliver, rs, ds, rowsOfB, ldb, out, ldOut, accumulate: accumulate)
+                } else {
+                    tile(NarrowRow.self, depth: k, sliver, rs, ds, rowsOfB, ldb, out, ldOut, accumulate: accumulate)
+                }
+            }
             for s in 0..<slivers {
                 // Six rows of `a` are read where they are, each step's entries `aDepthStep`
                 // apart; only a last sliver of fewer rows is read from its zero-padded copy.
@@ -63,12 +71,12 @@ public enum WideSgemm {
                                                         : (UnsafePointer(pa), 1, tileRows)
                 let corner = c + (i &* ldc &+ j)
                 if rows == tileRows && width == tileWidth {
-                    compute(k, sliver, rs, ds, rowsOfB, ldb, corner, ldc, accumulate)
+                    compute(sliver, rs, ds, into: corner, ldc)
                 } else {
                     // A ragged tile: computed whole in `pc` (the padding rows and columns of
                     // the operands are zeros) and only its real entries copied out.
                     if accumulate { copy(rows, width, from: corner, ldc, to: pc, tileWidth) }
-                    compute(k, sliver, rs, ds, rowsOfB, ldb, pc, tileWidth, accumulate)
+                    compute(sliver, rs, ds, into: pc, tileWidth)
                     copy(rows, width, from: pc, tileWidth, to: corner, ldc)
                 }
             }
