@@ -4,9 +4,10 @@ import Testing
 /// Float32 products on the AVX-512 register tile (`WideProducts`, `WideSgemm`): every entry
 /// is the chain `TinyProducts` computes, one fused multiply-add after another over the shared
 /// dim from +0, then + 0 or the old entry added, whatever the shape's ragged edges, the
-/// operands' layouts, or the blocks and threads the product is split over. Skipped on a CPU
-/// without AVX-512F, where OpenBLAS computes them.
-@Suite(.enabled(if: WideProducts.enabled, "the CPU has no AVX-512F"))
+/// operands' layouts, or the blocks and threads the product is split over. Skipped where
+/// OpenBLAS computes them: a CPU without AVX-512F, or `LUAGRAD_SGEMM=openblas`.
+@Suite(.enabled(if: WideProducts.enabled,
+                "float32 products run on OpenBLAS here (no AVX-512F, or LUAGRAD_SGEMM=openblas)"))
 struct WideSgemmTests {
     /// n × k @ k × m: ragged rows (not a multiple of 6) and columns (not of 64 or 16), narrow
     /// panels (≤ 16 columns), one step deep, the MLP's products (split along `k`, and into row
@@ -68,8 +69,9 @@ struct WideSgemmTests {
             let product = try Tensor.matmulKernel(a, b), operands = Operands(a, b)
             var wrong = 0
             for i in 0..<n {
-                for j in 0..<m where !Self.sameBits(Float(product.element(i * m + j)), operands.expected(i, j, old: nil)) {
-                    wrong += 1
+                for j in 0..<m {
+                    let expected = operands.expected(i, j, old: nil)
+                    if !Self.sameBits(Float(product.element(i * m + j)), expected) { wrong += 1 }
                 }
             }
             #expect(wrong == 0, "\(n)x\(k) @ \(k)x\(m): \(wrong) entries differ")
