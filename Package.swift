@@ -139,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "EmbedDemo", dependencies: ["LuaGrad", "Autograd"], path: "examples/EmbedDemo",
             linkerSettings: linksLua),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd"], exclude: ["Fixtures"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "AVX512Kernels"], exclude: ["Fixtures"]),
         .testTarget(name: "LuaGradTests", dependencies: ["LuaGrad", "Autograd"], linkerSettings: linksLua),
         .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel"], linkerSettings: linksLua),
     ]

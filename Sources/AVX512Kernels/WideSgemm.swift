@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Single-precision matrix products in AVX-512 registers, for the machines that have them.
 ///
 /// Why not OpenBLAS there: on a Zen 5 machine each core runs two 512-bit fused multiply-adds
@@ -12,10 +18,16 @@
 /// This target is compiled for AVX-512F (Package.swift): nothing in it may run before its
 /// caller has checked the CPU (`lg_cpu_has_avx512f`, in the engine's `WideProducts`).
 public enum WideSgemm {
+    /// The deepest shared dim a product may have here; deeper ones go to OpenBLAS. Up to it, a
+    /// panel of `b` (64 columns) fits the 1 MB L2 of a Zen 5 core, and the scratch stays
+    /// under 1.2 MB whatever the operands' other sizes.
+    public static let maximumDepth = 4096
+
     /// `c = a @ b`, or `c += a @ b` when `accumulate`, for an m×k `a`, a k×n `b` and an m×n `c`,
     /// single-threaded. Entry (i, p) of `a` is `a[i·aRowStep + p·aDepthStep]`, entry (p, j) of
     /// `b` is `b[p·bDepthStep + j·bColumnStep]`, entry (i, j) of `c` is `c[i·ldc + j]`; `c`
-    /// shares memory with neither operand. Without `accumulate`, `c` is not read.
+    /// shares memory with neither operand. Without `accumulate`, `c` is not read. `k` is at
+    /// most `maximumDepth`.
     public static func multiply(rows m: Int, columns n: Int, depth k: Int,
                                 a: UnsafePointer<Float>, aRowStep: Int, aDepthStep: Int,
                                 b: UnsafePointer<Float>, bDepthStep: Int, bColumnStep: Int,
@@ -28,9 +40,15 @@ public enum WideSgemm {
         let slivers = (m + tileRows - 1) / tileRows, height = m &- (slivers &- 1) &* tileRows
         // Scratch: the last six rows of `a` when fewer than six are left (zero-padded), one
         // panel of `b` when it cannot be read in place, and one tile for the ragged edges.
+        precondition(k <= maximumDepth, "WideSgemm: shared dim \(k) over \(maximumDepth)")
         let lastRows = tileRows &* k, panel = k &* tileColumns, edge = tileRows &* tileColumns
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: (lastRows + panel + edge) &* 4, alignment: 64)
-        defer { scratch.deallocate() }
+        var memory: UnsafeMutableRawPointer?
+        guard posix_memalign(&memory, 64, (lastRows + panel + edge) &* 4) == 0, let scratch = memory else {
+            // Out of memory: the same chains, entry by entry, with no scratch at all.
+            chains(m, n, k, a, aRowStep, aDepthStep, b, bDepthStep, bColumnStep, c, ldc, accumulate: accumulate)
+            return
+        }
+        defer { free(scratch) }
         let pa = scratch.bindMemory(to: Float.self, capacity: lastRows + panel + edge)
         let pb = pa + lastRows, pc = pb + panel
         if height < tileRows {
@@ -81,6 +99,23 @@ public enum WideSgemm {
                 }
             }
             j &+= width
+        }
+    }
+
+    /// Every entry's chain computed alone, as the tiles would: for when there is no memory for
+    /// their scratch.
+    private static func chains(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ aRowStep: Int,
+                               _ aDepthStep: Int, _ b: UnsafePointer<Float>, _ bDepthStep: Int, _ bColumnStep: Int,
+                               _ c: UnsafeMutablePointer<Float>, _ ldc: Int, accumulate: Bool) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Float = 0
+                for p in 0..<k {
+                    sum = sum.addingProduct(a[i &* aRowStep &+ p &* aDepthStep], b[p &* bDepthStep &+ j &* bColumnStep])
+                }
+                let entry = c + (i &* ldc &+ j)
+                entry.pointee = accumulate ? sum + entry.pointee : sum + 0
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Testing
 @testable import Autograd
+import AVX512Kernels
 
 /// Float32 products on the AVX-512 register tile (`WideProducts`, `WideSgemm`): every entry
 /// is the chain `TinyProducts` computes, one fused multiply-add after another over the shared
@@ -14,7 +15,7 @@ struct WideSgemmTests {
     /// blocks over the pool) and a square one split into column blocks.
     static let shapes: [(n: Int, k: Int, m: Int)] = [
         (7, 33, 70), (6, 64, 64), (13, 100, 17), (37, 300, 5), (100, 20, 130), (5, 1, 200), (64, 256, 10),
-        (64, 784, 256), (784, 64, 256), (64, 10, 256), (150, 200, 300),
+        (64, 784, 256), (784, 64, 256), (64, 10, 256), (150, 200, 300), (3, WideSgemm.maximumDepth, 70),
     ]
 
     /// A reproducible stream of values in about [-15, 15].
@@ -96,6 +97,24 @@ struct WideSgemmTests {
                 }
             }
             #expect(wrong == 0, "\(n)x\(k) @ \(k)x\(m) added: \(wrong) entries differ")
+        }
+    }
+
+    /// Deeper products go to OpenBLAS, which rounds them its own way but closely.
+    @Test func deeperProductsGoToOpenBLAS() throws {
+        let deepest = WideSgemm.maximumDepth
+        #expect(WideProducts.handles(alpha: 1, beta: 1, depth: deepest))
+        #expect(!WideProducts.handles(alpha: 1, beta: 0, depth: deepest + 1))
+        var values = Values()
+        let n = 3, k = deepest + 1, m = 5
+        let a = try Tensor((0..<(n * k)).map { _ in values.next() }, shape: [n, k]).materialized(dtype: .float32)
+        let b = try Tensor((0..<(k * m)).map { _ in values.next() }, shape: [k, m]).materialized(dtype: .float32)
+        let product = try Tensor.matmulKernel(a, b), operands = Operands(a, b)
+        for i in 0..<n {
+            for j in 0..<m {
+                let exact = (0..<k).reduce(0.0) { $0 + Double(operands.a[i * k + $1]) * Double(operands.b[$1 * m + j]) }
+                #expect(abs(product.element(i * m + j) - exact) <= 1e-3 * max(1, abs(exact)), "entry (\(i), \(j))")
+            }
         }
     }
 

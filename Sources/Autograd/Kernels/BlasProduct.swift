@@ -27,7 +27,9 @@ struct BlasProduct {
     init(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double = 1, beta: Double = 0) throws {
         // OpenBLAS is opened for the products it computes: a script whose products all run
         // on `WideSgemm` never loads it (2–3 ms of dynamic linking at the first product).
-        if !(out.dtype == .float32 && WideProducts.handles(alpha: alpha, beta: beta)) { try BlasThreads.load() }
+        if !(out.dtype == .float32 && WideProducts.handles(alpha: alpha, beta: beta, depth: a.shape[1])) {
+            try BlasThreads.load()
+        }
         let (x, transA, lda) = try BlasProduct.operand(a)
         let (y, transB, ldb) = try BlasProduct.operand(b)
         self.a = x
@@ -53,7 +55,7 @@ struct BlasProduct {
         let aOffset = byRows ? (transA == CblasNoTrans ? start * Int(lda) : start) : 0
         let bOffset = byRows ? 0 : (transB == CblasNoTrans ? start : start * Int(ldb))
         let cOffset = byRows ? start * m : start
-        if out.dtype == .float32 && WideProducts.handles(alpha: alpha, beta: beta) {
+        if out.dtype == .float32 && WideProducts.handles(alpha: alpha, beta: beta, depth: k) {
             // The same operand and block as the BLAS call below, as element steps.
             let (aRowStep, aDepthStep) = transA == CblasNoTrans ? (Int(lda), 1) : (1, Int(lda))
             let (bDepthStep, bColumnStep) = transB == CblasNoTrans ? (Int(ldb), 1) : (1, Int(ldb))

@@ -8,7 +8,8 @@ import CCPUFeatures
 
 /// Which float32 products run on LuaGrad's own AVX-512 register tile (`WideSgemm`) instead of
 /// OpenBLAS: all that `BlasProduct` computes with `alpha` 1 and `beta` 0 or 1 (a product, or
-/// one added into a gradient), on a CPU with AVX-512F.
+/// one added into a gradient) and a shared dim up to `WideSgemm.maximumDepth`, on a CPU with
+/// AVX-512F.
 ///
 /// Why: there each core does twice the multiply-adds per cycle that OpenBLAS's kernels reach
 /// (AVX512Kernels/WideSgemm.swift), and the training steps are mostly products. The bits
@@ -22,8 +23,8 @@ enum WideProducts {
         return lg_cpu_has_avx512f() != 0
     }()
 
-    /// Whether `out = alpha · (a @ b) + beta · out` can run on the wide tile.
-    static func handles(alpha: Double, beta: Double) -> Bool {
-        enabled && alpha == 1 && (beta == 0 || beta == 1)
+    /// Whether `out = alpha · (a @ b) + beta · out` with shared dim `depth` runs on the wide tile.
+    static func handles(alpha: Double, beta: Double, depth: Int) -> Bool {
+        enabled && alpha == 1 && (beta == 0 || beta == 1) && depth <= WideSgemm.maximumDepth
     }
 }
