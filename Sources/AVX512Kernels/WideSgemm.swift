@@ -37,10 +37,10 @@ public enum WideSgemm {
             if !accumulate { for i in 0..<m { (c + i &* ldc).update(repeating: 0, count: n) } }
             return
         }
+        precondition(k <= maximumDepth, "WideSgemm: shared dim \(k) over \(maximumDepth)")
         let slivers = (m + tileRows - 1) / tileRows, height = m &- (slivers &- 1) &* tileRows
         // Scratch: the last six rows of `a` when fewer than six are left (zero-padded), one
         // panel of `b` when it cannot be read in place, and one tile for the ragged edges.
-        precondition(k <= maximumDepth, "WideSgemm: shared dim \(k) over \(maximumDepth)")
         let lastRows = tileRows &* k, panel = k &* tileColumns, edge = tileRows &* tileColumns
         var memory: UnsafeMutableRawPointer?
         guard posix_memalign(&memory, 64, (lastRows + panel + edge) &* 4) == 0, let scratch = memory else {
